@@ -1,0 +1,23 @@
+# The #socialwork survey pipeline: from a raw Qualtrics SPSS export to cleaned analysis data.
+# Read this file as the table of contents; each stage lives in workflow/rules/<stage>.smk.
+from snakemake.utils import min_version
+
+min_version("9.19")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/synthetic.smk"
+include: "workflow/rules/import.smk"
+include: "workflow/rules/clean.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

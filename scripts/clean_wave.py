@@ -1,0 +1,17 @@
+"""Snakemake adapter: clean one wave as its recode specification says (see swsurvey.cleaning)."""
+
+from swsurvey.cleaning import clean_wave
+from swsurvey.logging import to_logfile
+
+with to_logfile(snakemake.log[0]):
+    clean_wave(
+        data=snakemake.input.data,
+        instrument=snakemake.input.instrument,
+        recode=snakemake.input.recode,
+        out_data=snakemake.output.data,
+        out_codebook_json=snakemake.output.codebook_json,
+        out_codebook_md=snakemake.output.codebook_md,
+        out_flow_csv=snakemake.output.flow_csv,
+        out_flow_md=snakemake.output.flow_md,
+        wave=snakemake.wildcards.wave,
+    )

@@ -1,0 +1,17 @@
+"""Snakemake adapter: import one wave's raw SPSS export (see swsurvey.importing)."""
+
+from swsurvey.importing import import_wave
+from swsurvey.logging import to_logfile
+
+with to_logfile(snakemake.log[0]):
+    privacy = dict(snakemake.params.privacy)
+    import_wave(
+        raw=snakemake.input.raw,
+        instrument=snakemake.input.instrument,
+        out_data=snakemake.output.data,
+        out_codebook_json=snakemake.output.codebook_json,
+        out_codebook_md=snakemake.output.codebook_md,
+        expected_sha256=snakemake.params.sha256,
+        key_file=privacy.pop("pseudonym_key_file"),
+        **privacy,
+    )

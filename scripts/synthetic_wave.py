@@ -1,0 +1,13 @@
+"""Snakemake adapter: write a synthetic wave from its seed (see swsurvey.synthetic)."""
+
+from swsurvey.logging import to_logfile
+from swsurvey.synthetic import write_wave
+
+with to_logfile(snakemake.log[0]):
+    write_wave(
+        instrument_path=snakemake.input.instrument,
+        out_sav=snakemake.output.sav,
+        out_margins=snakemake.output.margins,
+        seed=snakemake.params.seed,
+        scale=snakemake.params.scale,
+    )

@@ -1,0 +1,190 @@
+"""Real Snakemake runs: formatting, lint, a run on small synthetic data, a rerun that finds
+nothing to do, the HTML report, and clean failures on bad config or a bad raw file.
+
+Each run works in a fresh copy of the workflow (Snakefile, workflow/, scripts/, src/, envs/,
+config.yaml, data/) in a temporary folder, as a new clone would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytestmark = pytest.mark.workflow
+
+COPIED = ["Snakefile", "config.yaml", "workflow", "scripts", "src", "envs", "data"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--workflow-profile", "workflow/profiles/default", "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_copy(repo_dir: Path, dest: Path) -> Path:
+    for name in COPIED:
+        src = repo_dir / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def small_config(workdir: Path) -> Path:
+    """A config whose only wave is a 5% synthetic wave that the workflow generates itself."""
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["synthetic"]["scale"] = 0.05
+    config["waves"] = {
+        "small": {
+            "raw": "results/synthetic/socialwork_synthetic.sav",
+            "sha256": None,
+            "instrument": "workflow/instruments/socialwork_2017.yaml",
+            "recode": "workflow/recode/socialwork_2017.yaml",
+        }
+    }
+    path = workdir / "small.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_run(repo_dir, tmp_path_factory):
+    """The workflow run once on small synthetic data; later tests inspect the result."""
+    workdir = make_copy(repo_dir, tmp_path_factory.mktemp("small"))
+    config = small_config(workdir)
+    proc = snakemake(workdir, "--configfile", str(config))
+    return workdir, config, proc
+
+
+def test_snakefmt_check_passes(repo_dir):
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+        cwd=repo_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_lint_finds_nothing(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    proc = snakemake(workdir, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Lints for" not in proc.stdout + proc.stderr
+
+
+def test_small_run_writes_every_output(small_run):
+    workdir, _, _ = small_run
+    out = workdir / "results" / "small"
+    for rel in [
+        "import/responses.parquet",
+        "import/codebook.json",
+        "import/codebook.md",
+        "clean/responses.parquet",
+        "clean/codebook.json",
+        "clean/codebook.md",
+        "clean/exclusion_flow.csv",
+        "clean/exclusion_flow.md",
+    ]:
+        assert (out / rel).stat().st_size > 0, rel
+    clean = pd.read_parquet(out / "clean/responses.parquet")
+    assert len(clean) > 100
+    assert isinstance(clean["country"].dtype, pd.CategoricalDtype)
+    assert "SYNTHETIC" in (out / "clean/exclusion_flow.md").read_text()
+    for log in ["logs/small/import.log", "logs/small/clean.log"]:
+        assert (workdir / log).exists()
+
+
+def test_personal_data_stays_in_the_import_stage(small_run, instrument_2017):
+    workdir, _, _ = small_run
+    imported = pd.read_parquet(workdir / "results/small/import/responses.parquet")
+    for name in instrument_2017.personal_names:
+        assert name not in imported.columns
+    assert "ResponseId_pseudonym" in imported.columns
+    key = (workdir / ".secrets/pseudonym.key").read_text().strip()
+    for path in (workdir / "results" / "small").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+
+def test_second_run_finds_nothing_to_do(small_run):
+    workdir, config, _ = small_run
+    proc = snakemake(workdir, "--configfile", str(config), "--dry-run")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_report_is_built(small_run):
+    workdir, config, _ = small_run
+    snakemake(workdir, "--configfile", str(config), "--report", "report.html")
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "socialwork" in html
+    assert "exclusion_flow.csv" in html
+
+
+def test_default_run_on_the_stored_synthetic_wave(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    snakemake(workdir)
+    flow = pd.read_csv(workdir / "results/2017/clean/exclusion_flow.csv")
+    last = flow.iloc[-1]
+    assert [last["Canada"], last["United States"], last["Israel"], last["United Kingdom"]] == [
+        2609,
+        1225,
+        386,
+        134,
+    ]
+
+
+def test_unknown_config_key_stops_the_run_naming_it(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["privacy"]["pseudonymize"] = ["ResponseId"]
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(workdir, "--configfile", "bad.yaml", "--dry-run", check=False)
+    assert proc.returncode != 0
+    assert "pseudonymize" in proc.stdout + proc.stderr
+
+
+def _results_files(workdir: Path) -> list[Path]:
+    results = workdir / "results"
+    return [p for p in results.rglob("*") if p.is_file()] if results.exists() else []
+
+
+def test_changed_raw_file_fails_the_import_and_leaves_nothing(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    raw = workdir / "data/synthetic/socialwork_2017.sav"
+    raw.write_bytes(raw.read_bytes()[:-100])
+    proc = snakemake(workdir, "results/2017/import/codebook.json", check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "socialwork_2017.sav" in text and "SHA-256" in text
+    assert _results_files(workdir) == []
+
+
+def test_truncated_raw_file_fails_naming_it_and_leaves_nothing(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    raw = workdir / "data/synthetic/socialwork_2017.sav"
+    raw.write_bytes(raw.read_bytes()[: raw.stat().st_size // 2])
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["waves"]["2017"]["sha256"] = None
+    (workdir / "unchecked.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(
+        workdir, "--configfile", "unchecked.yaml", "results/2017/import/codebook.json", check=False
+    )
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "socialwork_2017.sav" in text and "truncated" in text.lower()
+    assert _results_files(workdir) == []

@@ -1,0 +1,33 @@
+# Cleaning: exclusions in a stated order, missing values with their reasons, and the analysis
+# variables, all as the wave's recode specification says.
+
+
+rule clean_wave:
+    input:
+        data="results/{wave}/import/responses.parquet",
+        instrument=wave_instrument,
+        recode=wave_recode,
+    output:
+        data="results/{wave}/clean/responses.parquet",
+        codebook_json="results/{wave}/clean/codebook.json",
+        codebook_md=report(
+            "results/{wave}/clean/codebook.md",
+            caption="../report/clean_codebook.rst",
+            category="Cleaning",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "analysis codebook"},
+        ),
+        flow_csv=report(
+            "results/{wave}/clean/exclusion_flow.csv",
+            caption="../report/exclusion_flow.rst",
+            category="Cleaning",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "exclusion flow"},
+        ),
+        flow_md="results/{wave}/clean/exclusion_flow.md",
+    log:
+        "logs/{wave}/clean.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    script:
+        "../../scripts/clean_wave.py"

@@ -1,0 +1,60 @@
+# Helpers shared by every stage: config validation, wave look-ups and the final targets.
+import os
+import re
+from pathlib import Path
+
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+WAVES = list(config["waves"])
+
+
+wildcard_constraints:
+    wave="|".join(re.escape(wave) for wave in WAVES),
+
+
+# Jobs import the package from this checkout's src/ whether or not (and wherever) it is
+# installed, so the code that ran is the code beside the Snakefile, also under --use-conda.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    part
+    for part in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH"))
+    if part
+)
+
+
+def wave_config(wildcards):
+    return config["waves"][wildcards.wave]
+
+
+def wave_raw(wildcards):
+    return wave_config(wildcards)["raw"]
+
+
+def wave_sha256(wildcards):
+    return wave_config(wildcards)["sha256"]
+
+
+def wave_instrument(wildcards):
+    return wave_config(wildcards)["instrument"]
+
+
+def wave_recode(wildcards):
+    return wave_config(wildcards)["recode"]
+
+
+def final_outputs():
+    """Every wave's import and cleaning outputs."""
+    return expand(
+        [
+            "results/{wave}/import/responses.parquet",
+            "results/{wave}/import/codebook.json",
+            "results/{wave}/import/codebook.md",
+            "results/{wave}/clean/responses.parquet",
+            "results/{wave}/clean/codebook.json",
+            "results/{wave}/clean/codebook.md",
+            "results/{wave}/clean/exclusion_flow.csv",
+            "results/{wave}/clean/exclusion_flow.md",
+        ],
+        wave=WAVES,
+    )

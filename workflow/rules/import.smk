@@ -1,0 +1,27 @@
+# Import: read the raw SPSS export as it is, keep every raw code and declaration in a typed
+# columnar file and a codebook, and stop personal data here.
+
+
+rule import_wave:
+    input:
+        raw=wave_raw,
+        instrument=wave_instrument,
+    output:
+        data="results/{wave}/import/responses.parquet",
+        codebook_json="results/{wave}/import/codebook.json",
+        codebook_md=report(
+            "results/{wave}/import/codebook.md",
+            caption="../report/import_codebook.rst",
+            category="Import",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "raw codebook"},
+        ),
+    log:
+        "logs/{wave}/import.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        sha256=wave_sha256,
+        privacy=config["privacy"],
+    script:
+        "../../scripts/import_wave.py"

@@ -1,0 +1,20 @@
+# The synthetic stand-in for the confidential microdata. The default wave is stored under
+# data/synthetic/ (its SHA-256 in config.yaml); this rule rebuilds a wave from the seed, at any
+# scale, e.g. the small test wave CI runs the workflow on.
+
+
+rule synthetic_wave:
+    input:
+        instrument=config["synthetic"]["instrument"],
+    output:
+        sav="results/synthetic/socialwork_synthetic.sav",
+        margins="results/synthetic/population_margins.csv",
+    log:
+        "logs/synthetic/synthetic_wave.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        seed=config["synthetic"]["seed"],
+        scale=config["synthetic"]["scale"],
+    script:
+        "../../scripts/synthetic_wave.py"
