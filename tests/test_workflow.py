@@ -181,8 +181,9 @@ def test_truncated_raw_file_fails_naming_it_and_leaves_nothing(repo_dir, tmp_pat
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     config["waves"]["2017"]["sha256"] = None
     (workdir / "unchecked.yaml").write_text(yaml.safe_dump(config))
+    # Targets go first: --configfile takes every argument after it.
     proc = snakemake(
-        workdir, "--configfile", "unchecked.yaml", "results/2017/import/codebook.json", check=False
+        workdir, "results/2017/import/codebook.json", "--configfile", "unchecked.yaml", check=False
     )
     assert proc.returncode != 0
     text = proc.stdout + proc.stderr

@@ -1,7 +1,5 @@
 # Helpers shared by every stage: config validation, wave look-ups and the final targets.
-import os
 import re
-from pathlib import Path
 
 from snakemake.utils import validate
 
@@ -12,15 +10,6 @@ WAVES = list(config["waves"])
 
 wildcard_constraints:
     wave="|".join(re.escape(wave) for wave in WAVES),
-
-
-# Jobs import the package from this checkout's src/ whether or not (and wherever) it is
-# installed, so the code that ran is the code beside the Snakefile, also under --use-conda.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    part
-    for part in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH"))
-    if part
-)
 
 
 def wave_config(wildcards):
