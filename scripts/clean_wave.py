@@ -8,6 +8,7 @@ with to_logfile(snakemake.log[0]):
         data=snakemake.input.data,
         instrument=snakemake.input.instrument,
         recode=snakemake.input.recode,
+        recode_schema=snakemake.input.recode_schema,
         out_data=snakemake.output.data,
         out_codebook_json=snakemake.output.codebook_json,
         out_codebook_md=snakemake.output.codebook_md,

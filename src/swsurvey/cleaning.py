@@ -753,15 +753,19 @@ def clean_wave(
     out_flow_md: str | Path,
     *,
     wave: str,
+    recode_schema: str | Path | None = None,
 ) -> None:
     """Clean one wave as its recode spec says; write the data, codebook and exclusion flow.
+
+    ``recode_schema`` is the JSON schema the spec is checked against (by default the one in
+    the workflow the spec belongs to).
 
     Every check runs before anything is written, and the five outputs are written to
     temporary files and moved into place together, so a failure leaves no output (and a
     previous run's outputs untouched).
     """
     inst = load_instrument(instrument)
-    spec = load_recode(recode)
+    spec = load_recode(recode, recode_schema)
     check_recode_against_instrument(spec, inst)
     imported = read_import(data, required_raw_variables(spec, inst))
     check_raw(imported.frame, spec, inst, file=data)

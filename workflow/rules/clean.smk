@@ -7,6 +7,7 @@ rule clean_wave:
         data="results/{wave}/import/responses.parquet",
         instrument=wave_instrument,
         recode=wave_recode,
+        recode_schema="workflow/schemas/recode.schema.yaml",
     output:
         data="results/{wave}/clean/responses.parquet",
         codebook_json="results/{wave}/clean/codebook.json",
