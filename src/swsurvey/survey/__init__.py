@@ -9,3 +9,78 @@ engine (:func:`swsurvey.survey.variance.design_vcov`), as R's ``svyrecvar`` does
 from swsurvey.survey.design import SurveyDesign, svydesign
 
 __all__ = ["SurveyDesign", "svydesign"]
+
+# Estimates, proportion confidence intervals and domain estimates.
+from swsurvey.survey.by import SvyBy, svyby  # noqa: E402
+from swsurvey.survey.ciprop import SvyCiProp, svyciprop  # noqa: E402
+from swsurvey.survey.estimates import SvyStat, svymean, svyratio, svytotal, svyvar  # noqa: E402
+
+__all__ += [
+    "SvyBy",
+    "SvyCiProp",
+    "SvyStat",
+    "svyby",
+    "svyciprop",
+    "svymean",
+    "svyratio",
+    "svytotal",
+    "svyvar",
+]
+
+# Weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics.
+from swsurvey.survey.diagnostics import margin_table, weight_summary  # noqa: E402
+from swsurvey.survey.weighting import (  # noqa: E402
+    Margin,
+    as_margins,
+    calibrate,
+    joint_targets,
+    marginal_targets,
+    poststratify,
+    rake,
+    trim_weights,
+    weight,
+    weighting_report,
+)
+
+__all__ += [
+    "Margin",
+    "as_margins",
+    "calibrate",
+    "joint_targets",
+    "margin_table",
+    "marginal_targets",
+    "poststratify",
+    "rake",
+    "trim_weights",
+    "weight",
+    "weight_summary",
+    "weighting_report",
+]
+
+# Models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable).
+from swsurvey.survey.chisq import SvyChisq, svychisq, svytable  # noqa: E402
+from swsurvey.survey.glm import (  # noqa: E402
+    ModelWarning,
+    NonConvergenceWarning,
+    RegTermTest,
+    SeparationWarning,
+    SvyGlm,
+    reg_term_test,
+    svyglm,
+)
+from swsurvey.survey.olr import SvyOlr, svyolr  # noqa: E402
+
+__all__ += [
+    "ModelWarning",
+    "NonConvergenceWarning",
+    "RegTermTest",
+    "SeparationWarning",
+    "SvyChisq",
+    "SvyGlm",
+    "SvyOlr",
+    "reg_term_test",
+    "svychisq",
+    "svyglm",
+    "svyolr",
+    "svytable",
+]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from swsurvey.errors import InputError
@@ -48,9 +49,10 @@ class GregCalibration:
 
 @dataclass(frozen=True, eq=False)
 class PostStratification:
-    """Post-stratification on ``groups`` (integer codes): R's ordinary ``postStrata`` entry.
-
-    ``x - psw * ave(x / psw, groups)``, with ``psw`` the ratio of new to old weights.
+    """One margin of a raking record: ``x - psw * ave(x / psw, groups)`` (unweighted group
+    means), as R's ``rake()`` sweeps it. R's ``postStratify()`` weights the group means by the
+    old weights; that form is :class:`swsurvey.survey.weighting.PostStratify` (the two agree
+    when the old weights are equal).
     """
 
     groups: np.ndarray
@@ -118,9 +120,14 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     f_h[design.strata] = design.fpc
     means = group_sums(z, psu_stratum, n_strata) / np.maximum(n_h, 1)[:, None]
     centred = z - means[psu_stratum]
-    lonely = n_h == 1
+    # R's svyrecvar sees only the rows of a domain (its subset drops the others), so a
+    # lonely stratum counts only when the analysis has rows in it, and a stratum sampled
+    # completely (fpc: fraction 1) contributes nothing whatever its number of PSUs.
+    present = np.zeros(n_strata, dtype=bool)
+    present[design.strata if design.domain is None else design.strata[design.domain]] = True
+    lonely = (n_h == 1) & present & ((1.0 - f_h) >= 1e-7)
     if lonely.any():
-        centred = _lonely(design, z, centred, psu_stratum, lonely)
+        centred = _lonely(design, z, centred, psu_stratum, lonely, n_h, present)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale_h = np.where(n_h > 1, (1.0 - f_h) * n_h / (n_h - 1.0), 1.0 - f_h)
     if lonely.any() and design.lonely_psu in ("remove", "certainty"):
@@ -128,7 +135,8 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     scaled = centred * scale_h[psu_stratum][:, None]
     vcov = centred.T @ scaled
     if lonely.any() and design.lonely_psu == "average":
-        vcov = vcov * (n_strata / max(n_strata - int(lonely.sum()), 1))
+        n_present = int(present.sum())
+        vcov = vcov * (n_present / max(n_present - int(lonely.sum()), 1))
     return vcov
 
 
@@ -141,23 +149,30 @@ def _psu_strata(design: SurveyDesign) -> np.ndarray:
     return out
 
 
-def _lonely(design, z, centred, psu_stratum, lonely):
+def _lonely(design, z, centred, psu_stratum, lonely, n_h, present):
     """Centre the PSU totals of single-PSU strata as ``design.lonely_psu`` says."""
     rule = design.lonely_psu
     if rule == "fail":
         which = np.flatnonzero(lonely)[:5]
+        column = design.columns.get("strata")
+        if column:
+            _, labels = pd.factorize(design.data[column], sort=True)
+            value = [labels[h].item() if hasattr(labels[h], "item") else labels[h] for h in which]
+        else:
+            value = [int(h) for h in which]
         raise InputError(
             "a stratum has only one PSU, so its variance is not defined (choose lonely_psu="
             "'remove', 'certainty', 'adjust' or 'average' to decide how it counts)",
-            variable=design.columns.get("strata") or "strata",
-            value=[int(h) for h in which],
+            variable=column or "strata",
+            value=value[0] if len(value) == 1 else value,
         )
     in_lonely = lonely[psu_stratum]
+    centred = centred.copy()
     if rule == "adjust":
-        grand = z.mean(axis=0)
-        centred = centred.copy()
+        # survey >= 4.2: centre at the grand mean of PSU totals, colSums(x) / (number of
+        # PSUs in the strata the analysis has rows in)
+        grand = z.sum(axis=0) / n_h[present].sum()
         centred[in_lonely] = z[in_lonely] - grand
     else:  # remove, certainty: nothing; average: the other strata's variance scaled up
-        centred = centred.copy()
         centred[in_lonely] = 0.0
     return centred

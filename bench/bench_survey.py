@@ -1,0 +1,169 @@
+"""Benchmark: survey statistics on 1,000,000 rows, Python (swsurvey.survey) beside R (survey).
+
+On a seeded sample (bench/survey_data.py) with country as strata, each step runs in Python
+and, when ``Rscript`` and R's survey package are present, in R on the same CSV
+(bench/bench_survey.R):
+
+  rake         raking to country x gender and country x age-group margins
+  proportions  proportions of every level of ten categorical items, with SEs (raked design)
+  by_country   the same by country (svyby)
+  chisq        Rao-Scott test of item1 by country (second-order F)
+  logistic     survey-weighted logistic regression, 19 coefficients, design-based SEs
+  ordinal      proportional-odds model (svyolr), design-based SEs
+
+Target: every step at least 10 times faster than R; peak memory of the Python side under
+2 GB. Each side runs in its own process, so the Python peak RSS is its own. A check value
+per step (a total, an SE or a statistic) is printed for both sides, to show they computed
+the same thing. This is a benchmark, not a test.
+
+    /work/venv/bin/python bench/bench_survey.py [--rows 1000000] [--no-r]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+SPEED_TARGET = 10.0
+MEMORY_TARGET_MB = 2048.0
+STEPS = ["rake", "proportions", "by_country", "chisq", "logistic", "ordinal"]
+LOGISTIC = "weekly ~ age_group + gender + exp_band + private + psychotherapy + country + degree"
+ORDINAL = "freq ~ age_group + gender + private + psychotherapy + country"
+
+
+def python_side(data_csv: str, pop_gender: str, pop_age: str) -> dict:
+    """Run every step in this process; return seconds, check values and peak RSS."""
+    import pandas as pd
+
+    sys.path.insert(0, str(HERE))
+    import survey_data as sd
+
+    from swsurvey.survey import (
+        joint_targets,
+        rake,
+        svyby,
+        svychisq,
+        svydesign,
+        svyglm,
+        svymean,
+        svyolr,
+    )
+
+    levels = {
+        "country": sd.COUNTRIES,
+        "gender": sd.GENDERS,
+        "age_group": sd.AGES,
+        "exp_band": sd.BANDS,
+        "degree": sd.DEGREES,
+        "private": ["No", "Yes"],
+        "psychotherapy": ["No", "Yes"],
+    }
+    data = pd.read_csv(data_csv)
+    for name, cats in levels.items():
+        data[name] = pd.Categorical(data[name], categories=cats)
+    data["freq"] = pd.Categorical(data["freq"], categories=sd.FREQ, ordered=True)
+    items = [f"item{i}" for i in range(1, 11)]
+    for item in items:
+        data[item] = pd.Categorical(data[item], categories=sorted(data[item].unique(), key=lambda s: int(s[1:])))
+    margins = []
+    for var, path in (("gender", pop_gender), ("age_group", pop_age)):
+        table = pd.read_csv(path)
+        table["country"] = pd.Categorical(table["country"], categories=sd.COUNTRIES)
+        table[var] = pd.Categorical(table[var], categories=levels[var])
+        margins.append(joint_targets(table, ["country", var], "Freq"))
+    design = svydesign(data, weights="w", strata="country")
+
+    seconds, checks = {}, {}
+
+    def timed(step, fn):
+        start = time.perf_counter()
+        value, check = fn()
+        seconds[step] = time.perf_counter() - start
+        checks[step] = float(check)
+        print(f"  python {step:<12} {seconds[step]:8.2f} s", file=sys.stderr, flush=True)
+        return value
+
+    raked = timed("rake", lambda: (r := rake(design, margins, epsilon=1e-10, maxit=100), r.weights.sum()))
+    timed("proportions", lambda: (m := svymean(raked, items), m.se[0]))
+    timed("by_country", lambda: (b := svyby(raked, items, "country"), b.table.filter(like="se").iloc[0, 0]))
+    timed("chisq", lambda: (x := svychisq(raked, "item1", "country"), x.statistic))
+    timed(
+        "logistic",
+        lambda: (m := svyglm(raked, LOGISTIC, family="quasibinomial"), m.se[1]),
+    )
+    timed("ordinal", lambda: (m := svyolr(raked, ORDINAL), m.se[0]))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "checks": checks, "peak_mb": peak_mb}
+
+
+def r_side(data_csv: Path, pop_gender: Path, pop_age: Path) -> dict | None:
+    if shutil.which("Rscript") is None:
+        print("Rscript not found: R side skipped (install r-base-core r-cran-survey)")
+        return None
+    out = OUT / "r_timings.csv"
+    proc = subprocess.run(
+        ["Rscript", str(HERE / "bench_survey.R"), str(data_csv), str(pop_gender), str(pop_age), str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if proc.returncode != 0:
+        print(f"R side failed:\n{proc.stderr[-2000:]}")
+        return None
+    import pandas as pd
+
+    table = pd.read_csv(out).set_index("step")
+    return {"seconds": table["seconds"].to_dict(), "checks": table["check"].to_dict()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-r", action="store_true", help="skip the R side")
+    parser.add_argument("--python-side", nargs=3, metavar=("DATA", "POP_GENDER", "POP_AGE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.python_side:
+        print(json.dumps(python_side(*args.python_side)))
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import survey_data
+
+    data_csv, pops = survey_data.write(OUT, args.rows)
+    print(f"sample: {data_csv.name}, {args.rows:,} rows; strata = country")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--python-side", str(data_csv), str(pops["gender"]), str(pops["age_group"])],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    py = json.loads(proc.stdout)
+    r = None if args.no_r else r_side(data_csv, pops["gender"], pops["age_group"])
+
+    print(f"\n{'step':<12} {'python s':>9} {'R s':>9} {'R/python':>9}   check (python | R)")
+    ok = py["peak_mb"] <= MEMORY_TARGET_MB
+    for step in STEPS:
+        p = py["seconds"][step]
+        line = f"{step:<12} {p:9.2f}"
+        if r:
+            ratio = r["seconds"][step] / p
+            ok &= ratio >= SPEED_TARGET
+            line += f" {r['seconds'][step]:9.2f} {ratio:9.1f}   {py['checks'][step]:.10g} | {r['checks'][step]:.10g}"
+        else:
+            line += f" {'-':>9} {'-':>9}   {py['checks'][step]:.10g}"
+        print(line)
+    print(f"python peak memory: {py['peak_mb']:.0f} MB (target < {MEMORY_TARGET_MB:.0f})")
+    if r:
+        print(f"target: every step >= {SPEED_TARGET:.0f}x faster than R: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Estimates in domains: R's ``svyby``.
+
+Each domain (a combination of the ``by`` variables' levels) is estimated on
+``design.subset(mask)``: rows outside get zero weight and stay in the design, so strata,
+PSUs and fpc are those of the whole sample and the variance is the correct domain variance
+(Lumley 2010, sec. 2.3.1; never estimate a domain by dropping rows). With ``covmat=True``
+the covariance across domains is the design covariance of all domains' influence values
+taken together (what survey >= 4.2 does with influence functions), so contrasts between
+domains get correct SEs even in stratified and clustered designs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from swsurvey.errors import InputError
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.estimates import DF, SvyStat, svymean
+from swsurvey.survey.variance import design_vcov
+
+__all__ = ["SvyBy", "svyby"]
+
+
+@dataclass(frozen=True, eq=False)
+class SvyBy:
+    """Domain estimates: one result per domain, in R's order (the first ``by`` variable
+    varying fastest), and the joint covariance when ``covmat=True`` was asked for."""
+
+    by: tuple[str, ...]
+    groups: pd.DataFrame
+    results: tuple
+    covmat: np.ndarray | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """Domain labels as R's ``interaction``: levels joined by "."."""
+        return [".".join(str(v) for v in row) for row in self.groups.itertuples(index=False)]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.results[0].names)
+
+    @property
+    def estimates(self) -> np.ndarray:
+        """Every domain's estimates, domains in order, estimates within (R's ``coef``)."""
+        return np.concatenate([r.estimates for r in self.results])
+
+    @property
+    def vcov_names(self) -> list[str]:
+        if len(self.names) == 1:
+            return self.labels
+        return [f"{label}:{name}" for label in self.labels for name in self.names]
+
+    @property
+    def vcov(self) -> np.ndarray:
+        """The joint covariance (``covmat=True``), else the block-diagonal one."""
+        if self.covmat is not None:
+            return self.covmat
+        k = len(self.names)
+        out = np.zeros((k * len(self.results),) * 2)
+        for g, r in enumerate(self.results):
+            out[g * k : (g + 1) * k, g * k : (g + 1) * k] = r.vcov
+        return out
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """R's ``svyby`` data frame: group columns, estimates, ``se`` (``se.<name>`` for
+        several, and for a ratio), ``DEff`` (``DEff.<name>``) when design effects were
+        computed."""
+        names = list(self.names)
+        single = len(names) == 1
+        frame = self.groups.copy()
+        est = np.vstack([r.estimates for r in self.results])
+        se = np.sqrt(np.vstack([np.diag(r.vcov) for r in self.results]))
+        for j, name in enumerate(names):
+            frame[name] = est[:, j]
+        ratio = getattr(self.results[0], "statistic", None) == "ratio"  # R: se.<y/x> even alone
+        for j, name in enumerate(names):
+            frame["se" if single and not ratio else f"se.{name}"] = se[:, j]
+        if all(getattr(r, "deff", None) is not None for r in self.results):
+            deff = np.vstack([r.deff for r in self.results])
+            for j, name in enumerate(names):
+                frame["DEff" if single else f"DEff.{name}"] = deff[:, j]
+        return frame
+
+    def to_frame(self, level: float = 0.95, df: DF = None) -> pd.DataFrame:
+        """Long tidy frame: group columns, then each result's ``to_frame`` columns
+        (name, estimate, se, ci_lower, ci_upper, ci_method, deff)."""
+        parts = []
+        for g, r in enumerate(self.results):
+            part = r.to_frame(level, df) if isinstance(r, SvyStat) else r.to_frame()
+            for col in reversed(self.by):
+                part.insert(0, col, self.groups[col].iloc[g])
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+
+def _by_codes(design: SurveyDesign, name: str, na_rm_by: bool) -> tuple[np.ndarray, list]:
+    values = design.column(name)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, levels = values.cat.codes.to_numpy(dtype=np.int64), list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values, sort=True)
+        codes, levels = codes.astype(np.int64), list(uniques)
+    na = (codes < 0) & (design.weights != 0)
+    if na.any() and not na_rm_by:
+        raise InputError(
+            "by variable has missing values (pass na_rm_by=True to leave those rows out of every domain)",
+            variable=name,
+            count=int(na.sum()),
+        )
+    return codes, levels
+
+
+def svyby(
+    design: SurveyDesign,
+    variables,
+    by: str | Sequence[str],
+    fn: Callable = svymean,
+    *,
+    covmat: bool = False,
+    na_rm_by: bool = False,
+    **kw,
+) -> SvyBy:
+    """Apply ``fn`` (svymean, svytotal, svyratio, svyvar, svyciprop, ...) in every domain.
+
+    R's ``svyby(~variables, ~by, design, FUN, ..., covmat=)``: domains are the level
+    combinations of ``by`` present among rows with non-zero weight, ordered as R orders
+    ``interaction(by)`` (the first variable varying fastest); each is estimated on
+    ``design.subset(mask)``. Extra keywords go to ``fn`` (e.g. ``deff=True``,
+    ``na_rm=True``, ``denominator=`` for svyratio, ``method=`` for svyciprop).
+    ``covmat=True`` computes the joint covariance across domains from the influence values
+    (``fn`` must accept ``influence=True``). Rows with a missing ``by`` value are an error
+    unless ``na_rm_by=True`` (R's ``na.rm.by``), which leaves them out of every domain.
+    """
+    by_names = [by] if isinstance(by, str) else list(by)
+    if not by_names:
+        raise InputError("no by variables given")
+    if covmat and "influence" not in inspect.signature(fn).parameters:
+        raise InputError(
+            "covmat=True needs an estimator that returns influence values (svymean, "
+            "svytotal, svyratio, svyvar)",
+            value=getattr(fn, "__name__", repr(fn)),
+        )
+    combined = np.zeros(design.n, dtype=np.int64)
+    missing = np.zeros(design.n, dtype=bool)
+    stride = 1
+    level_lists = []
+    for name in by_names:  # interaction(): the first factor varies fastest
+        codes, levels = _by_codes(design, name, na_rm_by)
+        missing |= codes < 0
+        combined += np.where(codes < 0, 0, codes) * stride
+        stride *= max(len(levels), 1)
+        level_lists.append(levels)
+    present = (design.weights != 0) & ~missing
+    cells = np.unique(combined[present])
+    if len(cells) == 0:
+        raise InputError("no domain has rows with non-zero weight")
+    results = []
+    for cell in cells:
+        sub = design.subset((combined == cell) & ~missing)
+        if covmat:
+            results.append(fn(sub, variables, influence=True, **kw))
+        else:
+            results.append(fn(sub, variables, **kw))
+    rows = {}
+    for k, name in enumerate(by_names):
+        below = int(np.prod([max(len(level_lists[i]), 1) for i in range(k)]))
+        idx = (cells // below) % max(len(level_lists[k]), 1)
+        rows[name] = [level_lists[k][i] for i in idx]
+    groups = pd.DataFrame(rows)
+    joint = None
+    if covmat:
+        influences = [r.influence for r in results]
+        joint = design_vcov(design, np.hstack(influences))
+        joint = (joint + joint.T) / 2.0
+        results = [_without_influence(r) for r in results]
+    return SvyBy(by=tuple(by_names), groups=groups, results=tuple(results), covmat=joint)
+
+
+def _without_influence(result):
+    if isinstance(result, SvyStat) and result.influence is not None:
+        return replace(result, influence=None)
+    return result

@@ -1,0 +1,470 @@
+"""Confidence intervals for a proportion from a complex sample: R's ``svyciprop``.
+
+Methods (Lumley 2010, sec. 2.3.1; R's ``?svyciprop``), all with ``df`` = the design degrees
+of freedom by default as R (``df = degf(design)``):
+
+* ``"logit"``: a survey-weighted intercept-only logistic (quasibinomial) model, Wald
+  interval on the log-odds scale with the sandwich (linearization) variance, transformed
+  back (Binder 1983). Its estimate is ``expit`` of the fitted intercept, as R's, which
+  agrees with the weighted mean to the IRLS convergence tolerance (about 1e-9).
+* ``"likelihood"``: the profile likelihood of that model with the Rao-Scott scaled
+  chi-squared reference (Rao & Scott 1984), R's ``confint(method="likelihood")``: the
+  profile is evaluated on R's grid and inverted by R's FMM spline and linear interpolation,
+  so the interval agrees with R's to rounding, not only to the root.
+* ``"asin"``: Wald interval for ``asin(sqrt(p))`` (delta method), transformed back.
+* ``"beta"``: Korn & Graubard (1998): Clopper-Pearson with the effective sample size
+  ``p(1-p)/var``, itself scaled by ``(qt(a/2, n-1) / qt(a/2, degf))^2``.
+* ``"mean"``: the Wald interval for the mean, ``confint(svymean(...), df=df)``.
+* ``"xlogit"``: Wald interval for ``log(p/(1-p))`` (delta method), transformed back
+  (SUDAAN, SPSS Complex Samples).
+* ``"wilson"``: Wilson's (1927) score interval with the Kish effective sample size
+  ``n_eff = p(1-p)/var`` and the t quantile on ``df``. The survey package installed here
+  (4.1-1) has no "wilson" method, so this is this library's definition (the score interval
+  of Kott & Carr 1997 / Dean & Pagano 2015 form), cross-checked against the same formula
+  evaluated in R, not against a survey-package implementation.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from swsurvey.errors import InputError
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.estimates import DF, describe_df, mean_matrix, quantile, resolve_df
+from swsurvey.survey.variance import design_vcov
+
+__all__ = ["CIPROP_METHODS", "SvyCiProp", "svyciprop"]
+
+CIPROP_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wilson")
+
+_METHOD_NAMES = {
+    "logit": "logit (Wald on the log-odds of a survey-weighted logistic model)",
+    "likelihood": "likelihood (Rao-Scott scaled profile likelihood)",
+    "asin": "asin (Wald on arcsine square root)",
+    "beta": "beta (Korn-Graubard)",
+    "mean": "mean (Wald)",
+    "xlogit": "xlogit (Wald on logit of the mean)",
+    "wilson": "wilson (score interval on the effective sample size)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SvyCiProp:
+    """A proportion with its confidence interval (R's ``svyciprop`` object).
+
+    ``se`` is the linearization SE of the weighted mean (R's ``vcov`` of the result).
+    ``names``/``estimates``/``vcov`` make it usable wherever a one-estimate result is.
+    """
+
+    name: str
+    estimate: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    level: float
+    method: str
+    df: float
+    design_df: int
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    @property
+    def estimates(self) -> np.ndarray:
+        return np.array([self.estimate])
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return np.array([[self.se**2]])
+
+    @property
+    def deff(self) -> None:
+        return None
+
+    @property
+    def ci_method(self) -> str:
+        if self.method == "beta":
+            return f"{_METHOD_NAMES['beta']}, {self.design_df} design df"
+        return f"{_METHOD_NAMES[self.method]}, {describe_df(self.df, self.design_df)}"
+
+    def confint(self) -> np.ndarray:
+        return np.array([[self.ci_lower, self.ci_upper]])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "name": [self.name],
+                "estimate": [self.estimate],
+                "se": [self.se],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+                "ci_method": [self.ci_method],
+                "level": [self.level],
+            }
+        )
+
+
+# -- the 0/1 variable -------------------------------------------------------------------------
+
+
+def _indicator(design: SurveyDesign, variable, value) -> tuple[np.ndarray, str]:
+    """The analysis variable as floats in [0, 1] with NaN for missing, and its name."""
+    if isinstance(variable, str):
+        name = variable
+        values = design.column(variable)
+    else:
+        name = getattr(variable, "name", None) or "proportion"
+        values = pd.Series(np.asarray(variable) if not isinstance(variable, pd.Series) else variable.to_numpy())
+        if len(values) != design.n:
+            raise InputError(f"the variable has {len(values)} values, the design {design.n} rows")
+    if value is not None:
+        missing = values.isna().to_numpy()
+        y = np.where(missing, np.nan, (values == value).to_numpy(dtype=bool, na_value=False).astype(float))
+        return y, f"{name}=={value!r}"
+    if values.dtype == object and values.dropna().map(lambda v: isinstance(v, (bool, np.bool_, int, float))).all():
+        values = values.astype("float64")  # booleans or 0/1 with missing values
+    if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values.dtype):
+        raise InputError("a categorical variable needs value= (the level whose proportion is wanted)", variable=name)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        y = values.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(values.dtype):
+        y = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        raise InputError(f"variable has unsupported type {values.dtype}", variable=name)
+    ok = ~np.isnan(y)
+    if ((y[ok] < 0) | (y[ok] > 1)).any():
+        raise InputError("a proportion needs values between 0 and 1", variable=name, count=int(((y[ok] < 0) | (y[ok] > 1)).sum()))
+    return y, name
+
+
+def _design_rows(design: SurveyDesign) -> np.ndarray:
+    """The rows R's design object would hold: a domain's rows (R's subset drops the others
+    for an uncalibrated design), otherwise all rows. R's ``nrow(design)`` counts these."""
+    return np.ones(design.n, dtype=bool) if design.domain is None else design.domain.copy()
+
+
+# -- R's glm.fit for an intercept-only quasibinomial model -------------------------------------
+
+_EPS = np.finfo(float).eps
+_THRESH = 30.0
+_MTHRESH = -30.0
+_INVEPS = 1.0 / _EPS
+
+
+def _linkinv(eta: np.ndarray) -> np.ndarray:
+    tmp = np.where(eta < _MTHRESH, _EPS, np.where(eta > _THRESH, _INVEPS, np.exp(np.clip(eta, _MTHRESH, _THRESH))))
+    return tmp / (1.0 + tmp)
+
+
+def _mu_eta(eta: np.ndarray) -> np.ndarray:
+    e = np.exp(np.clip(eta, _MTHRESH, _THRESH))
+    opexp = 1.0 + e
+    return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, e / (opexp * opexp))
+
+
+def _ylogy(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y != 0, y * np.log(np.where(y != 0, y, 1.0) / mu), 0.0)
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray | float, wt: np.ndarray) -> float:
+    mu = np.broadcast_to(mu, y.shape)
+    return float(np.sum(2.0 * wt * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))))
+
+
+@dataclass(frozen=True)
+class _LogitFit:
+    coef: float
+    mu: float
+    deviance: float
+    working_weights: np.ndarray  # glm's $weights (from the last iteration's start)
+    y: np.ndarray  # glm's $y (zero where the prior weight is zero)
+    prior: np.ndarray  # rescaled prior weights
+
+
+def _fit_logit(y: np.ndarray, prior: np.ndarray, epsilon: float = 1e-8, maxit: int = 25) -> _LogitFit:
+    """IRLS exactly as R's ``glm.fit`` for ``y ~ 1`` with ``family=quasibinomial``."""
+    y = np.where(prior == 0, 0.0, y)  # binomial initialize: y[weights == 0] <- 0
+    mustart = (prior * y + 0.5) / (prior + 1.0)
+    eta = np.log(mustart / (1.0 - mustart))
+    mu = _linkinv(eta)
+    devold = _deviance(y, mu, prior)
+    coef = math.nan
+    for _ in range(maxit):
+        mu_eta = _mu_eta(eta)
+        good = (prior > 0) & (mu_eta != 0)
+        z = eta[good] + (y - mu)[good] / mu_eta[good]
+        w2 = prior[good] * mu_eta[good] ** 2 / (mu[good] * (1.0 - mu[good]))
+        start = float(np.sum(w2 * z) / np.sum(w2))
+        working = np.zeros_like(prior)
+        working[good] = w2
+        eta = np.full_like(y, start)
+        mu = _linkinv(eta)
+        dev = _deviance(y, mu, prior)
+        coef = start
+        if abs(dev - devold) / (abs(dev) + 0.1) < epsilon:
+            break
+        devold = dev
+    else:
+        warnings.warn("the logistic fit did not converge in 25 iterations (as R's glm)", stacklevel=3)
+    return _LogitFit(coef=coef, mu=float(mu[0]), deviance=dev, working_weights=working, y=y, prior=prior)
+
+
+def _svyglm_logit(design: SurveyDesign, y: np.ndarray, weight_mean: float):
+    """R's ``svyglm(y ~ 1, design, family=quasibinomial)``: the fit, the sandwich variance of
+    the intercept (``cov.unscaled``) and the model-based one (``naive.cov``).
+    ``weight_mean`` is the mean weight over the design's rows before glm drops those with a
+    missing response, by which R's ``rescale=TRUE`` divides the weights."""
+    prior = design.weights / weight_mean
+    fit = _fit_logit(y, prior)
+    naive = 1.0 / fit.working_weights.sum()  # chol2inv(R) for one column
+    resid_working = (fit.y - fit.mu) / _mu_eta(np.array([fit.coef]))[0]
+    estfun = resid_working * fit.working_weights
+    var = float(design_vcov(design, (estfun * naive)[:, None])[0, 0])
+    return fit, var, naive
+
+
+def _fmm_spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R's ``spline_coef`` with method "fmm" (Forsythe, Malcolm & Moler 1977)."""
+    n = len(x)
+    b = np.zeros(n)
+    c = np.zeros(n)
+    d = np.zeros(n)
+    if n < 3:
+        t = y[1] - y[0]
+        b[:] = t / (x[1] - x[0])
+        return b, c, d
+    nm1 = n - 1
+    d[0] = x[1] - x[0]
+    c[1] = (y[1] - y[0]) / d[0]
+    for i in range(1, nm1):
+        d[i] = x[i + 1] - x[i]
+        b[i] = 2.0 * (d[i - 1] + d[i])
+        c[i + 1] = (y[i + 1] - y[i]) / d[i]
+        c[i] = c[i + 1] - c[i]
+    b[0] = -d[0]
+    b[nm1] = -d[nm1 - 1]
+    c[0] = c[nm1] = 0.0
+    if n > 3:
+        c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0])
+        c[nm1] = c[nm1 - 1] / (x[nm1] - x[nm1 - 2]) - c[nm1 - 2] / (x[nm1 - 1] - x[nm1 - 3])
+        c[0] = c[0] * d[0] * d[0] / (x[3] - x[0])
+        c[nm1] = -c[nm1] * d[nm1 - 1] * d[nm1 - 1] / (x[nm1] - x[nm1 - 3])
+    for i in range(1, n):
+        t = d[i - 1] / b[i - 1]
+        b[i] = b[i] - t * d[i - 1]
+        c[i] = c[i] - t * c[i - 1]
+    c[nm1] = c[nm1] / b[nm1]
+    for i in range(nm1 - 1, -1, -1):
+        c[i] = (c[i] - d[i] * c[i + 1]) / b[i]
+    b[nm1] = (y[nm1] - y[nm1 - 1]) / d[nm1 - 1] + d[nm1 - 1] * (c[nm1 - 1] + 2.0 * c[nm1])
+    for i in range(nm1):
+        b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2.0 * c[i])
+        d[i] = (c[i + 1] - c[i]) / d[i]
+        c[i] = 3.0 * c[i]
+    c[nm1] = 3.0 * c[nm1]
+    d[nm1] = d[nm1 - 1]
+    return b, c, d
+
+
+def _spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``spline(x, y)``: FMM spline at ``3 * length(x)`` equally spaced points."""
+    b, c, d = _fmm_spline(x, y)
+    n_out = 3 * len(x)
+    xmin, xmax = x[0], x[-1]
+    by = (xmax - xmin) / (n_out - 1)
+    u = xmin + np.arange(n_out) * by
+    u[-1] = xmax
+    i = np.clip(np.searchsorted(x, u, side="right") - 1, 0, len(x) - 1)
+    dx = u - x[i]
+    return u, y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
+
+
+def _approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
+    """R's ``approx(x, y, xout)`` (linear, rule 1, ties averaged)."""
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    ux, inverse = np.unique(x, return_inverse=True)
+    if len(ux) < len(x):
+        y = np.bincount(inverse, weights=y) / np.bincount(inverse)
+        x = ux
+    out = np.empty(len(xout))
+    for k, v in enumerate(xout):
+        if v < x[0] or v > x[-1] or np.isnan(v):
+            out[k] = np.nan
+            continue
+        i, j = 0, len(x) - 1
+        while i < j - 1:
+            ij = (i + j) // 2
+            if v < x[ij]:
+                j = ij
+            else:
+                i = ij
+        if v == x[j]:
+            out[k] = y[j]
+        elif v == x[i]:
+            out[k] = y[i]
+        else:
+            out[k] = y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
+    return out
+
+
+def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple[float, float]:
+    """R's ``confint.svyglm(method="likelihood")`` for the intercept: ``MASSprofile_glm``
+    then ``confint_profile`` (Rao-Scott scaling by ``lambda = var / naive``)."""
+    rows = _design_rows(design)
+    lam = var / naive
+    a = (1.0 - level) / 2.0
+    alpha = stats.norm.cdf(quantile(a, ddf) * math.sqrt(lam)) / 2.0
+    # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson"), which scales
+    # by sqrt(prior weight / sampling weight rescaled to mean 1 over the rows glm kept)
+    w = design.weights
+    ratio = w[rows].mean() / weight_mean
+    pearson = np.where(fit.prior != 0, (fit.y - fit.mu) * math.sqrt(ratio) / math.sqrt(fit.mu * (1.0 - fit.mu)), 0.0)
+    n_w = int((w != 0).sum())
+    psum = w.sum()
+    xbar = np.sum(pearson * w / psum)
+    dev_sq = (pearson - xbar) * (pearson - xbar) * n_w / (n_w - 1)
+    dispersion = float(np.sum(dev_sq * w / psum))
+    n = int(rows.sum())
+    zmax = math.sqrt(stats.f.isf(alpha, 1, n - 1))
+    delta = zmax / 5.0
+    se = math.sqrt(var)
+    y_raw = np.where(np.isnan(y), 0.0, y)
+    zs, bs = [0.0], [fit.coef]
+    for sgn in (-1.0, 1.0):
+        step, z = 0, 0.0
+        while (step := step + 1) < 10 and abs(z) < zmax:
+            bi = fit.coef + sgn * step * delta * se
+            mu = _linkinv(np.array([bi]))[0]
+            zz = (_deviance(y_raw, mu, fit.prior) - fit.deviance) / dispersion
+            if zz > -0.001:
+                zz = max(zz, 0.0)
+            else:
+                raise InputError("profiling found a better fit than the original one (it had not converged)")
+            z = sgn * math.sqrt(zz)
+            zs.append(z)
+            bs.append(bi)
+    order = np.argsort(np.array(zs), kind="stable")
+    zs_sorted, bs_sorted = np.array(zs)[order], np.array(bs)[order]
+    sx, sy = _spline(bs_sorted, zs_sorted)
+    unscaled = 2.0 * alpha
+    cutoff = np.array([stats.norm.ppf(unscaled), stats.norm.isf(unscaled)])
+    lo, hi = _approx(sy, sx, cutoff)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        warnings.warn("the profile likelihood did not reach the interval's end (R gives NA)", stacklevel=3)
+    return lo, hi
+
+
+def _expit(eta: float) -> float:
+    return math.exp(eta) / (1.0 + math.exp(eta))
+
+
+def svyciprop(
+    design: SurveyDesign,
+    variable,
+    method: str = "logit",
+    level: float = 0.95,
+    df: DF = "design",
+    na_rm: bool = False,
+    value=None,
+) -> SvyCiProp:
+    """A proportion and its confidence interval by ``method`` (R's ``svyciprop``).
+
+    ``variable`` names a 0/1 or boolean column, or is a boolean mask / 0-1 array aligned
+    with the design's rows; with ``value=`` the proportion of rows equal to that value
+    (R's ``~I(x == value)``). ``df`` defaults to the design degrees of freedom (R's
+    ``df = degf(design)``); ``None`` or ``math.inf`` give normal quantiles. "beta" uses the
+    design degrees of freedom whatever ``df`` says, as R. Estimate a domain proportion by
+    passing ``design.subset(mask)``. Missing values are an error unless ``na_rm``.
+    """
+    if method not in CIPROP_METHODS:
+        raise InputError(f"method must be one of {', '.join(CIPROP_METHODS)}", value=method)
+    if not 0 < level < 1:
+        raise InputError("level must be between 0 and 1", value=level)
+    y, name = _indicator(design, variable, value)
+    # R evaluates df = degf(design), nrow(design) and svyglm's weight rescaling on the
+    # design it was given, before missing values leave the estimate
+    design_df = design.degf()
+    rows = _design_rows(design)
+    weight_mean = float(design.weights[rows].mean())
+    na = np.isnan(y)
+    inset = design.weights != 0
+    if (na & inset).any():
+        if not na_rm:
+            raise InputError(
+                "variable has missing values (pass na_rm=True to leave them out)",
+                variable=name,
+                count=int((na & inset).sum()),
+            )
+        design = design.subset(~na)
+    if na.any():
+        y = np.where(na, 0.0, y)
+    ddf = resolve_df(df, design_df)
+    m = mean_matrix(design, y[:, None], [name])
+    p = float(m.estimates[0])
+    v = float(m.vcov[0, 0])
+    se = math.sqrt(v)
+    a = (1.0 - level) / 2.0
+    fac = quantile(np.array([a, 1.0 - a]), ddf)
+    estimate = p
+    if not (0.0 < p < 1.0 and v > 0.0) and method != "mean":
+        warnings.warn(
+            f"{name}: the proportion is {p:g} with variance {v:g}; the {method} interval is not "
+            "defined there (as in R, no svyciprop method works at exactly 0 or 1), so it is NaN",
+            stacklevel=2,
+        )
+        lo = hi = math.nan
+    elif method == "mean":
+        lo, hi = p + se * fac
+    elif method == "asin":
+        root = math.sqrt(p)
+        grad = 0.5 * p**-0.5 / math.sqrt(1.0 - root**2)
+        lo, hi = np.sin(math.asin(root) + abs(grad) * se * fac) ** 2
+    elif method == "xlogit":
+        q = 1.0 - p
+        odds = p / q
+        grad = (1.0 / q + p / q**2) / odds
+        lo, hi = (_expit(t) for t in math.log(odds) + abs(grad) * se * fac)
+    elif method == "beta":
+        alpha = 1.0 - level
+        n_rows = int(rows.sum())
+        n_eff = p * (1.0 - p) / v
+        n_eff = n_eff * (stats.t.ppf(alpha / 2.0, n_rows - 1) / stats.t.ppf(alpha / 2.0, design_df)) ** 2
+        lo = stats.beta.ppf(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
+        hi = stats.beta.ppf(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
+    elif method == "wilson":
+        n_eff = p * (1.0 - p) / v
+        z = float(quantile(1.0 - a, ddf))
+        z2n = z * z / n_eff
+        centre = (p + z2n / 2.0) / (1.0 + z2n)
+        half = z * math.sqrt(p * (1.0 - p) / n_eff + z2n / (4.0 * n_eff)) / (1.0 + z2n)
+        lo, hi = centre - half, centre + half
+    else:  # logit, likelihood: survey-weighted logistic regression
+        fit, var, naive = _svyglm_logit(design, y, weight_mean)
+        estimate = _expit(fit.coef)
+        if method == "logit":
+            tlevel = 1.0 - 2.0 * stats.norm.cdf(quantile(a, ddf))
+            ta = (1.0 - tlevel) / 2.0
+            lo, hi = (_expit(fit.coef + math.sqrt(var) * f) for f in stats.norm.ppf([ta, 1.0 - ta]))
+        else:
+            blo, bhi = _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean)
+            lo, hi = _expit(blo), _expit(bhi)
+    return SvyCiProp(
+        name=name,
+        estimate=float(estimate),
+        se=se,
+        ci_lower=float(lo),
+        ci_upper=float(hi),
+        level=level,
+        method=method,
+        df=ddf,
+        design_df=design_df,
+    )

@@ -1,0 +1,542 @@
+"""Means, totals, ratios and variances with linearization standard errors and design effects.
+
+R's ``svymean``, ``svytotal``, ``svyratio`` and ``svyvar`` for one-stage designs (survey
+package, Lumley 2004; Lumley 2010 "Complex Surveys", ch. 2-3):
+
+* the mean is the Hajek (ratio) estimator ``sum(w y) / sum(w)``, whose weighted influence
+  values are ``w (y - ybar) / sum(w)``;
+* the total is the Horvitz-Thompson estimator ``sum(w y)``, influence values ``w y``;
+* the ratio of two totals ``R = t_y / t_x`` has influence values ``w (y - R x) / t_x``
+  (Binder 1983; Lumley 2010, sec. 2.4.2).
+
+Every variance comes from :func:`swsurvey.survey.variance.design_vcov`, R's ``svyrecvar``.
+A categorical variable (a pandas Categorical, or strings/objects, or booleans, which R's
+``model.matrix`` turns into a factor) gives one estimate per level, named as R names them
+(``stypeH``, ``sch.wideYes``, ``flagTRUE``), with the full covariance of all of them.
+
+Design effects follow R exactly (Kish 1965; Lumley 2010, sec. 2.9): ``deff=True`` divides
+the design variance by the variance under simple random sampling WITHOUT replacement of
+``n`` units from a population of ``N = sum(w)`` (the estimated population size, not the
+design's fpc), ``deff="replace"`` by the variance under sampling WITH replacement.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from swsurvey.errors import InputError
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.variance import design_vcov
+
+__all__ = [
+    "SvyStat",
+    "quantile",
+    "resolve_df",
+    "svymean",
+    "svyratio",
+    "svytotal",
+    "svyvar",
+]
+
+Deff = bool | str
+DF = int | float | str | None
+
+
+# -- confidence-interval helpers -----------------------------------------------------------
+
+
+def resolve_df(df: DF, design_df: int) -> float:
+    """Degrees of freedom for a Wald interval: None or inf = normal quantiles (R's confint
+    default ``df=Inf``), "design" = the design's degrees of freedom, a number = that."""
+    if df is None:
+        return math.inf
+    if isinstance(df, str):
+        if df != "design":
+            raise InputError("df must be None, 'design' or a positive number", value=df)
+        df = design_df
+    df = float(df)
+    if not df > 0:
+        raise InputError("degrees of freedom must be positive", value=df)
+    return df
+
+
+def quantile(p: float | np.ndarray, df: float) -> np.ndarray:
+    """R's ``qt(p, df)``; with ``df = inf`` exactly ``qnorm(p)``."""
+    if math.isinf(df):
+        return stats.norm.ppf(p)
+    return stats.t.ppf(p, df)
+
+
+def describe_df(df: float, design_df: int | None = None) -> str:
+    if math.isinf(df):
+        return "normal quantiles"
+    label = f"{df:g}"
+    if design_df is not None and df == design_df:
+        return f"t on {label} design df"
+    return f"t on {label} df"
+
+
+# -- the result type --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SvyStat:
+    """Estimates with their design-based covariance (R's ``svystat``).
+
+    ``names`` are R's names of the estimates, ``estimates`` their values, ``vcov`` their
+    covariance matrix, ``statistic`` one of "mean", "total", "ratio", "variance", ``df`` the
+    design degrees of freedom of the design they were computed on (R's ``degf``),
+    ``deff`` the design effects when asked for, ``influence`` (only when asked for) the
+    n x k weighted influence values whose design covariance is ``vcov``.
+    """
+
+    names: tuple[str, ...]
+    estimates: np.ndarray
+    vcov: np.ndarray
+    statistic: str
+    df: int
+    deff: np.ndarray | None = None
+    influence: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors: square roots of the covariance's diagonal (R's ``SE``)."""
+        return np.sqrt(np.diag(self.vcov))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, name: str) -> float:
+        """The estimate called ``name``."""
+        try:
+            return float(self.estimates[self.names.index(name)])
+        except ValueError:
+            raise InputError("no estimate of that name", value=name) from None
+
+    def as_dict(self, what: str = "estimates") -> dict[str, float]:
+        """``{name: value}`` for "estimates", "se" or "deff"."""
+        values = {"estimates": self.estimates, "se": self.se, "deff": self.deff}[what]
+        if values is None:
+            raise InputError("no design effects were computed (pass deff=True)")
+        return {n: float(v) for n, v in zip(self.names, values, strict=True)}
+
+    def confint(self, level: float = 0.95, df: DF = None) -> np.ndarray:
+        """Wald intervals, a k x 2 array (R's ``confint.svystat``).
+
+        ``df=None`` uses normal quantiles as R's default (``df=Inf``); ``df="design"`` t
+        quantiles on the design degrees of freedom (R's ``confint(m, df=degf(design))``);
+        a number, t quantiles on that many degrees of freedom.
+        """
+        dof = resolve_df(df, self.df)
+        a = (1.0 - level) / 2.0
+        fac = quantile(np.array([a, 1.0 - a]), dof)
+        return self.estimates[:, None] + np.outer(self.se, fac)
+
+    def ci_method(self, df: DF = None) -> str:
+        return f"Wald, {describe_df(resolve_df(df, self.df), self.df)}"
+
+    def to_frame(self, level: float = 0.95, df: DF = None) -> pd.DataFrame:
+        """One row per estimate: name, estimate, se, ci_lower, ci_upper, ci_method, deff."""
+        ci = self.confint(level, df)
+        return pd.DataFrame(
+            {
+                "name": list(self.names),
+                "estimate": self.estimates,
+                "se": self.se,
+                "ci_lower": ci[:, 0],
+                "ci_upper": ci[:, 1],
+                "ci_method": self.ci_method(df),
+                "deff": self.deff if self.deff is not None else np.full(len(self.names), np.nan),
+            }
+        )
+
+
+# -- the analysis variables as a matrix (R's model.matrix(~0 + x) per term) ------------------
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _levels(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes (-1 = missing) and levels in R's order: a Categorical's categories,
+    FALSE/TRUE for booleans, sorted distinct values otherwise (as R's ``factor``)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(dtype=np.int64), list(values.cat.categories)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        missing = values.isna().to_numpy()
+        codes = np.where(missing, -1, values.fillna(False).to_numpy(dtype=bool).astype(np.int64))
+        return codes, [False, True]
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), list(uniques)
+
+
+def _label(level) -> str:
+    if isinstance(level, (bool, np.bool_)):
+        return "TRUE" if level else "FALSE"
+    return str(level)
+
+
+def numeric_column(design: SurveyDesign, name: str) -> np.ndarray:
+    """A numeric analysis variable as floats (NaN = missing); booleans count as 0/1."""
+    values = design.column(name)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        raise InputError("variable is not numeric", variable=name)
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[np.ndarray, list[str], list[tuple[str, np.ndarray]]]:
+    """The n x k matrix of analysis variables: a numeric variable is one column, a
+    categorical one an indicator column per level (R's ``model.matrix(~0 + x)``).
+
+    Returns the matrix (NaN on rows where the variable is missing), the column names, and
+    per variable its missing-value mask.
+    """
+    names = [variables] if isinstance(variables, str) else list(variables)
+    if not names:
+        raise InputError("no variables given")
+    n = design.n
+    parsed = []
+    for name in names:
+        values = design.column(name)
+        if _is_categorical(values):
+            codes, levels = _levels(values)
+            parsed.append((name, codes, levels))
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            parsed.append((name, values.to_numpy(dtype=float, na_value=np.nan), None))
+        else:
+            raise InputError(f"variable has unsupported type {values.dtype}", variable=name)
+    k = sum(1 if levels is None else len(levels) for _, _, levels in parsed)
+    X = np.zeros((n, k))
+    labels, missing = [], []
+    rows = np.arange(n)
+    col = 0
+    for name, values, levels in parsed:
+        if levels is None:
+            X[:, col] = values
+            na = np.isnan(values)
+            labels.append(name)
+            col += 1
+        else:
+            na = values < 0
+            ok = ~na
+            X[rows[ok], col + values[ok]] = 1.0
+            if na.any():
+                X[na, col : col + len(levels)] = np.nan
+            labels.extend(f"{name}{_label(level)}" for level in levels)
+            col += len(levels)
+        missing.append((name, na))
+    return X, labels, missing
+
+
+def drop_missing(
+    design: SurveyDesign, X: np.ndarray, missing: list[tuple[str, np.ndarray]], na_rm: bool
+) -> tuple[SurveyDesign, np.ndarray]:
+    """R's ``na.rm``: without it a missing value (in rows that carry weight) is an error
+    naming the variable; with it those rows leave the domain (zero weight), as R's
+    ``design[nas == 0, ]``, and their values are set to 0."""
+    inset = design.weights != 0
+    any_na = np.zeros(design.n, dtype=bool)
+    for name, na in missing:
+        count = int((na & inset).sum())
+        if count and not na_rm:
+            raise InputError(
+                "variable has missing values (pass na_rm=True to leave them out of the estimate)",
+                variable=name,
+                count=count,
+            )
+        any_na |= na
+    if any_na.any():  # only rows outside the analysis (zero weight) or dropped by na_rm
+        if (any_na & inset).any():
+            design = design.subset(~any_na)
+        X = np.where(any_na[:, None], 0.0, X)
+    return design, X
+
+
+# -- SRS variances for design effects ---------------------------------------------------------
+
+
+def _srs_variance(design: SurveyDesign, X: np.ndarray, n_obs: int | None = None) -> np.ndarray:
+    """The diagonal of R's ``svyvar(x, design)``: ``sum(w (x - xbar)^2) / sum(w) * n/(n-1)``
+    with ``n`` the rows of non-zero weight."""
+    w = design.weights
+    n = int((w != 0).sum()) if n_obs is None else n_obs
+    if n < 2:
+        return np.full(X.shape[1], np.nan)
+    scaled = w / w.sum()
+    centred = X - scaled @ X
+    np.multiply(centred, centred, out=centred)
+    return (scaled @ centred) * n / (n - 1)
+
+
+def _check_deff(deff: Deff) -> None:
+    if not (isinstance(deff, bool) or deff == "replace"):
+        raise InputError("deff must be True, False or 'replace'", value=deff)
+
+
+def _ratio_or_nan(v: np.ndarray, vsrs: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = v / vsrs
+    if not np.isfinite(out).all():
+        warnings.warn(
+            "some design effects are not defined (an SRS variance of zero or a domain with "
+            "fewer than two observations); they are NaN",
+            stacklevel=3,
+        )
+    return out
+
+
+def _positive_sum(design: SurveyDesign) -> float:
+    psum = float(design.weights.sum())
+    if not psum > 0:
+        raise InputError("the weights of the rows in the estimate sum to zero")
+    return psum
+
+
+# -- estimators ---------------------------------------------------------------------------
+
+
+def _exact_constants(w: np.ndarray, X: np.ndarray, average: np.ndarray, centred: np.ndarray) -> None:
+    """Columns constant on the rows with weight (e.g. a level's proportion of 1 in a
+    domain) get their exact mean and exactly zero deviations, so their SE is exactly 0
+    rather than rounding noise (R's long-double sums usually give 0 there too)."""
+    inset = w != 0
+    first = X[int(np.argmax(inset))]
+    constant = ((X == first[None, :]) | ~inset[:, None]).all(axis=0)
+    if constant.any():
+        average[constant] = first[constant]
+        centred[:, constant] = 0.0
+
+
+def mean_matrix(
+    design: SurveyDesign,
+    X: np.ndarray,
+    names: Sequence[str],
+    deff: Deff = False,
+    influence: bool = False,
+) -> SvyStat:
+    """Hajek means of the columns of ``X`` (no missing values): R's ``svymean.survey.design2``."""
+    w = design.weights
+    psum = _positive_sum(design)
+    scaled = w / psum
+    average = scaled @ X
+    centred = X - average
+    _exact_constants(w, X, average, centred)
+    infl = centred * scaled[:, None]
+    v = design_vcov(design, infl)
+    d = None
+    if deff:
+        n_obs = int((w != 0).sum())
+        svar = _srs_variance(design, centred)
+        if deff == "replace":
+            vsrs = svar / n_obs
+        elif psum < n_obs:
+            warnings.warn(
+                "sample size greater than population size (sum of weights): are the weights "
+                "correctly scaled? Design effects are NaN; deff='replace' needs no population size",
+                stacklevel=3,
+            )
+            vsrs = None
+        else:
+            vsrs = svar * (psum - n_obs) / (psum * n_obs)
+        d = np.full(len(average), np.nan) if vsrs is None else _ratio_or_nan(np.diag(v), vsrs)
+    return SvyStat(
+        names=tuple(names),
+        estimates=average,
+        vcov=v,
+        statistic="mean",
+        df=design.degf(),
+        deff=d,
+        influence=infl if influence else None,
+    )
+
+
+def svymean(
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    deff: Deff = False,
+    na_rm: bool = False,
+    influence: bool = False,
+) -> SvyStat:
+    """Weighted (Hajek) means, or proportions of every level of categorical variables.
+
+    R's ``svymean(~a + b, design, deff=, na.rm=)``: the mean is ``sum(w y)/sum(w)`` and its
+    variance the design variance of the influence values ``w (y - ybar)/sum(w)``
+    (Lumley 2010, sec. 2.3). ``deff=True`` compares with simple random sampling without
+    replacement of ``n`` from ``N = sum(w)``, ``deff="replace"`` with replacement.
+    ``na_rm=True`` drops rows with a missing value from the domain (zero weight);
+    otherwise missing values are an :class:`InputError` naming the variable.
+    ``influence=True`` keeps the influence values (for joint covariances, as in svyby).
+    """
+    _check_deff(deff)
+    X, names, missing = model_matrix(design, variables)
+    design, X = drop_missing(design, X, missing, na_rm)
+    return mean_matrix(design, X, names, deff, influence)
+
+
+def svytotal(
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    deff: Deff = False,
+    na_rm: bool = False,
+    influence: bool = False,
+) -> SvyStat:
+    """Horvitz-Thompson totals ``sum(w y)``, or estimated counts of every level.
+
+    R's ``svytotal``: influence values ``w y``; ``deff=True`` divides by the SRS variance
+    without replacement ``N^2 (1 - n/N) s^2 / n`` with ``N = sum(w)``, ``"replace"`` by
+    ``N^2 s^2 / n`` (``s^2`` from :func:`svyvar`, Lumley 2010 sec. 2.9).
+    """
+    _check_deff(deff)
+    X, names, missing = model_matrix(design, variables)
+    design, X = drop_missing(design, X, missing, na_rm)
+    return total_matrix(design, X, names, deff, influence)
+
+
+def total_matrix(
+    design: SurveyDesign,
+    X: np.ndarray,
+    names: Sequence[str],
+    deff: Deff = False,
+    influence: bool = False,
+    statistic: str = "total",
+) -> SvyStat:
+    w = design.weights
+    infl = X * w[:, None]
+    total = w @ X
+    v = design_vcov(design, infl)
+    d = None
+    if deff:
+        n_obs = int((w != 0).sum())
+        psum = float(w.sum())
+        svar = _srs_variance(design, X)
+        if deff == "replace":
+            vsrs = svar * psum**2 / n_obs
+        else:
+            vsrs = svar * psum**2 * (psum - n_obs) / (psum * n_obs)
+        d = _ratio_or_nan(np.diag(v), vsrs)
+    return SvyStat(
+        names=tuple(names),
+        estimates=total,
+        vcov=v,
+        statistic=statistic,
+        df=design.degf(),
+        deff=d,
+        influence=infl if influence else None,
+    )
+
+
+def _numeric_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    names = [variables] if isinstance(variables, str) else list(variables)
+    if not names:
+        raise InputError("no variables given")
+    X = np.column_stack([numeric_column(design, name) for name in names])
+    return X, names
+
+
+def _missing_of(X: np.ndarray, names: list[str]) -> list[tuple[str, np.ndarray]]:
+    return [(name, np.isnan(X[:, j])) for j, name in enumerate(names)]
+
+
+def svyratio(
+    design: SurveyDesign,
+    numerator: str | Sequence[str],
+    denominator: str | Sequence[str],
+    deff: Deff = False,
+    na_rm: bool = False,
+    influence: bool = False,
+) -> SvyStat:
+    """Ratios of totals ``R = sum(w y) / sum(w x)`` with linearization variance.
+
+    R's ``svyratio(~y, ~x, design, covmat=TRUE)``: every numerator over every denominator
+    (named ``"y/x"``, numerators varying fastest as R's ``vcov``), influence values
+    ``w (y - R x) / sum(w x)`` (Binder 1983; Lumley 2010 sec. 2.4.2). ``deff`` as R: the
+    design effect of the total of those residuals.
+    """
+    _check_deff(deff)
+    num, num_names = _numeric_matrix(design, numerator)
+    den, den_names = _numeric_matrix(design, denominator)
+    missing = _missing_of(num, num_names) + _missing_of(den, den_names)
+    nas = np.zeros(design.n, dtype=bool)
+    for _, na in missing:
+        nas |= na
+    design, _ = drop_missing(design, np.zeros((design.n, 1)), missing, na_rm)
+    if nas.any():  # R: numerator 0, denominator 1 on dropped rows (weight zero there)
+        num = np.where(nas[:, None], 0.0, num)
+        den = np.where(nas[:, None], 1.0, den)
+    w = design.weights
+    t_num = (num * w[:, None]).sum(axis=0)
+    t_den = (den * w[:, None]).sum(axis=0)
+    nn, nd = len(num_names), len(den_names)
+    ii = np.tile(np.arange(nn), nd)
+    jj = np.repeat(np.arange(nd), nn)
+    if (t_den[jj] == 0).any():
+        bad = den_names[int(jj[np.flatnonzero(t_den[jj] == 0)[0]])]
+        raise InputError("the denominator's estimated total is zero", variable=bad)
+    ratio = t_num[ii] / t_den[jj]
+    resid = (num[:, ii] - ratio[None, :] * den[:, jj]) / t_den[jj][None, :]
+    names = [f"{num_names[i]}/{den_names[j]}" for i, j in zip(ii, jj, strict=True)]
+    result = total_matrix(design, resid, names, deff, influence, statistic="ratio")
+    return SvyStat(
+        names=result.names,
+        estimates=ratio,
+        vcov=result.vcov,
+        statistic="ratio",
+        df=result.df,
+        deff=result.deff,
+        influence=result.influence,
+    )
+
+
+def svyvar(
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    na_rm: bool = False,
+    influence: bool = False,
+) -> SvyStat:
+    """Population variances (and covariances) of numeric variables, R's ``svyvar``.
+
+    The estimate is ``sum(w (y - ybar)^2) / sum(w) * n/(n-1)`` (``n`` = rows of non-zero
+    weight) and its SE that of the weighted mean of ``(y - ybar)^2 n/(n-1)``, ``ybar``
+    taken as fixed, exactly as R. With several variables the estimates are the covariance
+    matrix in column-major order, named ``"a:b"``. With ``na_rm`` R's ``n`` still counts
+    the rows with missing values; that quirk is kept for agreement.
+    """
+    X, names = _numeric_matrix(design, variables)
+    missing = _missing_of(X, names)
+    n = int((design.weights != 0).sum())
+    sub, Xz = drop_missing(design, X, missing, na_rm)
+    xbar = mean_matrix(sub, Xz, names).estimates
+    centred = X - xbar
+    p = len(names)
+    a = np.tile(np.arange(p), p)
+    b = np.repeat(np.arange(p), p)
+    products = centred[:, a] * centred[:, b] * n / (n - 1) if n > 1 else None
+    if products is None:
+        raise InputError("a variance needs at least two observations with non-zero weight")
+    pair_names = names if p == 1 else [f"{names[i]}:{names[j]}" for i, j in zip(a, b, strict=True)]
+    sub2, P = drop_missing(design, products, _missing_of(products, pair_names), na_rm)
+    result = mean_matrix(sub2, P, pair_names, influence=influence)
+    return SvyStat(
+        names=result.names,
+        estimates=result.estimates,
+        vcov=result.vcov,
+        statistic="variance",
+        df=result.df,
+        influence=result.influence,
+    )

@@ -1,0 +1,1183 @@
+"""Weighting: raking, post-stratification, calibration and weight trimming, as R's survey.
+
+Every function takes a :class:`~swsurvey.survey.design.SurveyDesign` and returns a new one
+with adjusted weights and, as R does, a record of the adjustment for the variance engine
+(:func:`swsurvey.survey.variance.design_vcov`), so that standard errors after weighting
+are calibration (residual) variances (Lumley 2010, ch. 7):
+
+- :func:`rake` -- R's ``rake()``: iterative proportional fitting (Deming & Stephan 1940)
+  by repeated post-stratification on each margin; a joint margin (e.g. country x gender)
+  is raked as one variable over its cross-classification. The variance record is R's:
+  the margins with the weights after each margin's step in the last sweep, swept 10 times
+  by the engine (:class:`~swsurvey.survey.variance.Raking`).
+- :func:`poststratify` -- R's ``postStratify()`` (Holt & Smith 1979).
+- :func:`calibrate` -- R's ``calibrate()``: linear (GREG), raking and bounded logit
+  calibration (Deville & Särndal 1992) with R's Newton iterations (``grake``), recorded as
+  :class:`~swsurvey.survey.variance.GregCalibration`.
+- :func:`trim_weights` -- R's ``trimWeights()``.
+- :func:`weight` -- raking then trimming as one step, with a report.
+
+Targets are tidy tables (:class:`Margin`; see :func:`as_margins`): marginal targets with
+columns ``variable``, ``level``, ``total``; joint targets with one column per variable and
+a ``total`` (or R's ``Freq``) column. They are checked against the data before fitting:
+any mismatch is an :class:`~swsurvey.errors.InputError` naming the variable and category.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from swsurvey.errors import InputError
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.variance import GregCalibration, PostStratification, Raking, group_sums
+
+__all__ = [
+    "CalibrationRecord",
+    "CalibrationReport",
+    "Margin",
+    "PostStratify",
+    "RakeReport",
+    "RakingRecord",
+    "WeightingReport",
+    "WeightingWarning",
+    "as_margins",
+    "calibrate",
+    "calibration_matrix",
+    "joint_targets",
+    "marginal_targets",
+    "poststratify",
+    "rake",
+    "trim_weights",
+    "weight",
+    "weighting_report",
+]
+
+#: Column names accepted for a target table's totals (R's data frames use ``Freq``).
+TOTAL_COLUMNS = ("total", "Freq")
+
+
+class WeightingWarning(UserWarning):
+    """Raking or calibration stopped before meeting its convergence criterion."""
+
+
+# --------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Margin:
+    """Population totals over the cells of one or more variables.
+
+    ``variables`` names the variables; ``levels`` holds one array per variable giving each
+    cell's level; ``totals`` the cell totals. A one-variable margin is a marginal target,
+    a several-variable one a joint target (raked as one variable over the cells).
+    """
+
+    variables: tuple[str, ...]
+    levels: tuple[np.ndarray, ...]
+    totals: np.ndarray
+
+    @property
+    def name(self) -> str:
+        """R's label for the margin: the variable names joined by ``:``."""
+        return ":".join(self.variables)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.totals)
+
+    def cell_label(self, i: int) -> str:
+        return ":".join(str(level[i]) for level in self.levels)
+
+    def table(self) -> pd.DataFrame:
+        """The margin as a tidy table: one column per variable and ``total``."""
+        frame = pd.DataFrame({v: lv for v, lv in zip(self.variables, self.levels)})
+        frame["total"] = self.totals
+        return frame
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, variables: Sequence[str] | None = None,
+                   total: str | None = None) -> Margin:
+        """A margin from a table of cells: the variables' columns and a total column."""
+        total = total or _total_column(table)
+        if total not in table:
+            raise InputError("target table has no total column", variable=total)
+        variables = tuple(variables) if variables is not None else tuple(
+            str(c) for c in table.columns if c != total
+        )
+        if not variables:
+            raise InputError("target table has no variable columns besides its totals")
+        for v in variables:
+            if v not in table:
+                raise InputError("variable not in the target table", variable=v)
+        totals = pd.to_numeric(table[total], errors="coerce").to_numpy(dtype=float)
+        levels = tuple(np.asarray(table[v].to_numpy(dtype=object)) for v in variables)
+        return cls(variables=variables, levels=levels, totals=totals)
+
+
+def _total_column(table: pd.DataFrame) -> str:
+    for name in TOTAL_COLUMNS:
+        if name in table:
+            return name
+    raise InputError(f"target table needs a total column ({' or '.join(TOTAL_COLUMNS)})")
+
+
+def marginal_targets(table: pd.DataFrame, variable: str = "variable", level: str = "level",
+                     total: str = "total") -> list[Margin]:
+    """Marginal targets from a long table (one row per variable x level): one margin per
+    variable, in the order the variables first appear."""
+    for col in (variable, level, total):
+        if col not in table:
+            raise InputError("column missing from the marginal-targets table", variable=col)
+    out = []
+    names = pd.unique(table[variable].to_numpy(dtype=object))
+    for name in names:
+        rows = table[table[variable].to_numpy(dtype=object) == name]
+        out.append(Margin(
+            variables=(str(name),),
+            levels=(np.asarray(rows[level].to_numpy(dtype=object)),),
+            totals=pd.to_numeric(rows[total], errors="coerce").to_numpy(dtype=float),
+        ))
+    return out
+
+
+def joint_targets(table: pd.DataFrame, variables: Sequence[str] | None = None,
+                  total: str | None = None) -> Margin:
+    """A joint target (e.g. country x gender cells) from a table with one column per
+    variable and a total column (``total`` or R's ``Freq``)."""
+    return Margin.from_table(table, variables, total)
+
+
+def as_margins(spec) -> list[Margin]:
+    """Normalise targets to a list of :class:`Margin`.
+
+    Accepted: a :class:`Margin`; a long table with ``variable``/``level``/``total`` columns
+    (marginal targets); a table of cells with variable columns and ``total`` or ``Freq``
+    (one joint or marginal target); a Series indexed by level (its index name(s) are the
+    variable(s)); a mapping ``{variable: {level: total}}`` or
+    ``{(var1, var2): {(level1, level2): total}}``; or a list of any of these.
+    """
+    if isinstance(spec, Margin):
+        return [spec]
+    if isinstance(spec, pd.DataFrame):
+        if {"variable", "level"} <= set(spec.columns):
+            return marginal_targets(spec, total=_total_column(spec))
+        return [Margin.from_table(spec)]
+    if isinstance(spec, pd.Series):
+        names = [n for n in spec.index.names]
+        if any(n is None for n in names):
+            raise InputError("a target Series needs its index named after the variable(s)")
+        return [Margin.from_table(spec.rename("total").reset_index(), [str(n) for n in names], "total")]
+    if isinstance(spec, Mapping):
+        out = []
+        for key, cells in spec.items():
+            variables = tuple(key) if isinstance(key, tuple) else (str(key),)
+            if isinstance(cells, pd.Series):
+                cells = cells.to_dict()
+            if not isinstance(cells, Mapping):
+                raise InputError("targets must map each level to a total", variable=":".join(variables))
+            keys = [k if isinstance(k, tuple) else (k,) for k in cells]
+            if any(len(k) != len(variables) for k in keys):
+                raise InputError("a target cell does not give one level per variable",
+                                 variable=":".join(variables))
+            levels = tuple(np.array([k[j] for k in keys], dtype=object) for j in range(len(variables)))
+            totals = np.array([float(v) for v in cells.values()], dtype=float)
+            out.append(Margin(variables, levels, totals))
+        return out
+    if isinstance(spec, Iterable) and not isinstance(spec, (str, bytes)):
+        return [m for item in spec for m in as_margins(item)]
+    raise InputError(f"cannot read targets from a {type(spec).__name__}")
+
+
+# --------------------------------------------------------------------------------------------
+# Coding the data and the targets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Factor:
+    """A variable coded as integers 0..k-1 with its levels (categories order, else sorted)."""
+
+    name: str
+    codes: np.ndarray
+    levels: list
+
+    @functools.cached_property
+    def _lookup(self) -> dict:
+        lookup: dict = {}
+        for i, level in enumerate(self.levels):
+            lookup.setdefault(_key(level), i)
+        return lookup
+
+    @functools.cached_property
+    def _text(self) -> dict[str, int | None]:
+        text: dict[str, int | None] = {}
+        for i, level in enumerate(self.levels):
+            s = str(level)
+            text[s] = None if s in text else i  # ambiguous text matches nothing
+        return text
+
+    def level_index(self, value) -> int | None:
+        """The index of a target's level: equal values first, then equal text (a target
+        level "1" for integer codes 1, as tidy tables read from CSV give them)."""
+        found = self._lookup.get(_key(value))
+        return self._text.get(str(value)) if found is None else found
+
+
+def _key(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _factor(design: SurveyDesign, name: str, cache: dict[str, _Factor] | None = None) -> _Factor:
+    if cache is not None and name in cache:
+        return cache[name]
+    out = _factor_values(design.column(name), name)
+    if cache is not None:
+        cache[name] = out
+    return out
+
+
+def _factor_values(values: pd.Series, name: str) -> _Factor:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        levels = list(values.cat.categories)
+    else:
+        try:
+            codes, uniques = pd.factorize(values, sort=True)
+        except TypeError:
+            codes, uniques = pd.factorize(values, sort=False)
+        codes = np.asarray(codes, dtype=np.int64)
+        levels = list(uniques)
+    missing = int((codes < 0).sum())
+    if missing:
+        raise InputError("weighting variable has missing values", variable=name, count=missing)
+    return _Factor(name, codes, levels)
+
+
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, int]:
+    """Mixed-radix cell codes of several factors, re-coded densely when the radix would
+    overflow; returns the codes and their range."""
+    out = np.zeros(len(codes[0]), dtype=np.int64)
+    span = 1
+    for c, k in zip(codes, sizes):
+        if span * max(k, 1) > 2**62:
+            out, uniques = pd.factorize(out)
+            span = len(uniques)
+        out = out * max(k, 1) + c
+        span *= max(k, 1)
+    return out, span
+
+
+@dataclass(frozen=True, eq=False)
+class _Coded:
+    """A margin checked against the data: each row's cell (``n_cells`` for rows with zero
+    weight, which belong to no cell) and the cells' totals."""
+
+    margin: Margin
+    factors: tuple[_Factor, ...]
+    cell_levels: tuple[np.ndarray, ...]  # per variable: each cell's level index
+    codes: np.ndarray
+    totals: np.ndarray
+    labels: list[str]
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.totals)
+
+
+def _code_margin(design: SurveyDesign, margin: Margin, cache: dict, partial: bool = False) -> _Coded:
+    name = margin.name
+    if len(set(margin.variables)) != len(margin.variables):
+        raise InputError("a margin names the same variable twice", variable=name)
+    factors = tuple(_factor(design, v, cache) for v in margin.variables)
+    totals = np.asarray(margin.totals, dtype=float)
+    labels_all = [margin.cell_label(i) for i in range(margin.n_cells)]
+    bad = ~np.isfinite(totals)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("target total is missing or not finite", variable=name, value=labels_all[i])
+    if (totals < 0).any():
+        i = int(np.flatnonzero(totals < 0)[0])
+        raise InputError(f"target total is negative ({totals[i]:g})", variable=name, value=labels_all[i])
+    # map each target cell to level indices in the data
+    index = np.empty((len(factors), margin.n_cells), dtype=np.int64)
+    keep = np.ones(margin.n_cells, dtype=bool)
+    for j, (factor, levels) in enumerate(zip(factors, margin.levels)):
+        for i, value in enumerate(levels):
+            found = factor.level_index(value)
+            if found is None:
+                if totals[i] == 0:  # R drops cells absent from both sample and population
+                    keep[i] = False
+                    index[j, i] = 0
+                    continue
+                raise InputError(
+                    "target category does not occur in the data", variable=factor.name, value=value
+                )
+            index[j, i] = found
+    index = index[:, keep]
+    totals = totals[keep]
+    labels = [lab for lab, k in zip(labels_all, keep) if k]
+    sizes = [len(f.levels) for f in factors]
+    cell_ids, _ = _combine(list(index), sizes)
+    if len(np.unique(cell_ids)) != len(cell_ids):
+        dup = pd.Series(cell_ids).duplicated().to_numpy()
+        raise InputError("target cell is given twice", variable=name, value=labels[int(np.flatnonzero(dup)[0])])
+    row_ids, _ = _combine([f.codes for f in factors], sizes)
+    order = np.argsort(cell_ids, kind="stable")
+    sorted_ids = cell_ids[order]
+    pos = np.searchsorted(sorted_ids, row_ids)
+    pos = np.minimum(pos, len(sorted_ids) - 1) if len(sorted_ids) else pos
+    matched = sorted_ids[pos] == row_ids if len(sorted_ids) else np.zeros(len(row_ids), dtype=bool)
+    codes = np.where(matched, order[pos] if len(sorted_ids) else 0, -1)
+    positive = design.weights > 0
+    lacking = positive & ~matched
+    if lacking.any():
+        first = int(np.flatnonzero(lacking)[0])
+        value = ":".join(str(f.levels[f.codes[first]]) for f in factors)
+        raise InputError(
+            "category occurs in the data (with positive weight) but has no target",
+            variable=name, value=value, count=int(lacking.sum()),
+        )
+    k = len(totals)
+    codes = np.where(positive, codes, k).astype(np.int64)
+    sums = np.bincount(codes, weights=design.weights, minlength=k + 1)[:k]
+    empty = (sums <= 0) & (totals > 0)
+    if empty.any():
+        if partial:
+            warnings.warn(
+                f"{name}: {int(empty.sum())} target cell(s) have no respondents with positive "
+                f"weight and are ignored ({', '.join(np.array(labels)[empty][:5])})",
+                WeightingWarning, stacklevel=3,
+            )
+        else:
+            i = int(np.flatnonzero(empty)[0])
+            raise InputError(
+                "target category has no respondents with positive weight in the data",
+                variable=name, value=labels[i],
+            )
+    zero_target = (totals == 0) & (sums > 0)
+    if zero_target.any():
+        i = int(np.flatnonzero(zero_target)[0])
+        raise InputError(
+            "target total is 0 for a category that has respondents with positive weight",
+            variable=name, value=labels[i], count=int(((codes == i)).sum()),
+        )
+    drop = (sums <= 0)
+    if drop.any():  # cells with no weight and a zero (or ignored) target: no cell at all
+        remap = np.full(k + 1, -1, dtype=np.int64)
+        kept = np.flatnonzero(~drop)
+        remap[kept] = np.arange(len(kept))
+        remap[k] = len(kept)
+        codes = remap[codes]
+        totals = totals[kept]
+        index = index[:, kept]
+        labels = [labels[i] for i in kept]
+    return _Coded(margin, factors, tuple(index), codes, totals, labels)
+
+
+def _check_consistent(coded: Sequence[_Coded], margin_tolerance: float) -> None:
+    """Margins must agree where they overlap: equal grand totals, and equal totals over any
+    variables two margins share (e.g. country totals of country x gender and country x age)."""
+    for a, b in itertools.combinations(coded, 2):
+        shared = [v for v in a.margin.variables if v in b.margin.variables]
+        ta = _collapse(a, shared)
+        tb = _collapse(b, shared)
+        keys = sorted(set(ta) | set(tb))
+        for key in keys:
+            x, y = ta.get(key, 0.0), tb.get(key, 0.0)
+            if abs(x - y) > margin_tolerance * max(abs(x), abs(y), 1e-300):
+                if shared:
+                    factors = [next(f for f in a.factors if f.name == v) for v in shared]
+                    value = ":".join(str(f.levels[i]) for f, i in zip(factors, key))
+                    where = f"over {':'.join(shared)}"
+                else:
+                    value, where = None, "in their grand totals"
+                raise InputError(
+                    f"margins {a.margin.name} and {b.margin.name} disagree {where}: "
+                    f"{x:.10g} vs {y:.10g}",
+                    variable=":".join(shared) if shared else f"{a.margin.name}, {b.margin.name}",
+                    value=value,
+                )
+
+
+def _collapse(c: _Coded, shared: Sequence[str]) -> dict[tuple, float]:
+    out: dict[tuple, float] = {}
+    pos = [c.margin.variables.index(v) for v in shared]
+    for i in range(c.n_cells):
+        key = tuple(int(c.cell_levels[p][i]) for p in pos)
+        out[key] = out.get(key, 0.0) + float(c.totals[i])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Raking
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RakeReport:
+    """How raking ended: sweeps done, whether R's criterion was met, and the achieved fit.
+
+    ``max_abs_error``/``max_rel_error`` are the largest differences between the raked
+    weighted totals and the targets over every cell of every margin (relative to the
+    target), at ``worst`` (margin and cell). ``delta`` is R's criterion: the largest change
+    of a cell of the cross-classification of all raking variables in the last sweep,
+    compared with ``tolerance`` (``epsilon`` times the weight total when ``epsilon < 1``).
+    """
+
+    iterations: int
+    converged: bool
+    delta: float
+    tolerance: float
+    max_abs_error: float
+    max_rel_error: float
+    worst: tuple[str, str]
+
+
+@dataclass(frozen=True, eq=False)
+class RakingRecord(Raking):
+    """R's ``raking`` variance record, carrying the :class:`RakeReport`.
+
+    :meth:`apply` computes exactly what :class:`~swsurvey.survey.variance.Raking` does --
+    ``sweeps`` passes of ``x <- x - psw_m * ave(x / psw_m, g_m)`` over the margins m, as
+    R's ``svyrecvar`` -- but in the space of post-strata: every step only subtracts
+    ``psw_m`` times a per-group amount, so with ``B_m`` the group means of ``x / psw_m``
+    and ``C_mk[g, h]`` the group-g mean of ``psw_k / psw_m`` over rows in group h of
+    margin k, the amounts follow ``a_m += B_m - sum_k C_mk a_k`` and the result is
+    ``x - sum_m psw_m a_m[g_m]``. Two passes over the n x k influence values per margin
+    instead of five per margin and sweep; equal to the sequential sweeps up to rounding.
+    """
+
+    report: RakeReport | None = None
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        squeeze = x.ndim == 1
+        if squeeze:
+            x = x[:, None]
+        margins = self.margins
+        inv = [np.divide(1.0, m.psw, out=np.zeros_like(m.psw), where=m.psw != 0) for m in margins]
+        sizes = [int(m.groups.max()) + 1 for m in margins]
+        counts = [np.bincount(m.groups, minlength=g).astype(float) for m, g in zip(margins, sizes)]
+        B = [group_sums(x * iv[:, None], m.groups, g) / np.maximum(c, 1.0)[:, None]
+             for m, iv, g, c in zip(margins, inv, sizes, counts)]
+        C = {}
+        for i, (mi, gi) in enumerate(zip(margins, sizes)):
+            for j, (mj, gj) in enumerate(zip(margins, sizes)):
+                cell = mi.groups * gj + mj.groups
+                sums = np.bincount(cell, weights=mj.psw * inv[i], minlength=gi * gj).reshape(gi, gj)
+                C[i, j] = sums / np.maximum(counts[i], 1.0)[:, None]
+        a = [np.zeros((g, x.shape[1])) for g in sizes]
+        for _ in range(self.sweeps):
+            for i in range(len(margins)):
+                mean = B[i] - sum(C[i, j] @ a[j] for j in range(len(margins)))
+                a[i] = a[i] + mean
+        out = x.copy()
+        for m, ai in zip(margins, a):
+            out -= m.psw[:, None] * ai[m.groups]
+        return out[:, 0] if squeeze else out
+
+
+def rake(
+    design: SurveyDesign,
+    margins,
+    epsilon: float = 1e-10,
+    maxit: int = 100,
+    margin_tolerance: float = 1e-6,
+) -> SurveyDesign:
+    """Rake the weights to marginal and joint targets: R's ``rake()``.
+
+    Iterative proportional fitting (Deming & Stephan 1940; Lumley 2010, sec. 7.3): each
+    sweep post-stratifies on every margin in turn; a joint margin (several variables) is
+    post-stratified on its cross-classification. As in R, raking stops when no cell of the
+    cross-classification of all raking variables changed by ``epsilon`` or more in a sweep
+    (``epsilon < 1`` is a fraction of the weight total, ``epsilon >= 1`` an absolute
+    amount), or after ``maxit`` sweeps, with a :class:`WeightingWarning` giving the achieved
+    error. R's defaults are ``epsilon=1, maxit=10``; these are stricter.
+
+    ``margins`` are targets in any form :func:`as_margins` reads. Before fitting they are
+    checked against the data (an :class:`InputError` names the variable and category): a
+    category of a raking variable with positive weight but no target, a target category
+    with no respondent of positive weight, missing values, negative totals, and margins
+    whose totals disagree by more than ``margin_tolerance`` (relative) where they overlap.
+
+    The returned design records R's variance adjustment: the margins with the weights
+    after each margin's post-stratification in the last sweep, swept 10 times by the
+    variance engine (:class:`~swsurvey.survey.variance.Raking`), so SEs equal R's after
+    ``rake()``. Its report is ``weighting_report(result)`` (:class:`RakeReport`).
+    """
+    if maxit < 1:
+        raise InputError("maxit must be at least 1", value=maxit)
+    coded = _prepare(design, margins, margin_tolerance)
+    w = design.weights.astype(float, copy=True)
+    eps = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
+    joint = _joint_codes(coded, design.n)
+    n_joint = int(joint.max()) + 1
+    old = np.bincount(joint, weights=w, minlength=n_joint)
+    psws: list[np.ndarray] = []
+    converged = False
+    delta = math.inf
+    sweeps = 0
+    while sweeps < maxit:
+        psws = []
+        for c in coded:
+            sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
+            ratio = np.append(c.totals / sums, 1.0)
+            w = w * ratio[c.codes]
+            psws.append(w)
+        sweeps += 1
+        new = np.bincount(joint, weights=w, minlength=n_joint)
+        delta = float(np.max(np.abs(old - new)))
+        if delta < eps:
+            converged = True
+            break
+        old = new
+    report = _rake_report(coded, w, sweeps, converged, delta, eps)
+    if not converged:
+        warnings.warn(
+            f"raking did not converge after {sweeps} sweeps: the last sweep changed a cell by "
+            f"{delta:.3g} (tolerance {eps:.3g}); the largest margin error is {report.max_abs_error:.3g} "
+            f"({report.max_rel_error:.3g} relative) at {report.worst[0]} = {report.worst[1]}",
+            WeightingWarning,
+            stacklevel=2,
+        )
+    record = RakingRecord(
+        margins=tuple(PostStratification(c.codes, p) for c, p in zip(coded, psws)), report=report
+    )
+    return design.with_weights(w, record)
+
+
+def _prepare(design: SurveyDesign, margins, margin_tolerance: float, partial: bool = False) -> list[_Coded]:
+    margins = as_margins(margins)
+    if not margins:
+        raise InputError("no targets were given")
+    cache: dict[str, _Factor] = {}
+    coded = [_code_margin(design, m, cache, partial) for m in margins]
+    _check_consistent(coded, margin_tolerance)
+    return coded
+
+
+def _joint_codes(coded: Sequence[_Coded], n: int) -> np.ndarray:
+    """Dense codes of the cross-classification of every raking variable (R's svytable)."""
+    factors: dict[str, _Factor] = {}
+    for c in coded:
+        for f in c.factors:
+            factors.setdefault(f.name, f)
+    codes = np.zeros(n, dtype=np.int64)
+    for f in factors.values():
+        combined = codes * len(f.levels) + f.codes
+        codes, _ = pd.factorize(combined)
+        codes = np.asarray(codes, dtype=np.int64)
+    return codes
+
+
+def _rake_report(coded, w, sweeps, converged, delta, eps) -> RakeReport:
+    worst_abs, worst_rel, worst = 0.0, 0.0, ("", "")
+    for c in coded:
+        sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
+        err = np.abs(sums - c.totals)
+        rel = err / np.where(c.totals > 0, c.totals, 1.0)
+        i = int(np.argmax(rel))
+        if err.max() > worst_abs:
+            worst_abs = float(err.max())
+        if rel[i] > worst_rel or worst == ("", ""):
+            worst_rel, worst = float(rel[i]), (c.margin.name, c.labels[i])
+    return RakeReport(
+        iterations=sweeps, converged=converged, delta=float(delta), tolerance=float(eps),
+        max_abs_error=worst_abs, max_rel_error=worst_rel, worst=worst,
+    )
+
+
+def weighting_report(design: SurveyDesign):
+    """The report of the design's last raking or calibration (None if it has none)."""
+    for adjustment in reversed(design.calibration):
+        report = getattr(adjustment, "report", None)
+        if report is not None:
+            return report
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Post-stratification
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PostStratify:
+    """R's ordinary ``postStrata`` entry (from ``postStratify()``) for the variance engine.
+
+    With ``old`` and ``new`` the weights before and after post-stratification on ``groups``,
+    influence values become ``x - new * sum_g(x * old / new) / sum_g(old)``: the residual
+    from the post-stratum mean weighted by the old weights (R's ``svyrecvar``).
+    """
+
+    groups: np.ndarray
+    old: np.ndarray
+    new: np.ndarray
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        psw = np.where((self.new == 0) & (self.old == 0), 1.0, self.new)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = np.where(psw[:, None] != 0, x * (self.old / psw)[:, None], 0.0)
+        n_groups = int(self.groups.max()) + 1
+        sums = group_sums(scaled, self.groups, n_groups)
+        denom = np.bincount(self.groups, weights=self.old, minlength=n_groups)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.where(denom[:, None] != 0, sums / denom[:, None], 0.0)
+        return x - means[self.groups] * psw[:, None]
+
+
+def poststratify(design: SurveyDesign, strata, population, partial: bool = False) -> SurveyDesign:
+    """Post-stratify the weights to population cell totals: R's ``postStratify()``.
+
+    ``strata`` names the post-stratifying variable (or a list of variables, whose
+    cross-classification is used); ``population`` gives the cells' totals (a table with
+    those columns and ``total``/``Freq``, a mapping or a :class:`Margin`). Each weight is
+    multiplied by its cell's population total over its weighted sample total (Holt & Smith
+    1979; Lumley 2010, sec. 7.2). Cells with no respondents are an error unless
+    ``partial=True`` (then ignored, with a warning), as in R. The variance record is R's
+    (:class:`PostStratify`).
+    """
+    variables = [strata] if isinstance(strata, str) else list(strata)
+    margins = as_margins(population)
+    if len(margins) != 1:
+        raise InputError("postStratify takes one table of population cells", variable=":".join(variables))
+    margin = margins[0]
+    if set(margin.variables) != set(variables):
+        raise InputError(
+            f"population cells are over {margin.name}, not the post-strata",
+            variable=":".join(variables),
+        )
+    coded = _code_margin(design, margin, {}, partial)
+    old = design.weights
+    sums = np.bincount(coded.codes, weights=old, minlength=coded.n_cells + 1)[: coded.n_cells]
+    ratio = np.append(coded.totals / sums, 1.0)
+    new = old * ratio[coded.codes]
+    return design.with_weights(new, PostStratify(coded.codes, old.copy(), new))
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration
+# --------------------------------------------------------------------------------------------
+
+
+def calibration_matrix(design_or_data, terms: Sequence) -> pd.DataFrame:
+    """The calibration model matrix, as R's ``model.matrix(~ terms)``.
+
+    An intercept ``(Intercept)``, then for each term: a numeric variable as is; a
+    categorical one (pandas categorical, text or boolean) as treatment dummies for every
+    level but the first (named ``variable`` + ``level``, R's names); a tuple of variables
+    as their interaction (products of the dummies, R's ``a:b`` columns). Terms are ordered
+    by degree, as R orders a formula's terms. Categorical levels follow the categories'
+    order, otherwise sorted values.
+    """
+    data = design_or_data.data if isinstance(design_or_data, SurveyDesign) else design_or_data
+    terms = _norm_terms(terms)
+    X, names = _build_matrix(_data_columns(data, terms), terms, len(data))
+    return pd.DataFrame(X, columns=names)
+
+
+def _data_columns(data: pd.DataFrame, terms) -> dict[str, tuple[np.ndarray, list | None]]:
+    """Per calibration variable: integer codes and levels (categorical) or values (numeric)."""
+    columns: dict[str, tuple[np.ndarray, list | None]] = {}
+    for term in terms:
+        for var in term:
+            if var in columns:
+                continue
+            if var not in data:
+                raise InputError("calibration variable not in the data", variable=var)
+            series = data[var]
+            if _is_categorical(series):
+                f = _factor_values(series, var)
+                columns[var] = (f.codes, f.levels)
+            else:
+                values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+                if not np.isfinite(values).all():
+                    raise InputError("calibration variable has missing values", variable=var,
+                                     count=int((~np.isfinite(values)).sum()))
+                columns[var] = (values, None)
+    return columns
+
+
+def _distinct_rows(columns) -> np.ndarray | None:
+    """When every calibration variable is categorical, rows with the same levels have the
+    same model-matrix row: their dense codes (else None)."""
+    if any(levels is None for _, levels in columns.values()):
+        return None
+    codes = np.zeros(len(next(iter(columns.values()))[0]), dtype=np.int64)
+    for values, levels in columns.values():
+        codes, _ = pd.factorize(codes * len(levels) + values)
+        codes = np.asarray(codes, dtype=np.int64)
+    return codes
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return (isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(series)
+            or pd.api.types.is_string_dtype(series) or series.dtype == object)
+
+
+def _norm_terms(terms: Sequence) -> list[tuple[str, ...]]:
+    if isinstance(terms, str):
+        terms = [terms]
+    out: list[tuple[str, ...]] = []
+    for t in terms:
+        t = (t,) if isinstance(t, str) else tuple(t)
+        if t and t not in out:
+            out.append(t)
+    return sorted(out, key=len)  # stable: R orders terms by degree
+
+
+def _build_matrix(columns, terms, n):
+    """R's treatment-coded model matrix (Fortran order: one contiguous column at a time)."""
+    specs: list[list[tuple[str, int | None]]] = [[]]
+    names = ["(Intercept)"]
+    for term in terms:
+        combos: list[tuple[list[str], list[tuple[str, int | None]]]] = [([], [])]
+        for var in term:
+            levels = columns[var][1]
+            options = ([(var, None)] if levels is None
+                       else [(f"{var}{_level_name(lv)}", j) for j, lv in enumerate(levels) if j > 0])
+            # R's interaction columns: the first variable's levels vary fastest
+            combos = [(parts + [label], factors + [(var, j)]) for label, j in options for parts, factors in combos]
+        for parts, factors in combos:
+            names.append(":".join(parts))
+            specs.append(factors)
+    X = np.empty((n, len(specs)), order="F")
+    for c, factors in enumerate(specs):
+        column = X[:, c]
+        column[:] = 1.0
+        for var, j in factors:
+            values = columns[var][0]
+            if j is None:
+                column *= values
+            else:
+                column *= values == j
+    return X, names
+
+
+def _level_name(level) -> str:
+    if isinstance(level, (bool, np.bool_)):
+        return "TRUE" if level else "FALSE"
+    return str(level)
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """How calibration ended: ``iterations`` (Newton steps; 1 for unbounded linear
+    calibration, which is solved directly), whether R's criterion
+    ``max |misfit| / (1 + |total|) < epsilon`` was met, its achieved value ``criterion``,
+    and the largest absolute and relative differences between calibrated and population
+    totals, at column ``worst``."""
+
+    calfun: str
+    iterations: int
+    converged: bool
+    criterion: float
+    max_abs_error: float
+    max_rel_error: float
+    worst: str
+    scale: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationRecord(GregCalibration):
+    """R's ``greg_calibration`` variance record, carrying the :class:`CalibrationReport`."""
+
+    report: CalibrationReport | None = None
+
+
+def _cal_functions(calfun: str, lower: float, upper: float):
+    """R's ``cal.linear``, ``cal.raking``, ``cal.logit``: F^{-1}(u) - 1 and its derivative."""
+    if calfun == "linear":
+        def Fm1(u):
+            return np.minimum(np.maximum(u + 1, lower), upper) - 1
+
+        def dF(u):
+            return ((u < upper - 1) & (u > lower - 1)).astype(float)
+    elif calfun == "raking":
+        def Fm1(u):
+            return np.minimum(np.maximum(np.exp(u), lower), upper) - 1
+
+        def dF(u):
+            return np.where((u < upper - 1) & (u > lower - 1), np.exp(u), 0.0)
+    elif calfun == "logit":
+        if not (np.isfinite(lower) and np.isfinite(upper)):
+            raise InputError("logit calibration requires finite bounds", value=(lower, upper))
+        if not lower < 1 < upper:
+            raise InputError("logit calibration needs bounds lower < 1 < upper", value=(lower, upper))
+        A = (upper - lower) / ((upper - 1) * (1 - lower))
+
+        def Fm1(u):
+            with np.errstate(over="ignore", invalid="ignore"):
+                e = np.exp(A * u)
+                return (lower * (upper - 1) + upper * (1 - lower) * e) / (upper - 1 + (1 - lower) * e) - 1
+
+        def dF(u):
+            with np.errstate(over="ignore", invalid="ignore"):
+                e = np.exp(A * u)
+                den = upper - 1 + (1 - lower) * e
+                return (upper * (1 - lower) * e * A / den
+                        - (lower * (upper - 1) + upper * (1 - lower) * e) * ((1 - lower) * e * A) / den**2)
+    else:
+        raise InputError("calfun must be 'linear', 'raking' or 'logit'", value=calfun)
+    return Fm1, dF
+
+
+def calibrate(
+    design: SurveyDesign,
+    terms=None,
+    population=None,
+    calfun: str = "linear",
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+    epsilon: float | Sequence[float] = 1e-7,
+    maxit: int = 50,
+    force: bool = False,
+    margin_tolerance: float = 1e-6,
+) -> SurveyDesign:
+    """Calibrate the weights to population totals: R's ``calibrate()``.
+
+    Finds g-weights g_i = F(x_i' eta) with sum_i w_i g_i x_i equal to the population totals
+    of the calibration variables x (Deville & Särndal 1992; Lumley 2010, sec. 7.4):
+
+    - ``calfun="linear"``: F(u) = 1 + u, the GREG estimator; without bounds solved directly
+      (R's ``regcalibrate``), with ``bounds`` on g truncated and solved by Newton steps;
+    - ``"raking"``: F(u) = exp(u), raking by calibration (same weights as :func:`rake`);
+    - ``"logit"``: Deville & Särndal's bounded logit distance, ``bounds=(L, U)`` with
+      L < 1 < U required.
+
+    Newton steps are R's ``grake``: the Moore-Penrose inverse of the Jacobian (tolerance
+    256 machine epsilons), step halving while g is not finite, stop when
+    ``max |misfit| / (1 + |total|) < epsilon`` or after ``maxit`` steps; weights are first
+    rescaled, as R does, when every population total exceeds 20 times the sample total.
+    Not converging is an :class:`InputError` (R's "Calibration failed") unless
+    ``force=True``, which returns the last weights with a :class:`WeightingWarning`.
+
+    ``terms``: the calibration variables (list of names; a tuple of names is an
+    interaction), or a model matrix (array or DataFrame; see :func:`calibration_matrix`).
+    ``population``: the totals of the model-matrix columns, as a mapping by R's column
+    names (``(Intercept)``, ``stypeH``...) or a sequence in column order; or targets in any
+    form :func:`as_margins` reads (marginal and joint), converted to column totals as R's
+    ``calibrate(design, list(~a, ~b), list(pop.a, pop.b))`` does -- then ``terms`` may be
+    omitted (each margin's variables and, for joint margins, their interactions). Such
+    targets are checked as in :func:`rake` (``margin_tolerance`` for overlapping margins).
+
+    The design records R's ``greg_calibration`` (:class:`GregCalibration`: residuals of
+    influence values on x weighted by the pre-calibration weights, times g), so SEs equal
+    R's exactly. The report is ``weighting_report(result)`` (:class:`CalibrationReport`).
+    """
+    X, names, pop, rows = _calibration_problem(design, terms, population, margin_tolerance)
+    lower, upper = (float(bounds[0]), float(bounds[1]))
+    if not lower <= upper:
+        raise InputError("calibration bounds are reversed", value=(lower, upper))
+    ww = design.weights
+    # g depends on a row only through its model-matrix row and enters only through weighted
+    # sums, so the equations are solved over the distinct rows (all cells of categorical
+    # variables) with their summed weights; the same equations R solves over every row
+    if rows is not None:
+        first = np.flatnonzero(rows > np.maximum.accumulate(np.concatenate([[-1], rows[:-1]])))
+        U, wu = X[first], np.bincount(rows, weights=ww, minlength=len(first))
+    else:
+        U, wu = X, ww
+    sample_total = U.T @ wu
+    if (sample_total == 0).any():
+        zz = (pop == 0) & np.all(U == 0, axis=0)
+        X, U, pop, sample_total = X[:, ~zz], U[:, ~zz], pop[~zz], sample_total[~zz]
+        names = [n for n, z in zip(names, zz) if not z]
+        if np.ndim(epsilon):
+            epsilon = np.asarray(epsilon)[~zz]
+    scale = None
+    if calfun == "linear" and lower == -math.inf and upper == math.inf:
+        T = U.T @ (U * wu[:, None])
+        try:
+            tT = np.linalg.solve(T, pop - sample_total)
+        except np.linalg.LinAlgError:
+            raise InputError(
+                "the calibration variables are collinear in the sample (singular X'WX)",
+                variable=", ".join(names),
+            ) from None
+        g = 1.0 + U @ tT
+        iterations, converged = 1, True
+        misfit = pop - U.T @ (wu * g)
+        criterion = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
+    else:
+        Fm1, dF = _cal_functions(calfun, lower, upper)
+        g, iterations, converged, criterion, scale = _grake(
+            U, wu, pop, sample_total, Fm1, dF, epsilon, maxit, bounded=bool(np.isfinite([lower, upper]).any())
+        )
+        if not converged:
+            if not force:
+                raise InputError(
+                    f"calibration failed: the totals are met only to {criterion:.3g} "
+                    f"(max |misfit|/(1+|total|)) after {iterations} iterations; widen the bounds, "
+                    "raise maxit, or pass force=True to keep the last weights",
+                    variable=", ".join(names),
+                )
+            warnings.warn(
+                f"calibration did not converge: eps={criterion:.3g} after {iterations} iterations",
+                WeightingWarning, stacklevel=2,
+            )
+    if rows is not None:
+        g = g[rows]
+    new = ww * g
+    achieved = X.T @ new
+    err = np.abs(achieved - pop)
+    rel = err / np.where(pop != 0, np.abs(pop), 1.0)
+    j = int(np.argmax(rel))
+    report = CalibrationReport(
+        calfun=calfun, iterations=iterations, converged=converged, criterion=criterion,
+        max_abs_error=float(err.max()), max_rel_error=float(rel[j]), worst=names[j], scale=scale,
+    )
+    record = CalibrationRecord(X=X, base_weights=ww.copy(), g=g, report=report)
+    return design.with_weights(new, record)
+
+
+def _grake(X, ww, pop, sample_total, Fm1, dF, epsilon, maxit, bounded):
+    """R's ``grake``: Newton iterations for the calibration equations."""
+    eta = np.zeros(X.shape[1])
+    xeta = X @ eta
+    g = 1 + Fm1(xeta)
+    deriv = dF(xeta)
+    iteration = 1
+    scale = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = pop / sample_total
+    if np.min(scales) > 20:
+        scale = float(np.mean(scales))
+        ww = ww * scale
+        sample_total = sample_total * scale
+        if bounded:
+            warnings.warn(
+                f"bounds were set but are interpreted after rescaling the weights by {scale:.3g} (as R does)",
+                WeightingWarning, stacklevel=3,
+            )
+    eps = np.asarray(epsilon, dtype=float)
+    converged = False
+    while True:
+        T = X.T @ (X * (ww * deriv)[:, None])
+        misfit = pop - sample_total - X.T @ (ww * Fm1(xeta))
+        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
+        eta = eta + deta
+        xeta = X @ eta
+        g = 1 + Fm1(xeta)
+        deriv = dF(xeta)
+        while iteration < maxit and not (np.isfinite(g).all() and np.isfinite(deriv).all()):
+            iteration += 1
+            deta = deta / 2
+            eta = eta - deta
+            xeta = X @ eta
+            g = 1 + Fm1(xeta)
+            deriv = dF(xeta)
+        misfit = pop - sample_total - X.T @ (ww * Fm1(xeta))
+        crit = np.abs(misfit) / (1 + np.abs(pop))
+        criterion = float(np.max(crit)) if np.isfinite(crit).all() else math.inf
+        if np.all(crit < eps):
+            converged = True
+            break
+        iteration += 1
+        if iteration > maxit:
+            break
+    if scale is not None:
+        g = g * scale
+    return g, min(iteration, maxit), converged, criterion, scale
+
+
+def _calibration_problem(design, terms, population, margin_tolerance):
+    """The model matrix, its column names, the population totals in column order, and
+    codes of the rows' distinct model-matrix rows when all variables are categorical."""
+    if population is None:
+        raise InputError("calibrate needs population totals")
+    if isinstance(terms, (np.ndarray, pd.DataFrame)):
+        X = np.asarray(terms, dtype=float)
+        if X.ndim != 2 or X.shape[0] != design.n:
+            raise InputError(f"the model matrix has shape {X.shape}, the design {design.n} rows")
+        names = ([str(c) for c in terms.columns] if isinstance(terms, pd.DataFrame)
+                 else [f"x{j + 1}" for j in range(X.shape[1])])
+        if not np.isfinite(X).all():
+            raise InputError("the model matrix has missing or infinite values")
+        return X, names, _totals_by_name(population, names), None
+    if _is_totals(population):
+        if terms is None:
+            raise InputError("calibrate needs the calibration variables for these totals")
+        terms = _norm_terms(terms)
+        columns = _data_columns(design.data, terms)
+        X, names = _build_matrix(columns, terms, design.n)
+        return X, names, _totals_by_name(population, names), _distinct_rows(columns)
+    # targets (marginal / joint): R's margins2totals
+    coded = _prepare(design, population, margin_tolerance)
+    if terms is None:
+        terms = []
+        for c in coded:
+            vars_ = c.margin.variables
+            for r in range(1, len(vars_) + 1):
+                terms.extend(itertools.combinations(vars_, r))
+    terms = _norm_terms(terms)
+    factors = {f.name: f for c in coded for f in c.factors}
+    columns = {}
+    for term in terms:
+        for var in term:
+            if var not in factors:
+                raise InputError("calibration variable has no target margin", variable=var)
+            columns[var] = (factors[var].codes, factors[var].levels)
+    X, names = _build_matrix(columns, terms, design.n)
+    totals = np.empty(len(names))
+    totals[0] = coded[0].totals.sum()
+    col = 1
+    for term in terms:
+        source = next((c for c in coded if set(term) <= set(c.margin.variables)), None)
+        if source is None:
+            raise InputError("no target margin covers this interaction", variable=":".join(term))
+        cells = {v: (source.cell_levels[source.margin.variables.index(v)], factors[v].levels) for v in term}
+        block, _ = _build_matrix(cells, [term], source.n_cells)
+        block = block[:, 1:]
+        totals[col: col + block.shape[1]] = block.T @ source.totals
+        col += block.shape[1]
+    return X, names, totals, _distinct_rows(columns)
+
+
+def _is_totals(population) -> bool:
+    if isinstance(population, (Margin, pd.DataFrame)):
+        return False
+    if isinstance(population, pd.Series):
+        return population.index.name is None and population.index.nlevels == 1
+    if isinstance(population, Mapping):
+        return all(np.isscalar(v) for v in population.values())
+    if isinstance(population, (list, tuple)):
+        return all(np.isscalar(v) for v in population)
+    return isinstance(population, np.ndarray)
+
+
+def _totals_by_name(population, names: list[str]) -> np.ndarray:
+    if isinstance(population, (Mapping, pd.Series)):
+        pop = dict(population.items())
+        missing = [n for n in names if n not in pop]
+        if missing:
+            raise InputError("no population total for a calibration column", variable=missing[0],
+                             value=f"columns are {names}")
+        extra = [k for k in pop if k not in names]
+        if extra:
+            raise InputError("population total for a column the model matrix lacks", variable=str(extra[0]),
+                             value=f"columns are {names}")
+        values = np.array([float(pop[n]) for n in names])
+    else:
+        values = np.asarray(population, dtype=float).ravel()
+        if len(values) != len(names):
+            raise InputError(f"{len(values)} population totals for {len(names)} calibration columns",
+                             value=names)
+    if not np.isfinite(values).all():
+        raise InputError("population total is missing", variable=names[int(np.flatnonzero(~np.isfinite(values))[0])])
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Trimming
+# --------------------------------------------------------------------------------------------
+
+
+def trim_weights(design: SurveyDesign, lower: float = -math.inf, upper: float = math.inf,
+                 strict: bool = False) -> SurveyDesign:
+    """Trim weights to ``[lower, upper]``: R's ``trimWeights()``.
+
+    Weights outside the bounds are set to the bound and the total trimmed amount is shared
+    equally among the weights that were inside (R adds ``sum(trimmed) / n_inside`` to each),
+    so the weight total is unchanged. That can push weights just inside a bound over it;
+    ``strict=True`` repeats the trimming until no weight is outside (R's recursion).
+
+    As in R the design's calibration record is kept unchanged (later SEs use it with the
+    trimmed weights). Unlike R, rows with zero weight (outside a domain) are left at zero
+    rather than raised to ``lower``. Bounds that no set of weights with this total can meet
+    (``lower * n > total`` or ``upper * n < total``) are an :class:`InputError`.
+    """
+    lower, upper = float(lower), float(upper)
+    if lower > upper:
+        raise InputError(f"trimming bounds are reversed: lower {lower:g} > upper {upper:g}")
+    w = design.weights.astype(float, copy=True)
+    active = w > 0
+    n_active = int(active.sum())
+    total = float(w[active].sum())
+    if (np.isfinite(lower) and lower * n_active > total * (1 + 1e-12)) or (
+        np.isfinite(upper) and upper * n_active < total * (1 - 1e-12)
+    ):
+        raise InputError(
+            f"no weights between {lower:g} and {upper:g} can keep the weight total {total:.6g} "
+            f"over {n_active} respondents"
+        )
+    changed = False
+    for _ in range(10_000):
+        outside = active & ((w < lower) | (w > upper))
+        if not outside.any():
+            break
+        inside = active & ~outside
+        if not inside.any():
+            raise InputError(f"every weight is outside [{lower:g}, {upper:g}]: nothing to redistribute to")
+        new = np.where(active, np.clip(w, lower, upper), 0.0)
+        trimmed = float((w - new).sum())
+        new[inside] = new[inside] + trimmed / int(inside.sum())
+        w = new
+        changed = True
+        if not strict:
+            break
+    else:
+        raise InputError(f"strict trimming to [{lower:g}, {upper:g}] did not settle")
+    if not changed:
+        return design
+    return dataclasses.replace(design, weights=w)
+
+
+# --------------------------------------------------------------------------------------------
+# Pipeline step
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightingReport:
+    """Raking, then trimming: the rake report, how many raked weights were outside the
+    trimming bounds (``trimmed``), weight summaries before and after
+    (:func:`~swsurvey.survey.diagnostics.weight_summary`), and target vs achieved margins
+    after trimming (:func:`~swsurvey.survey.diagnostics.margin_table`)."""
+
+    rake: RakeReport
+    trimmed: int
+    before: pd.Series
+    after: pd.Series
+    margins: pd.DataFrame
+
+
+def weight(
+    design: SurveyDesign,
+    margins,
+    trim: tuple[float, float] | None = None,
+    strict: bool = False,
+    epsilon: float = 1e-10,
+    maxit: int = 100,
+    margin_tolerance: float = 1e-6,
+) -> tuple[SurveyDesign, WeightingReport]:
+    """Rake to ``margins`` (:func:`rake`, with ``epsilon``, ``maxit``, ``margin_tolerance``),
+    then optionally trim to ``trim=(lower, upper)`` (:func:`trim_weights`, ``strict``);
+    returns the final design and a :class:`WeightingReport`."""
+    from swsurvey.survey.diagnostics import margin_table, weight_summary
+
+    raked = rake(design, margins, epsilon=epsilon, maxit=maxit, margin_tolerance=margin_tolerance)
+    final = raked
+    trimmed = 0
+    if trim is not None:
+        final = trim_weights(raked, trim[0], trim[1], strict=strict)
+        w = raked.weights
+        trimmed = int(np.sum((w > 0) & ((w < trim[0]) | (w > trim[1]))))
+    report = WeightingReport(
+        rake=weighting_report(raked),
+        trimmed=trimmed,
+        before=weight_summary(design),
+        after=weight_summary(final),
+        margins=margin_table(design, final, margins),
+    )
+    return final, report
