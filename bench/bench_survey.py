@@ -66,13 +66,14 @@ def python_side(data_csv: str, pop_gender: str, pop_age: str) -> dict:
         "private": ["No", "Yes"],
         "psychotherapy": ["No", "Yes"],
     }
-    data = pd.read_csv(data_csv)
-    for name, cats in levels.items():
-        data[name] = pd.Categorical(data[name], categories=cats)
-    data["freq"] = pd.Categorical(data["freq"], categories=sd.FREQ, ordered=True)
     items = [f"item{i}" for i in range(1, 11)]
-    for item in items:
-        data[item] = pd.Categorical(data[item], categories=sorted(data[item].unique(), key=lambda s: int(s[1:])))
+    # Read text columns straight into categoricals (as R's factors): no column of strings.
+    data = pd.read_csv(data_csv, dtype={name: "category" for name in [*levels, "freq", *items]})
+    for name, cats in levels.items():
+        data[name] = data[name].cat.set_categories(cats)
+    data["freq"] = data["freq"].cat.set_categories(sd.FREQ, ordered=True)
+    for item in items:  # levels L1, L2, ... in numeric order, as R's factor() sorts them
+        data[item] = data[item].cat.set_categories(sorted(data[item].cat.categories, key=lambda s: int(s[1:])))
     margins = []
     for var, path in (("gender", pop_gender), ("age_group", pop_age)):
         table = pd.read_csv(path)
@@ -80,6 +81,8 @@ def python_side(data_csv: str, pop_gender: str, pop_age: str) -> dict:
         table[var] = pd.Categorical(table[var], categories=levels[var])
         margins.append(joint_targets(table, ["country", var], "Freq"))
     design = svydesign(data, weights="w", strata="country")
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  python data loaded: peak so far {loaded:.0f} MB", file=sys.stderr, flush=True)
 
     seconds, checks = {}, {}
 
@@ -88,7 +91,8 @@ def python_side(data_csv: str, pop_gender: str, pop_age: str) -> dict:
         value, check = fn()
         seconds[step] = time.perf_counter() - start
         checks[step] = float(check)
-        print(f"  python {step:<12} {seconds[step]:8.2f} s", file=sys.stderr, flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  python {step:<12} {seconds[step]:8.2f} s  peak so far {peak:6.0f} MB", file=sys.stderr, flush=True)
         return value
 
     raked = timed("rake", lambda: (r := rake(design, margins, epsilon=1e-10, maxit=100), r.weights.sum()))

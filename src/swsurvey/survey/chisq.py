@@ -27,7 +27,7 @@ from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
-from swsurvey.survey.modelframe import design_rows, factor_codes, fast_degf, level_label
+from swsurvey.survey.modelframe import design_rows, factor_codes, level_label
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["SvyChisq", "svychisq", "svytable"]
@@ -145,7 +145,7 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     complete = (coded.r >= 0) & (coded.c >= 0)
     n_missing = int(((~complete) & (w != 0)).sum())
     N = int(coded.rows.sum())
-    nu = fast_degf(design, coded.rows)
+    nu = design.degf(coded.rows)
     tab = _table(design, coded)
     for axis, var, levels in ((1, row_var, coded.row_levels), (0, col_var, coded.col_levels)):
         empty = np.flatnonzero(tab.sum(axis=axis) == 0)

@@ -66,13 +66,17 @@ class SurveyDesign:
     def has_clusters(self) -> bool:
         return self.n_psu != self.n
 
-    def degf(self) -> int:
-        """Design degrees of freedom: PSUs minus strata, counted on rows with non-zero weight.
+    def degf(self, rows: np.ndarray | None = None) -> int:
+        """Design degrees of freedom: PSUs minus strata, counted on rows with non-zero weight
+        (or on ``rows``, a boolean mask).
 
         R's ``degf()``; for a domain (a subset) it counts the rows in the domain, as R does.
+        Counted with bincount, not by sorting: it runs on every estimate.
         """
-        inset = self.weights != 0
-        return int(len(np.unique(self.psu[inset])) - len(np.unique(self.strata[inset])))
+        inset = self.weights != 0 if rows is None else rows
+        psu = np.count_nonzero(np.bincount(self.psu[inset], minlength=self.n_psu))
+        strata = np.count_nonzero(np.bincount(self.strata[inset], minlength=self.n_strata))
+        return int(psu - strata)
 
     # -- derived designs ----------------------------------------------------------------------
 

@@ -235,7 +235,8 @@ def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[
         else:
             na = values < 0
             ok = ~na
-            X[rows[ok], col + values[ok]] = 1.0
+            # One flat scatter into the row-major matrix: much faster than 2-D fancy indexing.
+            X.ravel()[rows[ok] * k + col + values[ok]] = 1.0
             if na.any():
                 X[na, col : col + len(levels)] = np.nan
             labels.extend(f"{name}{_label(level)}" for level in levels)
@@ -337,12 +338,15 @@ def mean_matrix(
     average = scaled @ X
     centred = X - average
     _exact_constants(w, X, average, centred)
-    infl = centred * scaled[:, None]
+    svar = _srs_variance(design, centred) if deff else None
+    # The influence values overwrite the centred values: at a million rows and dozens of
+    # levels each n x k copy costs hundreds of megabytes.
+    infl = np.multiply(centred, scaled[:, None], out=centred)
+    del centred
     v = design_vcov(design, infl)
     d = None
     if deff:
         n_obs = int((w != 0).sum())
-        svar = _srs_variance(design, centred)
         if deff == "replace":
             vsrs = svar / n_obs
         elif psum < n_obs:

@@ -48,7 +48,6 @@ from swsurvey.survey.modelframe import (
     aliased_columns,
     covariate_patterns,
     design_rows,
-    fast_degf,
     level_label,
     model_frame,
 )
@@ -658,7 +657,7 @@ def svyglm(
     deviance = float(np.sum(fam.dev_resids(y, fit.mu, wp)))
     wtdmu = float(wp @ y / wp.sum()) if mf.formula.intercept else fam.null_mu()
     null_deviance = float(np.sum(fam.dev_resids(y, np.full_like(y, wtdmu), wp)))
-    degf = fast_degf(fit_design)
+    degf = fit_design.degf()
     df_residual = degf + 1 - k
     if df_residual <= 0:
         warnings.warn(

@@ -43,7 +43,6 @@ __all__ = [
     "covariate_patterns",
     "design_rows",
     "factor_codes",
-    "fast_degf",
     "level_label",
     "model_frame",
     "parse_formula",
@@ -308,15 +307,6 @@ def covariate_patterns(codes: list[np.ndarray], n: int, max_fraction: float = 0.
     # codes are numbered in order of first appearance: their running maximum rises exactly there
     first = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
     return inverse, first
-
-
-def fast_degf(design: SurveyDesign, rows: np.ndarray | None = None) -> int:
-    """PSUs minus strata among ``rows`` (default: rows of non-zero weight, R's ``degf``),
-    counted with bincount rather than sorting (the same number as ``design.degf()``)."""
-    inset = design.weights != 0 if rows is None else rows
-    psu = np.count_nonzero(np.bincount(design.psu[inset], minlength=design.n_psu))
-    strata = np.count_nonzero(np.bincount(design.strata[inset], minlength=design.n_strata))
-    return int(psu - strata)
 
 
 def _response(data: pd.DataFrame, formula: Formula, categorical: bool):

@@ -49,7 +49,6 @@ from swsurvey.survey.glm import NonConvergenceWarning, _check_rank, _family, fit
 from swsurvey.survey.modelframe import (
     covariate_patterns,
     design_rows,
-    fast_degf,
     level_label,
     model_frame,
     parse_formula,
@@ -580,7 +579,7 @@ def svyolr(
         zeta=np.asarray(zeta, dtype=float),
         vcov=vcov,
         hessian=H,
-        df_residual=fast_degf(fit_design) - pc,
+        df_residual=fit_design.degf() - pc,
         deviance=2.0 * fvalue / mean_w,
         n_used=len(index),
         n_missing=n_missing,

@@ -132,8 +132,9 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
         scale_h = np.where(n_h > 1, (1.0 - f_h) * n_h / (n_h - 1.0), 1.0 - f_h)
     if lonely.any() and design.lonely_psu in ("remove", "certainty"):
         scale_h = np.where(lonely, 0.0, scale_h)
-    scaled = centred * scale_h[psu_stratum][:, None]
-    vcov = centred.T @ scaled
+    # V = C' diag(s) C = (sqrt(s) C)'(sqrt(s) C): scaled in place (s >= 0), no second n x k copy.
+    centred *= np.sqrt(scale_h)[psu_stratum][:, None]
+    vcov = centred.T @ centred
     if lonely.any() and design.lonely_psu == "average":
         n_present = int(present.sum())
         vcov = vcov * (n_present / max(n_present - int(lonely.sum()), 1))

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import pandas as pd
 
 from swsurvey.errors import InputError
@@ -469,7 +470,8 @@ class RakingRecord(Raking):
         inv = [np.divide(1.0, m.psw, out=np.zeros_like(m.psw), where=m.psw != 0) for m in margins]
         sizes = [int(m.groups.max()) + 1 for m in margins]
         counts = [np.bincount(m.groups, minlength=g).astype(float) for m, g in zip(margins, sizes)]
-        B = [group_sums(x * iv[:, None], m.groups, g) / np.maximum(c, 1.0)[:, None]
+        # Group sums of x / psw as one sparse product whose entries are 1 / psw: no n x k copy.
+        B = [_weighted_indicator(m.groups, iv, g) @ x / np.maximum(c, 1.0)[:, None]
              for m, iv, g, c in zip(margins, inv, sizes, counts)]
         C = {}
         for i, (mi, gi) in enumerate(zip(margins, sizes)):
@@ -483,9 +485,18 @@ class RakingRecord(Raking):
                 mean = B[i] - sum(C[i, j] @ a[j] for j in range(len(margins)))
                 a[i] = a[i] + mean
         out = x.copy()
+        step = np.empty_like(out)  # one scratch n x k array, reused for every margin
         for m, ai in zip(margins, a):
-            out -= m.psw[:, None] * ai[m.groups]
+            np.take(ai, m.groups, axis=0, out=step)
+            step *= m.psw[:, None]
+            out -= step
         return out[:, 0] if squeeze else out
+
+
+def _weighted_indicator(groups: np.ndarray, values: np.ndarray, n_groups: int) -> sp.csr_matrix:
+    """The (groups x n) sparse matrix with ``values[i]`` at (groups[i], i)."""
+    n = len(groups)
+    return sp.csr_matrix((values, (groups, np.arange(n))), shape=(n_groups, n))
 
 
 def rake(
