@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import rsurvey
 from rsurvey import assert_close, case, dataset
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign, svyciprop, svymean
@@ -193,3 +194,28 @@ def test_proportion_of_exactly_one_warns(designs, method):
     assert r.estimate == 1.0 and r.se == 0.0 and math.isnan(r.ci_lower) and math.isnan(r.ci_upper)
     mean = svyciprop(no, "awards", value="No", method="mean")
     assert (mean.ci_lower, mean.ci_upper) == (1.0, 1.0)
+
+
+# -- a domain of a raked design (tests/r/ciprop_raked_domain.R) ----------------------------------
+
+
+def _r_ciprop_raked_domain() -> dict[str, list[float]]:
+    text = (Path(__file__).resolve().parent / "r" / "ciprop_raked_domain.txt").read_text()
+    return {parts[0]: [float(v) for v in parts[1:]] for parts in (line.split() for line in text.splitlines() if line.strip())}
+
+
+@pytest.mark.parametrize("method", ["logit", "beta", "mean", "likelihood"])
+def test_domain_of_raked_design_matches_r(method):
+    # R keeps all rows of a calibrated design in a subset: nrow(design) counts them all.
+    from swsurvey.survey import rake
+
+    data = rsurvey.dataset("apisrs")
+    margins = {
+        "stype": {"E": 4421, "H": 755, "M": 1018},
+        "sch.wide": {"No": 1072, "Yes": 5122},
+        "comp.imp": {"No": 1712, "Yes": 4482},
+    }
+    raked = rake(svydesign(data, weights="pw"), margins, epsilon=1e-14, maxit=1000)
+    ci = svyciprop(raked.subset(data["stype"] == "H"), data["awards"] == "Yes", method=method)
+    expected = _r_ciprop_raked_domain()[method]
+    rsurvey.assert_close([ci.estimate, ci.se, ci.ci_lower, ci.ci_upper], expected, rel=1e-9, what=method)

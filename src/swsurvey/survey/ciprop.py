@@ -36,6 +36,7 @@ from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.modelframe import design_rows
 from swsurvey.survey.estimates import DF, describe_df, mean_matrix, quantile, resolve_df
 from swsurvey.survey.variance import design_vcov
 
@@ -142,12 +143,6 @@ def _indicator(design: SurveyDesign, variable, value) -> tuple[np.ndarray, str]:
     if ((y[ok] < 0) | (y[ok] > 1)).any():
         raise InputError("a proportion needs values between 0 and 1", variable=name, count=int(((y[ok] < 0) | (y[ok] > 1)).sum()))
     return y, name
-
-
-def _design_rows(design: SurveyDesign) -> np.ndarray:
-    """The rows R's design object would hold: a domain's rows (R's subset drops the others
-    for an uncalibrated design), otherwise all rows. R's ``nrow(design)`` counts these."""
-    return np.ones(design.n, dtype=bool) if design.domain is None else design.domain.copy()
 
 
 # -- R's glm.fit for an intercept-only quasibinomial model -------------------------------------
@@ -319,7 +314,7 @@ def _approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
 def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple[float, float]:
     """R's ``confint.svyglm(method="likelihood")`` for the intercept: ``MASSprofile_glm``
     then ``confint_profile`` (Rao-Scott scaling by ``lambda = var / naive``)."""
-    rows = _design_rows(design)
+    rows = design_rows(design)
     lam = var / naive
     a = (1.0 - level) / 2.0
     alpha = stats.norm.cdf(quantile(a, ddf) * math.sqrt(lam)) / 2.0
@@ -393,7 +388,7 @@ def svyciprop(
     # R evaluates df = degf(design), nrow(design) and svyglm's weight rescaling on the
     # design it was given, before missing values leave the estimate
     design_df = design.degf()
-    rows = _design_rows(design)
+    rows = design_rows(design)
     weight_mean = float(design.weights[rows].mean())
     na = np.isnan(y)
     inset = design.weights != 0
