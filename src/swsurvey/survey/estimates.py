@@ -312,16 +312,16 @@ def _positive_sum(design: SurveyDesign) -> float:
 # -- estimators ---------------------------------------------------------------------------
 
 
-def _exact_constants(w: np.ndarray, X: np.ndarray, average: np.ndarray, centred: np.ndarray) -> None:
-    """Columns constant on the rows with weight (e.g. a level's proportion of 1 in a
-    domain) get their exact mean and exactly zero deviations, so their SE is exactly 0
-    rather than rounding noise (R's long-double sums usually give 0 there too)."""
+def _constant_columns(w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which columns are constant on the rows with weight, and each column's first value.
+
+    Such columns (e.g. a level's proportion of 1 in a domain) get their exact mean and
+    exactly zero deviations, so their SE is exactly 0 rather than rounding noise (R's
+    long-double sums usually give 0 there too)."""
     inset = w != 0
-    first = X[int(np.argmax(inset))]
+    first = X[int(np.argmax(inset))].copy()
     constant = ((X == first[None, :]) | ~inset[:, None]).all(axis=0)
-    if constant.any():
-        average[constant] = first[constant]
-        centred[:, constant] = 0.0
+    return constant, first
 
 
 def mean_matrix(
@@ -330,18 +330,24 @@ def mean_matrix(
     names: Sequence[str],
     deff: Deff = False,
     influence: bool = False,
+    overwrite: bool = False,
 ) -> SvyStat:
-    """Hajek means of the columns of ``X`` (no missing values): R's ``svymean.survey.design2``."""
+    """Hajek means of the columns of ``X`` (no missing values): R's ``svymean.survey.design2``.
+
+    ``overwrite=True`` lets the influence values reuse ``X``'s memory (the caller's matrix is
+    then lost): at a million rows and dozens of levels each n x k copy costs hundreds of MB.
+    """
     w = design.weights
     psum = _positive_sum(design)
     scaled = w / psum
     average = scaled @ X
-    centred = X - average
-    _exact_constants(w, X, average, centred)
+    constant, first = _constant_columns(w, X)
+    centred = np.subtract(X, average, out=X if overwrite else None)
+    if constant.any():
+        average[constant] = first[constant]
+        centred[:, constant] = 0.0
     svar = _srs_variance(design, centred) if deff else None
-    # The influence values overwrite the centred values: at a million rows and dozens of
-    # levels each n x k copy costs hundreds of megabytes.
-    infl = np.multiply(centred, scaled[:, None], out=centred)
+    infl = np.multiply(centred, scaled[:, None], out=centred)  # in place, as above
     del centred
     v = design_vcov(design, infl)
     d = None
@@ -390,7 +396,7 @@ def svymean(
     _check_deff(deff)
     X, names, missing = model_matrix(design, variables)
     design, X = drop_missing(design, X, missing, na_rm)
-    return mean_matrix(design, X, names, deff, influence)
+    return mean_matrix(design, X, names, deff, influence, overwrite=True)
 
 
 def svytotal(

@@ -23,6 +23,9 @@ import scipy.sparse as sp
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
 
+#: Rows per block where an n x k temporary would otherwise be made (bounds peak memory).
+ROW_BLOCK = 65_536
+
 
 @dataclass(frozen=True, eq=False)
 class GregCalibration:
@@ -119,7 +122,10 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     f_h = np.zeros(n_strata)
     f_h[design.strata] = design.fpc
     means = group_sums(z, psu_stratum, n_strata) / np.maximum(n_h, 1)[:, None]
-    centred = z - means[psu_stratum]
+    centred = np.empty_like(z)
+    for start in range(0, len(z), ROW_BLOCK):  # row blocks: no n x k temporary of means
+        rows = slice(start, start + ROW_BLOCK)
+        np.subtract(z[rows], means[psu_stratum[rows]], out=centred[rows])
     # R's svyrecvar sees only the rows of a domain (its subset drops the others), so a
     # lonely stratum counts only when the analysis has rows in it, and a stratum sampled
     # completely (fpc: fraction 1) contributes nothing whatever its number of PSUs.

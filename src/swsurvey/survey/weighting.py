@@ -39,7 +39,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
-from swsurvey.survey.variance import GregCalibration, PostStratification, Raking, group_sums
+from swsurvey.survey.variance import ROW_BLOCK, GregCalibration, PostStratification, Raking, group_sums
 
 __all__ = [
     "CalibrationRecord",
@@ -485,11 +485,11 @@ class RakingRecord(Raking):
                 mean = B[i] - sum(C[i, j] @ a[j] for j in range(len(margins)))
                 a[i] = a[i] + mean
         out = x.copy()
-        step = np.empty_like(out)  # one scratch n x k array, reused for every margin
-        for m, ai in zip(margins, a):
-            np.take(ai, m.groups, axis=0, out=step)
-            step *= m.psw[:, None]
-            out -= step
+        # Subtract in row blocks: a full n x k temporary would double the peak memory.
+        for start in range(0, len(out), ROW_BLOCK):
+            rows = slice(start, start + ROW_BLOCK)
+            for m, ai in zip(margins, a):
+                out[rows] -= m.psw[rows, None] * ai[m.groups[rows]]
         return out[:, 0] if squeeze else out
 
 
