@@ -83,3 +83,22 @@ def assert_close(actual, expected, rel: float = REL, abs_: float = 0.0, what: st
     exp = np.asarray(expected, dtype=float)
     act = np.asarray(actual, dtype=float)
     np.testing.assert_allclose(act, exp, rtol=rel, atol=abs_, err_msg=what)
+
+
+#: The population margins of R's raking example on apisrs (cases E02, F04, G05, E07).
+RAKE_MARGINS = {
+    "stype": {"E": 4421, "H": 755, "M": 1018},
+    "sch.wide": {"No": 1072, "Yes": 5122},
+    "comp.imp": {"No": 1712, "Yes": 4482},
+}
+
+
+def raked_apisrs():
+    """R's ``rake(dsrs_w, list(~stype, ~sch.wide, ~comp.imp), ..., epsilon=1e-14,
+    maxit=1000)``, checked against R's raked weights (weights_E02_weights_only_rake.csv)."""
+    from swsurvey.survey import rake, svydesign
+
+    design = rake(svydesign(dataset("apisrs"), weights="pw"), RAKE_MARGINS, epsilon=1e-14, maxit=1000)
+    r_weights = weights_file("weights_E02_weights_only_rake.csv")["raked_weight"].to_numpy()
+    np.testing.assert_allclose(design.weights, r_weights, rtol=1e-12, err_msg="raked weights differ from R's")
+    return design

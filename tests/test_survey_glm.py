@@ -24,63 +24,20 @@ import rsurvey
 from rsurvey import REL, REL_P, assert_close
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign
+from swsurvey.survey.variance import Raking
 from swsurvey.survey.glm import (
     NonConvergenceWarning,
     SeparationWarning,
     reg_term_test,
     svyglm,
 )
-from swsurvey.survey.variance import PostStratification, Raking
 
 EXTRA = Path(__file__).parent / "r" / "models_extra.json"
-RAKE_MARGINS = {
-    "stype": {"E": 4421, "H": 755, "M": 1018},
-    "sch.wide": {"No": 1072, "Yes": 5122},
-    "comp.imp": {"No": 1712, "Yes": 4482},
-}
 
 
 @functools.cache
 def extra() -> dict:
     return json.loads(EXTRA.read_text())
-
-
-def raked_apisrs():
-    """R's ``rake(dsrs_w, list(~stype, ~sch.wide, ~comp.imp), ..., epsilon=1e-14,
-    maxit=1000)`` (cases E02, F04, G05): weighting.rake when importable, else the same
-    iterative proportional fitting here with the variance record R keeps. Either way the
-    weights must equal R's (weights_E02_weights_only_rake.csv)."""
-    base = svydesign(rsurvey.dataset("apisrs"), weights="pw")
-    try:
-        from swsurvey.survey.weighting import rake
-    except ImportError:
-        rake = None
-    if rake is not None:
-        design = rake(base, RAKE_MARGINS, epsilon=1e-14, maxit=1000)
-    else:
-        codes = []
-        for var, cells in RAKE_MARGINS.items():
-            c = pd.Categorical(base.data[var].astype(str), categories=list(cells)).codes.astype(np.int64)
-            codes.append((c, np.array(list(cells.values()), dtype=float)))
-        w = base.weights.copy()
-        joint = np.zeros(len(w), dtype=np.int64)
-        for c, t in codes:
-            joint = joint * len(t) + c
-        old = np.bincount(joint, weights=w)
-        for _ in range(1000):
-            psws = []
-            for c, t in codes:
-                w = w * (t / np.bincount(c, weights=w, minlength=len(t)))[c]
-                psws.append(w)
-            new = np.bincount(joint, weights=w)
-            done = np.max(np.abs(old - new)) < 1e-14 * w.sum()
-            old = new
-            if done:
-                break
-        design = base.with_weights(w, Raking(tuple(PostStratification(c, p) for (c, _), p in zip(codes, psws))))
-    r_weights = rsurvey.weights_file("weights_E02_weights_only_rake.csv")["raked_weight"].to_numpy()
-    np.testing.assert_allclose(design.weights, r_weights, rtol=1e-12, err_msg="raked weights differ from R's")
-    return design
 
 
 def check_glm(fit, expected: dict, what: str) -> None:
@@ -126,7 +83,7 @@ def test_g04_logistic_weights_only(engine):
 
 def test_g05_raked_logistic_and_linear():
     case = rsurvey.case("G05_weights_only_raked_svyglm")["outputs"]
-    design = raked_apisrs()
+    design = rsurvey.raked_apisrs()
     logistic = svyglm(design, 'I(awards == "Yes") ~ api99 + meals + stype', family="quasibinomial")
     check_glm(logistic, case["logistic"], "G05 logistic")
     linear = svyglm(design, "api00 ~ api99 + stype")

@@ -33,6 +33,7 @@ from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.modelframe import is_categorical
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
@@ -161,16 +162,6 @@ class SvyStat:
 # -- the analysis variables as a matrix (R's model.matrix(~0 + x) per term) ------------------
 
 
-def _is_categorical(values: pd.Series) -> bool:
-    dtype = values.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_bool_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    )
-
-
 def _levels(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 = missing) and levels in R's order: a Categorical's categories,
     FALSE/TRUE for booleans, sorted distinct values otherwise (as R's ``factor``)."""
@@ -214,7 +205,7 @@ def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[
     parsed = []
     for name in names:
         values = design.column(name)
-        if _is_categorical(values):
+        if is_categorical(values):
             codes, levels = _levels(values)
             parsed.append((name, codes, levels))
         elif pd.api.types.is_numeric_dtype(values.dtype):
