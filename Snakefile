@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/weight.smk"
 
 
 rule all:

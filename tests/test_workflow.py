@@ -99,13 +99,18 @@ def test_small_run_writes_every_output(small_run):
         "clean/codebook.md",
         "clean/exclusion_flow.csv",
         "clean/exclusion_flow.md",
+        "weight/responses.parquet",
+        "weight/diagnostics.csv",
+        "weight/margins.csv",
     ]:
         assert (out / rel).stat().st_size > 0, rel
     clean = pd.read_parquet(out / "clean/responses.parquet")
     assert len(clean) > 100
     assert isinstance(clean["country"].dtype, pd.CategoricalDtype)
     assert "SYNTHETIC" in (out / "clean/exclusion_flow.md").read_text()
-    for log in ["logs/small/import.log", "logs/small/clean.log"]:
+    weighted = pd.read_parquet(out / "weight/responses.parquet")
+    assert len(weighted) == len(clean) and (weighted["weight"] > 0).all()
+    for log in ["logs/small/import.log", "logs/small/clean.log", "logs/small/weight.log"]:
         assert (workdir / log).exists()
 
 

@@ -32,8 +32,12 @@ def wave_recode(wildcards):
     return wave_config(wildcards)["recode"]
 
 
+def wave_targets(wildcards):
+    return wave_config(wildcards)["targets"]
+
+
 def final_outputs():
-    """Every wave's import and cleaning outputs."""
+    """Every wave's import, cleaning and weighting outputs."""
     return expand(
         [
             "results/{wave}/import/responses.parquet",
@@ -44,6 +48,9 @@ def final_outputs():
             "results/{wave}/clean/codebook.md",
             "results/{wave}/clean/exclusion_flow.csv",
             "results/{wave}/clean/exclusion_flow.md",
+            "results/{wave}/weight/responses.parquet",
+            "results/{wave}/weight/diagnostics.csv",
+            "results/{wave}/weight/margins.csv",
         ],
         wave=WAVES,
     )

@@ -1,0 +1,214 @@
+"""The study's weighting stage: raking within country to population margins.
+
+Each wave's cleaned respondents are raked, with country as the stratum, to joint
+country x gender and country x age-group population totals read from the wave's targets
+file (:func:`swsurvey.survey.weighting.rake`, Deming-Stephan iterative proportional
+fitting; Lumley 2010, sec. 7.3), then optionally trimmed (R's ``trimWeights`` rule).
+
+Respondents who did not state a raking variable (prefer not to say, unanswered) keep their
+place: within each country they form a level "Not stated" whose target is their own share
+of the sample, and the stated levels share the rest of the country's population in the
+proportions of the targets file. This is deterministic (no imputation draw), leaves the
+unknowns' weight where the data put it, and is the usual treatment of unknowns in raking
+when the population has no such category. Levels of the cleaned variable that the
+population does not distinguish are mapped onto a target level by the configured
+``level_map`` (e.g. "Prefer to self-describe" counted with "Non-binary / gender diverse").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from swsurvey.errors import InputError
+from swsurvey.logging import get_logger
+from swsurvey.outputs import atomic_path
+from swsurvey.survey import joint_targets, svydesign, weight, weight_summary
+
+log = get_logger("weight")
+
+METADATA_KEY = b"swsurvey"
+#: Columns a targets file must have (one row per stratum x variable x level).
+TARGET_COLUMNS = ("variable", "level", "population_count")
+
+
+def raking_levels(
+    values: pd.Series, level_map: Mapping[str, str], target_levels: Sequence[str], unknown: str
+) -> pd.Categorical:
+    """The raking variable: cleaned levels mapped onto the target levels, missing as ``unknown``.
+
+    A level that is neither a target level nor mapped onto one is an :class:`InputError`
+    naming it, never silently dropped.
+    """
+    labels = values.astype("object").where(values.notna(), None)
+    mapped = labels.map(lambda v: unknown if v is None else level_map.get(v, v))
+    stray = sorted(set(mapped) - set(target_levels) - {unknown})
+    if stray:
+        raise InputError(
+            "level has no population target (add it to the targets file or to weighting.level_map)",
+            variable=str(values.name),
+            value=stray[0],
+            count=int(mapped.isin(stray).sum()),
+        )
+    return pd.Categorical(mapped, categories=[*target_levels, unknown])
+
+
+def margin_targets(
+    population: pd.DataFrame, raking: pd.Series, stratum: pd.Series, variable: str, unknown: str
+) -> pd.DataFrame:
+    """Joint stratum x variable totals: the population's, with the not-stated share kept.
+
+    Within each stratum, "not stated" gets its unweighted sample share of the stratum's
+    population total; the stated levels share the remainder as the population does. A
+    level with no respondent in a stratum cannot be raked to: it is left out (with a
+    warning naming the cell) and the stratum's other levels share its population.
+    """
+    pop = population[population["variable"] == variable]
+    rows = []
+    for stratum_level, group in pop.groupby("stratum", sort=False, observed=True):
+        in_stratum = (stratum == stratum_level).to_numpy()
+        if not in_stratum.any():
+            raise InputError("stratum in the targets has no respondent", variable=stratum.name, value=stratum_level)
+        total = float(group["population_count"].sum())
+        answers = raking[in_stratum]
+        unknown_share = float((answers == unknown).mean())
+        present = group["level"].isin(set(answers))
+        for level in group.loc[~present, "level"]:
+            log.warning(
+                "%s %s: no respondent has %s %r; its population is shared by the other levels",
+                stratum.name, stratum_level, variable, level,
+            )
+        kept = group[present]
+        stated = total * (1.0 - unknown_share)
+        scale = stated / float(kept["population_count"].sum()) if len(kept) else 0.0
+        for level, count in zip(kept["level"], kept["population_count"]):
+            rows.append((stratum_level, level, float(count) * scale))
+        if unknown_share > 0:
+            rows.append((stratum_level, unknown, total * unknown_share))
+    return pd.DataFrame(rows, columns=[stratum.name, raking.name, "total"])
+
+
+def read_targets(path: str | Path, stratum: str, variables: Sequence[str]) -> pd.DataFrame:
+    """A targets file as a tidy frame (``stratum``, variable, level, population_count)."""
+    path = Path(path)
+    frame = pd.read_csv(path, dtype={stratum: str, "variable": str, "level": str})
+    missing = [c for c in (stratum, *TARGET_COLUMNS) if c not in frame.columns]
+    if missing:
+        raise InputError("targets file lacks a column", file=path, variable=missing[0])
+    absent = [v for v in variables if v not in set(frame["variable"])]
+    if absent:
+        raise InputError("targets file has no rows for a raking variable", file=path, variable=absent[0])
+    bad = frame["population_count"].isna() | (frame["population_count"] < 0)
+    if bad.any():
+        raise InputError("population counts must be present and not negative", file=path, count=int(bad.sum()))
+    return frame.rename(columns={stratum: "stratum"})
+
+
+def weight_respondents(
+    data: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    stratum: str,
+    variables: Sequence[str],
+    level_map: Mapping[str, Mapping[str, str]],
+    unknown: str,
+    epsilon: float,
+    maxit: int,
+    trim: Sequence[float] | None,
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Raked (and trimmed) weights, a diagnostics table and a margins table.
+
+    Pure: a cleaned data frame and the targets in, arrays and frames out.
+    """
+    frame = pd.DataFrame({stratum: data[stratum].astype("object")})
+    margins = []
+    for var in variables:
+        target_levels = list(dict.fromkeys(population.loc[population["variable"] == var, "level"]))
+        column = f"{var}__raking"
+        frame[column] = raking_levels(data[var], level_map.get(var, {}), target_levels, unknown)
+        frame[column] = frame[column].rename(column)
+        table = margin_targets(population, frame[column].rename(column), frame[stratum].rename(stratum), var, unknown)
+        margins.append(joint_targets(table, [stratum, column], "total"))
+    frame["base_weight"] = 1.0
+    design = svydesign(frame, weights="base_weight", strata=stratum)
+    final, report = weight(design, margins, trim=tuple(trim) if trim else None, epsilon=epsilon, maxit=maxit)
+    summary = weight_summary(final, by=stratum).reset_index().rename(columns={"index": stratum})
+    overall = weight_summary(final).to_frame().T.assign(**{stratum: "All"})
+    diagnostics = pd.concat([summary, overall], ignore_index=True)
+    rake = report.rake
+    diagnostics = diagnostics.assign(
+        iterations=rake.iterations,
+        converged=rake.converged,
+        max_abs_margin_error=rake.max_abs_error,
+        max_rel_margin_error=rake.max_rel_error,
+        trimmed=report.trimmed,
+    )
+    return final.weights, diagnostics, report.margins
+
+
+def weight_wave(
+    data: str | Path,
+    targets: str | Path,
+    out_data: str | Path,
+    out_diagnostics: str | Path,
+    out_margins: str | Path,
+    *,
+    wave: str,
+    stratum: str,
+    variables: Sequence[str],
+    level_map: Mapping[str, Mapping[str, str]],
+    unknown: str,
+    epsilon: float,
+    maxit: int,
+    trim: Sequence[float] | None = None,
+) -> None:
+    """Weight one wave: the cleaned data with a ``weight`` column, diagnostics and margins.
+
+    All three outputs are written together or not at all.
+    """
+    table = pq.read_table(data)
+    provenance = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+    if provenance.get("stage") != "clean":
+        raise InputError("not a file written by the cleaning stage", file=data)
+    cleaned = table.to_pandas()
+    population = read_targets(targets, stratum, variables)
+    weights, diagnostics, margins = weight_respondents(
+        cleaned,
+        population,
+        stratum=stratum,
+        variables=variables,
+        level_map=level_map,
+        unknown=unknown,
+        epsilon=epsilon,
+        maxit=maxit,
+        trim=trim,
+    )
+    synthetic = bool(provenance.get("synthetic"))
+    for frame in (diagnostics, margins):
+        frame.insert(0, "wave", wave)
+        frame["synthetic"] = synthetic
+    log.info(
+        "wave %s: %d respondents raked to %s within %s; Kish effective n %.1f",
+        wave,
+        len(weights),
+        " and ".join(variables),
+        stratum,
+        float(diagnostics["kish_neff"].iloc[-1]),
+    )
+    out = table.append_column("weight", pa.array(weights, type=pa.float64()))
+    meta = dict(out.schema.metadata or {})
+    meta[METADATA_KEY] = json.dumps(
+        {**provenance, "stage": "weight", "targets": Path(targets).name}, sort_keys=True, ensure_ascii=False
+    ).encode("utf-8")
+    with atomic_path(out_data) as tmp_data, atomic_path(out_diagnostics) as tmp_diag, atomic_path(
+        out_margins
+    ) as tmp_margins:
+        pq.write_table(out.replace_schema_metadata(meta), tmp_data)
+        diagnostics.to_csv(tmp_diag, index=False, float_format="%.10g")
+        margins.to_csv(tmp_margins, index=False, float_format="%.10g")

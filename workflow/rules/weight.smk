@@ -1,0 +1,37 @@
+# Weighting: rake each wave within country to the population margins of its targets file.
+
+
+rule weight_wave:
+    input:
+        data="results/{wave}/clean/responses.parquet",
+        targets=wave_targets,
+    output:
+        data="results/{wave}/weight/responses.parquet",
+        diagnostics=report(
+            "results/{wave}/weight/diagnostics.csv",
+            caption="../report/weight_diagnostics.rst",
+            category="Weighting",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "weight diagnostics"},
+        ),
+        margins=report(
+            "results/{wave}/weight/margins.csv",
+            caption="../report/weight_margins.rst",
+            category="Weighting",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "margins"},
+        ),
+    log:
+        "logs/{wave}/weight.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        stratum=config["weighting"]["stratum"],
+        variables=config["weighting"]["variables"],
+        level_map=config["weighting"]["level_map"],
+        unknown=config["weighting"]["unknown_level"],
+        epsilon=config["weighting"]["epsilon"],
+        maxit=config["weighting"]["maxit"],
+        trim=config["weighting"]["trim"],
+    script:
+        "../../scripts/weight_wave.py"
