@@ -47,3 +47,34 @@ def instrument_2017():
     from swsurvey.instrument import load_instrument
 
     return load_instrument(REPO / "workflow" / "instruments" / "socialwork_2017.yaml")
+
+
+@pytest.fixture(scope="session")
+def cleaned_2017(tmp_path_factory) -> Path:
+    """The stored synthetic 2017 wave through the real import and cleaning stages: the
+    cleaned Parquet file's path."""
+    from swsurvey.cleaning import clean_wave
+    from swsurvey.importing import import_wave
+
+    out = tmp_path_factory.mktemp("cleaned_2017")
+    workflow = REPO / "workflow"
+    import_wave(
+        raw=REPO / "data/synthetic/socialwork_2017.sav",
+        out_data=out / "import.parquet",
+        out_codebook_json=out / "import.json",
+        out_codebook_md=out / "import.md",
+        instrument=workflow / "instruments/socialwork_2017.yaml",
+        key_file=out / "key",
+    )
+    clean_wave(
+        data=out / "import.parquet",
+        instrument=workflow / "instruments/socialwork_2017.yaml",
+        recode=workflow / "recode/socialwork_2017.yaml",
+        out_data=out / "clean.parquet",
+        out_codebook_json=out / "clean.json",
+        out_codebook_md=out / "clean.md",
+        out_flow_csv=out / "flow.csv",
+        out_flow_md=out / "flow.md",
+        wave="2017",
+    )
+    return out / "clean.parquet"

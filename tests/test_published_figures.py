@@ -8,8 +8,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from swsurvey.cleaning import clean_wave
-from swsurvey.importing import import_wave
 
 #: Published figure -> (analysis variable, levels counted, base: who answered it).
 FIGURES = {
@@ -30,29 +28,8 @@ FIGURES = {
 
 
 @pytest.fixture(scope="module")
-def cleaned(repo_dir, tmp_path_factory) -> pd.DataFrame:
-    out = tmp_path_factory.mktemp("published")
-    workflow = repo_dir / "workflow"
-    import_wave(
-        raw=repo_dir / "data/synthetic/socialwork_2017.sav",
-        out_data=out / "import.parquet",
-        out_codebook_json=out / "import.json",
-        out_codebook_md=out / "import.md",
-        instrument=workflow / "instruments/socialwork_2017.yaml",
-        key_file=out / "key",
-    )
-    clean_wave(
-        data=out / "import.parquet",
-        instrument=workflow / "instruments/socialwork_2017.yaml",
-        recode=workflow / "recode/socialwork_2017.yaml",
-        out_data=out / "clean.parquet",
-        out_codebook_json=out / "clean.json",
-        out_codebook_md=out / "clean.md",
-        out_flow_csv=out / "flow.csv",
-        out_flow_md=out / "flow.md",
-        wave="2017",
-    )
-    return pd.read_parquet(out / "clean.parquet")
+def cleaned(cleaned_2017) -> pd.DataFrame:
+    return pd.read_parquet(cleaned_2017)
 
 
 @pytest.fixture(scope="module")

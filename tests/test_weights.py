@@ -7,9 +7,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from swsurvey.cleaning import clean_wave
 from swsurvey.errors import InputError
-from swsurvey.importing import import_wave
 from swsurvey.weights import margin_targets, raking_levels, read_targets, weight_respondents, weight_wave
 
 SETTINGS = dict(
@@ -23,29 +21,8 @@ SETTINGS = dict(
 
 
 @pytest.fixture(scope="module")
-def cleaned_path(repo_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("weights")
-    wf = repo_dir / "workflow"
-    import_wave(
-        raw=repo_dir / "data/synthetic/socialwork_2017.sav",
-        out_data=out / "import.parquet",
-        out_codebook_json=out / "import.json",
-        out_codebook_md=out / "import.md",
-        instrument=wf / "instruments/socialwork_2017.yaml",
-        key_file=out / "key",
-    )
-    clean_wave(
-        data=out / "import.parquet",
-        instrument=wf / "instruments/socialwork_2017.yaml",
-        recode=wf / "recode/socialwork_2017.yaml",
-        out_data=out / "clean.parquet",
-        out_codebook_json=out / "clean.json",
-        out_codebook_md=out / "clean.md",
-        out_flow_csv=out / "flow.csv",
-        out_flow_md=out / "flow.md",
-        wave="2017",
-    )
-    return out / "clean.parquet"
+def cleaned_path(cleaned_2017):
+    return cleaned_2017
 
 
 @pytest.fixture(scope="module")
