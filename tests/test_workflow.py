@@ -102,6 +102,8 @@ def test_small_run_writes_every_output(small_run):
         "weight/responses.parquet",
         "weight/diagnostics.csv",
         "weight/margins.csv",
+        "weight/margins.png",
+        "weight/margins.svg",
     ]:
         assert (out / rel).stat().st_size > 0, rel
     clean = pd.read_parquet(out / "clean/responses.parquet")

@@ -51,6 +51,8 @@ def final_outputs():
             "results/{wave}/weight/responses.parquet",
             "results/{wave}/weight/diagnostics.csv",
             "results/{wave}/weight/margins.csv",
+            "results/{wave}/weight/margins.png",
+            "results/{wave}/weight/margins.svg",
         ],
         wave=WAVES,
     )

@@ -35,3 +35,23 @@ rule weight_wave:
         trim=config["weighting"]["trim"],
     script:
         "../../scripts/weight_wave.py"
+
+
+rule weighting_figure:
+    input:
+        margins="results/{wave}/weight/margins.csv",
+    output:
+        png=report(
+            "results/{wave}/weight/margins.png",
+            caption="../report/weighting_figure.rst",
+            category="Weighting",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "figure": "margins"},
+        ),
+        svg="results/{wave}/weight/margins.svg",
+    log:
+        "logs/{wave}/weighting_figure.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    script:
+        "../../scripts/weighting_figure.py"

@@ -1,0 +1,12 @@
+"""Snakemake adapter: draw the weighting stage's margins figure (see swsurvey.figures)."""
+
+from swsurvey.figures import draw_weighting_figure
+from swsurvey.logging import to_logfile
+
+with to_logfile(snakemake.log[0]):
+    draw_weighting_figure(
+        margins=snakemake.input.margins,
+        out_png=snakemake.output.png,
+        out_svg=snakemake.output.svg,
+        wave=snakemake.wildcards.wave,
+    )

@@ -1,0 +1,111 @@
+"""Figures, drawn with seaborn on matplotlib, saved as PNG and SVG with reproducible bytes.
+
+Every figure is a pure function from a results table to a matplotlib Figure; :func:`save`
+writes it without the timestamps and random ids matplotlib would otherwise embed, so the
+same table always gives the same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from swsurvey.outputs import atomic_path  # noqa: E402
+
+#: Colour-blind-safe palette (seaborn's "colorblind", after Okabe & Ito).
+PALETTE = sns.color_palette("colorblind")
+#: A journal's two-column width, in inches.
+DOUBLE_COLUMN = 7.0
+
+
+def _style() -> dict:
+    return {
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "svg.hashsalt": "swsurvey",  # fixed SVG element ids
+        "svg.fonttype": "none",  # text stays text in the SVG
+    }
+
+
+def save(fig: plt.Figure, png: str | Path, svg: str | Path, dpi: int = 300) -> None:
+    """Write ``fig`` as PNG and SVG, atomically, with no date or software-version stamps."""
+    with plt.rc_context(_style()):
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+        with atomic_path(svg) as tmp:
+            fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+
+
+def margin_shares(margins: pd.DataFrame, stratum_label: str = "country") -> pd.DataFrame:
+    """Within-stratum shares of each raking cell, unweighted, weighted and target (long form).
+
+    ``margins`` is the weighting stage's margins table (cells labelled ``stratum:level``).
+    """
+    table = margins.copy()
+    table["variable"] = table["margin"].str.split(":").str[-1].str.replace("__raking", "", regex=False)
+    parts = table["level"].str.split(":", n=1)
+    table[stratum_label] = parts.str[0]
+    table["category"] = parts.str[1]
+    rows = []
+    for kind, column in (("Sample (unweighted)", "before"), ("Weighted", "after"), ("Population target", "target")):
+        total = table.groupby(["variable", stratum_label])[column].transform("sum")
+        rows.append(table.assign(kind=kind, share=100 * table[column] / total))
+    return pd.concat(rows, ignore_index=True)[["variable", stratum_label, "category", "kind", "share"]]
+
+
+def weighting_figure(margins: pd.DataFrame, title: str) -> plt.Figure:
+    """Dot plot of each raking cell's share within its country: sample, weighted, target.
+
+    One panel per raking variable; how far the open circles sit from the targets is how much
+    work raking did, and the filled dots on the targets show that it converged.
+    """
+    shares = margin_shares(margins)
+    variables = list(dict.fromkeys(shares["variable"]))
+    with plt.rc_context(_style()):
+        heights = [shares[shares["variable"] == v][["country", "category"]].drop_duplicates().shape[0] for v in variables]
+        fig, axes = plt.subplots(
+            len(variables), 1, figsize=(DOUBLE_COLUMN, 0.16 * sum(heights) + 1.2), gridspec_kw={"height_ratios": heights}
+        )
+        axes = [axes] if len(variables) == 1 else list(axes)
+        markers = {"Sample (unweighted)": "o", "Weighted": ".", "Population target": "|"}
+        for ax, variable in zip(axes, variables):
+            part = shares[shares["variable"] == variable].copy()
+            part["cell"] = part["country"] + ": " + part["category"]
+            order = list(dict.fromkeys(part["cell"]))
+            for (kind, marker), colour in zip(markers.items(), PALETTE):
+                sub = part[part["kind"] == kind].set_index("cell").loc[order]
+                # An open circle for the sample; filled marks for the weighted and target shares.
+                colours = {"facecolors": "none", "edgecolors": colour} if marker == "o" else {"color": colour}
+                ax.scatter(
+                    sub["share"], range(len(order)), marker=marker, s=60 if marker == "|" else 18,
+                    label=kind, zorder=3, **colours,
+                )
+            ax.set_yticks(range(len(order)), order)
+            ax.invert_yaxis()
+            ax.set_xlabel("Share within country (%)")
+            ax.set_title(variable.replace("_", " ").capitalize())
+            ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        axes[0].legend(loc="lower right", frameon=False)
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def draw_weighting_figure(margins: str | Path, out_png: str | Path, out_svg: str | Path, *, wave: str) -> None:
+    """The weighting stage's figure from its margins table (see :func:`weighting_figure`)."""
+    table = pd.read_csv(margins)
+    synthetic = bool(table["synthetic"].all()) if "synthetic" in table else False
+    title = f"Wave {wave}{' (SYNTHETIC DATA)' if synthetic else ''}: raking within country to population margins"
+    save(weighting_figure(table, title), out_png, out_svg)
