@@ -429,9 +429,11 @@ def test_years_of_practice_rise_with_age(eligible):
 def test_stored_margins_are_the_generators_population(repo_dir, instrument_2017):
     stored = pd.read_csv(repo_dir / STORED_MARGINS, dtype={"population_count": "int64"})
     expected = population_margins(instrument_2017, DEFAULT_SEED)
-    assert list(stored.columns) == ["country", "variable", "level", "population_count", "population_share", "source"]
+    assert list(stored.columns) == [
+        "country", "variable", "level", "population_count", "population_share", "source", "date"
+    ]
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
-    assert (stored["source"] == MARGINS_SOURCE).all()
+    assert (stored["source"] == MARGINS_SOURCE).all() and (stored["date"] == "2017-06-01").all()
     sums = stored.groupby(["country", "variable"])["population_share"].sum()
     assert np.allclose(sums, 1.0, atol=1e-12) and len(sums) == 8
     levels = stored.groupby("variable")["level"].unique()

@@ -115,3 +115,15 @@ def test_weight_wave_refuses_data_that_are_not_cleaned_and_writes_nothing(repo_d
     with pytest.raises(InputError, match="cleaning stage"):
         weight_wave(raw, repo_dir / "data/synthetic/population_margins_2017.csv", *outs, wave="x", **SETTINGS)
     assert not any(p.exists() for p in outs)
+
+
+def test_a_targets_file_without_sources_or_dates_is_refused(repo_dir, tmp_path):
+    table = pd.read_csv(repo_dir / "data/synthetic/population_margins_2017.csv")
+    table.loc[3, "date"] = None
+    path = tmp_path / "targets.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"targets\.csv.*date.*1 row.*source and date"):
+        read_targets(path, "country", ["gender", "age_group"])
+    table.drop(columns="source").to_csv(path, index=False)
+    with pytest.raises(InputError, match="source"):
+        read_targets(path, "country", ["gender", "age_group"])

@@ -83,6 +83,8 @@ FILE_LABEL_PREFIX = "SYNTHETIC DATA"
 
 #: The ``source`` column of the population margins.
 MARGINS_SOURCE = "synthetic: the generator's population (not real figures)"
+#: The date the synthetic population figures refer to: the 2017 wave's fieldwork.
+MARGINS_DATE = "2017-06-01"
 
 #: Which raw codes of Q6 / Q5 count towards each population level (for raking): a
 #: self-described gender (Q6 == 4) belongs to "Non-binary / gender diverse"; 99 and -99 to none.
@@ -468,7 +470,8 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
     """The generator's population of registered social workers as tidy raking margins.
 
     One row per country x variable (``gender``, ``age_group``) x level, with the count and
-    share of the country's population. The counts are a multinomial draw of each country's
+    share of the country's population, and the source and date of each figure (as every
+    targets file of the weighting stage must give). The counts are a multinomial draw of each country's
     population size around fixed shares (from a stream of its own, so the wave's draws do
     not move them); the shares sum to one per country and variable.
     """
@@ -480,10 +483,10 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
         for variable, shares in (("gender", _POPULATION_GENDER[code]), ("age_group", _POPULATION_AGE[code])):
             counts = rng.multinomial(size, np.asarray(shares) / sum(shares))
             for label, count in zip(MARGIN_LEVEL_CODES[variable], counts, strict=True):
-                rows.append((name, variable, label, int(count), count / size, MARGINS_SOURCE))
+                rows.append((name, variable, label, int(count), count / size, MARGINS_SOURCE, MARGINS_DATE))
     return pd.DataFrame(
-        rows, columns=["country", "variable", "level", "population_count", "population_share", "source"]
-    ).astype({"country": "str", "variable": "str", "level": "str", "source": "str"})
+        rows, columns=["country", "variable", "level", "population_count", "population_share", "source", "date"]
+    ).astype({"country": "str", "variable": "str", "level": "str", "source": "str", "date": "str"})
 
 
 def write_wave(

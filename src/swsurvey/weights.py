@@ -34,8 +34,9 @@ from swsurvey.survey import joint_targets, svydesign, weight, weight_summary
 log = get_logger("weight")
 
 METADATA_KEY = b"swsurvey"
-#: Columns a targets file must have (one row per stratum x variable x level).
-TARGET_COLUMNS = ("variable", "level", "population_count")
+#: Columns a targets file must have (one row per stratum x variable x level): each figure
+#: says where it comes from and what date it refers to.
+TARGET_COLUMNS = ("variable", "level", "population_count", "source", "date")
 
 
 def raking_levels(
@@ -107,6 +108,10 @@ def read_targets(path: str | Path, stratum: str, variables: Sequence[str]) -> pd
     bad = frame["population_count"].isna() | (frame["population_count"] < 0)
     if bad.any():
         raise InputError("population counts must be present and not negative", file=path, count=int(bad.sum()))
+    for column in ("source", "date"):
+        blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        if blank.any():
+            raise InputError("every figure needs its source and date", file=path, variable=column, count=int(blank.sum()))
     return frame.rename(columns={stratum: "stratum"})
 
 
