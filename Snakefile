@@ -16,6 +16,7 @@ include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/describe.smk"
 
 
 rule all:

@@ -104,6 +104,8 @@ def test_small_run_writes_every_output(small_run):
         "weight/margins.csv",
         "weight/margins.png",
         "weight/margins.svg",
+        "describe/estimates.csv",
+        "describe/tables.md",
     ]:
         assert (out / rel).stat().st_size > 0, rel
     clean = pd.read_parquet(out / "clean/responses.parquet")

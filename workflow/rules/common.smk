@@ -37,7 +37,7 @@ def wave_targets(wildcards):
 
 
 def final_outputs():
-    """Every wave's import, cleaning and weighting outputs."""
+    """Every wave's import, cleaning, weighting and descriptive outputs."""
     return expand(
         [
             "results/{wave}/import/responses.parquet",
@@ -53,6 +53,8 @@ def final_outputs():
             "results/{wave}/weight/margins.csv",
             "results/{wave}/weight/margins.png",
             "results/{wave}/weight/margins.svg",
+            "results/{wave}/describe/estimates.csv",
+            "results/{wave}/describe/tables.md",
         ],
         wave=WAVES,
     )

@@ -1,0 +1,95 @@
+"""The descriptive stage: one long estimates table, by country and pooled, weighted and not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from swsurvey.describe import describe, describe_wave, estimates_markdown
+from swsurvey.errors import InputError
+from swsurvey.weights import read_targets, weight_respondents
+
+POOLED = {"Canada, United States and Israel": ["Canada", "United States", "Israel"]}
+TABLES = {"ICT": ["any_ict_use", "outside_hours"], "Sample": ["gender"]}
+
+
+@pytest.fixture(scope="module")
+def weighted(cleaned_2017, repo_dir):
+    data = pd.read_parquet(cleaned_2017)
+    targets = read_targets(repo_dir / "data/synthetic/population_margins_2017.csv", "country", ["gender", "age_group"])
+    weights, _, _ = weight_respondents(
+        data,
+        targets,
+        stratum="country",
+        variables=["gender", "age_group"],
+        level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
+        unknown="Not stated",
+        epsilon=1e-10,
+        maxit=100,
+        trim=None,
+    )
+    return data.assign(weight=weights)
+
+
+@pytest.fixture(scope="module")
+def estimates(weighted):
+    return describe(weighted, TABLES, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=200)
+
+
+def _row(estimates, variable, level, domain, weighting):
+    rows = estimates[
+        (estimates["variable"] == variable)
+        & (estimates["level"] == level)
+        & (estimates["domain"] == domain)
+        & (estimates["weighting"] == weighting)
+    ]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_unweighted_pooled_percentage_is_the_plain_percentage_of_those_who_answered(estimates, weighted):
+    pooled = weighted[weighted["country"] != "United Kingdom"]
+    answered = pooled["outside_hours"].dropna()
+    row = _row(estimates, "outside_hours", "Yes", "Canada, United States and Israel", "unweighted")
+    assert row["estimate"] == pytest.approx(100 * (answered == "Yes").mean(), rel=1e-12)
+    assert row["base_n"] == len(answered) and row["n"] == int((answered == "Yes").sum())
+
+
+def test_weighted_country_percentage_uses_the_raked_weights(estimates, weighted):
+    israel = weighted[(weighted["country"] == "Israel") & weighted["any_ict_use"].notna()]
+    expected = 100 * np.average(israel["any_ict_use"] == "Yes", weights=israel["weight"])
+    assert _row(estimates, "any_ict_use", "Yes", "Israel", "weighted")["estimate"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_every_cell_has_se_ci_within_bounds_method_and_deff(estimates):
+    assert set(estimates["weighting"]) == {"weighted", "unweighted"}
+    assert set(estimates["domain"]) == {"Canada", "United States", "Israel", "United Kingdom", *POOLED}
+    inner = estimates[(estimates["estimate"] > 0) & (estimates["estimate"] < 100)]
+    assert (inner["ci_lower"] >= 0).all() and (inner["ci_upper"] <= 100).all()
+    assert ((inner["ci_lower"] <= inner["estimate"]) & (inner["estimate"] <= inner["ci_upper"])).all()
+    assert (inner["se"] > 0).all() and (inner["deff"] > 0).all()
+    assert inner["ci_method"].str.contains("Korn-Graubard").all()
+    # Raking makes the weighted estimates less precise than the unweighted ones on average.
+    by = inner.groupby("weighting")["deff"].mean()
+    assert by["weighted"] > by["unweighted"]
+
+
+def test_small_bases_are_flagged_and_suppressed(estimates):
+    uk = estimates[estimates["domain"] == "United Kingdom"]
+    assert uk["small_base"].all()  # 134 respondents < min_n = 200
+    assert not estimates[estimates["domain"] == "Canada"]["small_base"].any()
+    text = estimates_markdown(estimates.assign(variable_label=estimates["variable"]), wave="t", synthetic=True, min_n=200)
+    assert "SYNTHETIC DATA" in text and "‡" in text.split("## ")[1]
+
+
+def test_describe_wave_refuses_data_that_are_not_weighted(cleaned_2017, tmp_path):
+    outs = [tmp_path / "e.csv", tmp_path / "t.md"]
+    with pytest.raises(InputError, match="weighting stage"):
+        describe_wave(cleaned_2017, *outs, wave="x", tables=TABLES, stratum="country", pooled=POOLED, min_n=10)
+    assert not any(p.exists() for p in outs)
+
+
+def test_a_table_naming_an_unknown_variable_is_an_error(weighted):
+    with pytest.raises(InputError, match="not_a_variable"):
+        describe(weighted, {"T": ["not_a_variable"]}, labels={}, stratum="country", weight="weight", pooled={}, min_n=10)

@@ -1,0 +1,26 @@
+# Descriptive statistics: every table's percentages by country and pooled, weighted and not.
+
+
+rule describe_wave:
+    input:
+        data="results/{wave}/weight/responses.parquet",
+    output:
+        estimates=report(
+            "results/{wave}/describe/estimates.csv",
+            caption="../report/estimates.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "estimates (long)"},
+        ),
+        markdown="results/{wave}/describe/tables.md",
+    log:
+        "logs/{wave}/describe.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        tables=config["describe"]["tables"],
+        pooled=config["describe"]["pooled"],
+        min_n=config["describe"]["min_n"],
+        stratum=config["weighting"]["stratum"],
+    script:
+        "../../scripts/describe_wave.py"
