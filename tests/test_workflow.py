@@ -155,6 +155,8 @@ def test_default_run_on_the_stored_synthetic_wave(repo_dir, tmp_path):
         386,
         134,
     ]
+    published = pd.read_csv(workdir / "results/2017/describe/published.csv")
+    assert len(published) == 10 and (published["difference"].abs() <= 2.0).all()
 
 
 def test_unknown_config_key_stops_the_run_naming_it(repo_dir, tmp_path):

@@ -36,6 +36,10 @@ def wave_targets(wildcards):
     return wave_config(wildcards)["targets"]
 
 
+def wave_published(wildcards):
+    return wave_config(wildcards)["published"]
+
+
 def final_outputs():
     """Every wave's import, cleaning, weighting and descriptive outputs."""
     return expand(
@@ -57,4 +61,10 @@ def final_outputs():
             "results/{wave}/describe/tables.md",
         ],
         wave=WAVES,
+    ) + expand(
+        [
+            "results/{wave}/describe/published.csv",
+            "results/{wave}/describe/published.md",
+        ],
+        wave=[wave for wave in WAVES if config["waves"][wave]["published"]],
     )

@@ -24,3 +24,24 @@ rule describe_wave:
         stratum=config["weighting"]["stratum"],
     script:
         "../../scripts/describe_wave.py"
+
+
+rule reproduce_published:
+    input:
+        estimates="results/{wave}/describe/estimates.csv",
+        published=wave_published,
+    output:
+        csv=report(
+            "results/{wave}/describe/published.csv",
+            caption="../report/published.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "published figures reproduced"},
+        ),
+        md="results/{wave}/describe/published.md",
+    log:
+        "logs/{wave}/reproduce_published.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    script:
+        "../../scripts/reproduce_published.py"
