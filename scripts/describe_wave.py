@@ -7,7 +7,6 @@ with to_logfile(snakemake.log[0]):
     describe_wave(
         data=snakemake.input.data,
         out_estimates=snakemake.output.estimates,
-        out_markdown=snakemake.output.markdown,
         wave=snakemake.wildcards.wave,
         **snakemake.params,
     )

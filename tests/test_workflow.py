@@ -106,6 +106,8 @@ def test_small_run_writes_every_output(small_run):
         "weight/margins.svg",
         "describe/estimates.csv",
         "describe/tables.md",
+        "describe/tables.html",
+        "describe/tables.xlsx",
     ]:
         assert (out / rel).stat().st_size > 0, rel
     clean = pd.read_parquet(out / "clean/responses.parquet")

@@ -103,45 +103,9 @@ def _korn_graubard(design, indicator: np.ndarray):
         return svyciprop(design, indicator.astype(float), method="beta")
 
 
-def _cell(row: pd.Series) -> str:
-    if row["small_base"]:
-        return "‡"
-    if np.isnan(row["ci_lower"]):
-        return f"{row['estimate']:.1f}"
-    return f"{row['estimate']:.1f} ({row['ci_lower']:.1f}–{row['ci_upper']:.1f})"
-
-
-def estimates_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
-    """Each table as Markdown: weighted % (95% CI) by domain, value labels, small bases suppressed."""
-    lines = []
-    if synthetic:
-        lines += ["> **SYNTHETIC DATA — not real survey responses**", ""]
-    lines += [f"# Descriptive tables, wave {wave}", ""]
-    weighted = estimates[estimates["weighting"] == "weighted"]
-    method = weighted["ci_method"].iloc[0] if len(weighted) else ""
-    lines += [
-        f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
-        f"‡ = fewer than {min_n} respondents in the base, suppressed. Unweighted figures, SEs "
-        "and design effects are in `estimates.csv`.",
-        "",
-    ]
-    for table, part in weighted.groupby("table", sort=False):
-        lines += [f"## {table}", ""]
-        domain_order = list(dict.fromkeys(part["domain"]))
-        lines += ["| Variable | Level | " + " | ".join(domain_order) + " |"]
-        lines += ["|---|---|" + "---:|" * len(domain_order)]
-        for (label, level), cells in part.groupby(["variable_label", "level"], sort=False):
-            by_domain = cells.set_index("domain")
-            values = [_cell(by_domain.loc[d]) if d in by_domain.index else "" for d in domain_order]
-            lines.append(f"| {label} | {level} | " + " | ".join(values) + " |")
-        lines.append("")
-    return "\n".join(lines)
-
-
 def describe_wave(
     data: str | Path,
     out_estimates: str | Path,
-    out_markdown: str | Path,
     *,
     wave: str,
     tables: Mapping[str, Sequence[str]],
@@ -149,7 +113,7 @@ def describe_wave(
     pooled: Mapping[str, Sequence[str]],
     min_n: int,
 ) -> None:
-    """Describe one weighted wave: the long estimates CSV and the tables in Markdown."""
+    """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.formats`)."""
     table = pq.read_table(data)
     provenance = json.loads((table.schema.metadata or {}).get(b"swsurvey", b"{}"))
     if provenance.get("stage") != "weight":
@@ -162,6 +126,5 @@ def describe_wave(
     estimates.insert(0, "wave", wave)
     estimates["synthetic"] = synthetic
     log.info("wave %s: %d estimates in %d tables", wave, len(estimates), len(tables))
-    with atomic_path(out_estimates) as tmp_csv, atomic_path(out_markdown) as tmp_md:
+    with atomic_path(out_estimates) as tmp_csv:
         estimates.to_csv(tmp_csv, index=False, float_format="%.10g")
-        tmp_md.write_text(estimates_markdown(estimates, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")

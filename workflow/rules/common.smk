@@ -59,6 +59,8 @@ def final_outputs():
             "results/{wave}/weight/margins.svg",
             "results/{wave}/describe/estimates.csv",
             "results/{wave}/describe/tables.md",
+            "results/{wave}/describe/tables.html",
+            "results/{wave}/describe/tables.xlsx",
         ],
         wave=WAVES,
     ) + expand(

@@ -12,7 +12,6 @@ rule describe_wave:
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "estimates (long)"},
         ),
-        markdown="results/{wave}/describe/tables.md",
     log:
         "logs/{wave}/describe.log",
     conda:
@@ -24,6 +23,29 @@ rule describe_wave:
         stratum=config["weighting"]["stratum"],
     script:
         "../../scripts/describe_wave.py"
+
+
+rule format_tables:
+    input:
+        estimates="results/{wave}/describe/estimates.csv",
+    output:
+        html=report(
+            "results/{wave}/describe/tables.html",
+            caption="../report/tables.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "tables (HTML)"},
+        ),
+        md="results/{wave}/describe/tables.md",
+        xlsx="results/{wave}/describe/tables.xlsx",
+    log:
+        "logs/{wave}/format_tables.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        min_n=config["describe"]["min_n"],
+    script:
+        "../../scripts/format_tables.py"
 
 
 rule reproduce_published:

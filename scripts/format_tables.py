@@ -1,0 +1,14 @@
+"""Snakemake adapter: the descriptive tables as Markdown, HTML and Excel (see swsurvey.formats)."""
+
+from swsurvey.formats import format_tables
+from swsurvey.logging import to_logfile
+
+with to_logfile(snakemake.log[0]):
+    format_tables(
+        estimates=snakemake.input.estimates,
+        out_md=snakemake.output.md,
+        out_html=snakemake.output.html,
+        out_xlsx=snakemake.output.xlsx,
+        wave=snakemake.wildcards.wave,
+        min_n=snakemake.params.min_n,
+    )

@@ -1,0 +1,146 @@
+"""The published formats of the descriptive tables: Markdown, HTML and an Excel workbook.
+
+All three are drawn from the long estimates file (:mod:`swsurvey.describe`) and show the same
+thing: per table, the weighted percentage and its 95% confidence interval for each variable
+(by its label) and level (by its value label, never a code) in each domain, with cells whose
+base is below the minimum suppressed (‡). The workbook has one sheet per table, plus the long
+file itself for anyone who wants the SEs, design effects and unweighted figures. Bytes are
+the same on a rerun (the workbook's creation date is fixed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from swsurvey.outputs import atomic_path
+
+SUPPRESSED = "‡"
+BANNER = "SYNTHETIC DATA — not real survey responses"
+#: Fixed workbook creation date: a rerun must give the same bytes.
+WORKBOOK_DATE = dt.datetime(2000, 1, 1)
+
+
+def cell_text(row: pd.Series) -> str:
+    """'12.3 (10.1–14.6)', the estimate alone when its interval is undefined, or ‡."""
+    if row["small_base"]:
+        return SUPPRESSED
+    if np.isnan(row["ci_lower"]):
+        return f"{row['estimate']:.1f}"
+    return f"{row['estimate']:.1f} ({row['ci_lower']:.1f}–{row['ci_upper']:.1f})"
+
+
+def wide_tables(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[str, pd.DataFrame]:
+    """Each table as a wide frame: rows (variable label, level), one column per domain."""
+    part = estimates[estimates["weighting"] == weighting].copy()
+    part["cell"] = part.apply(cell_text, axis=1)
+    out = {}
+    for table, rows in part.groupby("table", sort=False):
+        domains = list(dict.fromkeys(rows["domain"]))
+        wide = rows.pivot_table(
+            index=["variable_label", "level"], columns="domain", values="cell", aggfunc="first", sort=False
+        )
+        out[table] = wide.reindex(columns=domains).fillna("").rename_axis(index=["Variable", "Level"], columns=None)
+    return out
+
+
+def note(estimates: pd.DataFrame, min_n: int) -> str:
+    weighted = estimates[estimates["weighting"] == "weighted"]
+    method = weighted["ci_method"].iloc[0] if len(weighted) else ""
+    return (
+        f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
+        f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. Unweighted "
+        "figures, SEs and design effects are in the long estimates file."
+    )
+
+
+def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+    lines = [f"> **{BANNER}**", ""] if synthetic else []
+    lines += [f"# Descriptive tables, wave {wave}", "", note(estimates, min_n), ""]
+    for table, wide in wide_tables(estimates).items():
+        lines += [f"## {table}", "", "| Variable | Level | " + " | ".join(wide.columns) + " |"]
+        lines += ["|---|---|" + "---:|" * len(wide.columns)]
+        for (label, level), values in wide.iterrows():
+            lines.append(f"| {label} | {level} | " + " | ".join(values) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+    """A self-contained HTML page, one <table> per table, ready to paste into a manuscript."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Descriptive tables, wave {esc(wave)}</title>",
+        "<style>body{font-family:sans-serif;max-width:72em;margin:2em auto}"
+        "table{border-collapse:collapse;margin:1em 0}th,td{padding:.2em .6em;border-bottom:1px solid #ccc}"
+        "td.n{text-align:right;font-variant-numeric:tabular-nums}.banner{background:#b00;color:#fff;"
+        "padding:.5em 1em;font-weight:bold}</style></head><body>",
+    ]
+    if synthetic:
+        parts.append(f'<p class="banner">{esc(BANNER)}</p>')
+    parts += [f"<h1>Descriptive tables, wave {esc(wave)}</h1>", f"<p>{esc(note(estimates, min_n))}</p>"]
+    for table, wide in wide_tables(estimates).items():
+        parts.append(f"<table><caption>{esc(table)}</caption><thead><tr><th>Variable</th><th>Level</th>")
+        parts += [f"<th>{esc(c)}</th>" for c in wide.columns]
+        parts.append("</tr></thead><tbody>")
+        for (label, level), values in wide.iterrows():
+            cells = "".join(f'<td class="n">{esc(v)}</td>' for v in values)
+            parts.append(f"<tr><td>{esc(label)}</td><td>{esc(level)}</td>{cells}</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Table"
+    base, k = name, 2
+    while name in used:
+        suffix = f" ({k})"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(name)
+    return name
+
+
+def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int) -> None:
+    """One sheet per table (title, banner, note, the wide table), then the long estimates."""
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        book = writer.book
+        book.set_properties({"title": f"Descriptive tables, wave {wave}", "created": WORKBOOK_DATE})
+        bold = book.add_format({"bold": True})
+        red = book.add_format({"bold": True, "font_color": "#B00000"})
+        used: set[str] = set()
+        first_row = 4 if synthetic else 3
+        for table, wide in wide_tables(estimates).items():
+            name = _sheet_name(table, used)
+            wide.reset_index().to_excel(writer, sheet_name=name, startrow=first_row, index=False)
+            sheet = writer.sheets[name]
+            sheet.write(0, 0, table, bold)
+            row = 1
+            if synthetic:
+                sheet.write(row, 0, BANNER, red)
+                row += 1
+            sheet.write(row, 0, note(estimates, min_n))
+            sheet.set_column(0, 0, 48)
+            sheet.set_column(1, 1, 30)
+            sheet.set_column(2, 1 + wide.shape[1], 18)
+        estimates.to_excel(writer, sheet_name=_sheet_name("Estimates (long)", used), index=False)
+
+
+def format_tables(
+    estimates: str | Path, out_md: str | Path, out_html: str | Path, out_xlsx: str | Path, *, wave: str, min_n: int
+) -> None:
+    """Write the three published formats of one wave's tables, all or none."""
+    est = pd.read_csv(estimates, keep_default_na=False, na_values=[""])
+    synthetic = bool(est["synthetic"].all()) if "synthetic" in est else False
+    with atomic_path(out_md) as md, atomic_path(out_html) as page, atomic_path(out_xlsx) as xlsx:
+        md.write_text(tables_markdown(est, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")
+        page.write_text(tables_html(est, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")
+        tables_excel(est, xlsx, wave=wave, synthetic=synthetic, min_n=min_n)

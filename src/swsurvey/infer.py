@@ -1,0 +1,279 @@
+"""The inferential stage: design-based tests by country and survey-weighted models.
+
+Pure functions over a weighted data frame (:func:`country_tests`, :func:`fit_models`) and
+one entry point for a wave (:func:`infer_wave`). Every result is given twice, with the
+raked weights ("weighted") and with all weights 1 ("unweighted"), so the effect of weighting
+is visible. A model that cannot be fitted is reported in the status table, never dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from swsurvey.errors import InputError
+from swsurvey.logging import get_logger
+from swsurvey.outputs import atomic_path
+from swsurvey.survey import svydesign
+from swsurvey.survey.chisq import svychisq
+from swsurvey.survey.glm import ModelWarning, reg_term_test, svyglm
+from swsurvey.survey.olr import svyolr
+
+log = get_logger("infer")
+
+WEIGHTINGS = ("weighted", "unweighted")
+
+# The study's questions (the defaults for config.yaml's ``infer`` section).
+DEFAULT_ITEMS = (
+    "any_ict_use", "weekly_use", "outside_hours", "initiator", "friend_request", "searched_online",
+    "search_appropriate", "workplace_policy", "talk_supervisor", "talk_peers",
+)  # fmt: skip
+DEFAULT_MODELS = {
+    "weekly_use": {
+        "formula": "weekly_use ~ age_group + experience_band + gender + private_practice + psychotherapy + country",
+        "family": "quasibinomial",
+    },
+    "frequency": {"formula": "freq_text ~ age_group + private_practice + psychotherapy + country", "family": "ordinal"},
+    "supervision": {
+        "formula": 'I(talk_supervisor == "Yes") ~ workplace_policy + setting + age_group',
+        "family": "quasibinomial",
+        "domain": {
+            "country": ["Canada"],
+            "setting": [
+                "Hospital / health care", "Community or social service agency", "Child welfare",
+                "School / education", "Government / public service", "Other",
+            ],  # fmt: skip
+        },
+    },
+}
+FAMILIES = ("quasibinomial", "gaussian", "quasipoisson", "ordinal")
+
+TEST_COLUMNS = ["weighting", "item", "statistic", "ndf", "ddf", "p_value", "p_holm", "method", "n", "n_missing"]
+COEF_COLUMNS = [
+    "model", "weighting", "term", "kind", "estimate", "se", "t", "p", "ci_lower", "ci_upper", "ci_method",
+    "odds_ratio", "or_lower", "or_upper",
+]  # fmt: skip
+TERM_COLUMNS = ["model", "weighting", "term", "F", "ndf", "ddf", "p"]
+STATUS_COLUMNS = [
+    "model", "weighting", "family", "formula", "domain", "n_domain", "n_used", "n_missing", "converged",
+    "separation", "error",
+]  # fmt: skip
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (R's ``p.adjust(p, "holm")``); NaN stays NaN and
+    is not counted in the family."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def _weights(data: pd.DataFrame, weight: str, weighting: str) -> np.ndarray:
+    if weighting == "unweighted":
+        return np.ones(len(data))
+    if weight not in data.columns:
+        raise InputError("no weight column in the data", variable=weight)
+    return data[weight].to_numpy(dtype=float)
+
+
+def _design(data: pd.DataFrame, stratum: str, weight: str, weighting: str):
+    frame = data.assign(**{"_w_": _weights(data, weight, weighting)})
+    return svydesign(frame, weights="_w_", strata=stratum)
+
+
+def country_tests(
+    data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight"
+) -> pd.DataFrame:
+    """Rao-Scott second-order F test (``svychisq(..., statistic="F")``) of each item by
+    ``stratum``, in a design stratified by ``stratum``; weighted and unweighted, with Holm's
+    adjustment across the items within each weighting. ``n`` counts respondents with the
+    item answered; an item whose test fails gives NaN and the error in ``method``."""
+    for var in (stratum, *items):
+        if var not in data.columns:
+            raise InputError("variable not in the data", variable=var)
+    rows = []
+    for weighting in WEIGHTINGS:
+        design = _design(data, stratum, weight, weighting)
+        block = []
+        for item in items:
+            n = int(data[item].notna().sum())
+            try:
+                res = svychisq(design, item, stratum, statistic="F")
+            except InputError as exc:
+                log.warning("country test of %s (%s) failed: %s", item, weighting, exc)
+                block.append(dict(weighting=weighting, item=item, statistic=np.nan, ndf=np.nan, ddf=np.nan,
+                                  p_value=np.nan, method=f"error: {exc}", n=n, n_missing=len(data) - n))  # fmt: skip
+                continue
+            param = dict(res.parameter)
+            ndf, ddf = param.get("ndf", param.get("df", np.nan)), param.get("ddf", np.nan)
+            block.append(dict(weighting=weighting, item=item, statistic=float(res.statistic), ndf=float(ndf),
+                              ddf=float(ddf), p_value=float(res.p_value), method=res.method, n=n,
+                              n_missing=int(res.n_missing)))  # fmt: skip
+        adjusted = holm([r["p_value"] for r in block])
+        for r, p in zip(block, adjusted):
+            r["p_holm"] = p
+        rows.extend(block)
+    return pd.DataFrame(rows, columns=TEST_COLUMNS)
+
+
+def _domain_mask(data: pd.DataFrame, domain: Mapping[str, Sequence] | None) -> np.ndarray:
+    mask = np.ones(len(data), dtype=bool)
+    for var, levels in (domain or {}).items():
+        if var not in data.columns:
+            raise InputError("domain variable not in the data", variable=var)
+        mask &= data[var].astype(object).isin(list(levels)).to_numpy()
+    return mask
+
+
+def _check_spec(name: str, spec: Mapping) -> None:
+    if "formula" not in spec:
+        raise InputError("a model needs a formula", variable=name)
+    family = spec.get("family", "quasibinomial")
+    if family not in FAMILIES:
+        raise InputError(f"family must be one of {', '.join(FAMILIES)}", variable=name, value=family)
+
+
+def _fit_one(design, spec: Mapping):
+    family = spec.get("family", "quasibinomial")
+    reference = dict(spec.get("reference") or {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if family == "ordinal":
+            return svyolr(design, spec["formula"], reference=reference or None)
+        return svyglm(design, spec["formula"], family=family, reference=reference or None)
+
+
+def fit_models(
+    data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Fit each model weighted and unweighted; return (coefficients, terms, status).
+
+    ``models`` maps a name to ``{formula, family, reference, domain}``: ``family`` is
+    "quasibinomial", "gaussian", "quasipoisson" or "ordinal" (proportional-odds,
+    :func:`svyolr`); ``domain`` ({variable: [levels]}) restricts the fit to a domain by
+    ``design.subset`` (zero weights, rows kept). A fit that raises :class:`InputError`
+    gives a status row with the error; non-convergence and separation are reported there too.
+    """
+    coefs, terms, status = [], [], []
+    for name, spec in models.items():
+        _check_spec(name, spec)
+        family = spec.get("family", "quasibinomial")
+        for weighting in WEIGHTINGS:
+            row = dict(model=name, weighting=weighting, family=family, formula=spec["formula"],
+                       domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
+                       n_used=np.nan, n_missing=np.nan, converged=False, separation="", error="")  # fmt: skip
+            try:
+                design = _design(data, stratum, weight, weighting)
+                if spec.get("domain"):
+                    mask = _domain_mask(data, spec["domain"])
+                    row["n_domain"] = int(mask.sum())
+                    design = design.subset(mask)
+                else:
+                    row["n_domain"] = len(data)
+                fit = _fit_one(design, spec)
+            except InputError as exc:
+                row["error"] = str(exc)
+                log.warning("model %s (%s) not fitted: %s", name, weighting, exc)
+                status.append(row)
+                continue
+            row.update(n_used=int(fit.n_used), n_missing=int(fit.n_missing), converged=bool(fit.converged),
+                       separation="; ".join(getattr(fit, "separation", ()) or ()))  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = fit.to_frame()
+            if "kind" not in frame.columns:
+                frame["kind"] = "coefficient"
+            frame = frame.rename(columns={"odds_ratio_lower": "or_lower", "odds_ratio_upper": "or_upper"})
+            for col in ("odds_ratio", "or_lower", "or_upper"):
+                if col not in frame.columns:
+                    frame[col] = np.nan
+            frame.insert(0, "weighting", weighting)
+            frame.insert(0, "model", name)
+            coefs.append(frame[COEF_COLUMNS])
+            for term in fit.terms:
+                try:
+                    test = reg_term_test(fit, term)
+                    terms.append(dict(model=name, weighting=weighting, term=term, F=test.statistic, ndf=test.df,
+                                      ddf=test.ddf, p=test.p_value))  # fmt: skip
+                except (InputError, np.linalg.LinAlgError) as exc:
+                    terms.append(dict(model=name, weighting=weighting, term=term, F=np.nan, ndf=np.nan,
+                                      ddf=np.nan, p=np.nan))  # fmt: skip
+                    row["error"] = (row["error"] + "; " if row["error"] else "") + f"term test {term}: {exc}"
+            if not row["converged"] or row["separation"]:
+                log.warning("model %s (%s): converged=%s separation=%s", name, weighting, row["converged"],
+                            row["separation"] or "none")  # fmt: skip
+            status.append(row)
+    coefficients = pd.concat(coefs, ignore_index=True) if coefs else pd.DataFrame(columns=COEF_COLUMNS)
+    return (
+        coefficients,
+        pd.DataFrame(terms, columns=TERM_COLUMNS),
+        pd.DataFrame(status, columns=STATUS_COLUMNS),
+    )
+
+
+def infer_wave(
+    data: str | Path,
+    out_tests: str | Path,
+    out_coefficients: str | Path,
+    out_terms: str | Path,
+    out_status: str | Path,
+    *,
+    wave: str,
+    items: Sequence[str],
+    models: Mapping[str, Mapping],
+    stratum: str = "country",
+) -> None:
+    """Country tests and models of one weighted wave, written as four CSVs (all or none),
+    each with ``wave`` and ``synthetic`` columns."""
+    table = pq.read_table(data)
+    provenance = json.loads((table.schema.metadata or {}).get(b"swsurvey", b"{}"))
+    if provenance.get("stage") not in (None, "weight"):
+        raise InputError("not a file written by the weighting stage", file=data)
+    frame = table.to_pandas()
+    if "weight" not in frame.columns:
+        raise InputError("the data have no weight column", file=data)
+    synthetic = bool(provenance.get("synthetic"))
+    tests = country_tests(frame, items, stratum=stratum, weight="weight")
+    coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight")
+    outputs = []
+    for out in (tests, coefficients, terms, status):
+        out = out.copy()
+        out.insert(0, "wave", wave)
+        out["synthetic"] = synthetic
+        outputs.append(out)
+    log.info("wave %s: %d country tests, %d models (%d fits failed)", wave, len(items), len(models),
+             int((status["error"] != "").sum()))  # fmt: skip
+    _write_all(outputs, (out_tests, out_coefficients, out_terms, out_status))
+
+
+def _write_all(frames: Sequence[pd.DataFrame], paths: Sequence[str | Path]) -> None:
+    """Write CSVs all or none: each through :func:`atomic_path`, every temporary file written
+    before any is moved into place; if a later move fails, the outputs already moved by this
+    call are removed, so a failed run leaves none of them."""
+    paths = [Path(p) for p in paths]
+    before = {p: (p.stat().st_ino if p.exists() else None) for p in paths}
+    try:
+        with contextlib.ExitStack() as stack:
+            tmps = [stack.enter_context(atomic_path(p)) for p in paths]
+            for frame, tmp in zip(frames, tmps):
+                frame.to_csv(tmp, index=False, float_format="%.10g")
+    except BaseException:
+        for p in paths:
+            if p.is_file() and p.stat().st_ino != before[p]:
+                p.unlink()
+        raise

@@ -1,0 +1,344 @@
+"""The study's descriptive figures: informal ICT use, its frequency and purposes, and the exclusion flow.
+
+Each figure is a pure function from a results table (the describe stage's long estimates file,
+or the cleaning stage's exclusion flow) to a matplotlib Figure. Intervals are the design-based
+95% Korn-Graubard intervals in the estimates file (``ci_lower``/``ci_upper``), drawn by hand;
+seaborn never computes an interval here. Each ``draw_*`` function reads one CSV and writes one
+figure as PNG and SVG through :func:`swsurvey.figures.save`, so each can be its own Snakemake job.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from swsurvey.figures import DOUBLE_COLUMN, PALETTE, _style, save  # noqa: E402
+
+#: A journal's one-column width, in inches.
+SINGLE_COLUMN = 3.5
+COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
+POOLED = ["All four countries", "Canada, United States and Israel"]
+FREQUENCY_LEVELS = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
+#: Levels drawn left of zero; "Monthly" straddles zero, half on each side.
+NEGATIVE_LEVELS = ["Never", "Less than monthly"]
+CENTRE_LEVEL = "Monthly"
+CHANNELS = ["freq_email", "freq_text", "freq_social_media", "freq_video", "freq_im"]
+PURPOSES = [
+    "purpose_scheduling",
+    "purpose_updates",
+    "purpose_resources",
+    "purpose_crisis",
+    "purpose_therapeutic",
+    "purpose_other",
+]
+
+
+def _synthetic(table: pd.DataFrame) -> bool:
+    return bool(table["synthetic"].astype(bool).any()) if "synthetic" in table and len(table) else False
+
+
+def _title(table: pd.DataFrame, text: str) -> str:
+    wave = f"Wave {table['wave'].iloc[0]}: " if "wave" in table and len(table) else ""
+    return f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}{wave}{text}"
+
+
+def _weighted(estimates: pd.DataFrame, variables, level: str | None = None) -> pd.DataFrame:
+    rows = estimates[estimates["variable"].isin(list(variables)) & (estimates["weighting"] == "weighted")]
+    if level is not None:
+        rows = rows[rows["level"] == level]
+    if rows.empty:
+        raise ValueError(f"no weighted estimates for {list(variables)}" + (f" at level {level!r}" if level else ""))
+    return rows
+
+
+def _short_label(variable_label: str) -> str:
+    """'Frequency of use with clients: email' -> 'Email'."""
+    text = variable_label.split(":", 1)[-1].strip()
+    return text[:1].upper() + text[1:]
+
+
+def _domain_order(domains) -> list[str]:
+    present = list(dict.fromkeys(domains))
+    known = [d for d in COUNTRIES + POOLED if d in present]
+    return known + [d for d in present if d not in known]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Any informal ICT use, by country
+# --------------------------------------------------------------------------------------------
+
+
+def any_use_table(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Weighted % 'Yes' to any informal ICT use, one row per domain, countries then pooled."""
+    rows = _weighted(estimates, ["any_ict_use"], "Yes").drop_duplicates("domain").set_index("domain")
+    return rows.loc[_domain_order(rows.index)].reset_index()
+
+
+def any_use_by_country(estimates: pd.DataFrame, title: str | None = None) -> plt.Figure:
+    """Dot plot: weighted % using informal ICT with clients, by country and pooled, with 95% CIs.
+
+    Each interval is one line from ``ci_lower`` to ``ci_upper`` (Korn-Graubard, design-based);
+    pooled domains are drawn as diamonds below a rule; small bases are drawn as open markers.
+    """
+    table = any_use_table(estimates)
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.32 * len(table) + 1.2))
+        for y, row in enumerate(table.itertuples(index=False)):
+            pooled = row.domain not in COUNTRIES
+            colour = PALETTE[1] if pooled else PALETTE[0]
+            ax.plot([row.ci_lower, row.ci_upper], [y, y], color=colour, linewidth=1.4, solid_capstyle="butt",
+                    gid=f"ci-{y}", zorder=2)
+            small = bool(getattr(row, "small_base", False))
+            ax.scatter([row.estimate], [y], marker="D" if pooled else "o", s=22, zorder=3,
+                       facecolors="white" if small else colour, edgecolors=colour, linewidths=1)
+            ax.annotate(f"{row.estimate:.0f}%", (row.ci_upper, y), xytext=(3, 0), textcoords="offset points",
+                        va="center", ha="left", fontsize=6.5)
+        labels = [
+            f"{textwrap.fill(row.domain, 22)}\n(n = {row.base_n:,})" for row in table.itertuples(index=False)
+        ]
+        ax.set_yticks(range(len(table)), labels)
+        n_countries = sum(d in COUNTRIES for d in table["domain"])
+        if 0 < n_countries < len(table):
+            ax.axhline(n_countries - 0.5, color="0.6", linewidth=0.6, linestyle="--")
+        lo = np.floor(min(table["ci_lower"].min(), table["estimate"].min()) / 10) * 10
+        hi = np.ceil(max(table["ci_upper"].max(), table["estimate"].max()) / 10) * 10 + 5
+        ax.set_xlim(max(lo, 0), min(hi, 105))
+        ax.set_ylim(len(table) - 0.5, -0.5)
+        ax.set_xlabel("Uses informal ICT with clients\n(weighted %, 95% Korn-Graubard CI)")
+        ax.set_ylabel("Country")
+        ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        fig.suptitle(textwrap.fill(title or _title(table, "informal ICT use with clients"), 40))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Frequency by channel (diverging stacked bars)
+# --------------------------------------------------------------------------------------------
+
+
+def diverging_layout(estimates: pd.DataFrame, domain: str = "All four countries") -> pd.DataFrame:
+    """Where each frequency segment sits on a diverging bar: channel, level, left, width, estimate.
+
+    'Never' and 'Less than monthly' lie left of zero (Never outermost), 'Monthly' is centred on
+    zero, 'Weekly' and 'Daily' lie right of it (Daily outermost). The widths of a channel add up to
+    its total (100 when every level is present). Channels are ordered by % weekly or daily.
+    """
+    rows = _weighted(estimates, CHANNELS)
+    rows = rows[rows["domain"] == domain]
+    if rows.empty:
+        raise ValueError(f"no weighted frequency estimates for domain {domain!r}")
+    out = []
+    for variable in [c for c in CHANNELS if c in set(rows["variable"])]:
+        part = rows[rows["variable"] == variable]
+        share = part.set_index("level")["estimate"].reindex(FREQUENCY_LEVELS).fillna(0.0)
+        label = _short_label(part["variable_label"].iloc[0])
+        centre = share[CENTRE_LEVEL] / 2
+        left = -(centre + share[NEGATIVE_LEVELS].sum())
+        for level in FREQUENCY_LEVELS:
+            out.append({"variable": variable, "channel": label, "level": level, "left": left,
+                        "width": share[level], "estimate": share[level]})
+            left += share[level]
+    layout = pd.DataFrame(out)
+    frequent = layout[layout["level"].isin(["Weekly", "Daily"])].groupby("channel", sort=False)["width"].sum()
+    order = list(frequent.sort_values(ascending=False, kind="stable").index)
+    layout["channel"] = pd.Categorical(layout["channel"], order, ordered=True)
+    return layout.sort_values("channel", kind="stable").reset_index(drop=True)
+
+
+def frequency_by_channel(estimates: pd.DataFrame, domain: str = "All four countries",
+                         title: str | None = None) -> plt.Figure:
+    """Diverging stacked bars of how often each channel is used with clients (weighted %)."""
+    layout = diverging_layout(estimates, domain)
+    channels = list(layout["channel"].cat.categories)
+    colours = dict(zip(FREQUENCY_LEVELS, sns.color_palette("BrBG", len(FREQUENCY_LEVELS))))
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.36 * len(channels) + 1.3))
+        for level in FREQUENCY_LEVELS:
+            part = layout[layout["level"] == level]
+            y = [channels.index(c) for c in part["channel"]]
+            ax.barh(y, part["width"], left=part["left"], height=0.7, color=colours[level],
+                    edgecolor="white", linewidth=0.5, label=level, gid=f"freq-{level}")
+            for yy, row in zip(y, part.itertuples(index=False)):
+                if row.width >= 6:
+                    r, g, b = colours[level]
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+                    ax.text(row.left + row.width / 2, yy, f"{row.width:.0f}", ha="center", va="center",
+                            fontsize=6.5, color="white" if dark else "black")
+        ax.axvline(0, color="0.2", linewidth=0.8)
+        ax.set_yticks(range(len(channels)), channels)
+        ax.set_ylim(len(channels) - 0.5, -0.5)
+        extent = np.ceil(max(-layout["left"].min(), (layout["left"] + layout["width"]).max()) / 10) * 10
+        ax.set_xlim(-extent, extent)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
+        ax.set_xlabel("Weighted % of respondents (less often to the left of 0, more often to the right;"
+                      " 'Monthly' straddles 0)")
+        ax.set_ylabel("Channel")
+        ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        ax.set_axisbelow(True)
+        ax.legend(ncol=len(FREQUENCY_LEVELS), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+                  title="Frequency of use with clients", title_fontsize=7)
+        fig.suptitle(title or _title(layout.assign(**_meta(estimates)), f"how often each channel is used ({domain})"))
+        fig.tight_layout()
+    return fig
+
+
+def _meta(table: pd.DataFrame) -> dict:
+    meta = {}
+    for column in ("wave", "synthetic"):
+        if column in table and len(table):
+            meta[column] = table[column].iloc[0] if column == "wave" else _synthetic(table)
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Purposes of use (heat map)
+# --------------------------------------------------------------------------------------------
+
+
+def purposes_table(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Weighted % 'Yes' for each purpose (rows, short variable labels) by domain (columns)."""
+    rows = _weighted(estimates, PURPOSES, "Yes").copy()
+    rows["purpose"] = rows["variable_label"].map(_short_label)
+    table = rows.pivot_table(index="purpose", columns="domain", values="estimate", aggfunc="first")
+    table = table[_domain_order(table.columns)]
+    sort_by = "All four countries" if "All four countries" in table else table.columns[0]
+    order = table[sort_by].sort_values(ascending=False, kind="stable").index.tolist()
+    order = [p for p in order if p.lower() != "other"] + [p for p in order if p.lower() == "other"]
+    table = table.loc[order]
+    table.index.name = "Purpose"
+    table.columns.name = "Country"
+    return table
+
+
+def purposes_heatmap(estimates: pd.DataFrame, title: str | None = None) -> plt.Figure:
+    """Heat map of the weighted % using ICT for each purpose, by country, annotated with the %."""
+    table = purposes_table(estimates)
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.32 * len(table) + 1.6))
+        sns.heatmap(table, annot=True, fmt=".0f", cmap="viridis", vmin=0, vmax=100, linewidths=0.5,
+                    linecolor="white", annot_kws={"fontsize": 7},
+                    cbar_kws={"label": "Weighted % yes", "shrink": 0.9}, ax=ax)
+        ax.set_xticks(np.arange(len(table.columns)) + 0.5, [textwrap.fill(c, 13) for c in table.columns],
+                      rotation=0)
+        ax.set_yticks(np.arange(len(table)) + 0.5, [textwrap.fill(p, 34) for p in table.index], rotation=0)
+        n_countries = sum(c in COUNTRIES for c in table.columns)
+        if 0 < n_countries < len(table.columns):
+            ax.axvline(n_countries, color="white", linewidth=3)
+        ax.set_xlabel("Country (pooled domains at right)")
+        ax.set_ylabel("Purpose of ICT use with clients")
+        fig.suptitle(title or _title(estimates, "purposes of informal ICT use with clients (weighted %)"))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Exclusion flow
+# --------------------------------------------------------------------------------------------
+
+
+def flow_countries(flow: pd.DataFrame) -> list[str]:
+    """The per-stratum excluded columns' names, without ' excluded' (the 'Total' column left out)."""
+    return [c[: -len(" excluded")] for c in flow.columns if c.endswith(" excluded") and c != "Total excluded"]
+
+
+def exclusion_flow(flow: pd.DataFrame, title: str | None = None) -> plt.Figure:
+    """Horizontal bars of the responses excluded at each step, stacked by country, remaining annotated."""
+    flow = flow.sort_values("order") if "order" in flow else flow
+    countries = flow_countries(flow)
+    steps = flow[flow["Total excluded"].notna()].reset_index(drop=True)
+    first, last = flow.iloc[0], flow.iloc[-1]
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.42 * len(steps) + 1.5))
+        y = np.arange(len(steps))
+        left = np.zeros(len(steps))
+        for country, colour in zip(countries, PALETTE):
+            width = steps[f"{country} excluded"].fillna(0).to_numpy(dtype=float)
+            ax.barh(y, width, left=left, height=0.65, color=colour, label=country, gid=f"excluded-{country}")
+            left += width
+        span = float(left.max()) if len(left) and left.max() > 0 else 1.0
+        for yy, excluded, remaining, end in zip(y, steps["Total excluded"], steps["Total"], left):
+            ax.annotate(f"\u2212{int(excluded):,}  \u2192  {int(remaining):,} remain",
+                        (end, yy), xytext=(4, 0), textcoords="offset points", va="center", ha="left",
+                        fontsize=6.5)
+        labels = [textwrap.fill(f"{i + 1}. {d}", 52) for i, d in enumerate(steps["description"])]
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(steps) - 0.5, -0.5)
+        ax.set_xlim(0, span * 1.45)
+        ax.set_xlabel("Responses excluded at this step")
+        ax.set_ylabel("Exclusion step (in order)")
+        ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        ax.set_axisbelow(True)
+        ax.legend(title="Country", title_fontsize=7, loc="upper right", frameon=False)
+        text = f"exclusions, {int(first['Total']):,} raw responses to {int(last['Total']):,} analysed"
+        fig.suptitle(title or _title(flow, text))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing to files (one function per figure: one Snakemake job each)
+# --------------------------------------------------------------------------------------------
+
+
+def _read(path: str | Path, wave: str | int) -> pd.DataFrame:
+    table = pd.read_csv(path)
+    if "wave" in table:
+        table = table[table["wave"].astype(str) == str(wave)]
+        if table.empty:
+            raise ValueError(f"{path} has no rows for wave {wave}")
+    else:
+        table = table.assign(wave=wave)
+    return table
+
+
+def draw_any_use(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
+    """Figure 1 (:func:`any_use_by_country`) from the describe stage's estimates.csv."""
+    save(any_use_by_country(_read(estimates_csv, wave)), out_png, out_svg)
+
+
+def draw_frequency(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
+                   domain: str = "All four countries") -> None:
+    """Figure 2 (:func:`frequency_by_channel`) from the describe stage's estimates.csv."""
+    save(frequency_by_channel(_read(estimates_csv, wave), domain), out_png, out_svg)
+
+
+def draw_purposes(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
+    """Figure 3 (:func:`purposes_heatmap`) from the describe stage's estimates.csv."""
+    save(purposes_heatmap(_read(estimates_csv, wave)), out_png, out_svg)
+
+
+def draw_exclusion_flow(flow_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
+    """Figure 4 (:func:`exclusion_flow`) from the cleaning stage's exclusion_flow.csv."""
+    save(exclusion_flow(_read(flow_csv, wave)), out_png, out_svg)
+
+
+#: Figure name -> (draw function, which input it reads).
+FIGURES = {
+    "any_use_by_country": (draw_any_use, "estimates"),
+    "frequency_by_channel": (draw_frequency, "estimates"),
+    "purposes_heatmap": (draw_purposes, "estimates"),
+    "exclusion_flow": (draw_exclusion_flow, "flow"),
+}
+
+
+def draw_study_figures(estimates_csv: str | Path, flow_csv: str | Path, out_dir: str | Path, *, wave) -> list[Path]:
+    """All four figures as ``out_dir/<name>.png`` and ``.svg``; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (draw, source) in FIGURES.items():
+        png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+        draw(estimates_csv if source == "estimates" else flow_csv, png, svg, wave=wave)
+        written += [png, svg]
+    return written

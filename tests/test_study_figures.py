@@ -1,0 +1,205 @@
+"""Study figures: drawn from hand-built estimates and flow tables, design-based intervals, same bytes on a rerun."""
+
+from __future__ import annotations
+
+import hashlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from swsurvey.study_figures import (
+    CHANNELS,
+    COUNTRIES,
+    FREQUENCY_LEVELS,
+    POOLED,
+    PURPOSES,
+    any_use_by_country,
+    any_use_table,
+    diverging_layout,
+    draw_any_use,
+    draw_exclusion_flow,
+    draw_frequency,
+    draw_purposes,
+    exclusion_flow,
+    frequency_by_channel,
+    purposes_heatmap,
+    purposes_table,
+)
+
+DOMAINS = COUNTRIES + POOLED
+CHANNEL_LABELS = {
+    "freq_email": "email",
+    "freq_text": "text messaging",
+    "freq_social_media": "social media",
+    "freq_video": "video calls",
+    "freq_im": "instant messaging",
+}
+
+
+def _row(variable, label, level, domain, estimate, weighting="weighted", synthetic=True):
+    return {
+        "wave": 2017, "table": "2. Informal ICT use", "variable": variable, "variable_label": label,
+        "level": level, "domain": domain, "weighting": weighting, "n": 10, "base_n": 100 + len(domain),
+        "estimate": estimate, "se": 1.0, "ci_lower": estimate - 3.0 - len(domain) / 10,
+        "ci_upper": estimate + 2.0 + len(domain) / 20, "ci_method": "beta (Korn-Graubard)", "deff": 1.2,
+        "small_base": domain == "United Kingdom", "synthetic": synthetic,
+    }
+
+
+def make_estimates(synthetic: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    rows = []
+    for i, domain in enumerate(DOMAINS):
+        yes = 70.0 + i
+        for weighting, shift in (("weighted", 0.0), ("unweighted", 5.0)):
+            label = "Uses informal ICT with clients between sessions"
+            rows.append(_row("any_ict_use", label, "Yes", domain, yes + shift, weighting, synthetic))
+            rows.append(_row("any_ict_use", label, "No", domain, 100 - yes - shift, weighting, synthetic))
+            for variable in CHANNELS:
+                shares = rng.dirichlet(np.ones(len(FREQUENCY_LEVELS))) * 100
+                for level, share in zip(FREQUENCY_LEVELS, shares):
+                    label = f"Frequency of use with clients: {CHANNEL_LABELS[variable]}"
+                    rows.append(_row(variable, label, level, domain, share, weighting, synthetic))
+            for j, variable in enumerate(PURPOSES):
+                label = f"Purpose of ICT use: {variable.removeprefix('purpose_')}"
+                share = 10.0 + 12 * j + i + shift + 0.3
+                rows.append(_row(variable, label, "Yes", domain, share, weighting, synthetic))
+                rows.append(_row(variable, label, "No", domain, 100 - share, weighting, synthetic))
+    return pd.DataFrame(rows)
+
+
+def make_flow(synthetic: bool = True) -> pd.DataFrame:
+    strata = COUNTRIES + ["Other / not stated"]
+    remaining = {"Canada": 100, "United States": 60, "Israel": 30, "United Kingdom": 20, "Other / not stated": 10}
+    rows = [{"wave": 2017, "synthetic": synthetic, "order": 0, "step": "raw", "description": "Raw responses",
+             **{f"{s} excluded": np.nan for s in strata}, "Total excluded": np.nan,
+             **remaining, "Total": sum(remaining.values())}]
+    for order, (step, cut) in enumerate([("consent", {"Other / not stated": 10}),
+                                         ("finished", {"Canada": 7, "United States": 3, "Israel": 1})], start=1):
+        remaining = {s: remaining[s] - cut.get(s, 0) for s in strata}
+        rows.append({"wave": 2017, "synthetic": synthetic, "order": order, "step": step,
+                     "description": f"Step {step}", **{f"{s} excluded": cut.get(s, 0) for s in strata},
+                     "Total excluded": sum(cut.values()), **remaining, "Total": sum(remaining.values())})
+    rows.append({**rows[-1], "order": 3, "step": "analysed", "description": "Analysed",
+                 **{f"{s} excluded": np.nan for s in strata}, "Total excluded": np.nan})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def estimates():
+    return make_estimates()
+
+
+def _labelled(fig):
+    for ax in fig.axes[:1]:
+        assert ax.get_xlabel() and ax.get_ylabel()
+    assert fig.get_suptitle().startswith("SYNTHETIC DATA")
+
+
+def test_each_figure_is_a_figure_with_labelled_axes(estimates):
+    for fig in (any_use_by_country(estimates), frequency_by_channel(estimates), purposes_heatmap(estimates),
+                exclusion_flow(make_flow())):
+        assert isinstance(fig, plt.Figure)
+        _labelled(fig)
+        plt.close(fig)
+
+
+def test_real_data_titles_do_not_say_synthetic():
+    fig = any_use_by_country(make_estimates(synthetic=False))
+    assert "SYNTHETIC" not in fig.get_suptitle()
+    plt.close(fig)
+
+
+def test_any_use_intervals_are_the_files_design_based_intervals(estimates):
+    table = any_use_table(estimates)
+    assert list(table["domain"]) == DOMAINS  # countries first, then the pooled domains
+    fig = any_use_by_country(estimates)
+    ax = fig.axes[0]
+    lines = {line.get_gid(): line for line in ax.lines if (line.get_gid() or "").startswith("ci-")}
+    assert len(lines) == len(DOMAINS)
+    expected = estimates[(estimates["variable"] == "any_ict_use") & (estimates["level"] == "Yes")
+                         & (estimates["weighting"] == "weighted")].set_index("domain")
+    for y, domain in enumerate(DOMAINS):
+        line = lines[f"ci-{y}"]
+        np.testing.assert_allclose(line.get_xdata(), expected.loc[domain, ["ci_lower", "ci_upper"]].astype(float))
+        np.testing.assert_allclose(line.get_ydata(), [y, y])
+    # the dots are the weighted estimates (not the unweighted ones)
+    dots = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections])
+    np.testing.assert_allclose(sorted(dots), sorted(expected.loc[DOMAINS, "estimate"]))
+    plt.close(fig)
+
+
+def test_diverging_bars_put_infrequent_use_left_and_add_to_100(estimates):
+    layout = diverging_layout(estimates, "All four countries")
+    assert set(layout["channel"].astype(str)) == {label.capitalize() for label in CHANNEL_LABELS.values()}
+    for _, part in layout.groupby("channel", observed=True):
+        part = part.set_index("level")
+        assert part["width"].sum() == pytest.approx(100)
+        right = part["left"] + part["width"]
+        assert (right.loc[["Never", "Less than monthly"]] <= 1e-9).all()
+        assert (part.loc[["Weekly", "Daily"], "left"] >= -1e-9).all()
+        assert part.loc["Monthly", "left"] == pytest.approx(-part.loc["Monthly", "width"] / 2)
+        assert right.loc["Never"] == pytest.approx(part.loc["Less than monthly", "left"])
+    fig = frequency_by_channel(estimates)
+    ax = fig.axes[0]
+    for patch in ax.patches:
+        x0, x1 = patch.get_x(), patch.get_x() + patch.get_width()
+        if patch.get_gid() in ("freq-Never", "freq-Less than monthly"):
+            assert x1 <= 1e-9
+        elif patch.get_gid() in ("freq-Weekly", "freq-Daily"):
+            assert x0 >= -1e-9
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == FREQUENCY_LEVELS
+    plt.close(fig)
+
+
+def test_heatmap_annotations_are_the_weighted_estimates(estimates):
+    table = purposes_table(estimates)
+    assert list(table.columns) == DOMAINS and len(table) == len(PURPOSES)
+    fig = purposes_heatmap(estimates)
+    ax = fig.axes[0]
+    shown = [t.get_text() for t in ax.texts]
+    assert shown == [f"{v:.0f}" for v in table.to_numpy().ravel()]
+    weighted = estimates[estimates["variable"].str.startswith("purpose_") & (estimates["level"] == "Yes")
+                         & (estimates["weighting"] == "weighted")]
+    assert sorted(table.to_numpy().ravel()) == pytest.approx(sorted(weighted["estimate"]))
+    plt.close(fig)
+
+
+def test_exclusion_flow_stacks_each_step_by_country():
+    flow = make_flow()
+    fig = exclusion_flow(flow)
+    ax = fig.axes[0]
+    widths = {}
+    for patch in ax.patches:
+        y = round(patch.get_y() + patch.get_height() / 2)
+        widths[y] = widths.get(y, 0) + patch.get_width()
+    assert widths == {0: 10, 1: 11}
+    assert any("199 remain" in t.get_text() for t in ax.texts)
+    plt.close(fig)
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("draw", [draw_any_use, draw_frequency, draw_purposes, draw_exclusion_flow])
+def test_draw_writes_png_and_svg_with_the_same_bytes_twice(draw, tmp_path):
+    source = tmp_path / "in.csv"
+    (make_flow() if draw is draw_exclusion_flow else make_estimates()).to_csv(source, index=False)
+    digests = []
+    for run in range(2):
+        png, svg = tmp_path / f"fig{run}.png", tmp_path / f"fig{run}.svg"
+        draw(source, png, svg, wave="2017")
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        digests.append((_digest(png), _digest(svg)))
+    assert digests[0] == digests[1]
+    assert "SYNTHETIC DATA" in (tmp_path / "fig0.svg").read_text()
+
+
+def test_draw_rejects_a_missing_wave(tmp_path):
+    source = tmp_path / "in.csv"
+    make_estimates().to_csv(source, index=False)
+    with pytest.raises(ValueError, match="wave 2018"):
+        draw_any_use(source, tmp_path / "a.png", tmp_path / "a.svg", wave=2018)
