@@ -17,6 +17,8 @@ include: "workflow/rules/import.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
 include: "workflow/rules/describe.smk"
+include: "workflow/rules/infer.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

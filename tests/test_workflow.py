@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from swsurvey.study_figures import FIGURES
+
 pytestmark = pytest.mark.workflow
 
 COPIED = ["Snakefile", "config.yaml", "workflow", "scripts", "src", "envs", "data"]
@@ -108,6 +110,11 @@ def test_small_run_writes_every_output(small_run):
         "describe/tables.md",
         "describe/tables.html",
         "describe/tables.xlsx",
+        "infer/country_tests.csv",
+        "infer/coefficients.csv",
+        "infer/term_tests.csv",
+        "infer/model_status.csv",
+        *(f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")),
     ]:
         assert (out / rel).stat().st_size > 0, rel
     clean = pd.read_parquet(out / "clean/responses.parquet")

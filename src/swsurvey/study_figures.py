@@ -22,6 +22,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from swsurvey.errors import InputError
 from swsurvey.figures import DOUBLE_COLUMN, PALETTE, _style, save  # noqa: E402
 
 #: A journal's one-column width, in inches.
@@ -342,3 +343,12 @@ def draw_study_figures(estimates_csv: str | Path, flow_csv: str | Path, out_dir:
         draw(estimates_csv if source == "estimates" else flow_csv, png, svg, wave=wave)
         written += [png, svg]
     return written
+
+
+def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, **settings) -> None:
+    """Draw one study figure by its name in :data:`FIGURES` (one Snakemake job per figure)."""
+    try:
+        draw, _ = FIGURES[name]
+    except KeyError:
+        raise InputError(f"no figure of that name (known: {', '.join(FIGURES)})", value=name) from None
+    draw(table_csv, out_png, out_svg, wave=wave, **settings)

@@ -10,6 +10,7 @@ WAVES = list(config["waves"])
 
 wildcard_constraints:
     wave="|".join(re.escape(wave) for wave in WAVES),
+    figure="|".join(re.escape(figure) for figure in config["figures"]),
 
 
 def wave_config(wildcards):
@@ -40,33 +41,60 @@ def wave_published(wildcards):
     return wave_config(wildcards)["published"]
 
 
+def figure_input(wildcards):
+    """The table a figure is drawn from: the exclusion flow, or the estimates."""
+    if wildcards.figure == "exclusion_flow":
+        return f"results/{wildcards.wave}/clean/exclusion_flow.csv"
+    return f"results/{wildcards.wave}/describe/estimates.csv"
+
+
+def figure_settings(wildcards):
+    """A figure's own settings, so changing them reruns that figure alone."""
+    return config["figures"][wildcards.figure]
+
+
 def final_outputs():
     """Every wave's import, cleaning, weighting and descriptive outputs."""
-    return expand(
-        [
-            "results/{wave}/import/responses.parquet",
-            "results/{wave}/import/codebook.json",
-            "results/{wave}/import/codebook.md",
-            "results/{wave}/clean/responses.parquet",
-            "results/{wave}/clean/codebook.json",
-            "results/{wave}/clean/codebook.md",
-            "results/{wave}/clean/exclusion_flow.csv",
-            "results/{wave}/clean/exclusion_flow.md",
-            "results/{wave}/weight/responses.parquet",
-            "results/{wave}/weight/diagnostics.csv",
-            "results/{wave}/weight/margins.csv",
-            "results/{wave}/weight/margins.png",
-            "results/{wave}/weight/margins.svg",
-            "results/{wave}/describe/estimates.csv",
-            "results/{wave}/describe/tables.md",
-            "results/{wave}/describe/tables.html",
-            "results/{wave}/describe/tables.xlsx",
-        ],
-        wave=WAVES,
-    ) + expand(
-        [
-            "results/{wave}/describe/published.csv",
-            "results/{wave}/describe/published.md",
-        ],
-        wave=[wave for wave in WAVES if config["waves"][wave]["published"]],
+    return (
+        expand(
+            [
+                "results/{wave}/import/responses.parquet",
+                "results/{wave}/import/codebook.json",
+                "results/{wave}/import/codebook.md",
+                "results/{wave}/clean/responses.parquet",
+                "results/{wave}/clean/codebook.json",
+                "results/{wave}/clean/codebook.md",
+                "results/{wave}/clean/exclusion_flow.csv",
+                "results/{wave}/clean/exclusion_flow.md",
+                "results/{wave}/weight/responses.parquet",
+                "results/{wave}/weight/diagnostics.csv",
+                "results/{wave}/weight/margins.csv",
+                "results/{wave}/weight/margins.png",
+                "results/{wave}/weight/margins.svg",
+                "results/{wave}/describe/estimates.csv",
+                "results/{wave}/describe/tables.md",
+                "results/{wave}/describe/tables.html",
+                "results/{wave}/describe/tables.xlsx",
+                "results/{wave}/infer/country_tests.csv",
+                "results/{wave}/infer/coefficients.csv",
+                "results/{wave}/infer/term_tests.csv",
+                "results/{wave}/infer/model_status.csv",
+            ],
+            wave=WAVES,
+        )
+        + expand(
+            [
+                "results/{wave}/figures/{figure}.png",
+                "results/{wave}/figures/{figure}.svg",
+            ],
+            wave=WAVES,
+            figure=list(config["figures"]),
+        )
+        + expand(
+            [
+                "results/{wave}/describe/published.csv",
+                "results/{wave}/describe/published.md",
+            ],
+            wave=[wave for wave in WAVES if config["waves"][wave]["published"]],
+        )
     )

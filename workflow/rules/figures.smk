@@ -1,0 +1,23 @@
+# Figures: one job per figure, drawn from the estimates file or the exclusion flow.
+
+
+rule study_figure:
+    input:
+        table=figure_input,
+    output:
+        png=report(
+            "results/{wave}/figures/{figure}.png",
+            caption="../report/figures.rst",
+            category="Figures",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "figure": "{figure}"},
+        ),
+        svg="results/{wave}/figures/{figure}.svg",
+    log:
+        "logs/{wave}/figures/{figure}.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        settings=figure_settings,
+    script:
+        "../../scripts/study_figure.py"

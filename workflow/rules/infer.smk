@@ -1,0 +1,33 @@
+# Inference: country differences (Rao-Scott, Holm) and survey-weighted models, weighted and not.
+
+
+rule infer_wave:
+    input:
+        data="results/{wave}/weight/responses.parquet",
+    output:
+        tests=report(
+            "results/{wave}/infer/country_tests.csv",
+            caption="../report/country_tests.rst",
+            category="Inference",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "country tests"},
+        ),
+        coefficients=report(
+            "results/{wave}/infer/coefficients.csv",
+            caption="../report/coefficients.rst",
+            category="Inference",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "model coefficients"},
+        ),
+        terms="results/{wave}/infer/term_tests.csv",
+        status="results/{wave}/infer/model_status.csv",
+    log:
+        "logs/{wave}/infer.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        tested_items=config["infer"]["items"],
+        models=config["infer"]["models"],
+        stratum=config["weighting"]["stratum"],
+    script:
+        "../../scripts/infer_wave.py"
