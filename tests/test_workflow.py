@@ -36,6 +36,19 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
+def job_counts(text: str) -> dict[str, int]:
+    """The first 'Job stats' table of a Snakemake run or dry run, as {rule: count}."""
+    lines = text.splitlines()
+    start = lines.index("Job stats:") + 3  # the title, the header and the dashes
+    counts = {}
+    for line in lines[start:]:
+        rule, count = line.split()
+        if rule == "total":
+            return counts
+        counts[rule] = int(count)
+    raise AssertionError("no job stats")
+
+
 def make_copy(repo_dir: Path, dest: Path) -> Path:
     for name in COPIED:
         src = repo_dir / name
@@ -58,7 +71,9 @@ def small_config(workdir: Path) -> Path:
             "recode": "workflow/recode/socialwork_2017.yaml",
         }
     }
-    path = workdir / "small.yaml"
+    # Written over config.yaml, as a user edits it: a --configfile would be merged into
+    # config.yaml's waves rather than replace them.
+    path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
@@ -209,3 +224,13 @@ def test_truncated_raw_file_fails_naming_it_and_leaves_nothing(repo_dir, tmp_pat
     text = proc.stdout + proc.stderr
     assert "socialwork_2017.sav" in text and "truncated" in text.lower()
     assert _results_files(workdir) == []
+
+
+def test_changing_one_figure_s_settings_reruns_that_figure_alone(small_run):
+    workdir, config, _ = small_run
+    path = workdir / "one_figure.yaml"  # merged over config.yaml: only this setting changes
+    path.write_text(yaml.safe_dump({"figures": {"frequency_by_channel": {"domain": "Canada"}}}))
+    proc = snakemake(workdir, "--configfile", str(path), "--dry-run")
+    text = proc.stdout + proc.stderr
+    assert job_counts(text) == {"study_figure": 1, "all": 1}, text
+    assert "output: results/small/figures/frequency_by_channel.png" in text
