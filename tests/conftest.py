@@ -78,3 +78,28 @@ def cleaned_2017(tmp_path_factory) -> Path:
         wave="2017",
     )
     return out / "clean.parquet"
+
+
+#: The weighting stage's default settings (config.yaml), for tests that need weighted data.
+WEIGHTING = dict(
+    stratum="country",
+    variables=["gender", "age_group"],
+    level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
+    unknown="Not stated",
+    epsilon=1e-10,
+    maxit=100,
+    trim=None,
+)
+
+
+@pytest.fixture(scope="session")
+def weighted_2017(cleaned_2017):
+    """The cleaned synthetic 2017 wave with its raked ``weight`` column."""
+    import pandas as pd
+
+    from swsurvey.weights import read_targets, weight_respondents
+
+    data = pd.read_parquet(cleaned_2017)
+    targets = read_targets(REPO / "data/synthetic/population_margins_2017.csv", "country", ["gender", "age_group"])
+    weights, _, _ = weight_respondents(data, targets, **WEIGHTING)
+    return data.assign(weight=weights)

@@ -8,28 +8,14 @@ import pytest
 
 from swsurvey.describe import describe, describe_wave
 from swsurvey.errors import InputError
-from swsurvey.weights import read_targets, weight_respondents
 
 POOLED = {"Canada, United States and Israel": ["Canada", "United States", "Israel"]}
 TABLES = {"ICT": ["any_ict_use", "outside_hours"], "Sample": ["gender"]}
 
 
 @pytest.fixture(scope="module")
-def weighted(cleaned_2017, repo_dir):
-    data = pd.read_parquet(cleaned_2017)
-    targets = read_targets(repo_dir / "data/synthetic/population_margins_2017.csv", "country", ["gender", "age_group"])
-    weights, _, _ = weight_respondents(
-        data,
-        targets,
-        stratum="country",
-        variables=["gender", "age_group"],
-        level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
-        unknown="Not stated",
-        epsilon=1e-10,
-        maxit=100,
-        trim=None,
-    )
-    return data.assign(weight=weights)
+def weighted(weighted_2017):
+    return weighted_2017
 
 
 @pytest.fixture(scope="module")
