@@ -203,3 +203,37 @@ def test_draw_rejects_a_missing_wave(tmp_path):
     make_estimates().to_csv(source, index=False)
     with pytest.raises(ValueError, match="wave 2018"):
         draw_any_use(source, tmp_path / "a.png", tmp_path / "a.svg", wave=2018)
+
+
+def _coefficients() -> pd.DataFrame:
+    rows = []
+    for weighting, shift in (("weighted", 0.1), ("unweighted", 0.0)):
+        for term, est in (("(Intercept)", -1.0), ("ageOld", 0.7), ("privateYes", 0.4)):
+            rows.append(
+                {"wave": "2017", "model": "m", "weighting": weighting, "term": term, "kind": "coefficient",
+                 "odds_ratio": np.exp(est + shift), "or_lower": np.exp(est + shift - 0.3),
+                 "or_upper": np.exp(est + shift + 0.3), "synthetic": True}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_forest_plot_draws_each_odds_ratio_and_its_interval_weighted_beside_unweighted():
+    from swsurvey.study_figures import odds_ratio_forest
+
+    coef = _coefficients()
+    fig = odds_ratio_forest(coef, "m")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ageOld", "privateYes"]  # no intercept
+    assert ax.get_xscale() == "log" and "SYNTHETIC DATA" in ax.get_title()
+    points = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections if hasattr(c, "get_offsets") and len(c.get_offsets()) == 2 and c.get_label() in ("Weighted", "Unweighted")])
+    expected = coef[coef["term"] != "(Intercept)"]["odds_ratio"].to_numpy()
+    assert np.allclose(np.sort(points), np.sort(expected))
+    plt.close(fig)
+
+
+def test_forest_plot_of_an_unknown_model_is_an_error():
+    from swsurvey.errors import InputError
+    from swsurvey.study_figures import odds_ratio_forest
+
+    with pytest.raises(InputError, match="nomodel"):
+        odds_ratio_forest(_coefficients(), "nomodel")

@@ -325,11 +325,51 @@ def draw_exclusion_flow(flow_csv: str | Path, out_png: str | Path, out_svg: str 
 
 
 #: Figure name -> (draw function, which input it reads).
+def odds_ratio_forest(coefficients: pd.DataFrame, model: str = "weekly_use") -> plt.Figure:
+    """Forest plot of a model's odds ratios with 95% CIs, weighted beside unweighted.
+
+    Drawn on a log scale with a line at 1; the weighted estimate (filled) and the unweighted
+    one (open) sit side by side, so the effect of weighting is visible term by term.
+    """
+    rows = coefficients[(coefficients["model"] == model) & (coefficients["kind"] == "coefficient")]
+    rows = rows[rows["term"] != "(Intercept)"].dropna(subset=["odds_ratio"])
+    if rows.empty:
+        raise InputError("no odds ratios for the model", variable=model)
+    terms = list(dict.fromkeys(rows["term"]))
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.28 * len(terms) + 1.4))
+        for offset, (weighting, colour, face) in zip(
+            (-0.15, 0.15), (("weighted", PALETTE[0], PALETTE[0]), ("unweighted", PALETTE[1], "white"))
+        ):
+            part = rows[rows["weighting"] == weighting].set_index("term").reindex(terms)
+            y = np.arange(len(terms)) + offset
+            ax.hlines(y, part["or_lower"], part["or_upper"], color=colour, linewidth=1.2)
+            ax.scatter(part["odds_ratio"], y, color=colour, facecolors=face, zorder=3, s=22, label=weighting.capitalize())
+        ax.axvline(1.0, color="0.4", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_yticks(np.arange(len(terms)), terms)
+        ax.invert_yaxis()
+        ax.set_xlabel("Odds ratio (95% CI, design-based, log scale)")
+        ax.set_ylabel("Term (reference: first level)")
+        ax.legend(frameon=False, loc="lower right")
+        ax.set_title(_title(coefficients, f"odds ratios of the {model.replace('_', ' ')} model"))
+        fig.tight_layout()
+    return fig
+
+
+def draw_odds_ratios(coefficients_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
+                     model: str = "weekly_use") -> None:
+    """Figure 5 (:func:`odds_ratio_forest`) from the inferential stage's coefficients.csv."""
+    save(odds_ratio_forest(_read(coefficients_csv, wave), model), out_png, out_svg)
+
+
 FIGURES = {
     "any_use_by_country": (draw_any_use, "estimates"),
     "frequency_by_channel": (draw_frequency, "estimates"),
     "purposes_heatmap": (draw_purposes, "estimates"),
     "exclusion_flow": (draw_exclusion_flow, "flow"),
+    "odds_ratios": (draw_odds_ratios, "coefficients"),
 }
 
 

@@ -41,11 +41,18 @@ def wave_published(wildcards):
     return wave_config(wildcards)["published"]
 
 
+FIGURE_TABLES = {
+    "flow": "results/{wave}/clean/exclusion_flow.csv",
+    "estimates": "results/{wave}/describe/estimates.csv",
+    "coefficients": "results/{wave}/infer/coefficients.csv",
+}
+
+
 def figure_input(wildcards):
-    """The table a figure is drawn from: the exclusion flow, or the estimates."""
-    if wildcards.figure == "exclusion_flow":
-        return f"results/{wildcards.wave}/clean/exclusion_flow.csv"
-    return f"results/{wildcards.wave}/describe/estimates.csv"
+    """The table a figure is drawn from (swsurvey.study_figures.FIGURES says which)."""
+    from swsurvey.study_figures import FIGURES
+
+    return FIGURE_TABLES[FIGURES[wildcards.figure][1]].format(wave=wildcards.wave)
 
 
 def figure_settings(wildcards):
