@@ -122,7 +122,7 @@ def test_a_term_test_for_each_term_of_each_fitted_model(fitted):
     # a single-coefficient term's F is the square of its t
     coefs = fitted[0]
     t = coefs[
-        (coefs["model"] == "weekly_use") & (coefs["weighting"] == "weighted") & (coefs["term"] == "psychotherapyNo")
+        (coefs["model"] == "weekly_use") & (coefs["weighting"] == "weighted") & (coefs["term"] == "psychotherapyYes")
     ]
     f = terms[
         (terms["model"] == "weekly_use") & (terms["weighting"] == "weighted") & (terms["term"] == "psychotherapy")
@@ -198,3 +198,12 @@ def test_infer_wave_leaves_no_file_on_failure(weighted, tmp_path):
         infer_wave(src, *outs, wave="2017", items=["any_ict_use"], models={}, stratum="country")
     assert not any(p.exists() for p in outs[1:])
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_default_models_are_the_ones_config_runs(repo_dir):
+    import yaml
+
+    from swsurvey.infer import DEFAULT_ITEMS, DEFAULT_MODELS
+
+    config = yaml.safe_load((repo_dir / "config.yaml").read_text())["infer"]
+    assert config["models"] == DEFAULT_MODELS and tuple(config["items"]) == DEFAULT_ITEMS

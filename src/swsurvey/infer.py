@@ -30,20 +30,28 @@ log = get_logger("infer")
 
 WEIGHTINGS = ("weighted", "unweighted")
 
-# The study's questions (the defaults for config.yaml's ``infer`` section).
+# The study's questions: the same as config.yaml's ``infer`` section (which is what runs).
 DEFAULT_ITEMS = (
     "any_ict_use", "weekly_use", "outside_hours", "initiator", "friend_request", "searched_online",
     "search_appropriate", "workplace_policy", "talk_supervisor", "talk_peers",
 )  # fmt: skip
 DEFAULT_MODELS = {
     "weekly_use": {
-        "formula": "weekly_use ~ age_group + experience_band + gender + private_practice + psychotherapy + country",
+        "formula": (
+            'I(weekly_use == "Yes") ~ age_group + experience_band + gender + private_practice + psychotherapy + country'
+        ),
         "family": "quasibinomial",
+        "reference": {"private_practice": "No", "psychotherapy": "No"},
     },
-    "frequency": {"formula": "freq_text ~ age_group + private_practice + psychotherapy + country", "family": "ordinal"},
+    "frequency": {
+        "formula": "freq_text ~ age_group + private_practice + psychotherapy + country",
+        "family": "ordinal",
+        "reference": {"private_practice": "No", "psychotherapy": "No"},
+    },
     "supervision": {
         "formula": 'I(talk_supervisor == "Yes") ~ workplace_policy + setting + age_group',
         "family": "quasibinomial",
+        "reference": {"workplace_policy": "No"},
         "domain": {
             "country": ["Canada"],
             "setting": [
