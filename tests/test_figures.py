@@ -10,15 +10,7 @@ import pytest
 from swsurvey.figures import draw_weighting_figure, margin_shares
 from swsurvey.weights import read_targets, weight_respondents
 
-SETTINGS = dict(
-    stratum="country",
-    variables=["gender", "age_group"],
-    level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
-    unknown="Not stated",
-    epsilon=1e-10,
-    maxit=100,
-    trim=None,
-)
+from conftest import WEIGHTING as SETTINGS
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,7 @@ import pytest
 from swsurvey.errors import InputError
 from swsurvey.weights import margin_targets, raking_levels, read_targets, weight_respondents, weight_wave
 
-SETTINGS = dict(
-    stratum="country",
-    variables=["gender", "age_group"],
-    level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
-    unknown="Not stated",
-    epsilon=1e-10,
-    maxit=100,
-)
+from conftest import WEIGHTING as SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +26,7 @@ def targets(repo_dir):
 @pytest.fixture(scope="module")
 def weighted(cleaned_path, targets):
     data = pd.read_parquet(cleaned_path)
-    weights, diagnostics, margins = weight_respondents(data, targets, trim=None, **SETTINGS)
+    weights, diagnostics, margins = weight_respondents(data, targets, **SETTINGS)
     return data.assign(weight=weights), diagnostics, margins
 
 

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.instrument import Instrument, load_instrument
 from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path
+from swsurvey.outputs import PROVENANCE_KEY, atomic_path, with_provenance
 from swsurvey.recode import (
     END_STEP,
     START_STEP,
@@ -69,8 +69,6 @@ log = get_logger("cleaning")
 
 #: The first line of every Markdown output made from synthetic data.
 SYNTHETIC_BANNER = "SYNTHETIC DATA — not real survey responses"
-#: Parquet schema-metadata key of the pipeline's provenance record.
-METADATA_KEY = b"swsurvey"
 TOTAL = "Total"
 
 
@@ -103,7 +101,7 @@ def read_import(path: str | Path, columns: list[str]) -> ImportedWave:
         raise InputError("imported data not found", file=path) from None
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", file=path) from None
-    raw_meta = (schema.metadata or {}).get(METADATA_KEY)
+    raw_meta = (schema.metadata or {}).get(PROVENANCE_KEY)
     if raw_meta is None:
         raise InputError("no 'swsurvey' metadata: not a file written by the import stage", file=path)
     try:
@@ -732,10 +730,7 @@ def codebook_markdown(book: dict) -> str:
 
 def _write_parquet(frame: pd.DataFrame, path: Path, provenance: dict) -> None:
     """Parquet with the ``swsurvey`` provenance record beside pandas' own metadata."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    metadata = dict(table.schema.metadata or {})
-    metadata[METADATA_KEY] = json.dumps(provenance, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    pq.write_table(table.replace_schema_metadata(metadata), path)
+    pq.write_table(with_provenance(pa.Table.from_pandas(frame, preserve_index=False), provenance), path)
 
 
 def _json_text(obj: object) -> str:

@@ -14,18 +14,16 @@ published formats suppress it. Every table and figure of the study is drawn from
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path
+from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svyciprop, svydesign, svymean
 
 log = get_logger("describe")
@@ -114,10 +112,7 @@ def describe_wave(
     min_n: int,
 ) -> None:
     """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.formats`)."""
-    table = pq.read_table(data)
-    provenance = json.loads((table.schema.metadata or {}).get(b"swsurvey", b"{}"))
-    if provenance.get("stage") != "weight":
-        raise InputError("not a file written by the weighting stage", file=data)
+    table, provenance = read_stage(data, "weight", "weighting stage")
     frame = table.to_pandas()
     estimates = describe(
         frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled, min_n=min_n

@@ -40,7 +40,7 @@ from swsurvey.codebook import build_raw_codebook, code_key, render_raw_codebook
 from swsurvey.errors import InputError
 from swsurvey.instrument import Instrument, load_instrument
 from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, sha256_file
+from swsurvey.outputs import atomic_path, sha256_file, with_provenance
 from swsurvey.spss_header import SpssHeader, read_header
 
 log = get_logger("import")
@@ -49,8 +49,6 @@ log = get_logger("import")
 SPSS_EPOCH_OFFSET = 12_219_379_200.0
 #: Hex characters kept of a pseudonym's HMAC: 80 bits, collisions are negligible for surveys.
 PSEUDONYM_LENGTH = 20
-#: Parquet schema metadata key that says where the data came from.
-PARQUET_METADATA_KEY = "swsurvey"
 
 _DATETIME_FORMATS = frozenset({"DATETIME", "YMDHMS"})
 _DATE_FORMATS = frozenset({"DATE", "ADATE", "EDATE", "JDATE", "SDATE", "QYR", "MOYR", "WKYR"})
@@ -653,7 +651,7 @@ def _import_wave(
         log.warning("%s: no variable is kept; the data file will be empty", raw.name)
     table = pa.Table.from_arrays([columns.pop(n) for n in order], names=order)
     provenance = {"stage": "import", "source": raw.name, "source_sha256": sha, "synthetic": meta.synthetic}
-    table = table.replace_schema_metadata({PARQUET_METADATA_KEY: json.dumps(provenance, sort_keys=True)})
+    table = with_provenance(table, provenance)
 
     kept_strings = {
         n: table.column(n).combine_chunks()

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path
+from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
 from swsurvey.survey.glm import ModelWarning, reg_term_test, svyglm
@@ -248,10 +247,7 @@ def infer_wave(
 ) -> None:
     """Country tests and models of one weighted wave, written as four CSVs (all or none),
     each with ``wave`` and ``synthetic`` columns."""
-    table = pq.read_table(data)
-    provenance = json.loads((table.schema.metadata or {}).get(b"swsurvey", b"{}"))
-    if provenance.get("stage") not in (None, "weight"):
-        raise InputError("not a file written by the weighting stage", file=data)
+    table, provenance = read_stage(data, "weight", "weighting stage")
     frame = table.to_pandas()
     if "weight" not in frame.columns:
         raise InputError("the data have no weight column", file=data)

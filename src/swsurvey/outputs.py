@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+#: Parquet schema-metadata key of the pipeline's provenance record (stage, wave, synthetic...).
+PROVENANCE_KEY = b"swsurvey"
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -55,3 +58,30 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def with_provenance(table, provenance: dict):
+    """A pyarrow Table carrying ``provenance`` (JSON, sorted keys) beside its other metadata."""
+    metadata = dict(table.schema.metadata or {})
+    metadata[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return table.replace_schema_metadata(metadata)
+
+
+def read_stage(path: str | Path, stage: str, description: str):
+    """Read a Parquet file a given stage wrote: (pyarrow Table, provenance record).
+
+    Any other file (another stage's, or one without the record) is an error naming the file,
+    so a stage never runs on the wrong input.
+    """
+    import pyarrow.parquet as pq
+
+    from swsurvey.errors import InputError
+
+    table = pq.read_table(path)
+    try:
+        provenance = json.loads((table.schema.metadata or {}).get(PROVENANCE_KEY, b"{}"))
+    except json.JSONDecodeError:
+        raise InputError(f"the '{PROVENANCE_KEY.decode()}' metadata is not JSON", file=path) from None
+    if provenance.get("stage") != stage:
+        raise InputError(f"not a file written by the {description}", file=path)
+    return table, provenance

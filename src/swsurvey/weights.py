@@ -17,7 +17,6 @@ population does not distinguish are mapped onto a target level by the configured
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -28,12 +27,11 @@ import pyarrow.parquet as pq
 
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path
+from swsurvey.outputs import atomic_path, read_stage, with_provenance
 from swsurvey.survey import joint_targets, svydesign, weight, weight_summary
 
 log = get_logger("weight")
 
-METADATA_KEY = b"swsurvey"
 #: Columns a targets file must have (one row per stratum x variable x level): each figure
 #: says where it comes from and what date it refers to.
 TARGET_COLUMNS = ("variable", "level", "population_count", "source", "date")
@@ -177,10 +175,7 @@ def weight_wave(
 
     All three outputs are written together or not at all.
     """
-    table = pq.read_table(data)
-    provenance = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
-    if provenance.get("stage") != "clean":
-        raise InputError("not a file written by the cleaning stage", file=data)
+    table, provenance = read_stage(data, "clean", "cleaning stage")
     cleaned = table.to_pandas()
     population = read_targets(targets, stratum, variables)
     weights, diagnostics, margins = weight_respondents(
@@ -206,14 +201,13 @@ def weight_wave(
         stratum,
         float(diagnostics["kish_neff"].iloc[-1]),
     )
-    out = table.append_column("weight", pa.array(weights, type=pa.float64()))
-    meta = dict(out.schema.metadata or {})
-    meta[METADATA_KEY] = json.dumps(
-        {**provenance, "stage": "weight", "targets": Path(targets).name}, sort_keys=True, ensure_ascii=False
-    ).encode("utf-8")
+    out = with_provenance(
+        table.append_column("weight", pa.array(weights, type=pa.float64())),
+        {**provenance, "stage": "weight", "targets": Path(targets).name},
+    )
     with atomic_path(out_data) as tmp_data, atomic_path(out_diagnostics) as tmp_diag, atomic_path(
         out_margins
     ) as tmp_margins:
-        pq.write_table(out.replace_schema_metadata(meta), tmp_data)
+        pq.write_table(out, tmp_data)
         diagnostics.to_csv(tmp_diag, index=False, float_format="%.10g")
         margins.to_csv(tmp_margins, index=False, float_format="%.10g")

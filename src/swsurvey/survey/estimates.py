@@ -33,7 +33,7 @@ from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
-from swsurvey.survey.modelframe import is_categorical
+from swsurvey.survey.modelframe import factor_codes, is_categorical, level_label
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
@@ -162,25 +162,6 @@ class SvyStat:
 # -- the analysis variables as a matrix (R's model.matrix(~0 + x) per term) ------------------
 
 
-def _levels(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Integer codes (-1 = missing) and levels in R's order: a Categorical's categories,
-    FALSE/TRUE for booleans, sorted distinct values otherwise (as R's ``factor``)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(dtype=np.int64), list(values.cat.categories)
-    if pd.api.types.is_bool_dtype(values.dtype):
-        missing = values.isna().to_numpy()
-        codes = np.where(missing, -1, values.fillna(False).to_numpy(dtype=bool).astype(np.int64))
-        return codes, [False, True]
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), list(uniques)
-
-
-def _label(level) -> str:
-    if isinstance(level, (bool, np.bool_)):
-        return "TRUE" if level else "FALSE"
-    return str(level)
-
-
 def numeric_column(design: SurveyDesign, name: str) -> np.ndarray:
     """A numeric analysis variable as floats (NaN = missing); booleans count as 0/1."""
     values = design.column(name)
@@ -206,7 +187,7 @@ def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[
     for name in names:
         values = design.column(name)
         if is_categorical(values):
-            codes, levels = _levels(values)
+            codes, levels = factor_codes(values)
             parsed.append((name, codes, levels))
         elif pd.api.types.is_numeric_dtype(values.dtype):
             parsed.append((name, values.to_numpy(dtype=float, na_value=np.nan), None))
@@ -230,7 +211,7 @@ def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[
             X.ravel()[rows[ok] * k + col + values[ok]] = 1.0
             if na.any():
                 X[na, col : col + len(levels)] = np.nan
-            labels.extend(f"{name}{_label(level)}" for level in levels)
+            labels.extend(f"{name}{level_label(level)}" for level in levels)
             col += len(levels)
         missing.append((name, na))
     return X, labels, missing
