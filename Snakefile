@@ -1,4 +1,4 @@
-# The #socialwork survey pipeline: from a raw Qualtrics SPSS export to cleaned analysis data.
+# The #socialwork survey pipeline: from a raw Qualtrics SPSS export to tables, models, figures and a report.
 # Read this file as the table of contents; each stage lives in workflow/rules/<stage>.smk.
 from snakemake.utils import min_version
 
@@ -8,7 +8,8 @@ min_version("9.19")
 configfile: "config.yaml"
 
 
-report: "workflow/report/workflow.rst"
+# The report's front page: workflow/report/workflow.rst with key numbers (rule report_text).
+report: "results/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -19,6 +20,7 @@ include: "workflow/rules/weight.smk"
 include: "workflow/rules/describe.smk"
 include: "workflow/rules/infer.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

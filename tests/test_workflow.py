@@ -125,6 +125,8 @@ def test_small_run_writes_every_output(small_run):
         "describe/tables.md",
         "describe/tables.html",
         "describe/tables.xlsx",
+        "describe/weighting_effect.csv",
+        "describe/weighting_effect.md",
         "infer/country_tests.csv",
         "infer/coefficients.csv",
         "infer/term_tests.csv",
@@ -166,6 +168,13 @@ def test_report_is_built(small_run):
     html = (workdir / "report.html").read_text(errors="replace")
     assert "socialwork" in html
     assert "exclusion_flow.csv" in html
+    # the banner, and key numbers in captions drawn from this run's results
+    assert "SYNTHETIC DATA: wave small" in html
+    flow = pd.read_csv(workdir / "results/small/clean/exclusion_flow.csv")
+    assert f"Of {flow['Total'].iloc[0]:,} raw responses, {flow['Total'].iloc[-1]:,} are analysed" in html
+    effect = pd.read_csv(workdir / "results/small/describe/weighting_effect.csv")
+    pooled = effect[(effect["domain"] == "All four countries") & (effect["variable"] == "any_ict_use")].iloc[0]
+    assert f"{pooled['unweighted']:.1f}" in html and f"{pooled['shift']:+.1f}" in html
 
 
 def test_default_run_on_the_stored_synthetic_wave(repo_dir, tmp_path):

@@ -324,7 +324,6 @@ def draw_exclusion_flow(flow_csv: str | Path, out_png: str | Path, out_svg: str 
     save(exclusion_flow(_read(flow_csv, wave)), out_png, out_svg)
 
 
-#: Figure name -> (draw function, which input it reads).
 def odds_ratio_forest(coefficients: pd.DataFrame, model: str = "weekly_use") -> plt.Figure:
     """Forest plot of a model's odds ratios with 95% CIs, weighted beside unweighted.
 
@@ -364,25 +363,58 @@ def draw_odds_ratios(coefficients_csv: str | Path, out_png: str | Path, out_svg:
     save(odds_ratio_forest(_read(coefficients_csv, wave), model), out_png, out_svg)
 
 
+def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> plt.Figure:
+    """Dumbbell plot of the main results: unweighted % (open) to weighted % (filled, 95% CI).
+
+    One panel per domain (countries, then pooled), one row per item; the segment from the open
+    circle to the dot is the shift weighting makes. Items a wave did not ask are left out, and
+    small bases are not drawn.
+    """
+    rows = effect[(effect["domain"] != "not asked") & ~effect["small_base"].astype(bool)]
+    if rows.empty:
+        raise InputError("no main results to draw", variable="weighting_effect")
+    domains = domains or _domain_order(dict.fromkeys(rows["domain"]))
+    items = list(dict.fromkeys(rows["variable_label"] + ": " + rows["level"]))
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(1, len(domains), sharey=True, squeeze=False,
+                                 figsize=(DOUBLE_COLUMN, 0.3 * len(items) + 1.5))
+        for ax, domain in zip(axes[0], domains):
+            part = rows[rows["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
+            part = part.set_index("item").reindex(items)
+            y = np.arange(len(items))
+            ax.hlines(y, part["ci_lower"], part["ci_upper"], color=PALETTE[0], linewidth=1.2)
+            ax.hlines(y, part["unweighted"], part["weighted"], color="0.55", linewidth=0.8, linestyle=":")
+            ax.scatter(part["unweighted"], y, facecolors="white", edgecolors=PALETTE[1], s=20, zorder=3,
+                       label="Unweighted")
+            ax.scatter(part["weighted"], y, color=PALETTE[0], s=20, zorder=4, label="Weighted (95% CI)")
+            ax.set_title(textwrap.fill(domain, 16), fontsize=7)
+            ax.set_xlim(0, 100)
+            ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        axes[0][0].set_yticks(np.arange(len(items)), [textwrap.fill(i, 34) for i in items])
+        axes[0][0].invert_yaxis()
+        fig.supxlabel("Percentage of respondents (weighted: raked within country)", fontsize=7)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, frameon=False, loc="lower right", ncols=2, fontsize=6.5)
+        fig.suptitle(_title(effect, "main results, unweighted and weighted"))
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def draw_weighting_shift(effect_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
+                         domains: list[str] | None = None) -> None:
+    """Figure 6 (:func:`weighting_shift`) from the describe stage's weighting_effect.csv."""
+    save(weighting_shift(_read(effect_csv, wave), domains), out_png, out_svg)
+
+
+#: Figure name -> (draw function, which input it reads).
 FIGURES = {
     "any_use_by_country": (draw_any_use, "estimates"),
     "frequency_by_channel": (draw_frequency, "estimates"),
     "purposes_heatmap": (draw_purposes, "estimates"),
     "exclusion_flow": (draw_exclusion_flow, "flow"),
     "odds_ratios": (draw_odds_ratios, "coefficients"),
+    "weighting_shift": (draw_weighting_shift, "weighting_effect"),
 }
-
-
-def draw_study_figures(estimates_csv: str | Path, flow_csv: str | Path, out_dir: str | Path, *, wave) -> list[Path]:
-    """All four figures as ``out_dir/<name>.png`` and ``.svg``; returns the paths written."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (draw, source) in FIGURES.items():
-        png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
-        draw(estimates_csv if source == "estimates" else flow_csv, png, svg, wave=wave)
-        written += [png, svg]
-    return written
 
 
 def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, **settings) -> None:

@@ -13,14 +13,14 @@ rule clean_wave:
         codebook_json="results/{wave}/clean/codebook.json",
         codebook_md=report(
             "results/{wave}/clean/codebook.md",
-            caption="../report/clean_codebook.rst",
+            caption="../../results/report/captions/clean_codebook.rst",
             category="Cleaning",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "analysis codebook"},
         ),
         flow_csv=report(
             "results/{wave}/clean/exclusion_flow.csv",
-            caption="../report/exclusion_flow.rst",
+            caption="../../results/report/captions/exclusion_flow.rst",
             category="Cleaning",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "exclusion flow"},

@@ -6,6 +6,23 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 WAVES = list(config["waves"])
+PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]
+# Caption templates (workflow/report/<name>.rst), rendered with key numbers by rule report_text.
+CAPTIONS = [
+    "import_codebook",
+    "clean_codebook",
+    "exclusion_flow",
+    "weight_diagnostics",
+    "weight_margins",
+    "weighting_figure",
+    "estimates",
+    "tables",
+    "weighting_effect",
+    "published",
+    "country_tests",
+    "coefficients",
+    "figures",
+]
 
 
 wildcard_constraints:
@@ -45,6 +62,7 @@ FIGURE_TABLES = {
     "flow": "results/{wave}/clean/exclusion_flow.csv",
     "estimates": "results/{wave}/describe/estimates.csv",
     "coefficients": "results/{wave}/infer/coefficients.csv",
+    "weighting_effect": "results/{wave}/describe/weighting_effect.csv",
 }
 
 
@@ -61,7 +79,7 @@ def figure_settings(wildcards):
 
 
 def final_outputs():
-    """Every wave's import, cleaning, weighting and descriptive outputs."""
+    """Every wave's outputs of every stage, and the report's description and captions."""
     return (
         expand(
             [
@@ -82,6 +100,8 @@ def final_outputs():
                 "results/{wave}/describe/tables.md",
                 "results/{wave}/describe/tables.html",
                 "results/{wave}/describe/tables.xlsx",
+                "results/{wave}/describe/weighting_effect.csv",
+                "results/{wave}/describe/weighting_effect.md",
                 "results/{wave}/infer/country_tests.csv",
                 "results/{wave}/infer/coefficients.csv",
                 "results/{wave}/infer/term_tests.csv",
@@ -102,6 +122,8 @@ def final_outputs():
                 "results/{wave}/describe/published.csv",
                 "results/{wave}/describe/published.md",
             ],
-            wave=[wave for wave in WAVES if config["waves"][wave]["published"]],
+            wave=PUBLISHED_WAVES,
         )
+        + ["results/report/workflow.rst"]
+        + expand("results/report/captions/{caption}.rst", caption=CAPTIONS)
     )

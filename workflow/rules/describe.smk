@@ -7,7 +7,7 @@ rule describe_wave:
     output:
         estimates=report(
             "results/{wave}/describe/estimates.csv",
-            caption="../report/estimates.rst",
+            caption="../../results/report/captions/estimates.rst",
             category="Descriptive tables",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "estimates (long)"},
@@ -31,7 +31,7 @@ rule format_tables:
     output:
         html=report(
             "results/{wave}/describe/tables.html",
-            caption="../report/tables.rst",
+            caption="../../results/report/captions/tables.rst",
             category="Descriptive tables",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "tables (HTML)"},
@@ -48,6 +48,32 @@ rule format_tables:
         "../../scripts/format_tables.py"
 
 
+rule weighting_effect:
+    input:
+        estimates="results/{wave}/describe/estimates.csv",
+    output:
+        csv=report(
+            "results/{wave}/describe/weighting_effect.csv",
+            caption="../../results/report/captions/weighting_effect.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={
+                "wave": "{wave}",
+                "table": "main results, weighted and unweighted",
+            },
+        ),
+        md="results/{wave}/describe/weighting_effect.md",
+    log:
+        "logs/{wave}/weighting_effect.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        main_results=config["describe"]["main_results"],
+        min_n=config["describe"]["min_n"],
+    script:
+        "../../scripts/weighting_effect.py"
+
+
 rule reproduce_published:
     input:
         estimates="results/{wave}/describe/estimates.csv",
@@ -55,7 +81,7 @@ rule reproduce_published:
     output:
         csv=report(
             "results/{wave}/describe/published.csv",
-            caption="../report/published.rst",
+            caption="../../results/report/captions/published.rst",
             category="Descriptive tables",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "published figures reproduced"},

@@ -7,7 +7,7 @@ rule study_figure:
     output:
         png=report(
             "results/{wave}/figures/{figure}.png",
-            caption="../report/figures.rst",
+            caption="../../results/report/captions/figures.rst",
             category="Figures",
             subcategory="{wave}",
             labels={"wave": "{wave}", "figure": "{figure}"},

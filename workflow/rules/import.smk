@@ -11,7 +11,7 @@ rule import_wave:
         codebook_json="results/{wave}/import/codebook.json",
         codebook_md=report(
             "results/{wave}/import/codebook.md",
-            caption="../report/import_codebook.rst",
+            caption="../../results/report/captions/import_codebook.rst",
             category="Import",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "raw codebook"},

@@ -7,14 +7,14 @@ rule infer_wave:
     output:
         tests=report(
             "results/{wave}/infer/country_tests.csv",
-            caption="../report/country_tests.rst",
+            caption="../../results/report/captions/country_tests.rst",
             category="Inference",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "country tests"},
         ),
         coefficients=report(
             "results/{wave}/infer/coefficients.csv",
-            caption="../report/coefficients.rst",
+            caption="../../results/report/captions/coefficients.rst",
             category="Inference",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "model coefficients"},

@@ -9,14 +9,14 @@ rule weight_wave:
         data="results/{wave}/weight/responses.parquet",
         diagnostics=report(
             "results/{wave}/weight/diagnostics.csv",
-            caption="../report/weight_diagnostics.rst",
+            caption="../../results/report/captions/weight_diagnostics.rst",
             category="Weighting",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "weight diagnostics"},
         ),
         margins=report(
             "results/{wave}/weight/margins.csv",
-            caption="../report/weight_margins.rst",
+            caption="../../results/report/captions/weight_margins.rst",
             category="Weighting",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "margins"},
@@ -43,7 +43,7 @@ rule weighting_figure:
     output:
         png=report(
             "results/{wave}/weight/margins.png",
-            caption="../report/weighting_figure.rst",
+            caption="../../results/report/captions/weighting_figure.rst",
             category="Weighting",
             subcategory="{wave}",
             labels={"wave": "{wave}", "figure": "margins"},

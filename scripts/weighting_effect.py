@@ -1,0 +1,13 @@
+"""Snakemake adapter: the main results weighted beside unweighted (see swsurvey.weighting_effect)."""
+
+from swsurvey.logging import to_logfile
+from swsurvey.weighting_effect import write_weighting_effect
+
+with to_logfile(snakemake.log[0]):
+    write_weighting_effect(
+        estimates=snakemake.input.estimates,
+        out_csv=snakemake.output.csv,
+        out_md=snakemake.output.md,
+        wave=snakemake.wildcards.wave,
+        **snakemake.params,
+    )

@@ -1,0 +1,47 @@
+"""Run the real stages of the pipeline after cleaning on one wave, as the workflow's rules do.
+
+Tests that need a wave's result tables (weights, estimates, tests, models, the main results)
+call :func:`run_stages` with the settings of ``config.yaml``, so they test what the default run
+produces, without starting Snakemake.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def default_config() -> dict:
+    return yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+
+
+def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
+    """Weighting, descriptive, inferential stages, main results and reproduction: their paths."""
+    from swsurvey.describe import describe_wave
+    from swsurvey.infer import infer_wave
+    from swsurvey.reproduce import reproduce_wave
+    from swsurvey.weighting_effect import write_weighting_effect
+    from swsurvey.weights import weight_wave
+
+    config = default_config()
+    settings = config["waves"][wave]
+    weighting = config["weighting"]
+    paths = {name: out / f"{name}.csv" for name in
+             ("diagnostics", "margins", "estimates", "tests", "coefficients", "terms", "status", "effect", "published")}
+    paths["flow"] = cleaned.parent / "flow.csv"
+    weight_wave(cleaned, REPO / settings["targets"], out / "weighted.parquet", paths["diagnostics"], paths["margins"],
+                wave=wave, stratum=weighting["stratum"], variables=weighting["variables"],
+                level_map=weighting["level_map"], unknown=weighting["unknown_level"], epsilon=weighting["epsilon"],
+                maxit=weighting["maxit"], trim=weighting["trim"])
+    describe_wave(out / "weighted.parquet", paths["estimates"], wave=wave, tables=config["describe"]["tables"],
+                  stratum=weighting["stratum"], pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"])
+    infer_wave(out / "weighted.parquet", paths["tests"], paths["coefficients"], paths["terms"], paths["status"],
+               wave=wave, items=config["infer"]["items"], models=config["infer"]["models"],
+               stratum=weighting["stratum"])
+    write_weighting_effect(paths["estimates"], paths["effect"], out / "effect.md", wave=wave,
+                           main_results=config["describe"]["main_results"], min_n=config["describe"]["min_n"])
+    reproduce_wave(paths["estimates"], REPO / settings["published"], paths["published"], out / "published.md", wave=wave)
+    return paths

@@ -1,0 +1,104 @@
+"""The report's description and captions: key numbers read from a real wave's result tables,
+rendered the way Snakemake renders them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import jinja2
+import pandas as pd
+import pytest
+from stages import REPO, default_config, run_stages
+
+from swsurvey.report_text import TABLES, render_caption, render_description, wave_numbers, write_report_text
+
+CONFIG = default_config()
+
+
+def snakemake_render(text: str, params=None, **wildcards) -> str:
+    """Render a caption as Snakemake's report does (its Jinja settings, a job's wildcards and params)."""
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    job = SimpleNamespace(wildcards=SimpleNamespace(**wildcards), params=params)
+    return env.from_string(text).render(snakemake=job)
+
+
+@pytest.fixture(scope="module")
+def tables(cleaned_2017, tmp_path_factory):
+    return run_stages(cleaned_2017, tmp_path_factory.mktemp("stages"))
+
+
+@pytest.fixture(scope="module")
+def numbers(tables):
+    return wave_numbers({key: tables[key] for key in TABLES}, tables["published"])
+
+
+def test_numbers_are_the_result_tables_own(numbers, tables):
+    flow = pd.read_csv(tables["flow"])
+    assert numbers["flow"]["raw"] == flow["Total"].iloc[0] == 5369
+    assert numbers["flow"]["by_country"] == {"Canada": 2609, "United States": 1225, "Israel": 386, "United Kingdom": 134}
+    estimates = pd.read_csv(tables["estimates"])
+    cell = estimates[(estimates["variable"] == "any_ict_use") & (estimates["level"] == "Yes")
+                     & (estimates["domain"] == "Canada") & (estimates["weighting"] == "weighted")].iloc[0]
+    assert numbers["any_use"]["Canada"]["est"] == cell["estimate"]
+    assert numbers["any_use"]["Canada"]["text"] == f"{cell['estimate']:.1f}% ({cell['ci_lower']:.1f}–{cell['ci_upper']:.1f})"
+    diagnostics = pd.read_csv(tables["diagnostics"])
+    countries = diagnostics[diagnostics["country"] != "All"]
+    assert numbers["weights"]["deff_max"] == pytest.approx(countries["kish_deff"].max())
+    assert list(numbers["weights"]["neff"]) == ["Canada", "United States", "Israel", "United Kingdom"]
+    assert numbers["synthetic"] is True
+    assert set(numbers["models"]) == set(CONFIG["infer"]["models"])
+    assert numbers["published"]["figures"] == len(pd.read_csv(tables["published"]))
+    tests = pd.read_csv(tables["tests"])
+    weighted = tests[tests["weighting"] == "weighted"]
+    assert numbers["tests"]["weighted"]["significant"] == weighted.loc[weighted["p_holm"] < 0.05, "item"].tolist()
+
+
+def test_a_caption_file_gives_each_wave_and_figure_its_own_text():
+    template = "Wave {{ wave }} of {{ figure }}: {{ n.x }} {{ snakemake_expr('snakemake.params.settings.domain') }}"
+    numbers = {"2017": {"x": "{{ not jinja }} {% neither %}"}, "2021": {"x": 7}}
+    text = render_caption(template, numbers, ["a", "b"])
+    canada = SimpleNamespace(settings=SimpleNamespace(domain="Canada"))
+    rendered = snakemake_render(text, params=canada, wave="2017", figure="b").strip()
+    assert rendered == "Wave 2017 of b: {{ not jinja }} {% neither %} Canada"
+    assert snakemake_render(text, params=canada, wave="2021", figure="a").strip() == "Wave 2021 of a: 7 Canada"
+    plain = render_caption("{{ wave }}: {{ n.x }}", numbers)
+    assert snakemake_render(plain, wave="2021").strip() == "2021: 7"
+
+
+def test_a_template_naming_a_number_that_does_not_exist_fails():
+    with pytest.raises(jinja2.UndefinedError):
+        render_caption("{{ n.missing }}", {"2017": {}})
+
+
+def test_the_real_templates_render_with_the_real_numbers(numbers, tables, tmp_path):
+    captions = sorted((REPO / "workflow/report").glob("*.rst"))
+    captions = [c for c in captions if c.name != "workflow.rst"]
+    out = [tmp_path / "captions" / c.name for c in captions]
+    write_report_text(
+        tables={key: [tables[key]] for key in TABLES}, published=[tables["published"]],
+        waves={"2017": CONFIG["waves"]["2017"]}, description_template=REPO / "workflow/report/workflow.rst",
+        caption_templates=captions, out_description=tmp_path / "workflow.rst", out_captions=out,
+        figures=list(CONFIG["figures"]),
+    )
+    figures = (tmp_path / "captions/figures.rst").read_text()
+    figure = snakemake_render(figures, wave="2017", figure="any_use_by_country")
+    assert numbers["any_use"]["Canada"]["text"] in figure
+    frequency = {"model": "frequency"}
+    odds = snakemake_render(figures, params=SimpleNamespace(settings=frequency), wave="2017", figure="odds_ratios")
+    assert "the frequency model" in odds
+    assert f"Fitted to {numbers['models']['frequency']['n_used']:,} respondents" in odds
+    assert f"Fitted to {numbers['models']['weekly_use']['n_used']:,}" not in odds
+    flow = snakemake_render((tmp_path / "captions/exclusion_flow.rst").read_text(), wave="2017")
+    assert "Of 5,369 raw responses, 4,354 are analysed" in flow
+    front = snakemake_render((tmp_path / "workflow.rst").read_text())
+    assert "SYNTHETIC DATA: wave 2017" in front
+    effect = pd.read_csv(tables["effect"])
+    pooled = effect[(effect["domain"] == "All four countries") & (effect["variable"] == "weekly_use")].iloc[0]
+    assert f"{pooled['unweighted']:.1f}" in front and f"{pooled['shift']:+.1f}" in front
+
+
+def test_the_description_has_no_banner_for_real_data(numbers):
+    real = {**numbers, "synthetic": False}
+    text = snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(), {"2017": real},
+                                               {"2017": CONFIG["waves"]["2017"]}))
+    assert "SYNTHETIC DATA:" not in text and "(SYNTHETIC)" not in text and "Wave 2017" in text

@@ -1,0 +1,28 @@
+# The report's front page and captions, with key numbers read from every wave's results
+# (swsurvey.report_text): `snakemake --report report.html` shows them after a run.
+
+
+rule report_text:
+    input:
+        estimates=expand("results/{wave}/describe/estimates.csv", wave=WAVES),
+        tests=expand("results/{wave}/infer/country_tests.csv", wave=WAVES),
+        coefficients=expand("results/{wave}/infer/coefficients.csv", wave=WAVES),
+        status=expand("results/{wave}/infer/model_status.csv", wave=WAVES),
+        diagnostics=expand("results/{wave}/weight/diagnostics.csv", wave=WAVES),
+        flow=expand("results/{wave}/clean/exclusion_flow.csv", wave=WAVES),
+        effect=expand("results/{wave}/describe/weighting_effect.csv", wave=WAVES),
+        published=expand("results/{wave}/describe/published.csv", wave=PUBLISHED_WAVES),
+        description="workflow/report/workflow.rst",
+        captions=expand("workflow/report/{caption}.rst", caption=CAPTIONS),
+    output:
+        description="results/report/workflow.rst",
+        captions=expand("results/report/captions/{caption}.rst", caption=CAPTIONS),
+    log:
+        "logs/report_text.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        waves=config["waves"],
+        figures=sorted(config["figures"]),
+    script:
+        "../../scripts/report_text.py"
