@@ -20,7 +20,9 @@ include: "workflow/rules/weight.smk"
 include: "workflow/rules/describe.smk"
 include: "workflow/rules/infer.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/crosswave.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

@@ -2,8 +2,9 @@
 
 from swsurvey.cleaning import clean_wave
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     clean_wave(
         data=snakemake.input.data,
         instrument=snakemake.input.instrument,

@@ -2,8 +2,9 @@
 
 from swsurvey.describe import describe_wave
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     describe_wave(
         data=snakemake.input.data,
         out_estimates=snakemake.output.estimates,

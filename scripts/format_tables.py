@@ -2,8 +2,9 @@
 
 from swsurvey.formats import format_tables
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     format_tables(
         estimates=snakemake.input.estimates,
         out_md=snakemake.output.md,

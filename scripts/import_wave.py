@@ -2,8 +2,9 @@
 
 from swsurvey.importing import import_wave
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     privacy = dict(snakemake.params.privacy)
     import_wave(
         raw=snakemake.input.raw,

@@ -2,8 +2,9 @@
 
 from swsurvey.infer import infer_wave
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     infer_wave(
         data=snakemake.input.data,
         out_tests=snakemake.output.tests,

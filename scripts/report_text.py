@@ -1,9 +1,10 @@
 """Snakemake adapter: the report's description and captions with key numbers (see swsurvey.report_text)."""
 
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 from swsurvey.report_text import TABLES, write_report_text
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_report_text(
         tables={key: list(snakemake.input[key]) for key in TABLES},
         published=list(snakemake.input.published),
@@ -13,4 +14,5 @@ with to_logfile(snakemake.log[0]):
         out_description=snakemake.output.description,
         out_captions=list(snakemake.output.captions),
         figures=snakemake.params.figures,
+        changes=list(snakemake.input.changes),
     )

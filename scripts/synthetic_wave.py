@@ -1,9 +1,10 @@
 """Snakemake adapter: write a synthetic wave from its seed (see swsurvey.synthetic)."""
 
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 from swsurvey.synthetic import write_wave
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_wave(
         instrument_path=snakemake.input.instrument,
         out_sav=snakemake.output.sav,

@@ -1,9 +1,10 @@
 """Snakemake adapter: rake one wave to its population margins (see swsurvey.weights)."""
 
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 from swsurvey.weights import weight_wave
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     weight_wave(
         data=snakemake.input.data,
         targets=snakemake.input.targets,

@@ -1,9 +1,10 @@
 """Snakemake adapter: the main results weighted beside unweighted (see swsurvey.weighting_effect)."""
 
 from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
 from swsurvey.weighting_effect import write_weighting_effect
 
-with to_logfile(snakemake.log[0]):
+with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_weighting_effect(
         estimates=snakemake.input.estimates,
         out_csv=snakemake.output.csv,

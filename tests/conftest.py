@@ -50,34 +50,53 @@ def instrument_2017():
 
 
 @pytest.fixture(scope="session")
-def cleaned_2017(tmp_path_factory) -> Path:
-    """The stored synthetic 2017 wave through the real import and cleaning stages: the
-    cleaned Parquet file's path."""
+def instrument_2021():
+    from swsurvey.instrument import load_instrument
+
+    return load_instrument(REPO / "workflow" / "instruments" / "socialwork_2021.yaml")
+
+
+def clean_stored_wave(wave: str, out: Path) -> Path:
+    """A stored synthetic wave (``data/synthetic/socialwork_<wave>.sav``) through the real
+    import and cleaning stages, with its instrument and recode spec; the cleaned Parquet
+    file's path (the flow is ``flow.csv`` beside it)."""
     from swsurvey.cleaning import clean_wave
     from swsurvey.importing import import_wave
 
-    out = tmp_path_factory.mktemp("cleaned_2017")
     workflow = REPO / "workflow"
     import_wave(
-        raw=REPO / "data/synthetic/socialwork_2017.sav",
+        raw=REPO / f"data/synthetic/socialwork_{wave}.sav",
         out_data=out / "import.parquet",
         out_codebook_json=out / "import.json",
         out_codebook_md=out / "import.md",
-        instrument=workflow / "instruments/socialwork_2017.yaml",
+        instrument=workflow / f"instruments/socialwork_{wave}.yaml",
         key_file=out / "key",
     )
     clean_wave(
         data=out / "import.parquet",
-        instrument=workflow / "instruments/socialwork_2017.yaml",
-        recode=workflow / "recode/socialwork_2017.yaml",
+        instrument=workflow / f"instruments/socialwork_{wave}.yaml",
+        recode=workflow / f"recode/socialwork_{wave}.yaml",
         out_data=out / "clean.parquet",
         out_codebook_json=out / "clean.json",
         out_codebook_md=out / "clean.md",
         out_flow_csv=out / "flow.csv",
         out_flow_md=out / "flow.md",
-        wave="2017",
+        wave=wave,
     )
     return out / "clean.parquet"
+
+
+@pytest.fixture(scope="session")
+def cleaned_2017(tmp_path_factory) -> Path:
+    """The stored synthetic 2017 wave through the real import and cleaning stages: the
+    cleaned Parquet file's path."""
+    return clean_stored_wave("2017", tmp_path_factory.mktemp("cleaned_2017"))
+
+
+@pytest.fixture(scope="session")
+def cleaned_2021(tmp_path_factory) -> Path:
+    """The stored synthetic 2021 follow-up through the real import and cleaning stages."""
+    return clean_stored_wave("2021", tmp_path_factory.mktemp("cleaned_2021"))
 
 
 #: The weighting stage's default settings (config.yaml), for tests that need weighted data.
@@ -92,14 +111,27 @@ WEIGHTING = dict(
 )
 
 
-@pytest.fixture(scope="session")
-def weighted_2017(cleaned_2017):
-    """The cleaned synthetic 2017 wave with its raked ``weight`` column."""
+def rake_stored_wave(cleaned: Path, wave: str):
+    """A cleaned stored wave with its raked ``weight`` column (``population_margins_<wave>.csv``),
+    and the raking's diagnostics and margins tables."""
     import pandas as pd
 
     from swsurvey.weights import read_targets, weight_respondents
 
-    data = pd.read_parquet(cleaned_2017)
-    targets = read_targets(REPO / "data/synthetic/population_margins_2017.csv", "country", ["gender", "age_group"])
-    weights, _, _ = weight_respondents(data, targets, **WEIGHTING)
-    return data.assign(weight=weights)
+    data = pd.read_parquet(cleaned)
+    targets = read_targets(REPO / f"data/synthetic/population_margins_{wave}.csv", "country", ["gender", "age_group"])
+    weights, diagnostics, margins = weight_respondents(data, targets, **WEIGHTING)
+    return data.assign(weight=weights), diagnostics, margins
+
+
+@pytest.fixture(scope="session")
+def weighted_2017(cleaned_2017):
+    """The cleaned synthetic 2017 wave with its raked ``weight`` column."""
+    return rake_stored_wave(cleaned_2017, "2017")[0]
+
+
+@pytest.fixture(scope="session")
+def raked_2021(cleaned_2021):
+    """The cleaned synthetic 2021 follow-up with its raked ``weight`` column, and the
+    raking's diagnostics and margins tables."""
+    return rake_stored_wave(cleaned_2021, "2021")

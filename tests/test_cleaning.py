@@ -491,7 +491,7 @@ def test_the_synthetic_flag_reaches_every_output(instrument, tmp_path, synthetic
     meta = json.loads(pq.read_schema(paths["out_data"]).metadata[b"swsurvey"])
     assert meta["synthetic"] is synthetic
     assert meta["stage"] == "clean" and meta["wave"] == "2017"
-    assert meta["recode"]["name"] == "socialwork_2017" and meta["recode"]["version"] == "1.0.0"
+    assert meta["recode"]["name"] == "socialwork_2017" and meta["recode"]["version"] == "1.1.0"
     assert meta["labels"]["age_group"] == "Age group"
     assert json.loads(paths["out_codebook_json"].read_text())["synthetic"] is synthetic
     assert pd.read_csv(paths["out_flow_csv"])["synthetic"].eq(synthetic).all()

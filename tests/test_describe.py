@@ -77,3 +77,27 @@ def test_describe_wave_refuses_data_that_are_not_weighted(cleaned_2017, tmp_path
 def test_a_table_naming_an_unknown_variable_is_an_error(weighted):
     with pytest.raises(InputError, match="not_a_variable"):
         describe(weighted, {"T": ["not_a_variable"]}, labels={}, stratum="country", weight="weight", pooled={}, min_n=10)
+
+
+def test_a_variable_the_wave_did_not_ask_is_reported_as_not_asked_never_as_zero(weighted, tmp_path):
+    from swsurvey.formats import NOT_ASKED_TEXT, wide_tables
+
+    levels = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
+    lacking = weighted.assign(
+        freq_videoconf=pd.Categorical([None] * len(weighted), categories=levels, ordered=True),
+        freq_videoconf__missing=pd.Categorical(["not asked"] * len(weighted)),
+    )
+    out = describe(lacking, {"ICT": ["any_ict_use", "freq_videoconf"]}, labels={}, stratum="country",
+                   weight="weight", pooled=POOLED, min_n=10)
+    rows = out[out["variable"] == "freq_videoconf"]
+    assert rows["not_asked"].all() and rows["estimate"].isna().all() and (rows["base_n"] == 0).all()
+    assert set(rows["level"]) == {"not asked in this wave"}
+    assert len(rows) == 2 * 5  # each domain (4 countries + 1 pooled), weighted and not
+    assert not out.loc[out["variable"] == "any_ict_use", "not_asked"].any()
+    cells = wide_tables(out.assign(synthetic=True))["ICT"].loc[("freq_videoconf", "not asked in this wave")]
+    assert set(cells) == {NOT_ASKED_TEXT}
+    # a variable merely unanswered by everyone in a domain is not "not asked"
+    skipped = lacking.assign(freq_videoconf__missing=pd.Categorical(["seen but unanswered"] * len(weighted)))
+    other = describe(skipped, {"ICT": ["freq_videoconf"]}, labels={}, stratum="country", weight="weight",
+                     pooled={}, min_n=10)
+    assert other.empty

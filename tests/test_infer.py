@@ -101,7 +101,7 @@ def test_logistic_model_gives_odds_ratios_with_cis_containing_them(fitted):
 def test_ordinal_model_has_cut_points_and_odds_ratios_for_coefficients(fitted):
     coefs, _, status = fitted
     block = coefs[(coefs["model"] == "frequency") & (coefs["weighting"] == "weighted")]
-    assert (block["kind"] == "cut-point").sum() == 4  # five ordered levels of freq_text
+    assert (block["kind"] == "cut-point").sum() == 4  # five ordered levels of freq_overall
     betas = block[block["kind"] == "coefficient"]
     assert betas["odds_ratio"].to_numpy() == pytest.approx(np.exp(betas["estimate"].to_numpy()))
     assert status.set_index(["model", "weighting"]).loc[("frequency", "weighted"), "converged"]
@@ -111,7 +111,7 @@ def test_a_term_test_for_each_term_of_each_fitted_model(fitted):
     _, terms, _ = fitted
     expected = {
         "weekly_use": ["age_group", "experience_band", "gender", "private_practice", "psychotherapy", "country"],
-        "frequency": ["age_group", "private_practice", "psychotherapy", "country"],
+        "frequency": ["age_group", "experience_band", "gender", "private_practice", "psychotherapy", "country"],
         "supervision": ["workplace_policy", "setting", "age_group"],
     }
     for model, model_terms in expected.items():

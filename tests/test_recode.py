@@ -11,6 +11,7 @@ import yaml
 from swsurvey.errors import InputError
 from swsurvey.recode import (
     SCHEMA_PATH,
+    AgeRule,
     AnyOf,
     BandsRule,
     CasesRule,
@@ -216,7 +217,9 @@ def test_an_inconsistent_spec_is_refused_naming_the_key(doc, tmp_path, change, w
 
 
 def test_a_key_written_twice_in_the_yaml_is_refused(tmp_path):
-    text = SPEC.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.0.0"\nversion: "1.0.1"', 1)
+    text = SPEC.read_text(encoding="utf-8")
+    assert "\nversion: " in text
+    text = text.replace("\nversion: ", '\nversion: "0.0.1"\nversion: ', 1)
     path = tmp_path / "twice.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as err:
@@ -231,3 +234,40 @@ def test_a_spec_that_is_not_yaml_or_absent_is_refused(tmp_path):
         load_recode(path)
     with pytest.raises(InputError, match="not found"):
         load_recode(tmp_path / "absent.yaml")
+
+
+# ---------------------------------------------------------------------------------------------
+# A year of birth: two-digit years in the numeric rule, and the age rule (the 2021 spec)
+
+SPEC_2021 = REPO / "workflow" / "recode" / "socialwork_2021.yaml"
+
+
+@pytest.fixture(scope="module")
+def doc_2021() -> dict:
+    return yaml.safe_load(SPEC_2021.read_text(encoding="utf-8"))
+
+
+def test_an_age_rule_sits_between_a_year_of_birth_and_its_bands():
+    spec = load_recode(SPEC_2021)
+    birth, age, bands = spec["birth_year"].rule, spec["age"].rule, spec["age_group"].rule
+    assert isinstance(birth, NumericRule) and birth.two_digit_century == 1900 and birth.year_typo_from is None
+    assert isinstance(age, AgeRule) and age.source == "birth_year"
+    assert isinstance(bands, BandsRule) and bands.source == "age" and spec["age_group"].ordered
+    assert load_recode(SPEC)["years_practice"].rule.two_digit_century is None
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: variable(d, "birth_year")["numeric"]["two_digit_year"].__setitem__("century", 1950), "multiple of 100"),
+        (lambda d: variable(d, "birth_year")["numeric"]["two_digit_year"].__setitem__("centry", 1900), "unknown key"),
+        (lambda d: variable(d, "birth_year")["numeric"].__setitem__("year_typo", {"from": 50}), "two-digit years"),
+        (lambda d: variable(d, "age")["age"].__setitem__("source", "country"), "key age.source: 'country'"),
+        (lambda d: variable(d, "age")["age"].__setitem__("source", "years_practice"), "defined later"),
+        (lambda d: variable(d, "age").__setitem__("numeric", {"source": "Q6", "valid": {"min": 0, "max": 1}}), "exactly one of"),
+    ],
+)
+def test_a_bad_year_of_birth_rule_is_refused_naming_the_key(doc_2021, tmp_path, change, words):
+    bad = copy.deepcopy(doc_2021)
+    change(bad)
+    assert words in refused(bad, tmp_path)

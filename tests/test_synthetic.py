@@ -25,6 +25,7 @@ from swsurvey.synthetic import (
     FILE_LABEL_PREFIX,
     MARGIN_LEVEL_CODES,
     MARGINS_SOURCE,
+    SEEDS,
     generate_wave,
     population_margins,
     write_wave,
@@ -33,6 +34,11 @@ from swsurvey.synthetic import (
 STORED_SAV = Path("data/synthetic/socialwork_2017.sav")
 STORED_MARGINS = Path("data/synthetic/population_margins_2017.csv")
 INSTRUMENT = Path("workflow/instruments/socialwork_2017.yaml")
+#: SHA-256 of each stored wave, as its seed regenerates it (config.yaml records the 2017 one).
+STORED_SHA256 = {
+    "2017": "44e75de63337db72bd55f5e210213da2b98fadf5e90434edc9cf2a858afd360b",
+    "2021": "0cc26ea638d4cfa2fcfb96675c6d0bfbf29e4b66dcb4f6ed1ed34f68bff59916",
+}
 
 #: The published exclusion order (instrument's eligibility, then Qualtrics' own flags).
 EXCLUSIONS = (
@@ -164,11 +170,13 @@ def stored(repo_dir):
 # -- (1) the stored default wave reproduces --------------------------------------------------------
 
 
-def test_default_seed_reproduces_the_stored_files_bytes(repo_dir, tmp_path):
+@pytest.mark.parametrize("wave", sorted(STORED_SHA256))
+def test_each_waves_seed_reproduces_the_stored_files_bytes(repo_dir, tmp_path, wave):
     out_sav, out_csv = tmp_path / "wave.sav", tmp_path / "margins.csv"
-    write_wave(repo_dir / INSTRUMENT, out_sav, out_csv, DEFAULT_SEED)
-    assert sha256_file(out_sav) == sha256_file(repo_dir / STORED_SAV)
-    assert sha256_file(out_csv) == sha256_file(repo_dir / STORED_MARGINS)
+    write_wave(repo_dir / f"workflow/instruments/socialwork_{wave}.yaml", out_sav, out_csv, SEEDS[wave])
+    assert sha256_file(out_sav) == STORED_SHA256[wave]
+    assert sha256_file(repo_dir / f"data/synthetic/socialwork_{wave}.sav") == STORED_SHA256[wave]
+    assert sha256_file(out_csv) == sha256_file(repo_dir / f"data/synthetic/population_margins_{wave}.csv")
 
 
 def test_default_seed_reproduces_the_stored_data_and_metadata(stored, wave):
@@ -275,6 +283,11 @@ def test_generator_refuses_an_instrument_it_does_not_know(instrument_2017):
         generate_wave(other, DEFAULT_SEED, scale=0.05)
     with pytest.raises(InputError):
         generate_wave(instrument_2017, DEFAULT_SEED, scale=-1)
+
+
+def test_generator_refuses_a_wave_it_has_no_design_for(instrument_2017):
+    with pytest.raises(InputError, match="no design for wave '2019'"):
+        generate_wave(dataclasses.replace(instrument_2017, wave="2019"), DEFAULT_SEED, scale=0.05)
 
 
 # -- (3) exclusions, mess and skip logic --------------------------------------------------------

@@ -7,9 +7,11 @@ config.yaml, data/) in a temporary folder, as a new clone would.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +49,16 @@ def job_counts(text: str) -> dict[str, int]:
             return counts
         counts[rule] = int(count)
     raise AssertionError("no job stats")
+
+
+def proc_ok(proc: subprocess.CompletedProcess) -> bool:
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return True
+
+
+def swsurvey(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "swsurvey.cli", *args], cwd=workdir, capture_output=True, text=True,
+                          timeout=300)
 
 
 def make_copy(repo_dir: Path, dest: Path) -> Path:
@@ -190,6 +202,16 @@ def test_default_run_on_the_stored_synthetic_wave(repo_dir, tmp_path):
     ]
     published = pd.read_csv(workdir / "results/2017/describe/published.csv")
     assert len(published) == 10 and (published["difference"].abs() <= 2.0).all()
+    # the follow-up wave, harmonised, and the changes between the two
+    flow = pd.read_csv(workdir / "results/2021/clean/exclusion_flow.csv")
+    assert flow.iloc[-1][["Canada", "United States", "Israel", "United Kingdom"]].tolist() == [1512, 806, 247, 103]
+    changes = pd.read_csv(workdir / "results/crosswave/changes.csv", dtype={"from_wave": str, "to_wave": str})
+    assert set(zip(changes["from_wave"], changes["to_wave"])) == {("2017", "2021")}
+    videoconf = changes[changes["variable"] == "freq_videoconf"]
+    assert len(videoconf) and (videoconf["status"] == "not asked in 2017").all() and videoconf["change"].isna().all()
+    estimates = pd.read_csv(workdir / "results/2017/describe/estimates.csv")
+    assert estimates.loc[estimates["variable"] == "freq_videoconf", "not_asked"].all()
+    assert proc_ok(swsurvey(workdir, "audit"))
 
 
 def test_unknown_config_key_stops_the_run_naming_it(repo_dir, tmp_path):
@@ -241,5 +263,112 @@ def test_changing_one_figure_s_settings_reruns_that_figure_alone(small_run):
     path.write_text(yaml.safe_dump({"figures": {"frequency_by_channel": {"domain": "Canada"}}}))
     proc = snakemake(workdir, "--configfile", str(path), "--dry-run")
     text = proc.stdout + proc.stderr
-    assert job_counts(text) == {"study_figure": 1, "all": 1}, text
+    # the figure, and the run's manifest that records it
+    assert job_counts(text) == {"study_figure": 1, "manifest": 1, "all": 1}, text
     assert "output: results/small/figures/frequency_by_channel.png" in text
+
+
+def _dry_run_jobs(workdir: Path) -> dict[str, int]:
+    text = snakemake(workdir, "--dry-run").stdout
+    return {} if "Nothing to be done" in text else job_counts(text)
+
+
+def test_a_checkout_that_only_touches_files_reruns_nothing(small_run):
+    workdir, _, _ = small_run
+    later = time.time() + 5
+    for path in workdir.rglob("*"):
+        if path.is_file() and ".snakemake" not in path.parts:
+            os.utime(path, (later, later))
+    assert _dry_run_jobs(workdir) == {}
+
+
+def test_a_raw_file_copied_again_with_the_same_bytes_reruns_nothing(small_run, tmp_path):
+    workdir, _, _ = small_run
+    raw = workdir / "results/synthetic/socialwork_synthetic.sav"
+    shutil.copy(raw, tmp_path / "copy.sav")
+    time.sleep(1)
+    shutil.copy(tmp_path / "copy.sav", raw)
+    assert _dry_run_jobs(workdir) == {}
+
+
+def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(small_run):
+    workdir, _, _ = small_run
+    module = workdir / "src/swsurvey/weighting_effect.py"
+    original = module.read_bytes()
+    try:
+        module.write_bytes(original + b"\n# a change of content\n")
+        jobs = _dry_run_jobs(workdir)
+    finally:
+        module.write_bytes(original)
+    # the rule whose script imports the module, the figure drawn from its output, the report
+    # text that reads it, and the manifest
+    assert jobs == {"weighting_effect": 1, "study_figure": 1, "report_text": 1, "manifest": 1, "all": 1}
+    assert _dry_run_jobs(workdir) == {}  # the same bytes again: nothing to do
+
+
+def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
+    workdir, config, _ = small_run
+    path = workdir / "min_n.yaml"
+    path.write_text(yaml.safe_dump({"describe": {"min_n": 11}}))
+    text = snakemake(workdir, "--configfile", str(path), "--dry-run").stdout
+    assert job_counts(text) == {
+        "describe_wave": 1, "format_tables": 1, "weighting_effect": 1,
+        "study_figure": len(FIGURES) - 2, "report_text": 1, "manifest": 1, "all": 1,
+    }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)
+
+
+def test_the_audit_passes_on_the_run_and_fails_naming_a_tampered_result(small_run):
+    workdir, _, _ = small_run
+    proc = swsurvey(workdir, "audit")
+    assert proc.returncode == 0 and "no findings" in proc.stdout, proc.stdout + proc.stderr
+    tampered = workdir / "results/small/describe/tables.md"
+    original = tampered.read_bytes()
+    try:
+        tampered.write_bytes(original.replace(b"|", b"!", 1))
+        proc = swsurvey(workdir, "audit")
+    finally:
+        tampered.write_bytes(original)
+    assert proc.returncode == 1
+    assert "results/small/describe/tables.md: modified" in proc.stdout, proc.stdout
+
+
+def test_explain_traces_a_table_cell_back_to_the_raw_file(small_run):
+    workdir, _, _ = small_run
+    proc = swsurvey(workdir, "explain", "--wave", "small", "--table", "2. Informal ICT use", "--variable",
+                    "any_ict_use", "--level", "Yes", "--domain", "Canada")
+    assert proc.returncode == 0, proc.stderr
+    for step in ("rule describe_wave", "rule weight_wave", "rule clean_wave", "rule import_wave",
+                 "results/synthetic/socialwork_synthetic.sav", "workflow/recode/socialwork_2017.yaml", "targets"):
+        assert step in proc.stdout, step
+    estimates = pd.read_csv(workdir / "results/small/describe/estimates.csv")
+    cell = estimates[(estimates["variable"] == "any_ict_use") & (estimates["level"] == "Yes")
+                     & (estimates["domain"] == "Canada") & (estimates["weighting"] == "weighted")].iloc[0]
+    assert f"{cell['estimate']:.6f}"[:6] in proc.stdout
+    missing = swsurvey(workdir, "explain", "--wave", "small", "--table", "2. Informal ICT use", "--variable",
+                       "any_ict_use", "--level", "Perhaps", "--domain", "Canada")
+    assert missing.returncode != 0 and "Perhaps" in missing.stderr
+
+
+def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
+    workdir, config, _ = small_run
+    before = {p: p.stat().st_mtime_ns for p in (workdir / "results/small").rglob("*") if p.is_file()}
+    settings = yaml.safe_load(config.read_text())
+    shutil.copy(workdir / "results/synthetic/socialwork_synthetic.sav", workdir / "second.sav")
+    settings["waves"]["second"] = {**settings["waves"]["small"], "raw": "second.sav"}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    proc = snakemake(workdir, "--dry-run")
+    dry = proc.stdout + proc.stderr
+    per_wave = {rule: n for rule, n in job_counts(dry).items() if rule not in {"crosswave_changes", "crosswave_figure",
+                                                                              "report_text", "manifest", "all"}}
+    first = job_counts(small_run[2].stdout + small_run[2].stderr)
+    assert per_wave == {rule: n for rule, n in first.items() if rule not in {"synthetic_wave", "report_text",
+                                                                            "manifest", "all"}}, dry
+    assert "results/small/" not in "\n".join(l for l in dry.splitlines() if l.strip().startswith("output:"))
+    assert {"crosswave_changes", "crosswave_figure", "report_text", "manifest"} <= set(job_counts(dry))
+    snakemake(workdir)
+    after = {p: p.stat().st_mtime_ns for p in (workdir / "results/small").rglob("*") if p.is_file()}
+    assert after == before  # the first wave's outputs are not touched
+    changes = pd.read_csv(workdir / "results/crosswave/changes.csv", dtype={"from_wave": str, "to_wave": str})
+    assert set(zip(changes["from_wave"], changes["to_wave"])) == {("small", "second")}
+    assert (changes.loc[changes["status"] == "estimated", "change"].abs() < 1e-9).all()  # the same file twice
+    assert (workdir / "results/crosswave/changes.png").stat().st_size > 0

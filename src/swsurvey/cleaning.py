@@ -36,7 +36,9 @@ from swsurvey.logging import get_logger
 from swsurvey.outputs import PROVENANCE_KEY, atomic_path, with_provenance
 from swsurvey.recode import (
     END_STEP,
+    NUMBER_RULES,
     START_STEP,
+    AgeRule,
     AllOf,
     AnalysisVariable,
     BandsRule,
@@ -406,12 +408,24 @@ class _Derivation:
             typo &= (as_years >= rule.valid_min) & (as_years <= rule.valid_max)
             values[typo] = as_years[typo]
             corrections[f"a year typed instead of years ({rule.year_typo_from}-{year}): replaced by {year} - value"] = int(typo.sum())
+        if rule.two_digit_century is not None:
+            century = rule.two_digit_century
+            as_year = century + x
+            short = typed & ~valid & (x >= 0) & (x <= 99) & (x == np.floor(x))
+            short &= (as_year >= rule.valid_min) & (as_year <= rule.valid_max)
+            values[short] = as_year[short]
+            corrections[f"a year typed with two digits (0-99): replaced by {century} + value"] = int(short.sum())
         implausible = typed & np.isnan(values)
         reasons[implausible] = self.reason[self.spec.missing.implausible]
-        corrections[f"outside {rule.valid_min:g}-{rule.valid_max:g} and not a year: set to {self.spec.missing.implausible}"] = int(implausible.sum())
+        not_a_year = "not a two-digit year" if rule.two_digit_century is not None else "not a year"
+        corrections[f"outside {rule.valid_min:g}-{rule.valid_max:g} and {not_a_year}: set to {self.spec.missing.implausible}"] = int(implausible.sum())
         d = Derived(var, values=values, reasons=reasons, corrections=corrections)
         self.apply_skip_logic(rule.source, d, x)
         return d
+
+    def age(self, var: AnalysisVariable, rule: AgeRule) -> Derived:
+        source = self.derived[rule.source]
+        return Derived(var, values=self.spec.wave_year - source.values, reasons=source.reasons.copy())
 
     def bands(self, var: AnalysisVariable, rule: BandsRule) -> Derived:
         source = self.derived[rule.source]
@@ -506,7 +520,7 @@ def _type_name(d: Derived) -> str:
     rule = d.var.rule
     if isinstance(rule, CopyRule):
         return rule.dtype
-    if isinstance(rule, NumericRule):
+    if isinstance(rule, NUMBER_RULES):
         return "numeric"
     return "ordered categorical" if d.var.ordered else "categorical"
 
@@ -566,10 +580,20 @@ def describe_rule(var: AnalysisVariable, spec: RecodeSpec, instrument: Instrumen
                 f"A value from {rule.year_typo_from} to {spec.wave_year} is a year typed instead of years: "
                 f"it becomes {spec.wave_year} - value (if that is valid)."
             )
+        if rule.two_digit_century is not None:
+            parts.append(
+                f"A whole number from 0 to 99 is a year typed with two digits: it becomes "
+                f"{rule.two_digit_century} + value (if that is valid)."
+            )
         parts.append(f"Any other value → missing ({m.implausible}).")
         missing_words({c: m.codes[c] for c in rule.missing_codes})
         parts.append(f"System-missing → missing ({m.not_asked}).")
         skip_words(rule.source)
+    elif isinstance(rule, AgeRule):
+        parts.append(
+            f"Age reached in {spec.wave_year}: {spec.wave_year} - {rule.source}, in whole years. "
+            f"Missing where {rule.source} is, with its reason."
+        )
     elif isinstance(rule, BandsRule):
         edges = ["", *(f"{b:g}" for b in rule.breaks), ""]
         bands = []
@@ -635,7 +659,7 @@ def variable_entry(d: Derived, spec: RecodeSpec, instrument: Instrument) -> dict
     if d.codes is not None:
         counts = np.bincount(d.codes[d.codes >= 0], minlength=len(d.labels))
         entry["levels"] = [{"label": lab, "n": int(n)} for lab, n in zip(d.labels, counts, strict=True)]
-    elif isinstance(var.rule, NumericRule):
+    elif isinstance(var.rule, NUMBER_RULES):
         valid = d.values[~np.isnan(d.values)]
         entry["summary"] = (
             {"min": _number(valid.min()), "median": _number(np.median(valid)), "mean": _number(valid.mean()),

@@ -1,7 +1,10 @@
 """Command-line entry points (``swsurvey ...``) for work outside the Snakemake workflow.
 
 The workflow itself runs through ``snakemake``; these commands help a researcher look at an
-export before pointing the workflow at it, and rebuild the synthetic stand-in wave.
+export before pointing the workflow at it, rebuild the synthetic stand-in wave, and check a
+finished run: ``audit`` (are the files still those the provenance records describe?),
+``explain`` (where did one estimate come from?), ``manifest`` and ``rocrate`` (gather the
+records into the run's manifest or RO-Crate).
 """
 
 from __future__ import annotations
@@ -48,6 +51,49 @@ def _inspect(args: argparse.Namespace) -> None:
     print(f"codebook: {out / 'codebook.md'}")
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from swsurvey.audit import audit
+
+    findings = audit(args.manifest, args.root)
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print("no findings")
+    return 1 if findings else 0
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from swsurvey.lineage import explain
+
+    lineage = explain(
+        args.results,
+        args.wave,
+        table=args.table,
+        variable=args.variable,
+        level=args.level,
+        domain=args.domain,
+        weighting=args.weighting,
+    )
+    print(lineage.render(), end="")
+
+
+def _manifest(args: argparse.Namespace) -> None:
+    from swsurvey.manifest import build_manifest, write_manifest
+    from swsurvey.provenance import find_records
+
+    out = args.out or args.results / "manifest.json"
+    manifest = build_manifest(find_records(args.results), outputs_root=args.results)
+    write_manifest(manifest, out, out_md=out.with_suffix(".md"), out_html=out.with_suffix(".html"))
+    print(f"wrote {out} ({len(manifest['outputs'])} outputs of {len(manifest['records'])} jobs)")
+
+
+def _rocrate(args: argparse.Namespace) -> None:
+    from swsurvey.provenance import find_records
+    from swsurvey.rocrate_export import write_crate
+
+    print(f"wrote {write_crate(find_records(args.results), args.out or args.results / 'ro-crate')}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swsurvey", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +116,33 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--instrument", type=Path, default=None)
     ins.add_argument("--key-file", type=Path, default=Path(".secrets/pseudonym.key"))
     ins.set_defaults(run=_inspect)
+
+    aud = sub.add_parser(
+        "audit", help="check a finished run's files against its provenance (exit 1 on any finding)"
+    )
+    aud.add_argument("--manifest", type=Path, default=Path("results/manifest.json"))
+    aud.add_argument("--root", type=Path, default=Path("."), help="the folder the manifest's paths start from")
+    aud.set_defaults(run=_audit)
+
+    exp = sub.add_parser("explain", help="trace one estimate back through the run to the raw file")
+    exp.add_argument("--wave", required=True)
+    exp.add_argument("--table", required=True)
+    exp.add_argument("--variable", required=True)
+    exp.add_argument("--level", required=True)
+    exp.add_argument("--domain", required=True)
+    exp.add_argument("--weighting", choices=["weighted", "unweighted"], default="weighted")
+    exp.add_argument("--results", type=Path, default=Path("results"))
+    exp.set_defaults(run=_explain)
+
+    man = sub.add_parser("manifest", help="gather the run's provenance records into results/manifest.json")
+    man.add_argument("--results", type=Path, default=Path("results"))
+    man.add_argument("--out", type=Path, default=None, help="default: <results>/manifest.json (.md, .html beside)")
+    man.set_defaults(run=_manifest)
+
+    roc = sub.add_parser("rocrate", help="write the run as a Workflow Run RO-Crate (metadata only)")
+    roc.add_argument("--results", type=Path, default=Path("results"))
+    roc.add_argument("--out", type=Path, default=None, help="default: <results>/ro-crate")
+    roc.set_defaults(run=_rocrate)
     return parser
 
 
@@ -79,11 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     logger.setLevel(logging.INFO)
     logger.addHandler(logging.StreamHandler(sys.stderr))
     try:
-        args.run(args)
+        status = args.run(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ estimated on the full design (zero weights outside the domain), with country as 
 The interval of a percentage is Korn and Graubard's (1998) beta interval on the design
 degrees of freedom (R's ``svyciprop(method="beta")``), which stays within 0-100%. A cell
 whose base has fewer respondents than ``min_n`` is flagged (``small_base``); the
-published formats suppress it. Every table and figure of the study is drawn from this file.
+published formats suppress it. A variable the wave's instrument did not ask (every value
+missing for the reason "not asked", as a harmonising recode specification declares it) gets
+one row per domain and weighting flagged ``not_asked``, with no numbers: never a zero. Every
+table and figure of the study is drawn from this file.
 """
 
 from __future__ import annotations
@@ -30,8 +33,19 @@ log = get_logger("describe")
 
 COLUMNS = [
     "table", "variable", "variable_label", "level", "domain", "weighting", "n", "base_n",
-    "estimate", "se", "ci_lower", "ci_upper", "ci_method", "deff", "small_base",
+    "estimate", "se", "ci_lower", "ci_upper", "ci_method", "deff", "small_base", "not_asked",
 ]
+#: The missing reason of a question the respondent was not shown (the recode specifications'
+#: ``missing.not_asked``); a variable with no other value was not asked in the wave.
+NOT_ASKED = "not asked"
+#: The level written on a not-asked variable's rows.
+NOT_ASKED_LEVEL = "not asked in this wave"
+
+
+def not_asked_in_wave(data: pd.DataFrame, variable: str) -> bool:
+    """Whether no respondent of the wave was asked the variable's question."""
+    reasons = data.get(f"{variable}__missing")
+    return bool(data[variable].isna().all() and reasons is not None and (reasons.astype(str) == NOT_ASKED).all())
 
 
 def domains(countries: pd.Series, pooled: Mapping[str, Sequence[str]]) -> dict[str, np.ndarray]:
@@ -69,6 +83,11 @@ def describe(
             values = data[variable]
             if not isinstance(values.dtype, pd.CategoricalDtype):
                 raise InputError("only categorical analysis variables can be tabulated", variable=variable)
+            if not_asked_in_wave(data, variable):
+                for domain, weighting in [(d, w) for d in masks for w in designs]:
+                    rows.append((table, variable, labels.get(variable, variable), NOT_ASKED_LEVEL, domain, weighting, 0, 0,
+                                 np.nan, np.nan, np.nan, np.nan, "", np.nan, False, True))
+                continue
             answered = values.notna().to_numpy()
             counts_by_level = {level: (values == level).to_numpy() for level in values.cat.categories}
             for domain, mask in masks.items():
@@ -86,7 +105,7 @@ def describe(
                             (
                                 table, variable, labels.get(variable, variable), str(level), domain, weighting,
                                 int((in_level & base).sum()), base_n, 100 * estimate, 100 * se,
-                                100 * ci.ci_lower, 100 * ci.ci_upper, ci.ci_method, deff, base_n < min_n,
+                                100 * ci.ci_lower, 100 * ci.ci_upper, ci.ci_method, deff, base_n < min_n, False,
                             )
                         )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -21,13 +21,17 @@ import pandas as pd
 from swsurvey.outputs import atomic_path
 
 SUPPRESSED = "‡"
+#: A not-asked variable's cells (its level says "not asked in this wave"): no number, never 0.
+NOT_ASKED_TEXT = "—"
 BANNER = "SYNTHETIC DATA — not real survey responses"
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
 
 
 def cell_text(row: pd.Series) -> str:
-    """'12.3 (10.1–14.6)', the estimate alone when its interval is undefined, or ‡."""
+    """'12.3 (10.1–14.6)', the estimate alone when its interval is undefined, ‡, or — (not asked)."""
+    if bool(row.get("not_asked", False)):
+        return NOT_ASKED_TEXT
     if row["small_base"]:
         return SUPPRESSED
     if np.isnan(row["ci_lower"]):

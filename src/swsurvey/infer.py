@@ -43,7 +43,7 @@ DEFAULT_MODELS = {
         "reference": {"private_practice": "No", "psychotherapy": "No"},
     },
     "frequency": {
-        "formula": "freq_text ~ age_group + private_practice + psychotherapy + country",
+        "formula": "freq_overall ~ age_group + experience_band + gender + private_practice + psychotherapy + country",
         "family": "ordinal",
         "reference": {"private_practice": "No", "psychotherapy": "No"},
     },

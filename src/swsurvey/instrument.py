@@ -36,6 +36,8 @@ class Variable:
     value_range: tuple[float, float] | None = None
     note: str | None = None
     metadata: bool = False
+    #: The name this question had in the wave before (``was:``), for a revised instrument.
+    was: str | None = None
 
     @property
     def coded(self) -> bool:
@@ -61,6 +63,8 @@ class Instrument:
     published_n: dict[str, int]
     eligibility: str = ""
     fielded: str = ""
+    #: Eligible completes per country of the synthetic stand-in, for a wave with none published.
+    synthetic_n: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def by_name(self) -> dict[str, Variable]:
@@ -80,6 +84,11 @@ class Instrument:
     def personal_names(self) -> list[str]:
         """Variables marked pii or free text."""
         return [v.name for v in self.variables if v.personal]
+
+    @property
+    def renamed_from(self) -> dict[str, str]:
+        """Each question's name in the wave before (``was:``), where the instrument gives one."""
+        return {v.name: v.was for v in self.variables if v.was is not None}
 
     def checkbox_sets(self) -> dict[str, list[str]]:
         """Checkbox items grouped into their question (``Q10_1``, ``Q10_2`` -> ``Q10``)."""
@@ -117,6 +126,9 @@ def _variable(raw: dict, scales: dict, metadata: bool, path: Path) -> Variable:
             )
         asked_if = (match.group(1), int(match.group(2)))
     value_range = tuple(raw["range"]) if "range" in raw else None
+    was = raw.get("was")
+    if was is not None and not (isinstance(was, str) and re.fullmatch(r"\w+", was)):
+        raise InputError("was must name the question's earlier variable", file=path, variable=name, value=was)
     return Variable(
         name=name,
         label=str(raw.get("label", "")),
@@ -130,11 +142,16 @@ def _variable(raw: dict, scales: dict, metadata: bool, path: Path) -> Variable:
         value_range=value_range,
         note=raw.get("note"),
         metadata=metadata,
+        was=was,
     )
 
 
 def load_instrument(path: str | Path) -> Instrument:
-    """Read an instrument YAML file and check that its skip logic refers to real variables."""
+    """Read an instrument YAML file and check that its skip logic refers to real variables.
+
+    A revised instrument may give each question's name in the wave before (``was:``), and a
+    wave with nothing published the synthetic stand-in's sample (``countries_synthetic_n``).
+    """
     path = Path(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -166,4 +183,5 @@ def load_instrument(path: str | Path) -> Instrument:
         published_n={str(k): int(v) for k, v in (doc.get("countries_published_n") or {}).items()},
         eligibility=str(doc.get("eligibility", "")),
         fielded=str(doc.get("fielded", "")),
+        synthetic_n={str(k): int(v) for k, v in (doc.get("countries_synthetic_n") or {}).items()},
     )

@@ -140,7 +140,16 @@ class NumericRule:
     valid_max: float
     year_typo_from: int | None = None
     missing_codes: tuple[int, ...] = ()
+    two_digit_century: int | None = None  # a year typed with two digits (78) is in this century
     kind: ClassVar[str] = "numeric"
+
+
+@dataclass(frozen=True)
+class AgeRule:
+    """Age in whole years reached in the wave year, from a numeric year of birth."""
+
+    source: str
+    kind: ClassVar[str] = "age"
 
 
 @dataclass(frozen=True)
@@ -175,7 +184,10 @@ class CasesRule:
     kind: ClassVar[str] = "cases"
 
 
-Rule = CopyRule | CodeRule | NumericRule | BandsRule | CheckboxRule | CasesRule
+Rule = CopyRule | CodeRule | NumericRule | AgeRule | BandsRule | CheckboxRule | CasesRule
+
+#: Rules whose analysis variable is a number (float64), which ``bands`` may cut.
+NUMBER_RULES = (NumericRule, AgeRule)
 
 
 @dataclass(frozen=True)
@@ -359,7 +371,10 @@ def _rule(raw: dict) -> Rule:
             valid_max=float(r["valid"]["max"]),
             year_typo_from=r["year_typo"]["from"] if "year_typo" in r else None,
             missing_codes=tuple(r.get("missing_codes", [])),
+            two_digit_century=r["two_digit_year"]["century"] if "two_digit_year" in r else None,
         )
+    if "age" in raw:
+        return AgeRule(source=raw["age"]["source"])
     if "bands" in raw:
         r = raw["bands"]
         return BandsRule(source=r["source"], breaks=tuple(float(b) for b in r["breaks"]), labels=tuple(r["labels"]))
@@ -481,9 +496,15 @@ def _check_references(spec: RecodeSpec) -> None:
                 fail(f"key numeric.missing_codes: {unknown[0]} is not in missing.codes (no reason for it)", name)
             if rule.year_typo_from is not None and rule.year_typo_from > spec.wave_year:
                 fail("key numeric.year_typo.from is after the wave year", name)
-        elif isinstance(rule, BandsRule):
+            if rule.year_typo_from is not None and rule.two_digit_century is not None and rule.year_typo_from < 100:
+                fail("key numeric.year_typo.from: years before 100 would also be two-digit years", name)
+        elif isinstance(rule, AgeRule):
             src = defined.get(rule.source)
             if src is None or not isinstance(src.rule, NumericRule):
+                fail(f"key age.source: {rule.source!r} is not a numeric analysis variable defined above", name)
+        elif isinstance(rule, BandsRule):
+            src = defined.get(rule.source)
+            if src is None or not isinstance(src.rule, NUMBER_RULES):
                 fail(f"key bands.source: {rule.source!r} is not a numeric analysis variable defined above", name)
             if any(hi <= lo for lo, hi in zip(rule.breaks, rule.breaks[1:])):
                 fail("key bands.breaks: cut points must increase", name)

@@ -29,6 +29,8 @@ from swsurvey.outputs import write_text
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect")
 COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
+#: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
+WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst"}
 
 
 def _read(path: str | Path) -> pd.DataFrame:
@@ -192,9 +194,31 @@ def render_caption(template: str, numbers: Mapping[str, dict], figures: Sequence
     return "".join(out)
 
 
-def render_description(template: str, numbers: Mapping[str, dict], waves: Mapping[str, Mapping]) -> str:
-    """The report's front page: the template rendered with every wave's numbers and settings."""
-    return _environment().from_string(template).render(numbers=numbers, waves=waves)
+def render_description(template: str, numbers: Mapping[str, dict], waves: Mapping[str, Mapping],
+                       changes: dict | None = None) -> str:
+    """The report's front page (or a caption of an output that has no wave): the template
+    rendered with every wave's numbers and settings, and the changes between waves."""
+    return _environment().from_string(template).render(numbers=numbers, waves=waves, changes=changes)
+
+
+def change_numbers(path: str | Path) -> dict:
+    """Key numbers of the changes between waves (results/crosswave/changes.csv)."""
+    table = _read(path)
+    weighted = table[(table["weighting"] == "weighted")]
+    estimated = weighted[(weighted["status"] == "estimated") & ~weighted["small_base"].astype(bool)]
+    significant = estimated[estimated["p_value"] < 0.05]
+    largest = None
+    if len(estimated):
+        row = estimated.loc[estimated["change"].abs().idxmax()]
+        largest = {"item": f"{row['variable_label']}: {row['level']}", "domain": row["domain"],
+                   "from_wave": str(row["from_wave"]), "to_wave": str(row["to_wave"]),
+                   "text": f"{row['change']:+.1f} points ({row['ci_lower']:+.1f} to {row['ci_upper']:+.1f})"}
+    return {
+        "pairs": [f"{a} to {b}" for a, b in dict.fromkeys(zip(weighted["from_wave"].astype(str),
+                                                              weighted["to_wave"].astype(str)))],
+        "estimated": int(len(estimated)), "significant": int(len(significant)), "largest": largest,
+        "not_asked": sorted(set(weighted.loc[weighted["status"] != "estimated", "variable_label"])),
+    }
 
 
 def write_report_text(
@@ -207,12 +231,14 @@ def write_report_text(
     out_description: str | Path,
     out_captions: Sequence[str | Path],
     figures: Sequence[str],
+    changes: Sequence[str] = (),
 ) -> dict:
     """Read every wave's results; write the description and one caption file per template.
 
     ``tables`` maps each key of :data:`TABLES` to one path per wave (in ``waves`` order);
-    ``published`` lists the reproduction tables of the waves that have one; caption
-    templates and outputs pair up by file name (``figures.rst`` is rendered per figure).
+    ``published`` lists the reproduction tables of the waves that have one; ``changes`` the
+    cross-wave table when there are two waves or more. Caption templates and outputs pair up
+    by file name (``figures.rst`` is rendered per figure, :data:`WAVELESS` ones once).
     """
     names = list(waves)
     published_by_wave = {str(_read(p)["wave"].iloc[0]): p for p in published}
@@ -220,11 +246,15 @@ def write_report_text(
     for i, wave in enumerate(names):
         numbers[wave] = wave_numbers({key: tables[key][i] for key in TABLES}, published_by_wave.get(wave))
         print(f"wave {wave}: key numbers read (synthetic: {numbers[wave]['synthetic']})")
+    changed = change_numbers(changes[0]) if changes else None
     templates = {Path(t).name: Path(t) for t in caption_templates}
     for out in out_captions:
         name = Path(out).name
         text = templates[name].read_text(encoding="utf-8")
-        write_text(out, render_caption(text, numbers, figures if name == "figures.rst" else None))
+        if name in WAVELESS:
+            write_text(out, render_description(text, numbers, waves, changed))
+        else:
+            write_text(out, render_caption(text, numbers, figures if name == "figures.rst" else None))
     description = Path(description_template).read_text(encoding="utf-8")
-    write_text(out_description, render_description(description, numbers, waves))
+    write_text(out_description, render_description(description, numbers, waves, changed))
     return numbers

@@ -33,7 +33,16 @@ FREQUENCY_LEVELS = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
 #: Levels drawn left of zero; "Monthly" straddles zero, half on each side.
 NEGATIVE_LEVELS = ["Never", "Less than monthly"]
 CENTRE_LEVEL = "Monthly"
+#: The 2017 channels; any other ``freq_*`` variable a wave has (e.g. 2021's video-conferencing
+#: platforms) is drawn too. ``freq_overall`` is a summary of the channels, not one of them.
 CHANNELS = ["freq_email", "freq_text", "freq_social_media", "freq_video", "freq_im"]
+SUMMARY_FREQUENCIES = {"freq_overall"}
+
+
+def channels(estimates: pd.DataFrame) -> list[str]:
+    """The channel frequency variables of an estimates file: the known ones first, in order."""
+    found = [v for v in dict.fromkeys(estimates["variable"]) if v.startswith("freq_") and v not in SUMMARY_FREQUENCIES]
+    return [c for c in CHANNELS if c in found] + [c for c in found if c not in CHANNELS]
 PURPOSES = [
     "purpose_scheduling",
     "purpose_updates",
@@ -55,6 +64,8 @@ def _title(table: pd.DataFrame, text: str) -> str:
 
 def _weighted(estimates: pd.DataFrame, variables, level: str | None = None) -> pd.DataFrame:
     rows = estimates[estimates["variable"].isin(list(variables)) & (estimates["weighting"] == "weighted")]
+    if "not_asked" in rows:
+        rows = rows[~rows["not_asked"].astype(bool)]
     if level is not None:
         rows = rows[rows["level"] == level]
     if rows.empty:
@@ -135,12 +146,12 @@ def diverging_layout(estimates: pd.DataFrame, domain: str = "All four countries"
     zero, 'Weekly' and 'Daily' lie right of it (Daily outermost). The widths of a channel add up to
     its total (100 when every level is present). Channels are ordered by % weekly or daily.
     """
-    rows = _weighted(estimates, CHANNELS)
+    rows = _weighted(estimates, channels(estimates))
     rows = rows[rows["domain"] == domain]
     if rows.empty:
         raise ValueError(f"no weighted frequency estimates for domain {domain!r}")
     out = []
-    for variable in [c for c in CHANNELS if c in set(rows["variable"])]:
+    for variable in channels(rows):
         part = rows[rows["variable"] == variable]
         share = part.set_index("level")["estimate"].reindex(FREQUENCY_LEVELS).fillna(0.0)
         label = _short_label(part["variable_label"].iloc[0])
@@ -364,39 +375,38 @@ def draw_odds_ratios(coefficients_csv: str | Path, out_png: str | Path, out_svg:
 
 
 def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> plt.Figure:
-    """Dumbbell plot of the main results: unweighted % (open) to weighted % (filled, 95% CI).
+    """The shift weighting makes to each main result: weighted minus unweighted, in points.
 
-    One panel per domain (countries, then pooled), one row per item; the segment from the open
-    circle to the dot is the shift weighting makes. Items a wave did not ask are left out, and
-    small bases are not drawn.
+    One panel per domain (countries, then pooled), one row per item. The dot is the shift; the
+    bar is the weighted 95% Korn-Graubard interval less the unweighted percentage, so a bar
+    crossing the dashed zero line means the unweighted figure lies inside the weighted
+    interval. Items a wave did not ask and small bases are left out.
     """
     rows = effect[(effect["domain"] != "not asked") & ~effect["small_base"].astype(bool)]
     if rows.empty:
         raise InputError("no main results to draw", variable="weighting_effect")
-    domains = domains or _domain_order(dict.fromkeys(rows["domain"]))
+    domains = [d for d in (domains or _domain_order(dict.fromkeys(rows["domain"]))) if d in set(rows["domain"])]
     items = list(dict.fromkeys(rows["variable_label"] + ": " + rows["level"]))
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(1, len(domains), sharey=True, squeeze=False,
+        fig, axes = plt.subplots(1, len(domains), sharey=True, sharex=True, squeeze=False,
                                  figsize=(DOUBLE_COLUMN, 0.3 * len(items) + 1.5))
-        for ax, domain in zip(axes[0], domains):
+        for k, (ax, domain) in enumerate(zip(axes[0], domains)):
             part = rows[rows["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
             part = part.set_index("item").reindex(items)
             y = np.arange(len(items))
-            ax.hlines(y, part["ci_lower"], part["ci_upper"], color=PALETTE[0], linewidth=1.2)
-            ax.hlines(y, part["unweighted"], part["weighted"], color="0.55", linewidth=0.8, linestyle=":")
-            ax.scatter(part["unweighted"], y, facecolors="white", edgecolors=PALETTE[1], s=20, zorder=3,
-                       label="Unweighted")
-            ax.scatter(part["weighted"], y, color=PALETTE[0], s=20, zorder=4, label="Weighted (95% CI)")
+            colour = PALETTE[1] if domain not in COUNTRIES else PALETTE[0]
+            ax.hlines(y, part["ci_lower"] - part["unweighted"], part["ci_upper"] - part["unweighted"],
+                      color=colour, linewidth=1.2)
+            ax.scatter(part["shift"], y, color=colour, s=16, zorder=3,
+                       marker="D" if domain not in COUNTRIES else "o")
+            ax.axvline(0, color="0.3", linewidth=0.8, linestyle="--")
             ax.set_title(textwrap.fill(domain, 16), fontsize=7)
-            ax.set_xlim(0, 100)
             ax.grid(axis="x", linewidth=0.4, alpha=0.5)
         axes[0][0].set_yticks(np.arange(len(items)), [textwrap.fill(i, 34) for i in items])
         axes[0][0].invert_yaxis()
-        fig.supxlabel("Percentage of respondents (weighted: raked within country)", fontsize=7)
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, frameon=False, loc="lower right", ncols=2, fontsize=6.5)
-        fig.suptitle(_title(effect, "main results, unweighted and weighted"))
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        fig.supxlabel("Weighted minus unweighted % (points); bar: weighted 95% CI less the unweighted %", fontsize=7)
+        fig.suptitle(_title(effect, "what weighting changes in the main results"))
+        fig.tight_layout()
     return fig
 
 
@@ -424,3 +434,57 @@ def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: 
     except KeyError:
         raise InputError(f"no figure of that name (known: {', '.join(FIGURES)})", value=name) from None
     draw(table_csv, out_png, out_svg, wave=wave, **settings)
+
+
+# --------------------------------------------------------------------------------------------
+# Changes between waves (rule crosswave_figure, drawn from results/crosswave/changes.csv)
+# --------------------------------------------------------------------------------------------
+
+
+def changes_figure(table: pd.DataFrame) -> plt.Figure:
+    """Dot plot of the weighted change of each key estimate between waves, by country, with 95% CIs.
+
+    One panel per pair of waves, one row per item, one dot per domain (countries, then the
+    pooled "All four countries"); items a wave did not ask and small bases are left out and
+    named below the plot.
+    """
+    weighted = table[table["weighting"] == "weighted"]
+    shown = weighted[(weighted["status"] == "estimated") & ~weighted["small_base"].astype(bool)]
+    if shown.empty:
+        raise InputError("no estimated change to draw", variable="changes")
+    domains = [d for d in COUNTRIES + ["All four countries"] if d in set(shown["domain"])]
+    pairs = list(dict.fromkeys(zip(weighted["from_wave"], weighted["to_wave"])))
+    items = list(dict.fromkeys(shown["variable_label"] + ": " + shown["level"]))
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(1, len(pairs), sharey=True, squeeze=False,
+                                 figsize=(DOUBLE_COLUMN, 0.42 * len(items) + 1.6))
+        for ax, (a, b) in zip(axes[0], pairs):
+            part = shown[(shown["from_wave"] == a) & (shown["to_wave"] == b)]
+            for k, domain in enumerate(domains):
+                rows = part[part["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
+                rows = rows.set_index("item").reindex(items)
+                y = np.arange(len(items)) + (k - (len(domains) - 1) / 2) * 0.14
+                pooled = domain not in COUNTRIES
+                ax.hlines(y, rows["ci_lower"], rows["ci_upper"], color=PALETTE[k], linewidth=1.0)
+                ax.scatter(rows["change"], y, color=PALETTE[k], marker="D" if pooled else "o", s=14, zorder=3,
+                           label=domain)
+            ax.axvline(0, color="0.3", linewidth=0.8, linestyle="--")
+            ax.set_title(f"{a} to {b}", fontsize=7.5)
+            ax.set_xlabel("Change in weighted % (points, 95% CI, independent samples)", fontsize=7)
+            ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        axes[0][0].set_yticks(np.arange(len(items)), [textwrap.fill(i, 38) for i in items])
+        axes[0][0].invert_yaxis()
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, frameon=False, loc="lower center", ncols=len(domains), fontsize=6.5)
+        missing = sorted(set(weighted.loc[weighted["status"] != "estimated", "variable_label"]))
+        title = f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}Change in the key estimates between waves"
+        if missing:
+            title += "\nNot asked in every wave: " + "; ".join(missing)
+        fig.suptitle(title)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Path) -> None:
+    """The cross-wave figure (:func:`changes_figure`) from results/crosswave/changes.csv."""
+    save(changes_figure(pd.read_csv(changes_csv, dtype={"from_wave": str, "to_wave": str})), out_png, out_svg)

@@ -1,10 +1,21 @@
-"""A seeded synthetic stand-in for the #socialwork 2017 raw Qualtrics SPSS export.
+"""A seeded synthetic stand-in for the #socialwork raw Qualtrics SPSS exports, 2017 and 2021.
 
 The study's microdata are confidential, so the pipeline's default run reads a SYNTHETIC
 wave written here. It follows the instrument (``workflow/instruments/socialwork_2017.yaml``)
 to the letter: every variable in order with its label, value labels, ``-99`` declared
 user-missing on every coded question, system-missing for questions not shown, unticked
 checkboxes missing, and fake but realistic personal data in the pii fields.
+
+Two waves
+    The instrument's ``wave`` picks a design (:class:`_Design`): 2017 (the module constants,
+    calibrated to the published figures) or the invented 2021 follow-up
+    (``workflow/instruments/socialwork_2021.yaml``, seed 20210601). The follow-up draws its
+    people with the same machinery and shifted settings (a smaller sample, more informal ICT
+    use, much more video, an online practice setting), in the 2017 variable names, plus its
+    new items (taking part in 2017, the typed year of birth with its typos, the
+    video-conferencing row); :func:`_lay_out` then renames the columns to the revised
+    questionnaire's numbers by each question's ``was:``. Everything below describes 2017;
+    the 2021 counts and rates are the ``_2021`` constants.
 
 What a row is
     Every row is one response; its hidden *kind* decides what it looks like. On top of the
@@ -60,6 +71,7 @@ Determinism
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,6 +89,10 @@ from swsurvey.outputs import atomic_path
 
 #: Seed of the stored default wave (``data/synthetic/socialwork_2017.sav``): the 2017 launch month.
 DEFAULT_SEED = 20170601
+#: Seed of the stored 2021 follow-up (``data/synthetic/socialwork_2021.sav``): its launch month.
+FOLLOW_UP_SEED = 20210601
+#: The seed of each stored wave.
+SEEDS = {"2017": DEFAULT_SEED, "2021": FOLLOW_UP_SEED}
 
 #: How the file label starts, so no one mistakes the file for real responses.
 FILE_LABEL_PREFIX = "SYNTHETIC DATA"
@@ -88,11 +104,14 @@ MARGINS_DATE = "2017-06-01"
 
 #: Which raw codes of Q6 / Q5 count towards each population level (for raking): a
 #: self-described gender (Q6 == 4) belongs to "Non-binary / gender diverse"; 99 and -99 to none.
+#: (2021 asks gender in Q7 with the same codes, and age as a year of birth: its age groups
+#: are the recode's bands, with these labels.)
 MARGIN_LEVEL_CODES: dict[str, dict[str, tuple[int, ...]]] = {
     "gender": {"Woman": (1,), "Man": (2,), "Non-binary / gender diverse": (3, 4)},
     "age_group": {"Under 30": (1,), "30-39": (2,), "40-49": (3,), "50-59": (4,), "60 or older": (5,)},
 }
 _MARGIN_SOURCE = {"gender": "Q6", "age_group": "Q5"}
+_UNKNOWN_VARIABLE = "the synthetic generator does not know how to fill this variable"
 #: The Qualtrics metadata columns the generator fills.
 # fmt: off
 _METADATA = (
@@ -261,13 +280,14 @@ _Q7_YEAR_TYPO = 0.006
 _Q7_DIGIT_TYPO = 0.0035
 _COMMENT_RATE = 0.13
 
-#: The questionnaire's pages: an unfinished response stops after one of them.
+#: The questionnaire's pages: an unfinished response stops after one of them. Names are the
+#: generator's (2017's, and the 2021 follow-up's new items, which 2021 asks on the same pages).
 _PAGES: tuple[tuple[str, ...], ...] = (
     ("Q1",),
     ("Q2",),
     ("Q3",),
     ("Q4",),
-    ("Q5", "Q6", "Q6_4_TEXT", "Q7", "Q8"),
+    ("Q5", "Q6", "Q6_4_TEXT", "Q7", "Q8", "took_part_2017", "birth_year"),
     ("Q9", "Q9_7_TEXT", "Q10_"),
     ("Q11",),
     ("Q12_", "Q13_", "Q14", "Q15", "Q16"),
@@ -278,9 +298,10 @@ _PAGES: tuple[tuple[str, ...], ...] = (
 _STOP_PAGE = (0.03, 0.02, 0.02, 0.03, 0.25, 0.20, 0.12, 0.18, 0.15)
 
 #: Ordered scales; everything else coded is nominal.
-_ORDINAL = ("Q5", "Q12_1", "Q12_2", "Q12_3", "Q12_4", "Q12_5")
-#: Widths of typed numbers: Q7 holds typos such as 1998; Duration up to a week in seconds.
-_NUMERIC_WIDTH = {"Q7": 4, "Duration__in_seconds_": 8}
+_ORDINAL = ("Q5", "Q12_1", "Q12_2", "Q12_3", "Q12_4", "Q12_5", "Q12_6")
+#: Widths of typed numbers: Q7 holds typos such as 1998; a year of birth typos such as
+#: 19788; Duration up to a week in seconds.
+_NUMERIC_WIDTH = {"Q7": 4, "birth_year": 5, "Duration__in_seconds_": 8}
 
 # -- fake personal data ---------------------------------------------------------------------
 
@@ -412,6 +433,144 @@ _AREA_CODES = {1: ("416", "647", "613", "604", "514", "403", "902"), 2: ("212", 
 _ALNUM = np.array(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
 
 
+# -- the 2021 follow-up: an invented wave (nothing about it is published) ------------------------
+
+#: The follow-up's eligible completes relative to 2017's (2,668 of 4,354).
+_FOLLOW_UP_SIZE = 0.61
+#: Extra rows at full scale: screen-outs, previews, tests and re-exports at 2017's rate per
+#: eligible complete; more break-off (survey fatigue in the pandemic's second year) and more
+#: spam bots; hardly any paper forms.
+_EXTRA_ROWS_2021 = {kind: round(n * _FOLLOW_UP_SIZE) for kind, n in _EXTRA_ROWS.items()} | {
+    "spam": 12,
+    "unfinished": 395,
+}
+_DUPLICATES_2021 = {kind: round(n * _FOLLOW_UP_SIZE) for kind, n in _DUPLICATES.items()}
+_REAL_NONWEB_STATUS_2021 = {16: round(_REAL_NONWEB_STATUS[16] * _FOLLOW_UP_SIZE), 4: 2}
+#: The registered population, four years on.
+_POPULATION_SIZE_2021 = {1: 55_500, 2: 472_000, 3: 26_500, 4: 121_000}
+#: Q10 setting: "Virtual / online practice" (code 8, new in 2021) takes these shares by
+#: country, the 2017 settings sharing the rest in their 2017 proportions.
+_VIRTUAL_SHARE = {1: 0.05, 2: 0.06, 3: 0.02, 4: 0.03}
+_SETTING_2021 = {c: (*(np.asarray(_SETTING[c]) * (1.0 - v)), v) for c, v in _VIRTUAL_SHARE.items()}
+#: Services of an online service: mostly counselling.
+_SERVICES_2021 = np.vstack([_SERVICES, [0.90, 0.20, 0.60, 0.25, 0.10, 0.06]])
+#: More informal ICT use after the pandemic moved practice online, in every country.
+_ANY_USE_2021 = {1: 0.905, 2: 0.912, 3: 0.872, 4: 0.893}
+_OUTSIDE_HOURS_2021 = 0.69
+#: Channel frequencies among users: more of every channel, much more video. Q12_6 is the new
+#: video-conferencing row (2021's Q13_6); "video calls" now means calls from phone apps only.
+_FREQUENCY_2021 = {
+    "Q12_1": (0.06, 0.14, 0.20, 0.36, 0.24),
+    "Q12_2": (0.14, 0.13, 0.16, 0.31, 0.26),
+    "Q12_3": (0.82, 0.09, 0.05, 0.03, 0.01),
+    "Q12_4": (0.38, 0.19, 0.16, 0.18, 0.09),
+    "Q12_5": (0.58, 0.14, 0.11, 0.11, 0.06),
+    "Q12_6": (0.11, 0.09, 0.14, 0.39, 0.27),
+}
+#: The new items' -99 rates: the 2017 participation question and the typed year of birth.
+_NONRESPONSE_2021 = {**_NONRESPONSE, "took_part_2017": 0.004, "birth_year": 0.006}
+#: "Did you take part in the 2017 survey?": Yes, No, Not sure.
+_TOOK_PART_2017 = (0.24, 0.64, 0.12)
+#: Typos in the typed year of birth, per eligible complete: a two-digit year (78), a stray
+#: extra digit (19788), the survey year typed (2021).
+_BIRTH_YEAR_TWO_DIGIT = 0.009
+_BIRTH_YEAR_EXTRA_DIGIT = 0.003
+_BIRTH_YEAR_THIS_YEAR = 0.0015
+#: The follow-up was fielded on 2017's calendar, four years on.
+_FIELD_WINDOW_2021 = {c: tuple(day.replace("2017", "2021") for day in days) for c, days in _FIELD_WINDOW.items()}
+#: Where the generator's columns go in 2021 when not by the instrument's ``was:``: the
+#: questions it draws anew (participation in 2017, year of birth) and the new grid row.
+_SOURCES_2021 = {"Q5": "took_part_2017", "Q6": "birth_year", "Q13_6": "Q12_6"}
+
+
+@dataclass(frozen=True)
+class _Design:
+    """What the generator does differently from one wave to the next.
+
+    The generator thinks in the 2017 questionnaire: it draws every answer under its 2017
+    variable name (the few items new since then under names of their own) and, for a
+    renumbered instrument, then lays the columns out under the instrument's names
+    (:func:`_lay_out`). Pages, scales and number widths follow each question's generator
+    column (:func:`_source`), so they need no restating for a renumbered wave.
+    """
+
+    wave_year: float  # a year typed into years of practice is this minus the years
+    extra_rows: dict[str, int]
+    duplicates: dict[str, int]
+    nonweb_status: dict[int, int]
+    population_size: dict[int, int]
+    setting: dict[int, tuple[float, ...]]
+    services: np.ndarray
+    any_use: dict[int, float]
+    outside_hours: float
+    frequency: dict[str, tuple[float, ...]]
+    channel_shift_israel: dict[str, float]
+    nonresponse: dict[str, float]
+    field_window: dict[int, tuple[str, str]]
+    pre_launch: tuple[str, str]
+    creation_date: bytes
+    margins_date: str
+    #: The coded question whose labels are each population margin's levels.
+    margin_sources: dict[str, str]
+    #: The SPSS document lines after the first (which names the seed).
+    note: tuple[str, ...]
+    #: None: the instrument uses the generator's names. Else the generator column of each
+    #: question not found by its ``was:`` (new questions, changed formats).
+    sources: dict[str, str] | None = None
+    #: Draw the follow-up's new items (2017 participation, year of birth).
+    follow_up: bool = False
+
+
+_DESIGNS = {
+    "2017": _Design(
+        wave_year=_WAVE_YEAR,
+        extra_rows=_EXTRA_ROWS,
+        duplicates=_DUPLICATES,
+        nonweb_status=_REAL_NONWEB_STATUS,
+        population_size=_POPULATION_SIZE,
+        setting=_SETTING,
+        services=_SERVICES,
+        any_use=_ANY_USE,
+        outside_hours=_OUTSIDE_HOURS,
+        frequency=_FREQUENCY,
+        channel_shift_israel=_CHANNEL_SHIFT_ISRAEL,
+        nonresponse=_NONRESPONSE,
+        field_window=_FIELD_WINDOW,
+        pre_launch=_PRE_LAUNCH,
+        creation_date=_CREATION_DATE,
+        margins_date=MARGINS_DATE,
+        margin_sources=_MARGIN_SOURCE,
+        note=("a stand-in for the confidential #socialwork microdata,", "calibrated to published figures."),
+    ),
+}
+_DESIGNS["2021"] = dataclasses.replace(
+    _DESIGNS["2017"],
+    wave_year=2021.0,
+    extra_rows=_EXTRA_ROWS_2021,
+    duplicates=_DUPLICATES_2021,
+    nonweb_status=_REAL_NONWEB_STATUS_2021,
+    population_size=_POPULATION_SIZE_2021,
+    setting=_SETTING_2021,
+    services=_SERVICES_2021,
+    any_use=_ANY_USE_2021,
+    outside_hours=_OUTSIDE_HOURS_2021,
+    frequency=_FREQUENCY_2021,
+    channel_shift_israel={**_CHANNEL_SHIFT_ISRAEL, "Q12_6": 0.0},
+    nonresponse=_NONRESPONSE_2021,
+    field_window=_FIELD_WINDOW_2021,
+    pre_launch=tuple(day.replace("2017", "2021") for day in _PRE_LAUNCH),
+    creation_date=b"01 Jun 21",
+    margins_date="2021-06-01",
+    margin_sources={"gender": "Q7"},
+    note=(
+        "a stand-in for an invented 2021 follow-up of the #socialwork survey,",
+        "calibrated to 2017's published figures, with invented 2021 shifts.",
+    ),
+    sources=_SOURCES_2021,
+    follow_up=True,
+)
+
+
 # -- public API -------------------------------------------------------------------------------
 
 
@@ -450,20 +609,23 @@ def generate_wave(instrument: Instrument, seed: int, scale: float = 1.0) -> tupl
 
     Pure: the same instrument, seed and scale give the same frame. ``scale`` shrinks every
     count (eligible completes to ``round(n * scale)`` per country, each kind of mess to at
-    least a few rows) for fast test data; ``scale=1`` gives the published sample sizes.
+    least a few rows) for fast test data; ``scale=1`` gives the published sample sizes (the
+    instrument's ``countries_synthetic_n`` for a wave with none published). The instrument's
+    wave picks the design: 2017, or the 2021 follow-up with its revised questionnaire.
     """
-    _check_instrument(instrument)
+    design = _design_of(instrument)
+    _check_instrument(instrument, design)
     if not scale > 0:
         raise InputError("scale must be a positive number", value=scale)
     rng = np.random.Generator(np.random.PCG64(seed))
-    kind, country = _row_plan(rng, instrument, scale)
-    cols = _answers(rng, kind, country)
+    kind, country = _row_plan(rng, instrument, design, scale)
+    cols = _lay_out(instrument, design, _answers(rng, design, kind, country))
     _apply_skip_logic(instrument, cols)
-    stop = _screen_and_break_off(rng, cols, kind)
-    cols.update(_metadata(rng, kind, country, stop, cols["UserLanguage"], scale))
-    order = _duplicate_and_sort(rng, cols, kind, scale)
+    stop = _screen_and_break_off(rng, cols, kind, _pages(instrument, design))
+    cols.update(_metadata(rng, design, kind, country, stop, cols["UserLanguage"], scale))
+    order = _duplicate_and_sort(rng, design, cols, kind, scale)
     data = _frame(instrument, cols, order)
-    return data, _spss_meta(instrument, seed)
+    return data, _spss_meta(instrument, design, seed)
 
 
 def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
@@ -475,15 +637,16 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
     population size around fixed shares (from a stream of its own, so the wave's draws do
     not move them); the shares sum to one per country and variable.
     """
-    _check_instrument(instrument)
+    design = _design_of(instrument)
+    _check_instrument(instrument, design)
     rng = np.random.Generator(np.random.PCG64(seed).jumped())
     rows = []
     for code, name in _country_names(instrument).items():
-        size = _POPULATION_SIZE[code]
+        size = design.population_size[code]
         for variable, shares in (("gender", _POPULATION_GENDER[code]), ("age_group", _POPULATION_AGE[code])):
             counts = rng.multinomial(size, np.asarray(shares) / sum(shares))
             for label, count in zip(MARGIN_LEVEL_CODES[variable], counts, strict=True):
-                rows.append((name, variable, label, int(count), count / size, MARGINS_SOURCE, MARGINS_DATE))
+                rows.append((name, variable, label, int(count), count / size, MARGINS_SOURCE, design.margins_date))
     return pd.DataFrame(
         rows, columns=["country", "variable", "level", "population_count", "population_share", "source", "date"]
     ).astype({"country": "str", "variable": "str", "level": "str", "source": "str", "date": "str"})
@@ -503,12 +666,12 @@ def write_wave(
     margins = population_margins(instrument, seed)
     with atomic_path(out_sav) as sav_tmp, atomic_path(out_margins) as csv_tmp:
         pyreadstat.write_sav(data, sav_tmp, **meta.write_kwargs())
-        _pin_sav_header(sav_tmp)
+        _pin_sav_header(sav_tmp, _design_of(instrument).creation_date)
         _check_readable(sav_tmp, data, meta)
         csv_tmp.write_text(margins.to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline="\n")
 
 
-def _pin_sav_header(path: str | Path) -> None:
+def _pin_sav_header(path: str | Path, creation_date: bytes = _CREATION_DATE) -> None:
     """Overwrite the clock-dependent creation date/time and the product name of a .sav header."""
     with open(path, "r+b") as handle:
         head = handle.read(_TIME_SPAN[1])
@@ -516,7 +679,7 @@ def _pin_sav_header(path: str | Path) -> None:
             raise InputError("is not an SPSS system file; cannot pin its header", file=path)
         for (start, end), value in (
             (_PRODUCT_SPAN, _PRODUCT.ljust(_PRODUCT_SPAN[1] - _PRODUCT_SPAN[0], b" ")),
-            (_DATE_SPAN, _CREATION_DATE),
+            (_DATE_SPAN, creation_date),
             (_TIME_SPAN, _CREATION_TIME),
         ):
             handle.seek(start)
@@ -526,17 +689,44 @@ def _pin_sav_header(path: str | Path) -> None:
 # -- helpers: counts and exact draws ----------------------------------------------------------
 
 
-def _check_instrument(instrument: Instrument) -> None:
+def _design_of(instrument: Instrument) -> _Design:
+    """The design of the instrument's wave; a wave the generator has none for is refused."""
+    try:
+        return _DESIGNS[instrument.wave]
+    except KeyError:
+        raise InputError(
+            f"the synthetic generator has no design for wave {instrument.wave!r} "
+            f"(it writes waves {', '.join(_DESIGNS)})",
+            file=instrument.path,
+        ) from None
+
+
+def _check_instrument(instrument: Instrument, design: _Design) -> None:
     """Refuse an instrument the generator was not written for (it fills variables by name)."""
     for var in instrument.variables:
         if var.metadata and var.name not in _METADATA:
-            raise InputError("the synthetic generator does not know how to fill this variable", variable=var.name)
+            raise InputError(_UNKNOWN_VARIABLE, variable=var.name)
         if not var.metadata:
-            _page_of(var.name)
-    for variable, levels in MARGIN_LEVEL_CODES.items():
-        source = instrument[_MARGIN_SOURCE[variable]]
+            source = _source(var, design)
+            if source is None:
+                raise InputError(_UNKNOWN_VARIABLE + " (a new question)", variable=var.name)
+            _page_of(source)
+    for variable, name in design.margin_sources.items():
+        levels = MARGIN_LEVEL_CODES[variable]
+        source = instrument[name]
         if [source.values.get(codes[0]) for codes in levels.values()] != list(levels):
             raise InputError("its labels are not the population margins' levels", variable=source.name)
+
+
+def _eligible_n(instrument: Instrument) -> dict[str, int]:
+    """Eligible completes per country: the published ones, else the synthetic stand-in's."""
+    counts = instrument.published_n or instrument.synthetic_n
+    if not counts:
+        raise InputError(
+            "gives no eligible completes per country (countries_published_n or countries_synthetic_n)",
+            file=instrument.path,
+        )
+    return counts
 
 
 def _country_names(instrument: Instrument) -> dict[int, str]:
@@ -613,17 +803,20 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 # -- the rows -----------------------------------------------------------------------------------
 
 
-def _row_plan(rng: np.random.Generator, instrument: Instrument, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _row_plan(
+    rng: np.random.Generator, instrument: Instrument, design: _Design, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Each base row's kind and true country (Q2 code; 5 = Other)."""
     names = _country_names(instrument)
-    eligible = {code: _scaled(instrument.published_n[name], scale, floor=1) for code, name in names.items()}
+    target = _eligible_n(instrument)
+    eligible = {code: _scaled(target[name], scale, floor=1) for code, name in names.items()}
     total = sum(eligible.values())
     shares = [eligible[c] / total for c in names]
     kinds, countries = [], []
     for code, n in eligible.items():
         kinds.append(np.full(n, _KIND_CODES["eligible"]))
         countries.append(np.full(n, code))
-    for name, n_full in _EXTRA_ROWS.items():
+    for name, n_full in design.extra_rows.items():
         n = _scaled(n_full, scale, floor=_MIN_MESS)
         kinds.append(np.full(n, _KIND_CODES[name]))
         if name == "other_country":
@@ -649,6 +842,7 @@ class _People:
     pp: np.ndarray  # private practice, 0/1
     psy: np.ndarray  # provides psychotherapy, 0/1
     propensity: np.ndarray  # a respondent's tendency to skip items (mean 1)
+    nonresponse: dict[str, float]  # the wave's base rate of -99 per item
 
     @property
     def n(self) -> int:
@@ -656,14 +850,17 @@ class _People:
 
     def skips(self, rng: np.random.Generator, item: str) -> np.ndarray:
         """Rows that leave ``item`` unanswered (-99): at the item's rate, clustered in people."""
-        return rng.random(self.n) < 1.0 - np.exp(-_NONRESPONSE[item] * self.propensity)
+        return rng.random(self.n) < 1.0 - np.exp(-self.nonresponse[item] * self.propensity)
 
 
-def _answers(rng: np.random.Generator, kind: np.ndarray, country: np.ndarray) -> dict[str, np.ndarray]:
-    """All answers every row would give if it saw every question (masked afterwards)."""
+def _answers(rng: np.random.Generator, design: _Design, kind: np.ndarray, country: np.ndarray) -> dict[str, np.ndarray]:
+    """All answers every row would give if it saw every question (masked afterwards).
+
+    Columns are named as in 2017, plus the follow-up's new items (see :data:`_SOURCES_2021`).
+    """
     n = len(kind)
     eligible = kind == _KIND_CODES["eligible"]
-    demo = _demographics(rng, eligible, country)
+    demo = _demographics(rng, design, eligible, country)
     people = _People(
         country=country,
         eligible=eligible,
@@ -674,12 +871,13 @@ def _answers(rng: np.random.Generator, kind: np.ndarray, country: np.ndarray) ->
         pp=(demo["setting"] == 1).astype(float),
         psy=demo["services"][:, 0].astype(float),
         propensity=rng.gamma(0.5, 2.0, n),
+        nonresponse=design.nonresponse,
     )
-    nr = {item: people.skips(rng, item) for item in _NONRESPONSE if item != "Q12"}
+    nr = {item: people.skips(rng, item) for item in design.nonresponse if item != "Q12"}
     # Screening: every row passes here; screen-outs get their failing answer later.
     cols: dict[str, np.ndarray] = {"Q1": np.ones(n), "Q2": country.astype(float), "Q3": np.ones(n), "Q4": np.ones(n)}
-    cols.update(_demographic_columns(rng, demo, eligible, nr))
-    use, ticks, intensity, social = _ict_use(rng, people, nr)
+    cols.update(_demographic_columns(rng, design, demo, eligible, nr))
+    use, ticks, intensity, social = _ict_use(rng, design, people, nr)
     cols.update(use)
     boundaries, ticks["Q19"] = _boundaries(rng, people, nr, user=cols["Q11"] == 1, social=social)
     cols.update(boundaries)
@@ -692,11 +890,13 @@ def _answers(rng: np.random.Generator, kind: np.ndarray, country: np.ndarray) ->
         cols[item] = np.where(nr[item], -99.0, cols[item])
     cols["UserLanguage"] = _language(rng, country, kind)
     cols.update(_free_text(rng, kind, country, cols["UserLanguage"], cols))
+    if design.follow_up:
+        cols.update(_follow_up_items(rng, design.wave_year, demo["age"], eligible, nr))
     return cols
 
 
 def _ict_use(
-    rng: np.random.Generator, p: _People, nr: dict[str, np.ndarray]
+    rng: np.random.Generator, design: _Design, p: _People, nr: dict[str, np.ndarray]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Section 3: Q11 any use, Q12 channel frequencies, Q13 purposes (ticks), Q14-Q16.
 
@@ -708,28 +908,29 @@ def _ict_use(
     age_use = np.array([-0.55, 0.0, 0.1, 0.2, 0.3])[p.age - 1]
     eta = age_use + 0.015 * (p.years - 15) + 0.9 * p.pp + 0.45 * p.psy + rng.logistic(size=n)
     user = np.zeros(n, bool)
-    for code, target in _ANY_USE.items():
+    for code, target in design.any_use.items():
         here = country == code
         user[here] = eta[here] > _share_cut(eta, p.eligible & here, target)
     # Other-country respondents never get this far; Canada's cut keeps their answers plausible.
     other = country == 5
-    user[other] = eta[other] > _share_cut(eta, p.eligible & (country == 1), _ANY_USE[1])
+    user[other] = eta[other] > _share_cut(eta, p.eligible & (country == 1), design.any_use[1])
     cols = {"Q11": np.where(user, 1.0, 2.0)}
 
     # Q12: one intensity index drives every channel; the young use ICT less often.
     intensity = np.array([-0.4, 0.0, 0.1, 0.2, 0.3])[p.age - 1] + 0.3 * p.pp + 0.3 * p.psy + rng.normal(size=n)
-    skipped = np.column_stack([p.skips(rng, "Q12") for _ in _FREQUENCY])
+    frequency, shift = design.frequency, design.channel_shift_israel
+    skipped = np.column_stack([p.skips(rng, "Q12") for _ in frequency])
     z = np.column_stack(
-        [intensity + np.where(country == 3, _CHANNEL_SHIFT_ISRAEL[k], 0.0) + rng.normal(0, 0.9, n) for k in _FREQUENCY]
+        [intensity + np.where(country == 3, shift[k], 0.0) + rng.normal(0, 0.9, n) for k in frequency]
     )
     freq = np.column_stack(
-        [_ordinal(z[:, j], p.pooled & user & ~skipped[:, j], s) for j, s in enumerate(_FREQUENCY.values())]
+        [_ordinal(z[:, j], p.pooled & user & ~skipped[:, j], s) for j, s in enumerate(frequency.values())]
     )
     # A user who answered every channel "Never" contradicts Q11; lift their likeliest channel.
     all_never = (np.where(skipped, 1.0, freq) == 1).all(axis=1) & ~skipped.all(axis=1)
     lift = np.argmax(np.where(skipped, -np.inf, z), axis=1)
     freq[all_never, lift[all_never]] = 2.0
-    for j, item in enumerate(_FREQUENCY):
+    for j, item in enumerate(frequency):
         cols[item] = np.where(skipped[:, j], -99.0, freq[:, j])
 
     logit = np.log(np.array(_PURPOSES) / (1 - np.array(_PURPOSES)))
@@ -742,7 +943,7 @@ def _ict_use(
     cols["Q14"] = np.where(both, 3.0, np.where(rng.random(n) < 0.6, 1.0, 2.0))  # else mostly the client
     texting_weekly = (freq[:, 1] >= 4).astype(float)
     lat = 0.6 * intensity + 0.6 * p.pp + 0.3 * texting_weekly + rng.logistic(size=n)
-    cols["Q15"] = np.where(lat > _share_cut(lat, base & ~nr["Q15"], _OUTSIDE_HOURS), 1.0, 2.0)
+    cols["Q15"] = np.where(lat > _share_cut(lat, base & ~nr["Q15"], design.outside_hours), 1.0, 2.0)
     accounts = np.where(p.pp[:, None] == 1, [0.25, 0.35, 0.40], [0.45, 0.15, 0.40])
     cols["Q16"] = 1.0 + _categories(rng, accounts)
     return cols, {"Q13": purposes}, intensity, (freq[:, 2] >= 2) & user
@@ -807,7 +1008,9 @@ def _policy(
     }
 
 
-def _demographics(rng: np.random.Generator, eligible: np.ndarray, country: np.ndarray) -> dict[str, np.ndarray]:
+def _demographics(
+    rng: np.random.Generator, design: _Design, eligible: np.ndarray, country: np.ndarray
+) -> dict[str, np.ndarray]:
     """True age group, age, years of practice, gender, degree, setting and services.
 
     Eligible rows get each country's sample composition exactly (so the gap to the
@@ -832,14 +1035,15 @@ def _demographics(rng: np.random.Generator, eligible: np.ndarray, country: np.nd
     years = np.clip(np.floor(age_years - start - gap), 0, 55)
     c4 = np.where(country == 5, 1, country)
     degree = 1 + _categories(rng, np.array([_DEGREE[c] for c in c4]))
-    setting_p = np.array([_SETTING[c] for c in c4])
+    setting_p = np.array([design.setting[c] for c in c4])
     # Private practice is a later-career move.
     setting_p[:, 0] *= np.exp(0.35 * (age - 3))
     setting = 1 + _categories(rng, setting_p)
-    services = rng.random((n, _SERVICES.shape[1])) < _SERVICES[setting - 1]
+    services = rng.random((n, design.services.shape[1])) < design.services[setting - 1]
     services[~services.any(axis=1), 2] = True
     return {
         "age_group": age,
+        "age": age_years,
         "years": years,
         "gender": gender,
         "degree": degree,
@@ -849,7 +1053,11 @@ def _demographics(rng: np.random.Generator, eligible: np.ndarray, country: np.nd
 
 
 def _demographic_columns(
-    rng: np.random.Generator, demo: dict[str, np.ndarray], eligible: np.ndarray, nr: dict[str, np.ndarray]
+    rng: np.random.Generator,
+    design: _Design,
+    demo: dict[str, np.ndarray],
+    eligible: np.ndarray,
+    nr: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Q5-Q9 as reported: with -99, prefer-not-to-say and mistyped years of practice."""
     n = len(eligible)
@@ -862,13 +1070,37 @@ def _demographic_columns(
     years = demo["years"].astype(float)
     year_typo = _pick(rng, eligible, _scaled(n_elig * _Q7_YEAR_TYPO, 1.0, 2))
     digit_typo = _pick(rng, eligible & ~year_typo & (years >= 7), _scaled(n_elig * _Q7_DIGIT_TYPO, 1.0, 2))
-    q7 = np.where(year_typo, _WAVE_YEAR - years, years)
+    q7 = np.where(year_typo, design.wave_year - years, years)
     q7 = np.where(digit_typo, years * 10 + rng.integers(0, 10, n), q7)
     # A typed number left empty is exported as -99 too (the recode spec reads it so).
     out["Q7"] = np.where(nr["Q7"] & ~year_typo & ~digit_typo, -99.0, q7)
     out["Q8"] = np.where(nr["Q8"], -99.0, demo["degree"].astype(float))
     out["Q9"] = np.where(nr["Q9"], -99.0, demo["setting"].astype(float))
     return out
+
+
+def _follow_up_items(
+    rng: np.random.Generator, wave_year: float, age: np.ndarray, eligible: np.ndarray, nr: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The 2021 follow-up's new items: taking part in 2017, and the typed year of birth.
+
+    The year of birth is ``wave_year - age`` (so the recode's age bands give the true age
+    group), with -99 for an empty field and, among eligible completes, typos at fixed rates:
+    a two-digit year (1978 -> 78), a stray extra digit (19788), the survey year (2021).
+    """
+    n, n_elig = len(eligible), int(eligible.sum())
+    took_part = 1.0 + rng.choice(len(_TOOK_PART_2017), size=n, p=_TOOK_PART_2017)
+    year = wave_year - age
+    typed = eligible & ~nr["birth_year"]
+    two_digit = _pick(rng, typed, _scaled(n_elig * _BIRTH_YEAR_TWO_DIGIT, 1.0, 2))
+    extra_digit = _pick(rng, typed & ~two_digit, _scaled(n_elig * _BIRTH_YEAR_EXTRA_DIGIT, 1.0, 2))
+    this_year = _pick(rng, typed & ~two_digit & ~extra_digit, _scaled(n_elig * _BIRTH_YEAR_THIS_YEAR, 1.0, 1))
+    typo = np.where(two_digit, year % 100, np.where(extra_digit, year * 10 + rng.integers(0, 10, n), year))
+    typo = np.where(this_year, wave_year, typo)
+    return {
+        "took_part_2017": np.where(nr["took_part_2017"], -99.0, took_part),
+        "birth_year": np.where(nr["birth_year"], -99.0, typo),
+    }
 
 
 def _language(rng: np.random.Generator, country: np.ndarray, kind: np.ndarray) -> np.ndarray:
@@ -939,11 +1171,42 @@ def _free_text(
 
 
 def _page_of(name: str) -> int:
-    """The page a question is on (``Q10_`` stands for every item of Q10)."""
+    """The page a generator column is on (``Q10_`` stands for every item of Q10)."""
     for page, names in enumerate(_PAGES):
         if name in names or any(p.endswith("_") and name.startswith(p) for p in names):
             return page
-    raise InputError("the synthetic generator does not know how to fill this variable", variable=name)
+    raise InputError(_UNKNOWN_VARIABLE, variable=name)
+
+
+def _lay_out(instrument: Instrument, design: _Design, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The generator's columns under the instrument's question names (a renumbered wave).
+
+    A question comes from the column its design names (new questions, changed formats), else
+    from its 2017 name (``was:``); columns no question takes (2017's age bands in 2021) go.
+    """
+    if design.sources is None:
+        return cols
+    out = {}
+    for var in instrument.variables:
+        if not var.metadata:
+            source = _source(var, design)
+            if source not in cols:
+                raise InputError(_UNKNOWN_VARIABLE, variable=var.name, value=source)
+            out[var.name] = cols[source]
+    out["UserLanguage"] = cols["UserLanguage"]
+    return out
+
+
+def _source(var: Variable, design: _Design) -> str | None:
+    """The generator column behind a variable: its own name, unless the wave renames questions."""
+    if var.metadata or design.sources is None:
+        return var.name
+    return design.sources.get(var.name, var.was)
+
+
+def _pages(instrument: Instrument, design: _Design) -> dict[str, int]:
+    """The page each question of the instrument is on (its generator column's)."""
+    return {var.name: _page_of(_source(var, design)) for var in instrument.variables if not var.metadata}
 
 
 def _apply_skip_logic(instrument: Instrument, cols: dict[str, np.ndarray]) -> None:
@@ -955,10 +1218,13 @@ def _apply_skip_logic(instrument: Instrument, cols: dict[str, np.ndarray]) -> No
             values[cols[source] != code] = "" if values.dtype == object else np.nan
 
 
-def _screen_and_break_off(rng: np.random.Generator, cols: dict[str, np.ndarray], kind: np.ndarray) -> np.ndarray:
+def _screen_and_break_off(
+    rng: np.random.Generator, cols: dict[str, np.ndarray], kind: np.ndarray, page: dict[str, int]
+) -> np.ndarray:
     """Give screen-outs their failing answer and blank everything after the page they left on.
 
-    Returns each row's last page seen (the last page for everyone who got to the end).
+    ``page`` is each question's page (:func:`_pages`). Returns each row's last page seen (the
+    last page for everyone who got to the end).
     """
     n = len(kind)
     stop = np.full(n, len(_PAGES) - 1)
@@ -971,16 +1237,16 @@ def _screen_and_break_off(rng: np.random.Generator, cols: dict[str, np.ndarray],
     for name, (item, code) in screened.items():
         rows = kind == _KIND_CODES[name]
         cols[item][rows] = code
-        stop[rows] = _page_of(item)
+        stop[rows] = page[item]
     unfinished = kind == _KIND_CODES["unfinished"]
     stop[unfinished] = rng.choice(len(_STOP_PAGE), size=int(unfinished.sum()), p=_STOP_PAGE)
     # Even the smallest wave has unfinished rows that passed screening (caught by Finished).
     forced = np.flatnonzero(unfinished)[:3]
-    stop[forced] = _page_of("Q4") + 1 + 2 * np.arange(len(forced))
+    stop[forced] = page["Q4"] + 1 + 2 * np.arange(len(forced))
     for name, values in cols.items():
         if name == "UserLanguage":
             continue
-        values[stop < _page_of(name)] = "" if values.dtype == object else np.nan
+        values[stop < page[name]] = "" if values.dtype == object else np.nan
     return stop
 
 
@@ -1005,6 +1271,7 @@ def _epoch(day: str) -> int:
 
 def _metadata(
     rng: np.random.Generator,
+    design: _Design,
     kind: np.ndarray,
     country: np.ndarray,
     stop: np.ndarray,
@@ -1025,15 +1292,15 @@ def _metadata(
     status[kind == k["test"]] = 2
     status[kind == k["spam"]] = 8
     free = eligible & np.isin(country, (1, 2))
-    for code, n_full in _REAL_NONWEB_STATUS.items():
+    for code, n_full in design.nonweb_status.items():
         rows = _pick(rng, free, _scaled(n_full, scale, floor=1))
         status[rows] = code
         free &= ~rows
 
     pre_launch = np.isin(kind, (k["preview"], k["test"]))
-    lo = np.array([_epoch(_FIELD_WINDOW[c][0]) for c in country], float)
-    hi = np.array([_epoch(_FIELD_WINDOW[c][1]) for c in country], float)
-    lo[pre_launch], hi[pre_launch] = _epoch(_PRE_LAUNCH[0]), _epoch(_PRE_LAUNCH[1])
+    lo = np.array([_epoch(design.field_window[c][0]) for c in country], float)
+    hi = np.array([_epoch(design.field_window[c][1]) for c in country], float)
+    lo[pre_launch], hi[pre_launch] = _epoch(design.pre_launch[0]), _epoch(design.pre_launch[1])
     start = _random_times(rng, lo, hi)
     screened = np.isin(kind, (k["no_consent"], k["other_country"], k["not_registered"], k["no_contact"]))
     duration = np.where(
@@ -1141,18 +1408,17 @@ def _response_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _duplicate_and_sort(
-    rng: np.random.Generator, cols: dict[str, np.ndarray], kind: np.ndarray, scale: float
+    rng: np.random.Generator, design: _Design, cols: dict[str, np.ndarray], kind: np.ndarray, scale: float
 ) -> np.ndarray:
     """Append re-exported copies of eligible completes, then order rows by RecordedDate.
 
     Returns the row order; ``cols`` grows by the copies (a later RecordedDate for some).
     """
     n = len(kind)
-    sources = np.flatnonzero(
-        _pick(rng, kind == _KIND_CODES["eligible"], sum(_scaled(v, scale, _MIN_MESS) for v in _DUPLICATES.values()))
-    )
+    n_copies = sum(_scaled(v, scale, _MIN_MESS) for v in design.duplicates.values())
+    sources = np.flatnonzero(_pick(rng, kind == _KIND_CODES["eligible"], n_copies))
     rng.shuffle(sources)
-    n_identical = _scaled(_DUPLICATES["identical"], scale, _MIN_MESS)
+    n_identical = _scaled(design.duplicates["identical"], scale, _MIN_MESS)
     later = np.zeros(len(sources), bool)
     later[n_identical:] = True
     for name in cols:
@@ -1184,10 +1450,13 @@ def _option_text(var: Variable) -> str:
     return var.label.rsplit(" - ", 1)[-1]
 
 
-def _numeric_format(var: Variable, user_missing: dict[int, str]) -> str:
-    """F<w>.0 just wide enough for the variable's codes (Qualtrics writes F40.0)."""
-    if var.name in _NUMERIC_WIDTH:
-        width = _NUMERIC_WIDTH[var.name]
+def _numeric_format(var: Variable, source: str, user_missing: dict[int, str]) -> str:
+    """F<w>.0 just wide enough for the variable's codes (Qualtrics writes F40.0).
+
+    ``source`` is the variable's generator column, whose typed numbers may need more width.
+    """
+    if source in _NUMERIC_WIDTH:
+        width = _NUMERIC_WIDTH[source]
     elif var.value_range:
         width = len(str(int(max(abs(v) for v in var.value_range))))
     else:
@@ -1196,12 +1465,12 @@ def _numeric_format(var: Variable, user_missing: dict[int, str]) -> str:
     return f"F{width}.0"
 
 
-def _measure(var: Variable) -> str:
+def _measure(var: Variable, source: str) -> str:
     if var.kind == "string":
         return "nominal"
     if var.kind == "datetime" or not (var.values or var.checkbox):
         return "scale"
-    return "ordinal" if var.name in _ORDINAL else "nominal"
+    return "ordinal" if source in _ORDINAL else "nominal"
 
 
 def _file_label(instrument: Instrument, seed: int) -> str:
@@ -1215,16 +1484,17 @@ def _file_label(instrument: Instrument, seed: int) -> str:
     return FILE_LABEL_PREFIX
 
 
-def _spss_meta(instrument: Instrument, seed: int) -> SpssMeta:
+def _spss_meta(instrument: Instrument, design: _Design, seed: int) -> SpssMeta:
     """Labels, value labels, -99 declarations, formats and measures from the instrument."""
     labels, value_labels, missing, formats, measures = {}, {}, {}, {}, {}
     for var in instrument.variables:
         labels[var.name] = var.label
-        measures[var.name] = _measure(var)
+        source = _source(var, design)
+        measures[var.name] = _measure(var, source)
         if var.kind == "datetime":
             formats[var.name] = "DATETIME20"
         elif var.kind == "numeric":
-            formats[var.name] = _numeric_format(var, instrument.user_missing)
+            formats[var.name] = _numeric_format(var, source, instrument.user_missing)
         codes = {float(c): lab for c, lab in var.values.items()}
         if var.checkbox:
             codes = {1.0: _option_text(var)}
@@ -1236,11 +1506,7 @@ def _spss_meta(instrument: Instrument, seed: int) -> SpssMeta:
         if codes:
             value_labels[var.name] = codes
     # SPSS document lines hold at most 80 bytes each.
-    note = [
-        f"SYNTHETIC DATA from swsurvey.synthetic, seed {seed}. Not real responses:",
-        "a stand-in for the confidential #socialwork microdata,",
-        "calibrated to published figures.",
-    ]
+    note = [f"SYNTHETIC DATA from swsurvey.synthetic, seed {seed}. Not real responses:", *design.note]
     return SpssMeta(labels, value_labels, missing, formats, measures, _file_label(instrument, seed), note)
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.instrument import Instrument, Variable
 from swsurvey.recode import (
+    NUMBER_RULES,
     AnalysisVariable,
     CasesRule,
     CheckboxRule,
@@ -295,7 +296,7 @@ def declared_schema(spec: RecodeSpec, instrument: Instrument) -> list[ColumnSche
         if isinstance(rule, CopyRule):
             values.append(ColumnSchema(var.name, rule.dtype, required=var.required))
             continue
-        if isinstance(rule, NumericRule):
+        if isinstance(rule, NUMBER_RULES):
             values.append(ColumnSchema(var.name, "float64", required=var.required))
         else:
             values.append(

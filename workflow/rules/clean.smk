@@ -8,6 +8,7 @@ rule clean_wave:
         instrument=wave_instrument,
         recode=wave_recode,
         recode_schema="workflow/schemas/recode.schema.yaml",
+        code=rule_code("scripts/clean_wave.py"),
     output:
         data="results/{wave}/clean/responses.parquet",
         codebook_json="results/{wave}/clean/codebook.json",
@@ -26,6 +27,7 @@ rule clean_wave:
             labels={"wave": "{wave}", "table": "exclusion flow"},
         ),
         flow_md="results/{wave}/clean/exclusion_flow.md",
+        provenance="results/{wave}/provenance/clean_wave.json",
     log:
         "logs/{wave}/clean.log",
     conda:

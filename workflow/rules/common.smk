@@ -3,6 +3,8 @@ import re
 
 from snakemake.utils import validate
 
+from swsurvey.provenance import code_files
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 WAVES = list(config["waves"])
@@ -22,6 +24,9 @@ CAPTIONS = [
     "country_tests",
     "coefficients",
     "figures",
+    "changes",
+    "changes_figure",
+    "manifest",
 ]
 
 
@@ -30,12 +35,25 @@ wildcard_constraints:
     figure="|".join(re.escape(figure) for figure in config["figures"]),
 
 
+def rule_code(script):
+    """The code that runs in the jobs of a rule (its script, and every module of src/swsurvey
+    that the script imports), listed as the rule's `code` input. A change of that code's
+    content reruns the jobs; a touch does not, as the profile has Snakemake compare inputs
+    by checksum."""
+    return code_files(script, package_root="src/swsurvey")
+
+
 def wave_config(wildcards):
     return config["waves"][wildcards.wave]
 
 
 def wave_raw(wildcards):
-    return wave_config(wildcards)["raw"]
+    return wave_raw_of(wildcards.wave)
+
+
+def wave_raw_of(wave):
+    """A wave's raw file (results/synthetic/... when the workflow generates it)."""
+    return config["waves"][wave]["raw"]
 
 
 def wave_sha256(wildcards):
@@ -76,6 +94,49 @@ def figure_input(wildcards):
 def figure_settings(wildcards):
     """A figure's own settings, so changing them reruns that figure alone."""
     return config["figures"][wildcards.figure]
+
+
+def crosswave_outputs():
+    """The changes between waves, when config has two waves or more."""
+    if len(WAVES) < 2:
+        return []
+    return [
+        "results/crosswave/changes.csv",
+        "results/crosswave/changes.md",
+        "results/crosswave/changes.png",
+        "results/crosswave/changes.svg",
+    ]
+
+
+def provenance_records():
+    """The record of every job the run makes (see workflow/rules/provenance.smk)."""
+    per_wave = [
+        "import_wave",
+        "clean_wave",
+        "weight_wave",
+        "weighting_figure",
+        "describe_wave",
+        "format_tables",
+        "weighting_effect",
+        "infer_wave",
+    ]
+    records = expand("results/{wave}/provenance/{rule}.json", wave=WAVES, rule=per_wave)
+    records += expand(
+        "results/{wave}/provenance/reproduce_published.json", wave=PUBLISHED_WAVES
+    )
+    records += expand(
+        "results/{wave}/provenance/study_figure_{figure}.json",
+        wave=WAVES,
+        figure=list(config["figures"]),
+    )
+    if len(WAVES) > 1:
+        records += [
+            "results/crosswave/provenance/crosswave_changes.json",
+            "results/crosswave/provenance/crosswave_figure.json",
+        ]
+    if any(wave_raw_of(wave).startswith("results/synthetic/") for wave in WAVES):
+        records.append("results/synthetic/provenance/synthetic_wave.json")
+    return records + ["results/report/provenance/report_text.json"]
 
 
 def final_outputs():
@@ -124,6 +185,13 @@ def final_outputs():
             ],
             wave=PUBLISHED_WAVES,
         )
+        + crosswave_outputs()
         + ["results/report/workflow.rst"]
+        + [
+            "results/manifest.json",
+            "results/manifest.md",
+            "results/manifest.html",
+            "results/ro-crate/ro-crate-metadata.json",
+        ]
         + expand("results/report/captions/{caption}.rst", caption=CAPTIONS)
     )

@@ -4,6 +4,7 @@
 rule describe_wave:
     input:
         data="results/{wave}/weight/responses.parquet",
+        code=rule_code("scripts/describe_wave.py"),
     output:
         estimates=report(
             "results/{wave}/describe/estimates.csv",
@@ -12,6 +13,7 @@ rule describe_wave:
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "estimates (long)"},
         ),
+        provenance="results/{wave}/provenance/describe_wave.json",
     log:
         "logs/{wave}/describe.log",
     conda:
@@ -28,6 +30,7 @@ rule describe_wave:
 rule format_tables:
     input:
         estimates="results/{wave}/describe/estimates.csv",
+        code=rule_code("scripts/format_tables.py"),
     output:
         html=report(
             "results/{wave}/describe/tables.html",
@@ -38,6 +41,7 @@ rule format_tables:
         ),
         md="results/{wave}/describe/tables.md",
         xlsx="results/{wave}/describe/tables.xlsx",
+        provenance="results/{wave}/provenance/format_tables.json",
     log:
         "logs/{wave}/format_tables.log",
     conda:
@@ -51,6 +55,7 @@ rule format_tables:
 rule weighting_effect:
     input:
         estimates="results/{wave}/describe/estimates.csv",
+        code=rule_code("scripts/weighting_effect.py"),
     output:
         csv=report(
             "results/{wave}/describe/weighting_effect.csv",
@@ -63,6 +68,7 @@ rule weighting_effect:
             },
         ),
         md="results/{wave}/describe/weighting_effect.md",
+        provenance="results/{wave}/provenance/weighting_effect.json",
     log:
         "logs/{wave}/weighting_effect.log",
     conda:
@@ -78,6 +84,7 @@ rule reproduce_published:
     input:
         estimates="results/{wave}/describe/estimates.csv",
         published=wave_published,
+        code=rule_code("scripts/reproduce_published.py"),
     output:
         csv=report(
             "results/{wave}/describe/published.csv",
@@ -87,6 +94,7 @@ rule reproduce_published:
             labels={"wave": "{wave}", "table": "published figures reproduced"},
         ),
         md="results/{wave}/describe/published.md",
+        provenance="results/{wave}/provenance/reproduce_published.json",
     log:
         "logs/{wave}/reproduce_published.log",
     conda:

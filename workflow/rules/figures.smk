@@ -4,6 +4,7 @@
 rule study_figure:
     input:
         table=figure_input,
+        code=rule_code("scripts/study_figure.py"),
     output:
         png=report(
             "results/{wave}/figures/{figure}.png",
@@ -13,6 +14,7 @@ rule study_figure:
             labels={"wave": "{wave}", "figure": "{figure}"},
         ),
         svg="results/{wave}/figures/{figure}.svg",
+        provenance="results/{wave}/provenance/study_figure_{figure}.json",
     log:
         "logs/{wave}/figures/{figure}.log",
     conda:

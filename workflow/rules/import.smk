@@ -6,6 +6,7 @@ rule import_wave:
     input:
         raw=wave_raw,
         instrument=wave_instrument,
+        code=rule_code("scripts/import_wave.py"),
     output:
         data="results/{wave}/import/responses.parquet",
         codebook_json="results/{wave}/import/codebook.json",
@@ -16,6 +17,7 @@ rule import_wave:
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "raw codebook"},
         ),
+        provenance="results/{wave}/provenance/import_wave.json",
     log:
         "logs/{wave}/import.log",
     conda:

@@ -4,6 +4,7 @@
 rule infer_wave:
     input:
         data="results/{wave}/weight/responses.parquet",
+        code=rule_code("scripts/infer_wave.py"),
     output:
         tests=report(
             "results/{wave}/infer/country_tests.csv",
@@ -21,6 +22,7 @@ rule infer_wave:
         ),
         terms="results/{wave}/infer/term_tests.csv",
         status="results/{wave}/infer/model_status.csv",
+        provenance="results/{wave}/provenance/infer_wave.json",
     log:
         "logs/{wave}/infer.log",
     conda:

@@ -12,11 +12,14 @@ rule report_text:
         flow=expand("results/{wave}/clean/exclusion_flow.csv", wave=WAVES),
         effect=expand("results/{wave}/describe/weighting_effect.csv", wave=WAVES),
         published=expand("results/{wave}/describe/published.csv", wave=PUBLISHED_WAVES),
+        changes=crosswave_outputs()[:1],
         description="workflow/report/workflow.rst",
         captions=expand("workflow/report/{caption}.rst", caption=CAPTIONS),
+        code=rule_code("scripts/report_text.py"),
     output:
         description="results/report/workflow.rst",
         captions=expand("results/report/captions/{caption}.rst", caption=CAPTIONS),
+        provenance="results/report/provenance/report_text.json",
     log:
         "logs/report_text.log",
     conda:

@@ -6,9 +6,11 @@
 rule synthetic_wave:
     input:
         instrument=config["synthetic"]["instrument"],
+        code=rule_code("scripts/synthetic_wave.py"),
     output:
         sav="results/synthetic/socialwork_synthetic.sav",
         margins="results/synthetic/population_margins.csv",
+        provenance="results/synthetic/provenance/synthetic_wave.json",
     log:
         "logs/synthetic/synthetic_wave.log",
     conda:

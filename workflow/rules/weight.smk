@@ -5,6 +5,7 @@ rule weight_wave:
     input:
         data="results/{wave}/clean/responses.parquet",
         targets=wave_targets,
+        code=rule_code("scripts/weight_wave.py"),
     output:
         data="results/{wave}/weight/responses.parquet",
         diagnostics=report(
@@ -21,6 +22,7 @@ rule weight_wave:
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "margins"},
         ),
+        provenance="results/{wave}/provenance/weight_wave.json",
     log:
         "logs/{wave}/weight.log",
     conda:
@@ -40,6 +42,7 @@ rule weight_wave:
 rule weighting_figure:
     input:
         margins="results/{wave}/weight/margins.csv",
+        code=rule_code("scripts/weighting_figure.py"),
     output:
         png=report(
             "results/{wave}/weight/margins.png",
@@ -49,6 +52,7 @@ rule weighting_figure:
             labels={"wave": "{wave}", "figure": "margins"},
         ),
         svg="results/{wave}/weight/margins.svg",
+        provenance="results/{wave}/provenance/weighting_figure.json",
     log:
         "logs/{wave}/weighting_figure.log",
     conda:

@@ -1,0 +1,8 @@
+"""Snakemake adapter: changes of the key estimates between waves (see swsurvey.crosswave)."""
+
+from swsurvey.crosswave import write_changes
+from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
+
+with to_logfile(snakemake.log[0]), recorded(snakemake):
+    write_changes(list(snakemake.input.estimates), snakemake.output.csv, snakemake.output.md, **snakemake.params)

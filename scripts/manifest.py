@@ -1,0 +1,13 @@
+"""Snakemake adapter: the run's manifest and RO-Crate from every job's record (see swsurvey.manifest)."""
+
+from swsurvey.logging import to_logfile
+from swsurvey.manifest import write_run_provenance
+
+with to_logfile(snakemake.log[0]):
+    write_run_provenance(
+        list(snakemake.input.records),
+        out_json=snakemake.output.json,
+        out_md=snakemake.output.md,
+        out_html=snakemake.output.html,
+        out_crate=snakemake.output.crate,
+    )

@@ -1,0 +1,118 @@
+"""The audit of a finished run, on a real run (import to describe) copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from test_provenance import build_run
+
+from swsurvey.audit import Finding, audit
+from swsurvey.errors import InputError
+
+ESTIMATES = "results/2017/describe/estimates.csv"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    return build_run(tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture
+def run(pristine, tmp_path) -> Path:
+    """A copy of the run each test may tamper with."""
+    return Path(shutil.copytree(pristine, tmp_path / "run", symlinks=True))
+
+
+def problems(findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.path, f.problem) for f in findings}
+
+
+def test_an_untouched_run_has_no_findings(run):
+    assert audit(run / "results/manifest.json", run) == []
+
+
+def test_a_modified_output_is_named(run):
+    with open(run / ESTIMATES, "a", encoding="utf-8") as handle:
+        handle.write("2017,x,y,z,1,2\n")
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(ESTIMATES, "modified")}
+    assert "describe_wave" in findings[0].detail and "results/2017/provenance/describe_wave.json" in findings[0].detail
+    assert str(findings[0]).startswith(f"{ESTIMATES}: modified: SHA-256 is ")
+
+
+def test_a_modified_raw_file_is_named(run):
+    targets = run / "data/synthetic/population_margins_2017.csv"
+    targets.write_text(targets.read_text().replace("\n", "\r\n"))
+    assert problems(audit(run / "results/manifest.json", run)) == {
+        ("data/synthetic/population_margins_2017.csv", "modified")
+    }
+
+
+def test_a_deleted_output_is_missing(run):
+    (run / "results/2017/weight/margins.csv").unlink()
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {("results/2017/weight/margins.csv", "missing")}
+    assert "weight_wave" in findings[0].detail
+
+
+def test_a_deleted_record_is_missing_and_its_checks_are_skipped(run):
+    (run / "results/2017/provenance/clean_wave.json").unlink()
+    assert problems(audit(run / "results/manifest.json", run)) == {
+        ("results/2017/provenance/clean_wave.json", "missing")
+    }
+
+
+def test_a_file_no_record_lists_is_unexpected(run):
+    (run / "results/2017/describe/extra.csv").write_text("a\n1\n")
+    (run / "results/.snakemake").mkdir()
+    (run / "results/.snakemake/state").write_text("not an output")
+    (run / "results/ro-crate").mkdir()
+    (run / "results/ro-crate/ro-crate-metadata.json").write_text("{}")
+    assert problems(audit(run / "results/manifest.json", run)) == {("results/2017/describe/extra.csv", "unexpected")}
+
+
+def test_a_changed_code_file_flags_the_outputs_of_every_rule_that_ran_it(run):
+    describe = run / "src/swsurvey/describe.py"
+    describe.write_text(describe.read_text() + "\n# an edit\n")
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(ESTIMATES, "code changed")}
+    assert "src/swsurvey/describe.py" in findings[0].detail
+
+    errors = run / "src/swsurvey/errors.py"  # every stage imports it
+    errors.write_text(errors.read_text() + "\n")
+    changed = {f.path for f in audit(run / "results/manifest.json", run) if f.problem == "code changed"}
+    assert {ESTIMATES, "results/2017/import/responses.parquet", "results/2017/weight/margins.csv"} <= changed
+
+
+def test_a_changed_setting_flags_the_outputs_of_the_rules_that_use_it(run):
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["describe"]["min_n"] = 30
+    (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(ESTIMATES, "settings changed")}
+    assert "min_n (describe.min_n): 10 then, 30 now" in findings[0].detail
+
+
+def test_a_setting_the_rule_does_not_use_flags_nothing(run):
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["infer"]["items"] = ["any_ict_use"]
+    (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    assert audit(run / "results/manifest.json", run) == []
+
+
+def test_a_setting_left_out_of_the_config_is_compared_with_its_schema_default(run):
+    """The workflow fills in the schema's defaults, so the audit compares against them too."""
+    schema = yaml.safe_load((run / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert schema["properties"]["weighting"]["properties"]["maxit"]["default"] == config["weighting"]["maxit"]
+    del config["weighting"]["maxit"]
+    (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    assert audit(run / "results/manifest.json", run) == []
+
+
+def test_no_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no manifest"):
+        audit(tmp_path / "results/manifest.json", tmp_path)

@@ -1,0 +1,84 @@
+"""Changes between waves: differences of independent design-based estimates, and items not asked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from swsurvey.crosswave import changes, changes_markdown, write_changes
+from swsurvey.describe import describe
+from swsurvey.errors import InputError
+from swsurvey.study_figures import changes_figure
+
+POOLED = {"All four countries": ["Canada", "United States", "Israel", "United Kingdom"]}
+ITEMS = {"any_ict_use": "Yes", "outside_hours": "Yes"}
+
+
+def _wave(weighted, wave, *, drop_rows=0, not_asked=()):
+    data = weighted.iloc[drop_rows:].copy()
+    for variable in not_asked:
+        data[variable] = pd.Categorical([None] * len(data), categories=data[variable].cat.categories)
+        data[f"{variable}__missing"] = pd.Categorical(["not asked"] * len(data))
+    out = describe(data, {"T": list(ITEMS)}, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=10)
+    return out.assign(wave=wave, synthetic=True)
+
+
+@pytest.fixture(scope="module")
+def waves(weighted_2017):
+    # two "waves": the synthetic wave, and the same without its first 800 respondents
+    return _wave(weighted_2017, "2017"), _wave(weighted_2017, "2021", drop_rows=800)
+
+
+def _cell(frame, variable, domain, weighting="weighted"):
+    rows = frame[(frame["variable"] == variable) & (frame["level"] == "Yes") & (frame["domain"] == domain)
+                 & (frame["weighting"] == weighting)]
+    return rows.iloc[0]
+
+
+def test_a_change_is_the_difference_of_the_two_waves_cells_with_independent_variances(waves):
+    before, after = waves
+    table = changes([before, after], ITEMS)
+    assert len(table) == len(ITEMS) * 5 * 2  # items x (4 countries + pooled) x weightings
+    for row in table.itertuples(index=False):
+        a, b = _cell(before, row.variable, row.domain, row.weighting), _cell(after, row.variable, row.domain, row.weighting)
+        assert row.change == pytest.approx(b["estimate"] - a["estimate"])
+        assert row.se == pytest.approx(np.sqrt(a["se"] ** 2 + b["se"] ** 2))
+        z = stats.norm.ppf(0.975)
+        assert (row.ci_lower, row.ci_upper) == pytest.approx((row.change - z * row.se, row.change + z * row.se))
+        assert row.p_value == pytest.approx(2 * stats.norm.sf(abs(row.change) / row.se))
+        assert (row.from_wave, row.to_wave, row.status) == ("2017", "2021", "estimated")
+
+
+def test_an_item_a_wave_did_not_ask_is_not_a_change_from_zero(weighted_2017, waves):
+    before = _wave(weighted_2017, "2017", not_asked=["outside_hours"])
+    table = changes([before, waves[1]], ITEMS)
+    lacking = table[table["variable"] == "outside_hours"]
+    assert (lacking["status"] == "not asked in 2017").all() and lacking["change"].isna().all()
+    text = changes_markdown(table, 10)
+    assert "not asked in 2017" in text
+    assert (table.loc[table["variable"] == "any_ict_use", "status"] == "estimated").all()
+
+
+def test_one_wave_or_an_unknown_item_is_an_error(waves):
+    with pytest.raises(InputError, match="two waves"):
+        changes([waves[0]], ITEMS)
+    with pytest.raises(InputError, match="no_such"):
+        changes(list(waves), {"no_such": "Yes"})
+
+
+def test_the_files_and_the_figure(waves, tmp_path):
+    paths = []
+    for frame in waves:
+        path = tmp_path / f"{frame['wave'].iloc[0]}.csv"
+        frame.to_csv(path, index=False)
+        paths.append(path)
+    table = write_changes(paths, tmp_path / "changes.csv", tmp_path / "changes.md", main_results=ITEMS, min_n=10)
+    again = pd.read_csv(tmp_path / "changes.csv", dtype={"from_wave": str, "to_wave": str})
+    assert len(again) == len(table) and again["from_wave"].eq("2017").all()
+    assert (tmp_path / "changes.md").read_text().startswith("> **SYNTHETIC DATA")
+    fig = changes_figure(again)
+    ax = fig.axes[0]
+    assert ax.get_title() == "2017 to 2021" and "Change" in ax.get_xlabel()
+    assert fig.get_suptitle().startswith("SYNTHETIC DATA")

@@ -1,0 +1,105 @@
+"""The lineage of one estimate, on a real run (import to describe) of the synthetic wave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_provenance import build_run
+
+from swsurvey.errors import InputError
+from swsurvey.lineage import explain
+from swsurvey.outputs import sha256_file
+
+CELL = dict(table="2. Informal ICT use", variable="any_ict_use", level="Yes", domain="Canada")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    return build_run(tmp_path_factory.mktemp("run"))
+
+
+def test_an_estimate_is_traced_back_to_the_raw_export(run):
+    lineage = explain(run / "results", "2017", **CELL)
+    estimates = pd.read_csv(run / "results/2017/describe/estimates.csv", dtype=str, keep_default_na=False)
+    row = estimates[
+        (estimates["table"] == CELL["table"])
+        & (estimates["variable"] == CELL["variable"])
+        & (estimates["level"] == "Yes")
+        & (estimates["domain"] == "Canada")
+        & (estimates["weighting"] == "weighted")
+    ].iloc[0]
+    assert lineage.cell["estimate"] == row["estimate"] and lineage.cell["base_n"] == row["base_n"]
+    assert lineage.estimates.sha256 == sha256_file(run / "results/2017/describe/estimates.csv")
+    assert [step.rule for step in lineage.steps] == ["describe_wave", "weight_wave", "clean_wave", "import_wave"]
+
+    describe, weight, clean, imported = lineage.steps
+    assert "src/swsurvey/describe.py" in [entry["path"] for entry in describe.code]
+    assert describe.params["min_n"] == 10
+    assert [(f.role, f.path, f.made_by) for f in describe.inputs] == [
+        ("data", "results/2017/weight/responses.parquet", "weight_wave")
+    ]
+    assert ("targets", "data/synthetic/population_margins_2017.csv", None) in [
+        (f.role, f.path, f.made_by) for f in weight.inputs
+    ]
+    assert "workflow/recode/socialwork_2017.yaml" in [f.path for f in clean.inputs]
+    assert [f.path for f in clean.inputs if f.made_by] == ["results/2017/import/responses.parquet"]
+    raw = next(f for f in imported.inputs if f.role == "raw")
+    assert raw.path == "data/synthetic/socialwork_2017.sav"
+    assert raw.sha256 == sha256_file(run / "data/synthetic/socialwork_2017.sav") and raw.status == "unchanged"
+    assert all(f.status == "unchanged" for step in lineage.steps for f in step.inputs + step.made)
+
+    text = lineage.render()
+    for expected in [
+        "Uses informal ICT with clients between sessions",
+        "rule describe_wave (wave 2017)",
+        "rule weight_wave",
+        "targets: data/synthetic/population_margins_2017.csv",
+        "recode: workflow/recode/socialwork_2017.yaml",
+        "results/2017/clean/responses.parquet",
+        "results/2017/import/responses.parquet",
+        f"raw: data/synthetic/socialwork_2017.sav (sha256 {raw.sha256}",
+    ]:
+        assert expected in text
+
+
+def test_the_unweighted_cell_is_another_row(run):
+    weighted = explain(run / "results", "2017", **CELL)
+    unweighted = explain(run / "results", "2017", **CELL, weighting="unweighted")
+    assert unweighted.cell["weighting"] == "unweighted"
+    assert unweighted.cell["n"] != weighted.cell["n"] or unweighted.cell["estimate"] != weighted.cell["estimate"]
+
+
+def test_a_file_changed_since_the_run_is_marked(run, tmp_path):
+    margins = run / "data/synthetic/population_margins_2017.csv"
+    original = margins.read_bytes()
+    try:
+        margins.write_bytes(original + b"\n")
+        lineage = explain(run / "results", "2017", **CELL)
+        weight = next(step for step in lineage.steps if step.rule == "weight_wave")
+        assert next(f for f in weight.inputs if f.role == "targets").status == "modified"
+        assert "MODIFIED since the run" in lineage.render()
+    finally:
+        margins.write_bytes(original)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "close"),
+    [
+        ("table", "2. Informal ICT", "'2. Informal ICT use'"),
+        ("variable", "any_ict", "'any_ict_use'"),
+        ("domain", "Canda", "'Canada'"),
+        ("level", "yes", "'Yes'"),
+    ],
+)
+def test_a_cell_that_is_not_there_names_the_value_and_close_matches(run, field, value, close):
+    with pytest.raises(InputError, match="close matches") as error:
+        explain(run / "results", "2017", **{**CELL, field: value})
+    assert error.value.variable == field and error.value.value == value
+    assert close in str(error.value)
+
+
+def test_an_unknown_wave_is_a_clear_error(run):
+    with pytest.raises(InputError, match="no estimates file for wave 1999"):
+        explain(run / "results", "1999", **CELL)

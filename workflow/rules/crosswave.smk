@@ -1,0 +1,47 @@
+# Changes between waves: each wave's key estimates against the wave before, by country, with
+# design-based SEs of the differences (independent samples). Runs when config has two waves or more.
+
+
+rule crosswave_changes:
+    input:
+        estimates=expand("results/{wave}/describe/estimates.csv", wave=WAVES),
+        code=rule_code("scripts/crosswave_changes.py"),
+    output:
+        csv=report(
+            "results/crosswave/changes.csv",
+            caption="../../results/report/captions/changes.rst",
+            category="Changes between waves",
+            labels={"table": "changes between waves"},
+        ),
+        md="results/crosswave/changes.md",
+        provenance="results/crosswave/provenance/crosswave_changes.json",
+    log:
+        "logs/crosswave/changes.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    params:
+        main_results=config["describe"]["main_results"],
+        min_n=config["describe"]["min_n"],
+    script:
+        "../../scripts/crosswave_changes.py"
+
+
+rule crosswave_figure:
+    input:
+        changes="results/crosswave/changes.csv",
+        code=rule_code("scripts/crosswave_figure.py"),
+    output:
+        png=report(
+            "results/crosswave/changes.png",
+            caption="../../results/report/captions/changes_figure.rst",
+            category="Changes between waves",
+            labels={"figure": "changes between waves"},
+        ),
+        svg="results/crosswave/changes.svg",
+        provenance="results/crosswave/provenance/crosswave_figure.json",
+    log:
+        "logs/crosswave/figure.log",
+    conda:
+        "../../envs/swsurvey.yaml"
+    script:
+        "../../scripts/crosswave_figure.py"
