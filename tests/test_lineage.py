@@ -103,3 +103,13 @@ def test_a_cell_that_is_not_there_names_the_value_and_close_matches(run, field, 
 def test_an_unknown_wave_is_a_clear_error(run):
     with pytest.raises(InputError, match="no estimates file for wave 1999"):
         explain(run / "results", "1999", **CELL)
+
+
+def test_every_cell_of_every_table_has_a_lineage(run):
+    estimates = pd.read_csv(run / "results/2017/describe/estimates.csv", dtype=str, keep_default_na=False)
+    assert estimates["table"].nunique() >= 1 and len(estimates) > 10
+    for row in estimates.itertuples(index=False):
+        lineage = explain(run / "results", "2017", table=row.table, variable=row.variable, level=row.level,
+                          domain=row.domain, weighting=row.weighting)
+        assert lineage.cell["estimate"] == row.estimate
+        assert [step.rule for step in lineage.steps] == ["describe_wave", "weight_wave", "clean_wave", "import_wave"]

@@ -349,6 +349,21 @@ def test_explain_traces_a_table_cell_back_to_the_raw_file(small_run):
     assert missing.returncode != 0 and "Perhaps" in missing.stderr
 
 
+def test_every_cell_of_every_table_has_a_lineage(small_run):
+    from swsurvey.lineage import explain
+
+    workdir, _, _ = small_run
+    estimates = pd.read_csv(workdir / "results/small/describe/estimates.csv", dtype=str, keep_default_na=False)
+    assert estimates["table"].nunique() == 4
+    for row in estimates.itertuples(index=False):
+        lineage = explain(workdir / "results", "small", table=row.table, variable=row.variable, level=row.level,
+                          domain=row.domain, weighting=row.weighting, root=workdir)
+        assert lineage.cell["estimate"] == row.estimate
+        # back to the job that generated the small synthetic raw file
+        rules = ["describe_wave", "weight_wave", "clean_wave", "import_wave", "synthetic_wave"]
+        assert [step.rule for step in lineage.steps] == rules
+
+
 def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
     workdir, config, _ = small_run
     before = {p: p.stat().st_mtime_ns for p in (workdir / "results/small").rglob("*") if p.is_file()}
