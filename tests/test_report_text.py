@@ -90,6 +90,11 @@ def test_the_real_templates_render_with_the_real_numbers(numbers, tables, tmp_pa
     assert frequency_top["text"] != weekly_top["text"]
     assert f"Fitted to {numbers['models']['frequency']['n_used']:,} respondents" in odds
     assert frequency_top["text"] in odds and weekly_top["text"] not in odds
+    tests = snakemake_render((tmp_path / "captions/country_tests.rst").read_text(), wave="2017")
+    weighted = numbers["tests"]["weighted"]
+    assert f"Weighted: {len(weighted['significant'])} of {len(CONFIG['infer']['items'])} items differ" in tests
+    for caption in out:  # no Python object's repr leaks into a caption (a rerun would differ)
+        assert " at 0x" not in caption.read_text(), caption.name
     flow = snakemake_render((tmp_path / "captions/exclusion_flow.rst").read_text(), wave="2017")
     assert "Of 5,369 raw responses, 4,354 are analysed" in flow
     front = snakemake_render((tmp_path / "workflow.rst").read_text())

@@ -79,7 +79,7 @@ def _test_numbers(tests: pd.DataFrame) -> dict:
     out = {}
     for weighting, rows in tests.groupby("weighting", sort=False):
         significant = rows[rows["p_holm"] < 0.05]
-        out[weighting] = {"items": int(len(rows)), "significant": significant["item"].tolist()}
+        out[weighting] = {"tested": int(len(rows)), "significant": significant["item"].tolist()}
     return out
 
 
