@@ -9,5 +9,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         data=snakemake.input.data,
         out_estimates=snakemake.output.estimates,
         wave=snakemake.wildcards.wave,
+        replicate_chunks=list(snakemake.input.replicates),
         **snakemake.params,
     )

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from swsurvey.audit import current_config
 from swsurvey.errors import InputError
 from swsurvey.manifest import build_manifest, manifest_html, manifest_markdown, write_manifest
 from swsurvey.outputs import sha256_file, with_provenance
@@ -156,16 +157,19 @@ def build_run(root: Path) -> Path:
                 "trim": weighting["trim"],
             },
         )
+        # as the workflow resolves it: the wave's variance setting comes from the schema's default
+        resolved = current_config(Path("config.yaml"), Path("workflow/schemas/config.schema.yaml"))
         run_script(
             "describe_wave",
-            config,
-            input={"data": f"{out}/weight/responses.parquet"},
+            resolved,
+            input={"data": f"{out}/weight/responses.parquet", "replicates": []},
             output={"estimates": f"{out}/describe/estimates.csv"},
             params={
                 "tables": config["describe"]["tables"],
                 "pooled": config["describe"]["pooled"],
                 "min_n": config["describe"]["min_n"],
                 "stratum": weighting["stratum"],
+                "variance": resolved["waves"][WAVE]["variance"],
             },
         )
         write_manifest(

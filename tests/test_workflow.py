@@ -168,6 +168,44 @@ def test_personal_data_stays_in_the_import_stage(small_run, instrument_2017):
             assert key.encode() not in path.read_bytes(), path
 
 
+def test_every_rule_declares_its_resources_and_benchmark(repo_dir):
+    """What a scheduler needs to place each job, and where its time and memory are recorded."""
+    import re
+
+    checked = set()
+    for path in sorted((repo_dir / "workflow/rules").glob("*.smk")):
+        for rule, body in re.findall(r"^rule (\w+):\n((?:    .*\n|\n)+)", path.read_text(), flags=re.M):
+            checked.add(rule)
+            resources = re.search(r"^    resources:\n((?:        .*\n)+)", body, flags=re.M)
+            assert resources, f"{rule} declares no resources"
+            assert re.search(r"^        mem_mb=", resources[1], flags=re.M), f"{rule}: no mem_mb"
+            assert re.search(r"^        runtime=", resources[1], flags=re.M), f"{rule}: no runtime"
+            outputs = body.split("    output:")[1].split("    log:")[0]
+            wave = "{wave}/" if "{wave}" in outputs else ""
+            name = {"study_figure": f"{rule}_{{figure}}", "describe_replicates": f"{rule}_{{chunk}}"}.get(rule, rule)
+            assert f'    benchmark:\n        "benchmarks/{wave}{name}.tsv"' in body, rule
+    assert {"synthetic_wave", "import_wave", "study_figure", "report_text", "manifest"} <= checked
+
+
+def test_every_job_writes_its_benchmark(small_run):
+    """benchmarks/<wave>/<rule>.tsv (study_figure_<figure>.tsv for a figure), and
+    benchmarks/<rule>.tsv for a job of no single wave: where the stages' time and memory are read."""
+    workdir, _, proc = small_run
+    expected = set()
+    for rule in job_counts(proc.stdout + proc.stderr):
+        if rule == "study_figure":
+            expected |= {f"small/study_figure_{figure}.tsv" for figure in FIGURES}
+        elif rule in {"synthetic_wave", "crosswave_changes", "crosswave_figure", "report_text", "manifest"}:
+            expected.add(f"{rule}.tsv")
+        elif rule != "all":
+            expected.add(f"small/{rule}.tsv")
+    bench = workdir / "benchmarks"
+    assert {p.relative_to(bench).as_posix() for p in bench.rglob("*.tsv")} == expected
+    for name in expected:
+        table = pd.read_csv(bench / name, sep="\t")
+        assert len(table) == 1 and table.loc[0, "s"] >= 0 and "max_rss" in table, name
+
+
 def test_second_run_finds_nothing_to_do(small_run):
     workdir, config, _ = small_run
     proc = snakemake(workdir, "--configfile", str(config), "--dry-run")
@@ -387,3 +425,23 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
     assert set(zip(changes["from_wave"], changes["to_wave"])) == {("small", "second")}
     assert (changes.loc[changes["status"] == "estimated", "change"].abs() < 1e-9).all()  # the same file twice
     assert (workdir / "results/crosswave/changes.png").stat().st_size > 0
+
+
+def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_chunking(repo_dir, tmp_path):
+    workdir = make_copy(repo_dir, tmp_path)
+    config = small_config(workdir)
+    settings = yaml.safe_load(config.read_text())
+    target = "results/small/describe/estimates.csv"
+    digests = []
+    for chunk, jobs in ((5, 3), (12, 1)):
+        settings["waves"]["small"]["variance"] = {"method": "bootstrap", "replicates": 12, "seed": 3, "chunk": chunk}
+        config.write_text(yaml.safe_dump(settings, sort_keys=False))
+        proc = snakemake(workdir, target)
+        assert job_counts(proc.stdout + proc.stderr)["describe_replicates"] == jobs
+        digests.append((workdir / target).read_bytes())
+    assert digests[0] == digests[1]
+    estimates = pd.read_csv(workdir / target)
+    weighted = estimates[estimates["weighting"] == "weighted"]
+    assert weighted["variance"].str.startswith("replicate weights: bootstrap").all()
+    assert weighted["variance"].str.contains("12 replicates").all()
+    assert estimates.loc[estimates["weighting"] == "unweighted", "variance"].str.startswith("linearization").all()

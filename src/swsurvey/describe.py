@@ -17,7 +17,6 @@ table and figure of the study is drawn from this file.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,7 +26,9 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.survey import svyciprop, svydesign, svymean
+from swsurvey.replicate_tables import korn_graubard
+from swsurvey.survey import SvyCiProp, svydesign, svymean
+from swsurvey.survey.modelframe import design_rows
 
 log = get_logger("describe")
 
@@ -70,54 +71,92 @@ def describe(
     min_n: int,
 ) -> pd.DataFrame:
     """The long-format estimates of every table (see the module docstring)."""
-    designs = {
-        "weighted": svydesign(data, weights=weight, strata=stratum),
-        "unweighted": svydesign(data, strata=stratum),
-    }
     masks = domains(data[stratum], pooled)
-    rows = []
+    asked = {}
     for table, variables in tables.items():
         for variable in variables:
             if variable not in data:
                 raise InputError("table names a variable the cleaned data lack", variable=variable, value=table)
-            values = data[variable]
-            if not isinstance(values.dtype, pd.CategoricalDtype):
+            if not isinstance(data[variable].dtype, pd.CategoricalDtype):
                 raise InputError("only categorical analysis variables can be tabulated", variable=variable)
-            if not_asked_in_wave(data, variable):
-                for domain, weighting in [(d, w) for d in masks for w in designs]:
-                    rows.append((table, variable, labels.get(variable, variable), NOT_ASKED_LEVEL, domain, weighting, 0, 0,
-                                 np.nan, np.nan, np.nan, np.nan, "", np.nan, False, True))
+            asked[variable] = not not_asked_in_wave(data, variable)
+    tabulated = [variable for variable, is_asked in asked.items() if is_asked]
+    needed = data[list(dict.fromkeys([stratum, weight, *tabulated]))]
+    whole = _designs(needed, weight, stratum)  # built first: it checks the weights and strata
+    cells = {}
+    for domain, mask in masks.items():
+        rows, domain_mask = _domain_strata(data[stratum], mask)
+        frame = needed if rows is None else needed.iloc[rows].reset_index(drop=True)
+        designs = whole if rows is None else _designs(frame, weight, stratum)
+        for variable in tabulated:
+            cells[variable, domain] = _domain_cells(frame[variable], domain_mask, designs)
+    rows_out = []
+    for table, variables in tables.items():
+        for variable in variables:
+            label = labels.get(variable, variable)
+            if not asked[variable]:
+                for domain, weighting in [(d, w) for d in masks for w in ("weighted", "unweighted")]:
+                    rows_out.append((table, variable, label, NOT_ASKED_LEVEL, domain, weighting, 0, 0,
+                                     np.nan, np.nan, np.nan, np.nan, "", np.nan, False, True))
                 continue
-            answered = values.notna().to_numpy()
-            counts_by_level = {level: (values == level).to_numpy() for level in values.cat.categories}
-            for domain, mask in masks.items():
-                base = mask & answered
-                base_n = int(base.sum())
-                if base_n == 0:
-                    continue
-                for weighting, design in designs.items():
-                    sub = design.subset(base)
-                    stat = svymean(sub, variable, deff="replace")
-                    for level, estimate, se, deff in zip(values.cat.categories, stat.estimates, stat.se, stat.deff):
-                        in_level = counts_by_level[level]
-                        ci = _korn_graubard(sub, in_level)
-                        rows.append(
-                            (
-                                table, variable, labels.get(variable, variable), str(level), domain, weighting,
-                                int((in_level & base).sum()), base_n, 100 * estimate, 100 * se,
-                                100 * ci.ci_lower, 100 * ci.ci_upper, ci.ci_method, deff, base_n < min_n, False,
-                            )
-                        )
-    return pd.DataFrame(rows, columns=COLUMNS)
+            for domain in masks:
+                for weighting, level, n, base_n, estimate, se, lower, upper, method, deff in cells[variable, domain]:
+                    rows_out.append((table, variable, label, level, domain, weighting, n, base_n, estimate, se,
+                                     lower, upper, method, deff, base_n < min_n, False))
+    return pd.DataFrame(rows_out, columns=COLUMNS)
 
 
-def _korn_graubard(design, indicator: np.ndarray):
-    """The Korn-Graubard (beta) interval of a domain proportion: it stays within 0-100%,
-    unlike a Wald interval, and R's svyciprop(method="beta") computes it the same way. At a
-    proportion of exactly 0 or 1 it is undefined (NaN), as in R."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return svyciprop(design, indicator.astype(float), method="beta")
+def _designs(frame: pd.DataFrame, weight: str, stratum: str) -> dict:
+    """The weighted and the unweighted design of ``frame``, country (``stratum``) as strata."""
+    return {
+        "weighted": svydesign(frame, weights=weight, strata=stratum),
+        "unweighted": svydesign(frame, strata=stratum),
+    }
+
+
+def _domain_strata(strata: pd.Series, mask: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The rows of the strata a domain touches, and the domain's mask on them.
+
+    A domain's estimates use the full design, but rows of a stratum with no row in the
+    domain add nothing to them: their influence values are zero, their stratum's variance
+    term is zero, and they have no weight in the domain (so no degrees of freedom or rows).
+    Estimating on the strata the domain touches gives the same numbers on fewer rows.
+    """
+    codes = strata.cat.codes.to_numpy() if isinstance(strata.dtype, pd.CategoricalDtype) else pd.factorize(strata)[0]
+    keep = np.isin(codes, np.unique(codes[mask]))
+    if keep.all():
+        return None, mask
+    rows = np.flatnonzero(keep)
+    return rows, mask[rows]
+
+
+def _domain_cells(values: pd.Series, mask: np.ndarray, designs: dict) -> list[tuple]:
+    """One domain's rows of one variable: per weighting and level, the counts and estimates.
+
+    Each level's 95% interval is Korn and Graubard's (R's ``svyciprop(method="beta")``) from
+    the level's proportion and variance in the one svymean of all levels, not from a
+    svyciprop per level, which would estimate them again.
+    """
+    answered = values.notna().to_numpy()
+    base = mask & answered
+    base_n = int(base.sum())
+    if base_n == 0:
+        return []
+    codes = values.cat.codes.to_numpy()
+    n_level = np.bincount(codes[base], minlength=len(values.cat.categories))
+    out = []
+    for weighting, design in designs.items():
+        sub = design.subset(base)
+        stat = svymean(sub, values.name, deff="replace")
+        p, v = np.asarray(stat.estimates, float), np.diag(stat.vcov)
+        rows, df = np.full(len(p), float(design_rows(sub).sum())), np.full(len(p), float(stat.df))
+        lower, upper = korn_graubard(p, v, rows, df)
+        method = SvyCiProp(name=values.name, estimate=np.nan, se=np.nan, ci_lower=np.nan, ci_upper=np.nan,
+                           level=0.95, method="beta", df=stat.df, design_df=stat.df).ci_method
+        for row in zip(values.cat.categories, n_level, p, stat.se, lower, upper, stat.deff, strict=True):
+            level, n, estimate, se, lo, hi, deff = row
+            out.append((weighting, str(level), int(n), base_n, 100 * estimate, 100 * se, 100 * lo, 100 * hi, method, deff))
+    return out
 
 
 def describe_wave(
@@ -129,13 +168,28 @@ def describe_wave(
     stratum: str,
     pooled: Mapping[str, Sequence[str]],
     min_n: int,
+    variance: Mapping | None = None,
+    replicate_chunks: Sequence[str | Path] = (),
 ) -> None:
-    """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.formats`)."""
-    table, provenance = read_stage(data, "weight", "weighting stage")
+    """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.formats`).
+
+    With a replicate ``variance`` method the weighted rows' SEs, intervals and design effects
+    come from the gathered ``replicate_chunks`` (:mod:`swsurvey.replicate_tables`); every row
+    names its variance method."""
+    # Only the columns the tables use (a variable and its missing reasons), not the whole file.
+    wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
+    table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
     estimates = describe(
         frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled, min_n=min_n
     )
+    if variance and variance["method"] != "linearization":
+        from swsurvey.replicate_tables import replicate_variance
+
+        estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
+                                       pooled=pooled, variance=variance)
+    else:
+        estimates["variance"] = f"linearization (Taylor series), strata: {stratum}"
     synthetic = bool(provenance.get("synthetic"))
     estimates.insert(0, "wave", wave)
     estimates["synthetic"] = synthetic

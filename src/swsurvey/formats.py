@@ -56,6 +56,8 @@ def wide_tables(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[st
 def note(estimates: pd.DataFrame, min_n: int) -> str:
     weighted = estimates[estimates["weighting"] == "weighted"]
     method = weighted["ci_method"].iloc[0] if len(weighted) else ""
+    if "variance" in weighted and len(weighted):
+        method = f"{method}; variance: {weighted['variance'].iloc[0]}"
     return (
         f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
         f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. Unweighted "

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +67,21 @@ def with_provenance(table, provenance: dict):
     return table.replace_schema_metadata(metadata)
 
 
-def read_stage(path: str | Path, stage: str, description: str):
+def read_stage(path: str | Path, stage: str, description: str, columns: Sequence[str] | None = None):
     """Read a Parquet file a given stage wrote: (pyarrow Table, provenance record).
 
     Any other file (another stage's, or one without the record) is an error naming the file,
-    so a stage never runs on the wrong input.
+    so a stage never runs on the wrong input. ``columns``: read only those of them the file
+    has (in the file's order), not the whole table.
     """
     import pyarrow.parquet as pq
 
     from swsurvey.errors import InputError
 
-    table = pq.read_table(path)
+    if columns is not None:
+        wanted = set(columns)
+        columns = [name for name in pq.read_schema(path).names if name in wanted]
+    table = pq.read_table(path, columns=columns)
     try:
         provenance = json.loads((table.schema.metadata or {}).get(PROVENANCE_KEY, b"{}"))
     except json.JSONDecodeError:

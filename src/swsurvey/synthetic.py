@@ -664,6 +664,11 @@ def write_wave(
     instrument = load_instrument(instrument_path)
     data, meta = generate_wave(instrument, seed, scale)
     margins = population_margins(instrument, seed)
+    # pyreadstat writes cell by cell: from plain Python strings, not Arrow-backed ones (an
+    # Arrow string cell costs it microseconds), the same bytes.
+    for name, dtype in data.dtypes.items():
+        if pd.api.types.is_string_dtype(dtype):
+            data[name] = data[name].astype(object)
     with atomic_path(out_sav) as sav_tmp, atomic_path(out_margins) as csv_tmp:
         pyreadstat.write_sav(data, sav_tmp, **meta.write_kwargs())
         _pin_sav_header(sav_tmp, _design_of(instrument).creation_date)
@@ -796,8 +801,124 @@ def _ordinal(latent: np.ndarray, pool: np.ndarray, shares: Sequence[float]) -> n
     return 1.0 + sum((latent > c).astype(float) for c in cuts)
 
 
+def _by_code(table: dict[int, Any], codes: np.ndarray) -> np.ndarray:
+    """``np.array([table[c] for c in codes])`` without a Python loop over the rows."""
+    keys = np.unique(codes)
+    rows = np.array([table[int(c)] for c in keys])
+    return rows[np.searchsorted(keys, codes)]
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+# -- fast exact draws: the same numbers as numpy's, without its per-call cost -------------------
+
+_MASK32 = 0xFFFFFFFF
+_UNIFORM = 1.0 / 9007199254740992.0  # 2**-53: numpy's double from the top 53 bits of a word
+
+
+class _ScalarDraws:
+    """The Generator's scalar ``random()``, ``integers(lo, hi)`` and ``choice(seq)``, in Python.
+
+    Row-by-row generation (names, e-mail addresses, phone numbers, free text) makes a few
+    scalar draws per row; numpy spends about a microsecond on each call's overhead, which
+    dominates a million-row wave. This replays numpy's own algorithms on the bit generator's
+    raw 64-bit words (read in blocks): a double is the top 53 bits of one word; a bounded
+    integer is Lemire's method on 32-bit halves, the second half of a word kept for the next
+    one, as PCG64 does. On leaving the ``with`` block the bit generator is put exactly where
+    numpy's own calls would have left it (:meth:`close`), so every later draw is unchanged.
+    """
+
+    _BLOCK = 4096
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._bits = rng.bit_generator
+        self._saved = self._bits.state
+        self._has_half = self._saved["has_uint32"]
+        self._half = self._saved["uinteger"]
+        self._words: list[int] = []
+        self._next = 0
+        self._used = 0
+
+    def __enter__(self) -> _ScalarDraws:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _word(self) -> int:
+        if self._next == len(self._words):
+            self._words = self._bits.random_raw(self._BLOCK).tolist()
+            self._next = 0
+        word = self._words[self._next]
+        self._next += 1
+        self._used += 1
+        return word
+
+    def _uint32(self) -> int:
+        if self._has_half:
+            self._has_half = 0
+            return self._half
+        word = self._word()
+        self._has_half, self._half = 1, word >> 32
+        return word & _MASK32
+
+    def random(self) -> float:
+        """As ``Generator.random()``."""
+        return (self._word() >> 11) * _UNIFORM
+
+    def below(self, n: int) -> int:
+        """As ``Generator.integers(0, n)`` for 1 <= n <= 2**32 (Lemire's method, as numpy)."""
+        if n == 1:
+            return 0
+        m = self._uint32() * n
+        if (m & _MASK32) < n:
+            threshold = (0x100000000 - n) % n
+            while (m & _MASK32) < threshold:
+                m = self._uint32() * n
+        return m >> 32
+
+    def integers(self, low: int, high: int) -> int:
+        """As ``Generator.integers(low, high)`` (a scalar)."""
+        return low + self.below(high - low)
+
+    def choice(self, options: Sequence[Any]) -> Any:
+        """As ``Generator.choice(options)`` (one element, uniform)."""
+        return options[self.below(len(options))]
+
+    def close(self) -> None:
+        """Leave the bit generator exactly where numpy's own scalar calls would have."""
+        self._bits.state = self._saved
+        self._bits.advance(self._used)
+        state = self._bits.state
+        state["has_uint32"], state["uinteger"] = self._has_half, self._half
+        self._bits.state = state
+
+
+def _bounded_integers(rng: np.random.Generator, n: np.ndarray) -> np.ndarray:
+    """``[rng.integers(0, k) for k in n]`` (each 2 <= k < 2**32), vectorised, the same numbers.
+
+    numpy draws each from one 32-bit half-word by Lemire's method, rejecting a half-word
+    (probability below k / 2**32) and taking the next; a rejection shifts the rest by one.
+    """
+    n = np.asarray(n, np.uint64)
+    threshold = (np.uint64(1 << 32) - n) % n
+    out = np.empty(len(n), np.uint64)
+    done = 0
+    raw = rng.integers(0, 1 << 32, size=len(n), dtype=np.uint32).astype(np.uint64)
+    while done < len(n):
+        m = raw * n[done:]
+        rejected = (m & np.uint64(_MASK32)) < threshold[done:]
+        if not rejected.any():
+            out[done:] = m >> np.uint64(32)
+            break
+        j = int(np.argmax(rejected))
+        out[done : done + j] = m[:j] >> np.uint64(32)
+        done += j
+        more = rng.integers(0, 1 << 32, size=1, dtype=np.uint32).astype(np.uint64)
+        raw = np.concatenate([raw[j + 1 :], more])
+    return out.astype(np.int64)
 
 
 # -- the rows -----------------------------------------------------------------------------------
@@ -988,7 +1109,7 @@ def _policy(
 ) -> dict[str, np.ndarray]:
     """Section 5: Q21 policy, Q22/Q23 talking with a supervisor or peers, Q24 training."""
     n = p.n
-    probs = np.array([_POLICY.get(int(c), _POLICY[1]) for c in p.country])
+    probs = _by_code({c: _POLICY.get(c, _POLICY[1]) for c in np.unique(p.country).tolist()}, p.country)
     probs[p.pp == 1] = _POLICY_PRIVATE
     policy = 1.0 + _categories(rng, probs)
     has_policy = policy == 1
@@ -1034,8 +1155,8 @@ def _demographics(
     gap = np.where(rng.random(n) < 0.3, rng.uniform(0, 8, n), 0.0)
     years = np.clip(np.floor(age_years - start - gap), 0, 55)
     c4 = np.where(country == 5, 1, country)
-    degree = 1 + _categories(rng, np.array([_DEGREE[c] for c in c4]))
-    setting_p = np.array([design.setting[c] for c in c4])
+    degree = 1 + _categories(rng, _by_code(_DEGREE, c4))
+    setting_p = _by_code(design.setting, c4)
     # Private practice is a later-career move.
     setting_p[:, 0] *= np.exp(0.35 * (age - 3))
     setting = 1 + _categories(rng, setting_p)
@@ -1115,7 +1236,7 @@ def _language(rng: np.random.Generator, country: np.ndarray, kind: np.ndarray) -
     return np.where(french, "FR-CA", np.where(hebrew, "HE", "EN")).astype(object)
 
 
-def _fake_person(rng: np.random.Generator, code: int) -> tuple[str, str, str]:
+def _fake_person(rng: _ScalarDraws, code: int) -> tuple[str, str, str]:
     """A fake first name, last name and e-mail address that fits the country."""
     first = str(rng.choice(_FIRST))
     last = str(rng.choice(_LAST))
@@ -1129,7 +1250,7 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def _fake_phone(rng: np.random.Generator, code: int) -> str:
+def _fake_phone(rng: _ScalarDraws, code: int) -> str:
     """A fictional phone number in a local style (555-01xx, Ofcom's drama ranges, 555 in Israel)."""
     if code in (1, 2, 5):
         area = rng.choice(_AREA_CODES[1 if code == 5 else code])
@@ -1143,7 +1264,7 @@ def _fake_phone(rng: np.random.Generator, code: int) -> str:
     return (f"054-555{tail}", f"+972-52-555{tail}", f"050-555-{tail}")[rng.integers(0, 3)]
 
 
-def _fill(rng: np.random.Generator, template: str, code: int) -> str:
+def _fill(rng: _ScalarDraws, template: str, code: int) -> str:
     first, last, email = _fake_person(rng, code)
     return template.format(email=email, phone=_fake_phone(rng, code), first=first, last=last)
 
@@ -1157,16 +1278,19 @@ def _free_text(
     other_setting = np.full(n, "", dtype=object)
     comment = np.full(n, "", dtype=object)
     writes = rng.random(n)
-    for i in range(n):
-        code = int(country[i])
-        if cols["Q6"][i] == 4 and writes[i] < 0.9:
-            self_describe[i] = str(rng.choice(_SELF_DESCRIBE))
-        if cols["Q9"][i] == 7 and writes[i] < 0.85:
-            other_setting[i] = _fill(rng, str(rng.choice(_OTHER_SETTING)), code)
-        if kind[i] == _KIND_CODES["spam"]:
-            comment[i] = str(rng.choice(_SPAM_TEXT))
-        elif rng.random() < _COMMENT_RATE:
-            comment[i] = _fill(rng, str(rng.choice(_COMMENTS[str(language[i])])), code)
+    describes = ((cols["Q6"] == 4) & (writes < 0.9)).tolist()
+    names_other = ((cols["Q9"] == 7) & (writes < 0.85)).tolist()
+    spam = (kind == _KIND_CODES["spam"]).tolist()
+    with _ScalarDraws(rng) as draws:
+        for i, code, lang in zip(range(n), country.tolist(), language.tolist(), strict=True):
+            if describes[i]:
+                self_describe[i] = draws.choice(_SELF_DESCRIBE)
+            if names_other[i]:
+                other_setting[i] = _fill(draws, draws.choice(_OTHER_SETTING), code)
+            if spam[i]:
+                comment[i] = draws.choice(_SPAM_TEXT)
+            elif draws.random() < _COMMENT_RATE:
+                comment[i] = _fill(draws, draws.choice(_COMMENTS[lang]), code)
     return {"Q6_4_TEXT": self_describe, "Q9_7_TEXT": other_setting, "Q25": comment}
 
 
@@ -1298,8 +1422,8 @@ def _metadata(
         free &= ~rows
 
     pre_launch = np.isin(kind, (k["preview"], k["test"]))
-    lo = np.array([_epoch(design.field_window[c][0]) for c in country], float)
-    hi = np.array([_epoch(design.field_window[c][1]) for c in country], float)
+    window = _by_code({c: [_epoch(day) for day in days] for c, days in design.field_window.items()}, country)
+    lo, hi = window[:, 0].astype(float), window[:, 1].astype(float)
     lo[pre_launch], hi[pre_launch] = _epoch(design.pre_launch[0]), _epoch(design.pre_launch[1])
     start = _random_times(rng, lo, hi)
     screened = np.isin(kind, (k["no_consent"], k["other_country"], k["not_registered"], k["no_contact"]))
@@ -1329,10 +1453,11 @@ def _metadata(
     lon[kind == k["preview"]] = _coordinate(_TEAM_LOCATION[1])
     first, last, mail, ref = (np.full(n, "", dtype=object) for _ in range(4))
     member = rng.integers(1, 1_000_000, n)
-    for i in np.flatnonzero(channel == "email"):
-        code = int(country[i])
-        first[i], last[i], mail[i] = _fake_person(rng, code)
-        ref[i] = f"{_MEMBER_PREFIX[code]}-{member[i]:06d}"
+    emailed = np.flatnonzero(channel == "email")
+    with _ScalarDraws(rng) as draws:
+        for i, code, number in zip(emailed.tolist(), country[emailed].tolist(), member[emailed].tolist(), strict=True):
+            first[i], last[i], mail[i] = _fake_person(draws, code)
+            ref[i] = f"{_MEMBER_PREFIX[code]}-{number:06d}"
     return {
         "StartDate": start,
         "EndDate": end,
@@ -1359,15 +1484,25 @@ def _ip_addresses(rng: np.random.Generator, country: np.ndarray, has_ip: np.ndar
     out = np.full(n, "", dtype=object)
     octets = rng.integers(1, 255, (n, 2))
     pick = rng.random(n)
-    for i in np.flatnonzero(has_ip):
-        blocks = _IP_BLOCKS[int(country[i])]
-        first, lo, hi = blocks[int(pick[i] * len(blocks))]
-        second = lo + int(octets[i, 0]) % (hi - lo + 1)
-        out[i] = f"{first}.{second}.{octets[i, 1]}.{(int(octets[i, 0]) * 7) % 254 + 1}"
+    rows = np.flatnonzero(has_ip)
+    first, second = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for code, blocks in _IP_BLOCKS.items():
+        here = rows[country[rows] == code]
+        block = np.array(blocks)[(pick[here] * len(blocks)).astype(np.int64)]
+        first[here] = block[:, 0]
+        second[here] = block[:, 1] + octets[here, 0] % (block[:, 2] - block[:, 1] + 1)
+    fourth = (octets[:, 0] * 7) % 254 + 1
+    out[rows] = [
+        f"{a}.{b}.{c}.{d}"
+        for a, b, c, d in zip(
+            first[rows].tolist(), second[rows].tolist(), octets[rows, 1].tolist(), fourth[rows].tolist(), strict=True
+        )
+    ]
     shared = np.flatnonzero(has_ip & (rng.random(n) < 0.03))
-    for i in shared:
-        mates = np.flatnonzero(has_ip & (country == country[i]))
-        out[i] = out[mates[rng.integers(0, len(mates))]]
+    mates = {code: np.flatnonzero(has_ip & (country == code)) for code in np.unique(country[shared]).tolist()}
+    with _ScalarDraws(rng) as draws:
+        for i, code in zip(shared.tolist(), country[shared].tolist(), strict=True):  # in order: a copy may be copied
+            out[i] = out[mates[code][draws.below(len(mates[code]))]]
     return out
 
 
@@ -1385,16 +1520,35 @@ def _locations(
     lon = np.full(n, "", dtype=object)
     jitter = rng.normal(0, 0.08, (n, 2))
     pick = rng.random(n)
-    for i in np.flatnonzero(located):
-        cities = _QUEBEC if language[i] == "FR-CA" else _CITIES[int(country[i])]
-        y, x = cities[int(pick[i] * len(cities))]
-        lat[i] = _coordinate(y + jitter[i, 0])
-        lon[i] = _coordinate(x + jitter[i, 1])
+    rows = np.flatnonzero(located)
+    quebec = language[rows] == "FR-CA"
+    where = np.zeros((len(rows), 2))
+    for cities, here in [(_QUEBEC, quebec)] + [(c, ~quebec & (country[rows] == code)) for code, c in _CITIES.items()]:
+        where[here] = np.array(cities)[(pick[rows[here]] * len(cities)).astype(np.int64)]
+    lat[rows] = _coordinates(where[:, 0] + jitter[rows, 0])
+    lon[rows] = _coordinates(where[:, 1] + jitter[rows, 1])
     return lat, lon
+
+
+def _coordinates(values: np.ndarray) -> list[str]:
+    """:func:`_coordinate` of each value (each distinct float32 written once)."""
+    distinct, index = np.unique(values.astype(np.float32), return_inverse=True)
+    text = [_coordinate(v) for v in distinct.tolist()]
+    return [text[i] for i in index.tolist()]
 
 
 def _response_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """Unique Qualtrics response IDs: "R_" + 15 alphanumerics (the first one 1-3, as Qualtrics')."""
+    state = rng.bit_generator.state
+    # All at once: a leading digit 1-3 and 14 alphanumerics per ID, drawn in numpy's order.
+    ranges = np.tile(np.r_[3, np.full(14, len(_ALNUM))], n)
+    codes = _bounded_integers(rng, ranges).reshape(n, 15)
+    chars = np.concatenate([np.array(list("123")), _ALNUM])[codes + np.r_[0, np.full(14, 3)]]
+    ids = np.char.add("R_", chars.view("<U15").ravel())
+    if len(np.unique(ids)) == n:
+        return ids.astype(object)
+    # A repeated ID (about 1e-14 at a million rows): redraw it, one by one as ever.
+    rng.bit_generator.state = state
     seen: set[str] = set()
     out = np.empty(n, dtype=object)
     for i in range(n):

@@ -45,17 +45,24 @@ def raking_levels(
     A level that is neither a target level nor mapped onto one is an :class:`InputError`
     naming it, never silently dropped.
     """
-    labels = values.astype("object").where(values.notna(), None)
-    mapped = labels.map(lambda v: unknown if v is None else level_map.get(v, v))
-    stray = sorted(set(mapped) - set(target_levels) - {unknown})
+    # Level by level, not row by row: each level's target, then every row's by its code.
+    levels = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    categories = [*target_levels, unknown]
+    position = {level: i for i, level in enumerate(categories)}
+    mapped = [level_map.get(level, level) for level in levels.cat.categories]
+    codes = levels.cat.codes.to_numpy()
+    rows_per_level = np.bincount(codes[codes >= 0], minlength=len(mapped))
+    stray = sorted({m for m, rows in zip(mapped, rows_per_level) if rows and m not in position})
     if stray:
         raise InputError(
             "level has no population target (add it to the targets file or to weighting.level_map)",
             variable=str(values.name),
             value=stray[0],
-            count=int(mapped.isin(stray).sum()),
+            count=int(sum(rows for m, rows in zip(mapped, rows_per_level) if m in stray)),
         )
-    return pd.Categorical(mapped, categories=[*target_levels, unknown])
+    # the extra last entry is where code -1 (missing) looks: the unknown level
+    lookup = np.array([position.get(m, -1) for m in mapped] + [position[unknown]], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[codes], categories=categories)
 
 
 def margin_targets(
@@ -77,7 +84,7 @@ def margin_targets(
         total = float(group["population_count"].sum())
         answers = raking[in_stratum]
         unknown_share = float((answers == unknown).mean())
-        present = group["level"].isin(set(answers))
+        present = group["level"].isin(set(answers.unique()))
         for level in group.loc[~present, "level"]:
             log.warning(
                 "%s %s: no respondent has %s %r; its population is shared by the other levels",

@@ -30,7 +30,12 @@ rule clean_wave:
         provenance="results/{wave}/provenance/clean_wave.json",
     log:
         "logs/{wave}/clean.log",
+    benchmark:
+        "benchmarks/{wave}/clean_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
     script:
         "../../scripts/clean_wave.py"

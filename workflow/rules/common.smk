@@ -1,9 +1,11 @@
 # Helpers shared by every stage: config validation, wave look-ups and the final targets.
+import math
 import re
 
 from snakemake.utils import validate
 
 from swsurvey.provenance import code_files
+from swsurvey.replicate_tables import planned_chunks
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -33,6 +35,7 @@ CAPTIONS = [
 wildcard_constraints:
     wave="|".join(re.escape(wave) for wave in WAVES),
     figure="|".join(re.escape(figure) for figure in config["figures"]),
+    chunk=r"\d+",
 
 
 def rule_code(script):
@@ -41,6 +44,49 @@ def rule_code(script):
     content reruns the jobs; a touch does not, as the profile has Snakemake compare inputs
     by checksum."""
     return code_files(script, package_root="src/swsurvey")
+
+
+# What a scheduler needs to place each job: its memory (resources mem_mb, MB) and wall time
+# (runtime, minutes), measured with the benchmarks (benchmarks/<wave>/<rule>.tsv) on the default
+# waves (~5,000 rows) and on a 1,000,000-row synthetic wave (SPSS file 267 MB, Parquet 37 MB):
+#
+#   import_wave: peak 130 MB and 1.1 GB (1M rows; 2 GB for the 1,000,000 x 80 file of
+#     bench/bench_import.py, 250 MB), 10 s: 1,000 MB + 8 MB per MB of input, 10 min + 10 min
+#     per GB.
+#   clean, weight, describe and infer: 150-210 MB and 0.6-1.0 GB; seconds, and up to a few
+#     minutes (describe) for 1M rows. Their Parquet input is ~20 times smaller than the data
+#     in memory: 1,000 MB + 40 MB per MB of input, 10 min + 60 min per GB.
+#   Everything else reads tables of estimates, whose size does not grow with the number of
+#     respondents: 100-350 MB and 1-5 s whatever the wave. The seconds-long tables, figures and
+#     report text ask for 500 MB and 5 min and form the group "small_jobs", which a cluster
+#     profile submits as few SLURM jobs (see workflow/profiles/slurm); a local run ignores
+#     groups. The synthetic wave (at most the default size), the changes between waves and the
+#     manifest ask for 1,000 MB and 10 min.
+#
+# Every job has one thread (none declares `threads`). Nothing in the pipeline runs in parallel
+# but the BLAS behind numpy, and with two BLAS threads describe_wave is slower and infer_wave
+# hardly faster (5% on 1M rows) while its coefficients change in the last digits. Snakemake
+# gives a job as many BLAS threads as it has threads, so the numbers do not depend on the
+# machine's core count, locally or on a cluster.
+def memory_for_data(base_mb, per_input_mb):
+    """A job's memory from the size of its data: base_mb for Python and the package, plus
+    per_input_mb for each MB of the job's input (input.size_mb: its data file, and the few
+    hundred KB of code it runs), rounded up to 100 MB."""
+
+    def mem_mb(wildcards, input):
+        return base_mb + math.ceil(per_input_mb * input.size_mb / 100) * 100
+
+    return mem_mb
+
+
+def minutes_for_data(base_minutes, per_input_gb):
+    """A job's wall time in minutes from the size of its data: base_minutes, plus per_input_gb
+    for each GB of the job's input, rounded up to a whole minute."""
+
+    def runtime(wildcards, input):
+        return base_minutes + math.ceil(per_input_gb * input.size_mb / 1024)
+
+    return runtime
 
 
 def wave_config(wildcards):
@@ -70,6 +116,20 @@ def wave_recode(wildcards):
 
 def wave_targets(wildcards):
     return wave_config(wildcards)["targets"]
+
+
+def wave_variance(wildcards):
+    """A wave's variance setting: linearization, or a replicate method."""
+    return wave_config(wildcards)["variance"]
+
+
+def replicate_chunks(wildcards):
+    """The chunks of replicate estimates a wave's tables gather (none for linearization)."""
+    return expand(
+        "results/{wave}/describe/replicates/chunk_{chunk}.npy",
+        wave=wildcards.wave,
+        chunk=range(planned_chunks(wave_variance(wildcards))),
+    )
 
 
 def wave_published(wildcards):
@@ -129,6 +189,13 @@ def provenance_records():
         wave=WAVES,
         figure=list(config["figures"]),
     )
+    for wave in WAVES:
+        chunks = planned_chunks(config["waves"][wave]["variance"])
+        records += expand(
+            "results/{wave}/provenance/describe_replicates_{chunk}.json",
+            wave=wave,
+            chunk=range(chunks),
+        )
     if len(WAVES) > 1:
         records += [
             "results/crosswave/provenance/crosswave_changes.json",

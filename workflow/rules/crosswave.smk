@@ -17,8 +17,13 @@ rule crosswave_changes:
         provenance="results/crosswave/provenance/crosswave_changes.json",
     log:
         "logs/crosswave/changes.log",
+    benchmark:
+        "benchmarks/crosswave_changes.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         main_results=config["describe"]["main_results"],
         min_n=config["describe"]["min_n"],
@@ -41,7 +46,14 @@ rule crosswave_figure:
         provenance="results/crosswave/provenance/crosswave_figure.json",
     log:
         "logs/crosswave/figure.log",
+    benchmark:
+        "benchmarks/crosswave_figure.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     script:
         "../../scripts/crosswave_figure.py"

@@ -1,9 +1,35 @@
 # Descriptive statistics: every table's percentages by country and pooled, weighted and not.
 
 
+rule describe_replicates:
+    input:
+        data="results/{wave}/weight/responses.parquet",
+        code=rule_code("scripts/describe_replicates.py"),
+    output:
+        chunk="results/{wave}/describe/replicates/chunk_{chunk}.npy",
+        provenance="results/{wave}/provenance/describe_replicates_{chunk}.json",
+    log:
+        "logs/{wave}/describe_replicates_{chunk}.log",
+    benchmark:
+        "benchmarks/{wave}/describe_replicates_{chunk}.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        tables=config["describe"]["tables"],
+        pooled=config["describe"]["pooled"],
+        stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
+    script:
+        "../../scripts/describe_replicates.py"
+
+
 rule describe_wave:
     input:
         data="results/{wave}/weight/responses.parquet",
+        replicates=replicate_chunks,
         code=rule_code("scripts/describe_wave.py"),
     output:
         estimates=report(
@@ -16,13 +42,19 @@ rule describe_wave:
         provenance="results/{wave}/provenance/describe_wave.json",
     log:
         "logs/{wave}/describe.log",
+    benchmark:
+        "benchmarks/{wave}/describe_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
     params:
         tables=config["describe"]["tables"],
         pooled=config["describe"]["pooled"],
         min_n=config["describe"]["min_n"],
         stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
     script:
         "../../scripts/describe_wave.py"
 
@@ -44,8 +76,15 @@ rule format_tables:
         provenance="results/{wave}/provenance/format_tables.json",
     log:
         "logs/{wave}/format_tables.log",
+    benchmark:
+        "benchmarks/{wave}/format_tables.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         min_n=config["describe"]["min_n"],
     script:
@@ -71,8 +110,15 @@ rule weighting_effect:
         provenance="results/{wave}/provenance/weighting_effect.json",
     log:
         "logs/{wave}/weighting_effect.log",
+    benchmark:
+        "benchmarks/{wave}/weighting_effect.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         main_results=config["describe"]["main_results"],
         min_n=config["describe"]["min_n"],
@@ -97,7 +143,14 @@ rule reproduce_published:
         provenance="results/{wave}/provenance/reproduce_published.json",
     log:
         "logs/{wave}/reproduce_published.log",
+    benchmark:
+        "benchmarks/{wave}/reproduce_published.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     script:
         "../../scripts/reproduce_published.py"

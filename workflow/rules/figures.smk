@@ -17,8 +17,15 @@ rule study_figure:
         provenance="results/{wave}/provenance/study_figure_{figure}.json",
     log:
         "logs/{wave}/figures/{figure}.log",
+    benchmark:
+        "benchmarks/{wave}/study_figure_{figure}.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         settings=figure_settings,
     script:

@@ -20,8 +20,13 @@ rule import_wave:
         provenance="results/{wave}/provenance/import_wave.json",
     log:
         "logs/{wave}/import.log",
+    benchmark:
+        "benchmarks/{wave}/import_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=8),
+        runtime=minutes_for_data(10, per_input_gb=10),
     params:
         sha256=wave_sha256,
         privacy=config["privacy"],

@@ -25,8 +25,13 @@ rule infer_wave:
         provenance="results/{wave}/provenance/infer_wave.json",
     log:
         "logs/{wave}/infer.log",
+    benchmark:
+        "benchmarks/{wave}/infer_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
     params:
         tested_items=config["infer"]["items"],
         models=config["infer"]["models"],

@@ -20,7 +20,12 @@ rule manifest:
         crate="results/ro-crate/ro-crate-metadata.json",
     log:
         "logs/manifest.log",
+    benchmark:
+        "benchmarks/manifest.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../../scripts/manifest.py"

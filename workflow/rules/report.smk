@@ -22,8 +22,15 @@ rule report_text:
         provenance="results/report/provenance/report_text.json",
     log:
         "logs/report_text.log",
+    benchmark:
+        "benchmarks/report_text.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         waves=config["waves"],
         figures=sorted(config["figures"]),

@@ -13,8 +13,13 @@ rule synthetic_wave:
         provenance="results/synthetic/provenance/synthetic_wave.json",
     log:
         "logs/synthetic/synthetic_wave.log",
+    benchmark:
+        "benchmarks/synthetic_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],

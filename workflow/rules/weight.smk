@@ -25,8 +25,13 @@ rule weight_wave:
         provenance="results/{wave}/provenance/weight_wave.json",
     log:
         "logs/{wave}/weight.log",
+    benchmark:
+        "benchmarks/{wave}/weight_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
     params:
         stratum=config["weighting"]["stratum"],
         variables=config["weighting"]["variables"],
@@ -55,7 +60,14 @@ rule weighting_figure:
         provenance="results/{wave}/provenance/weighting_figure.json",
     log:
         "logs/{wave}/weighting_figure.log",
+    benchmark:
+        "benchmarks/{wave}/weighting_figure.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
     script:
         "../../scripts/weighting_figure.py"

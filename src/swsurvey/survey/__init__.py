@@ -3,7 +3,9 @@
 Independent of the #socialwork study. The vocabulary is R's: a design object
 (:func:`svydesign`) carries weights, strata, first-stage clusters, a finite-population
 correction and any calibration, and every estimate's variance comes from one linearization
-engine (:func:`swsurvey.survey.variance.design_vcov`), as R's ``svyrecvar`` does.
+engine (:func:`swsurvey.survey.variance.design_vcov`), as R's ``svyrecvar`` does, or, for a
+replicate-weight design (:func:`as_svrepdesign`, :func:`svrepdesign`), from its replicates
+(:mod:`swsurvey.survey.replicates`, R's ``svrVar``).
 """
 
 from swsurvey.survey.design import SurveyDesign, svydesign
@@ -83,4 +85,31 @@ __all__ += [
     "svyglm",
     "svyolr",
     "svytable",
+]
+
+# Replicate-weight designs (svrepdesign, as.svrepdesign) and their variance engine.
+from swsurvey.survey.replicates import (  # noqa: E402
+    SvrepChisq,
+    SvrepCiProp,
+    SvrepGlm,
+    SvrepStat,
+    SvyRepDesign,
+    as_svrepdesign,
+    combine,
+    replicate_estimates,
+    svrepdesign,
+    with_replicates,
+)
+
+__all__ += [
+    "SvrepChisq",
+    "SvrepCiProp",
+    "SvrepGlm",
+    "SvrepStat",
+    "SvyRepDesign",
+    "as_svrepdesign",
+    "combine",
+    "replicate_estimates",
+    "svrepdesign",
+    "with_replicates",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.estimates import DF, SvyStat, svymean
 from swsurvey.survey.variance import design_vcov
 
@@ -137,6 +137,8 @@ def svyby(
     ``covmat=True`` computes the joint covariance across domains from the influence values
     (``fn`` must accept ``influence=True``). Rows with a missing ``by`` value are an error
     unless ``na_rm_by=True`` (R's ``na.rm.by``), which leaves them out of every domain.
+    On a replicate-weight design the joint covariance comes from the domains' replicate
+    estimates (R's ``svyby`` on a ``svyrep.design``).
     """
     by_names = [by] if isinstance(by, str) else list(by)
     if not by_names:
@@ -175,7 +177,12 @@ def svyby(
         rows[name] = [level_lists[k][i] for i in idx]
     groups = pd.DataFrame(rows)
     joint = None
-    if covmat:
+    if covmat and is_replicate(design):  # R: svrVar of every domain's replicates together
+        from swsurvey.survey.replicates import joint_vcov
+
+        joint = joint_vcov(design, results)
+        results = [replace(r, replicates=None) for r in results]
+    elif covmat:
         influences = [r.influence for r in results]
         joint = design_vcov(design, np.hstack(influences))
         joint = (joint + joint.T) / 2.0

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.modelframe import design_rows, factor_codes, level_label
 from swsurvey.survey.variance import design_vcov
 
@@ -129,14 +129,35 @@ def _main_effects(nr: int, nc: int) -> tuple[np.ndarray, np.ndarray]:
     return X1, inter
 
 
+def _replicate_vcov(design, X: np.ndarray, complete: np.ndarray, statistic: str) -> np.ndarray | None:
+    """On a replicate design, the replicate covariance of the means or totals of ``X`` over
+    the complete rows (R's svychisq.svyrep.design: ``svymean``/``svytotal(na.rm=TRUE)``)."""
+    if not is_replicate(design):
+        return None
+    from swsurvey.survey.replicates import svrep_stat
+
+    return svrep_stat(design.subset(complete), X, [str(j) for j in range(X.shape[1])], statistic).vcov
+
+
 def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F") -> SvyChisq:
     """Test the association of two categorical variables: R's ``svychisq(~row_var +
     col_var, design, statistic=)`` (see the module docstring for the statistics).
 
     Rows missing either variable leave the domain (R's ``na.rm=TRUE``); their count is
     ``n_missing``. A category present in the design's rows whose weighted total is zero
-    (R would return NaN) is an :class:`InputError`.
+    (R would return NaN) is an :class:`InputError`. A replicate-weight design takes the
+    covariances from its replicates (R's ``svychisq.svyrep.design``; R's "lincom" and
+    "saddlepoint" statistics are not available here).
     """
+    result = _svychisq(design, row_var, col_var, statistic)
+    if not is_replicate(design):
+        return result
+    from swsurvey.survey.replicates import with_variance
+
+    return with_variance(result, design)
+
+
+def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str) -> SvyChisq:
     if statistic not in STATISTICS:
         raise InputError(f"statistic must be one of {', '.join(STATISTICS)}", value=statistic)
     coded = _code(design, row_var, col_var)
@@ -172,9 +193,10 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
         Z[idx, k + coded.r[idx]] = 1.0
         Z[idx, k + nr + coded.c[idx]] = 1.0
         Z[idx, -1] = 1.0
+        replicated = _replicate_vcov(design, Z, complete, "total")
         Z *= wd[:, None]
         totals = Z.sum(axis=0)
-        Vc = design_vcov(design, Z)
+        Vc = design_vcov(design, Z) if replicated is None else replicated
         del Z
         Tr, Tc, T1 = totals[k : k + nr], totals[k + nr : k + nr + nc], totals[-1]
         rows = np.tile(np.arange(nr), nc)
@@ -212,9 +234,11 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     infl = np.zeros((design.n, k))
     idx = np.flatnonzero(complete)
     infl[idx, cell[idx]] = 1.0
-    infl -= mean2[None, :]
-    infl *= (wd / psum)[:, None]
-    V = design_vcov(design, infl)
+    V = _replicate_vcov(design, infl, complete, "mean")
+    if V is None:
+        infl -= mean2[None, :]
+        infl *= (wd / psum)[:, None]
+        V = design_vcov(design, infl)
     del infl
     X1, inter = _main_effects(nr, nc)
     coef, *_ = np.linalg.lstsq(X1, inter, rcond=None)

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.modelframe import design_rows
 from swsurvey.survey.estimates import DF, describe_df, mean_matrix, quantile, resolve_df
 from swsurvey.survey.variance import design_vcov
@@ -220,6 +220,10 @@ def _svyglm_logit(design: SurveyDesign, y: np.ndarray, weight_mean: float):
     prior = design.weights / weight_mean
     fit = _fit_logit(y, prior)
     naive = 1.0 / fit.working_weights.sum()  # chol2inv(R) for one column
+    if is_replicate(design):  # R's svyglm.svyrep.design: the intercept refitted per replicate
+        from swsurvey.survey.replicates import logit_variance
+
+        return fit, logit_variance(design, y, fit.coef), naive
     resid_working = (fit.y - fit.mu) / _mu_eta(np.array([fit.coef]))[0]
     estfun = resid_working * fit.working_weights
     var = float(design_vcov(design, (estfun * naive)[:, None])[0, 0])
@@ -318,16 +322,19 @@ def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple
     lam = var / naive
     a = (1.0 - level) / 2.0
     alpha = stats.norm.cdf(quantile(a, ddf) * math.sqrt(lam)) / 2.0
-    # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson"), which scales
-    # by sqrt(prior weight / sampling weight rescaled to mean 1 over the rows glm kept)
-    w = design.weights
-    ratio = w[rows].mean() / weight_mean
-    pearson = np.where(fit.prior != 0, (fit.y - fit.mu) * math.sqrt(ratio) / math.sqrt(fit.mu * (1.0 - fit.mu)), 0.0)
-    n_w = int((w != 0).sum())
-    psum = w.sum()
-    xbar = np.sum(pearson * w / psum)
-    dev_sq = (pearson - xbar) * (pearson - xbar) * n_w / (n_w - 1)
-    dispersion = float(np.sum(dev_sq * w / psum))
+    if is_replicate(design):  # summary.svrepglm's: sum(prior weight x squared Pearson residual)
+        dispersion = float(np.sum(fit.prior * (fit.y - fit.mu) ** 2) / (fit.mu * (1.0 - fit.mu)))
+    else:
+        # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson"), which scales
+        # by sqrt(prior weight / sampling weight rescaled to mean 1 over the rows glm kept)
+        w = design.weights
+        ratio = w[rows].mean() / weight_mean
+        pearson = np.where(fit.prior != 0, (fit.y - fit.mu) * math.sqrt(ratio) / math.sqrt(fit.mu * (1.0 - fit.mu)), 0.0)
+        n_w = int((w != 0).sum())
+        psum = w.sum()
+        xbar = np.sum(pearson * w / psum)
+        dev_sq = (pearson - xbar) * (pearson - xbar) * n_w / (n_w - 1)
+        dispersion = float(np.sum(dev_sq * w / psum))
     n = int(rows.sum())
     zmax = math.sqrt(stats.f.isf(alpha, 1, n - 1))
     delta = zmax / 5.0
@@ -378,7 +385,9 @@ def svyciprop(
     (R's ``~I(x == value)``). ``df`` defaults to the design degrees of freedom (R's
     ``df = degf(design)``); ``None`` or ``math.inf`` give normal quantiles. "beta" uses the
     design degrees of freedom whatever ``df`` says, as R. Estimate a domain proportion by
-    passing ``design.subset(mask)``. Missing values are an error unless ``na_rm``.
+    passing ``design.subset(mask)``. Missing values are an error unless ``na_rm``. On a
+    replicate-weight design every method takes its variance from the replicates, as R's
+    ``svyciprop`` does through ``svymean`` and ``svyglm`` on a ``svyrep.design``.
     """
     if method not in CIPROP_METHODS:
         raise InputError(f"method must be one of {', '.join(CIPROP_METHODS)}", value=method)
@@ -403,7 +412,12 @@ def svyciprop(
     if na.any():
         y = np.where(na, 0.0, y)
     ddf = resolve_df(df, design_df)
-    m = mean_matrix(design, y[:, None], [name])
+    if is_replicate(design):  # R's svymean.svyrep.design
+        from swsurvey.survey.replicates import svrep_stat
+
+        m = svrep_stat(design, y[:, None], [name])
+    else:
+        m = mean_matrix(design, y[:, None], [name])
     p = float(m.estimates[0])
     v = float(m.vcov[0, 0])
     se = math.sqrt(v)
@@ -452,7 +466,7 @@ def svyciprop(
         else:
             blo, bhi = _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean)
             lo, hi = _expit(blo), _expit(bhi)
-    return SvyCiProp(
+    result = SvyCiProp(
         name=name,
         estimate=float(estimate),
         se=se,
@@ -463,3 +477,8 @@ def svyciprop(
         df=ddf,
         design_df=design_df,
     )
+    if not is_replicate(design):
+        return result
+    from swsurvey.survey.replicates import with_variance
+
+    return with_variance(result, design)

@@ -111,6 +111,13 @@ class SurveyDesign:
             raise InputError("not a variable of the design's data", variable=name) from None
 
 
+def is_replicate(design) -> bool:
+    """Whether ``design`` carries replicate weights (a
+    :class:`~swsurvey.survey.replicates.SvyRepDesign`, R's ``svyrep.design``): its variances
+    come from the replicates, not from linearization."""
+    return getattr(design, "repweights", None) is not None
+
+
 def _as_mask(mask: np.ndarray | pd.Series, n: int) -> np.ndarray:
     if isinstance(mask, pd.Series):
         mask = mask.to_numpy(dtype=object)

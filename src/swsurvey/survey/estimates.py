@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.modelframe import factor_codes, is_categorical, level_label
 from swsurvey.survey.variance import design_vcov
 
@@ -364,10 +364,16 @@ def svymean(
     ``na_rm=True`` drops rows with a missing value from the domain (zero weight);
     otherwise missing values are an :class:`InputError` naming the variable.
     ``influence=True`` keeps the influence values (for joint covariances, as in svyby).
+    A replicate-weight design (:mod:`~swsurvey.survey.replicates`) gets the replicate
+    variance instead (R's ``svymean.svyrep.design``).
     """
     _check_deff(deff)
     X, names, missing = model_matrix(design, variables)
     design, X = drop_missing(design, X, missing, na_rm)
+    if is_replicate(design):  # R's svymean.svyrep.design; influence=True keeps the replicates
+        from swsurvey.survey.replicates import svrep_stat
+
+        return svrep_stat(design, X, names, "mean", deff, keep_replicates=influence)
     return mean_matrix(design, X, names, deff, influence, overwrite=True)
 
 
@@ -387,6 +393,10 @@ def svytotal(
     _check_deff(deff)
     X, names, missing = model_matrix(design, variables)
     design, X = drop_missing(design, X, missing, na_rm)
+    if is_replicate(design):  # R's svytotal.svyrep.design; influence=True keeps the replicates
+        from swsurvey.survey.replicates import svrep_stat
+
+        return svrep_stat(design, X, names, "total", deff, keep_replicates=influence)
     return total_matrix(design, X, names, deff, influence)
 
 

@@ -42,7 +42,7 @@ import scipy.linalg
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.modelframe import (
     ModelFrame,
     aliased_columns,
@@ -394,6 +394,7 @@ def fit_glm(
     maxit: int = 25,
     epsilon: float = 1e-8,
     engine: str = "irls",
+    start: np.ndarray | None = None,
 ) -> GlmFit:
     """R's ``glm.fit(X, y, weights=prior, family=)`` (no offset), rows of positive weight.
 
@@ -405,7 +406,8 @@ def fit_glm(
     epsilon``, at most ``maxit``. ``engine="irls"`` solves each weighted least-squares step
     by the normal equations (fast on many rows); ``"statsmodels"`` continues from R's first
     step with statsmodels' GLM IRLS (QR of the weighted matrix) and R's stopping rule. Both
-    end where R's ``glm.fit`` ends.
+    end where R's ``glm.fit`` ends. ``start`` (coefficients) is R's ``glm.fit(start=)``: the
+    iterations begin at ``eta = X start`` instead of ``mustart`` (as replicate refits do).
     """
     if engine not in ("irls", "statsmodels"):
         raise InputError("engine must be 'irls' or 'statsmodels'", value=engine)
@@ -418,20 +420,26 @@ def fit_glm(
     def pattern_sum(v):
         return v if inverse is None else np.bincount(inverse, weights=v, minlength=len(y))
 
-    # R's first step, row by row
-    eta0 = family.linkfun(family.mustart(y_row, prior))
-    mu0 = family.linkinv(eta0)
-    mu_eta0 = family.mu_eta(eta0)
-    z0 = eta0 + (y_row - mu0) / mu_eta0
-    w0 = prior * mu_eta0**2 / family.variance(mu0)
-    wsum = pattern_sum(w0)
-    beta, cov = _solve_normal(_wgram(X, wsum), X.T @ pattern_sum(w0 * z0))
-    unit = wsum / np.where(wp > 0, wp, 1.0)
-    dev_old = float(np.sum(family.dev_resids(y_row, mu0, prior)))
-    eta = X @ beta
-    mu = family.linkinv(eta)
-    dev = float(np.sum(family.dev_resids(y, mu, wp)))
-    iterations, converged = 1, abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon
+    if start is not None:  # R's glm.fit(start=): every step on pattern sums
+        beta = np.asarray(start, dtype=float)
+        eta = X @ beta
+        mu = family.linkinv(eta)
+        dev = float(np.sum(family.dev_resids(y, mu, wp)))
+        iterations, converged, engine = 0, False, "irls"
+    else:  # R's first step, row by row
+        eta0 = family.linkfun(family.mustart(y_row, prior))
+        mu0 = family.linkinv(eta0)
+        mu_eta0 = family.mu_eta(eta0)
+        z0 = eta0 + (y_row - mu0) / mu_eta0
+        w0 = prior * mu_eta0**2 / family.variance(mu0)
+        wsum = pattern_sum(w0)
+        beta, cov = _solve_normal(_wgram(X, wsum), X.T @ pattern_sum(w0 * z0))
+        unit = wsum / np.where(wp > 0, wp, 1.0)
+        dev_old = float(np.sum(family.dev_resids(y_row, mu0, prior)))
+        eta = X @ beta
+        mu = family.linkinv(eta)
+        dev = float(np.sum(family.dev_resids(y, mu, wp)))
+        iterations, converged = 1, abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon
     perfect = False
     if not converged and maxit > 1 and engine == "statsmodels":
         return _fit_statsmodels(X, y, wp, family, beta, maxit, epsilon)
@@ -635,29 +643,34 @@ def svyglm(
             NonConvergenceWarning,
             stacklevel=2,
         )
-    # R's svy.varcoef: estfun = X * working residuals * working weights, influence = estfun Ainv;
-    # per row: prior weight x (pattern's working residual x unit working weight x row of X Ainv)
-    resid_working = (y - fit.mu) / fam.mu_eta(fit.eta)
-    per_unit = (X * (resid_working * fit.unit_weights)[:, None]) @ fit.cov_unscaled
-    influence = np.zeros((design.n, k))
-    influence[index] = per_unit * prior[:, None] if inverse is None else per_unit[inverse] * prior[:, None]
-    vcov = design_vcov(fit_design, influence)
-    del influence
-    vcov = (vcov + vcov.T) / 2
-    # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson") on the design,
-    # whose weights are the prior weights over the design weights rescaled after na.omit
-    mean_after = float(fit_design.weights[design_rows(fit_design)].mean())
-    pearson_p = (y - fit.mu) * math.sqrt(mean_after / mean_w) / np.sqrt(fam.variance(fit.mu))
-    wpd = wp * mean_w  # design weights summed per pattern
-    n_nz = len(index)
-    xbar = float(wpd @ pearson_p / wpd.sum())
-    dispersion = (
-        float(wpd @ ((pearson_p - xbar) ** 2 * n_nz / (n_nz - 1)) / wpd.sum()) if n_nz > 1 else math.nan
-    )
+    if is_replicate(design):  # R's svyglm.svyrep.design: the model refitted on every replicate
+        from swsurvey.survey.replicates import svyglm_variance
+
+        vcov, dispersion, degf = svyglm_variance(design, fit_design, index, inverse, X, y, wp, fam, fit, maxit, epsilon)
+    else:
+        # R's svy.varcoef: estfun = X * working residuals * working weights, influence = estfun Ainv;
+        # per row: prior weight x (pattern's working residual x unit working weight x row of X Ainv)
+        resid_working = (y - fit.mu) / fam.mu_eta(fit.eta)
+        per_unit = (X * (resid_working * fit.unit_weights)[:, None]) @ fit.cov_unscaled
+        influence = np.zeros((design.n, k))
+        influence[index] = per_unit * prior[:, None] if inverse is None else per_unit[inverse] * prior[:, None]
+        vcov = design_vcov(fit_design, influence)
+        del influence
+        vcov = (vcov + vcov.T) / 2
+        # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson") on the design,
+        # whose weights are the prior weights over the design weights rescaled after na.omit
+        mean_after = float(fit_design.weights[design_rows(fit_design)].mean())
+        pearson_p = (y - fit.mu) * math.sqrt(mean_after / mean_w) / np.sqrt(fam.variance(fit.mu))
+        wpd = wp * mean_w  # design weights summed per pattern
+        n_nz = len(index)
+        xbar = float(wpd @ pearson_p / wpd.sum())
+        dispersion = (
+            float(wpd @ ((pearson_p - xbar) ** 2 * n_nz / (n_nz - 1)) / wpd.sum()) if n_nz > 1 else math.nan
+        )
+        degf = fit_design.degf()
     deviance = float(np.sum(fam.dev_resids(y, fit.mu, wp)))
     wtdmu = float(wp @ y / wp.sum()) if mf.formula.intercept else fam.null_mu()
     null_deviance = float(np.sum(fam.dev_resids(y, np.full_like(y, wtdmu), wp)))
-    degf = fit_design.degf()
     df_residual = degf + 1 - k
     if df_residual <= 0:
         warnings.warn(
@@ -666,7 +679,7 @@ def svyglm(
             ModelWarning,
             stacklevel=2,
         )
-    return SvyGlm(
+    result = SvyGlm(
         formula=mf.formula.text,
         family=family,
         names=mf.names,
@@ -687,3 +700,8 @@ def svyglm(
         levels=mf.levels,
         separation=tuple(flags),
     )
+    if not is_replicate(design):
+        return result
+    from swsurvey.survey.replicates import with_variance
+
+    return with_variance(result, design)

@@ -86,9 +86,19 @@ class Raking:
 Adjustment = GregCalibration | PostStratification | Raking
 
 
+#: Up to this many columns, :func:`group_sums` sums each with ``np.bincount``; beyond, one
+#: sparse product is faster (both add each group's values in row order, so the same bits).
+BINCOUNT_COLUMNS = 2
+
+
 def group_sums(x: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -> np.ndarray:
     """Column sums of ``x`` (n x k) within integer ``groups``: an (n_groups x k) matrix."""
     n_groups = int(groups.max()) + 1 if n_groups is None else n_groups
+    if x.ndim == 2 and x.shape[1] <= BINCOUNT_COLUMNS:
+        out = np.empty((n_groups, x.shape[1]))
+        for j in range(x.shape[1]):
+            out[:, j] = np.bincount(groups, weights=x[:, j], minlength=n_groups)
+        return out
     indicator = sp.csr_matrix(
         (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
     )
@@ -120,28 +130,36 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     n_strata = design.n_strata
     n_h = np.bincount(psu_stratum, minlength=n_strata).astype(float)
     f_h = np.zeros(n_strata)
-    f_h[design.strata] = design.fpc
+    if design.fpc.any():  # else sampled with replacement: no row to scatter
+        f_h[design.strata] = design.fpc
     means = group_sums(z, psu_stratum, n_strata) / np.maximum(n_h, 1)[:, None]
-    centred = np.empty_like(z)
-    for start in range(0, len(z), ROW_BLOCK):  # row blocks: no n x k temporary of means
-        rows = slice(start, start + ROW_BLOCK)
-        np.subtract(z[rows], means[psu_stratum[rows]], out=centred[rows])
     # R's svyrecvar sees only the rows of a domain (its subset drops the others), so a
     # lonely stratum counts only when the analysis has rows in it, and a stratum sampled
     # completely (fpc: fraction 1) contributes nothing whatever its number of PSUs.
+    lonely = (n_h == 1) & ((1.0 - f_h) >= 1e-7)
     present = np.zeros(n_strata, dtype=bool)
-    present[design.strata if design.domain is None else design.strata[design.domain]] = True
-    lonely = (n_h == 1) & present & ((1.0 - f_h) >= 1e-7)
-    if lonely.any():
-        centred = _lonely(design, z, centred, psu_stratum, lonely, n_h, present)
+    if lonely.any():  # which strata the analysis has rows in matters only then
+        present[design.strata if design.domain is None else design.strata[design.domain]] = True
+        lonely &= present
+    has_lonely = bool(lonely.any())
     with np.errstate(divide="ignore", invalid="ignore"):
         scale_h = np.where(n_h > 1, (1.0 - f_h) * n_h / (n_h - 1.0), 1.0 - f_h)
-    if lonely.any() and design.lonely_psu in ("remove", "certainty"):
+    if has_lonely and design.lonely_psu in ("remove", "certainty"):
         scale_h = np.where(lonely, 0.0, scale_h)
-    # V = C' diag(s) C = (sqrt(s) C)'(sqrt(s) C): scaled in place (s >= 0), no second n x k copy.
-    centred *= np.sqrt(scale_h)[psu_stratum][:, None]
+    # V = C' diag(s) C = (sqrt(s) C)'(sqrt(s) C): each PSU total centred at its stratum's
+    # mean and scaled by sqrt(s_h), in row blocks (no n x k temporary of means).
+    root = np.sqrt(scale_h)
+    centred = np.empty_like(z)
+    for start in range(0, len(z), ROW_BLOCK):
+        rows, block = slice(start, start + ROW_BLOCK), psu_stratum[start : start + ROW_BLOCK]
+        np.subtract(z[rows], means.take(block, axis=0), out=centred[rows])
+        if not has_lonely:
+            np.multiply(centred[rows], root.take(block)[:, None], out=centred[rows])
+    if has_lonely:
+        centred = _lonely(design, z, centred, psu_stratum, lonely, n_h, present)
+        centred *= root.take(psu_stratum)[:, None]
     vcov = centred.T @ centred
-    if lonely.any() and design.lonely_psu == "average":
+    if has_lonely and design.lonely_psu == "average":
         n_present = int(present.sum())
         vcov = vcov * (n_present / max(n_present - int(lonely.sum()), 1))
     return vcov

@@ -1,0 +1,220 @@
+"""Replicate-weight variance of the descriptive tables, computed in chunks of replicates.
+
+When a wave's ``variance`` setting names a replicate method (jackknife, bootstrap, BRR or
+Fay, made from the design by :func:`swsurvey.survey.replicates.as_svrepdesign`), the weighted percentages of every table are
+re-estimated with each replicate's weights and their variance is R's ``svrVar``
+(:func:`swsurvey.survey.replicates.combine`): ``scale * sum_r rscales_r (theta_r - mean)^2``.
+The replicates are split into chunks (one Snakemake job each); replicate r's weights depend
+only on the design and (for the bootstrap) on the seed and r, so the gathered result has the
+same bytes whatever the chunking.
+
+Each replicate needs every cell of every table at once, so the statistic is written for
+speed: for each variable, one weighted count of (level x stratum) cells (``np.bincount``),
+from which each domain (a country, or a pooled set of countries) is a sum of strata. The
+weights are treated as fixed, as the linearization SEs of :mod:`swsurvey.describe` treat
+them: raking is not repeated within each replicate.
+
+From the variance, each cell gets its SE, a 95% Korn-Graubard interval on the replicate
+design's degrees of freedom (R's ``svyciprop(method="beta")`` with ``degf`` of the domain's
+rows), and a design effect against the same simple-random-sampling variance the
+linearization row uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from swsurvey.errors import InputError
+from swsurvey.outputs import atomic_path, read_stage
+from swsurvey.survey import svydesign
+from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates
+
+LINEARIZATION = "linearization"
+#: Key columns of a cell: the same as the estimates file's.
+KEYS = ["table", "variable", "level", "domain"]
+
+
+def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping):
+    """The replicate design a wave's ``variance`` setting asks for (see the config schema)."""
+    method = variance["method"]
+    design = svydesign(data, weights=weight, strata=stratum)
+    options = {"mse": variance.get("mse", False)}
+    if method in ("bootstrap", "subbootstrap"):
+        options.update(replicates=variance["replicates"], seed=variance["seed"])
+    if method == "Fay":
+        options.update(fay_rho=variance["fay_rho"])
+    return as_svrepdesign(design, type=method, **options)
+
+
+class CellShares:
+    """The statistic: every cell's weighted share, for one vector of weights.
+
+    Built once from the data (each variable's level codes, the strata and the domains); a call
+    with weights returns the shares of all cells in :attr:`cells` order.
+    """
+
+    def __init__(self, data: pd.DataFrame, tables: Mapping[str, Sequence[str]], *, stratum: str,
+                 pooled: Mapping[str, Sequence[str]], not_asked: set[str] | None = None):
+        strata = data[stratum]
+        self.strata_codes = strata.cat.codes.to_numpy().astype(np.int64)
+        names = [str(c) for c in strata.cat.categories]
+        present = [i for i, _ in enumerate(names) if (self.strata_codes == i).any()]
+        self.domains = {names[i]: [i] for i in present}
+        for name, members in pooled.items():
+            unknown = sorted(set(members) - set(names))
+            if unknown:
+                raise InputError("pooled domain names a country not in the data", variable=name, value=unknown[0])
+            self.domains[name] = [names.index(m) for m in members]
+        self.n_strata = len(names)
+        self.variables = []
+        cells = []
+        for table, variables in tables.items():
+            for variable in variables:
+                if not_asked and variable in not_asked:
+                    continue
+                values = data[variable]
+                codes = values.cat.codes.to_numpy().astype(np.int64)
+                levels = [str(level) for level in values.cat.categories]
+                answered = codes >= 0
+                index = np.where(answered, codes * self.n_strata + self.strata_codes, 0)
+                base = np.bincount(self.strata_codes[answered], minlength=self.n_strata)
+                domains = [d for d, members in self.domains.items() if base[members].sum() > 0]
+                self.variables.append((index, answered, len(levels), domains))
+                cells += [(table, variable, level, domain) for domain in domains for level in levels]
+        self.cells = pd.DataFrame(cells, columns=KEYS)
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        out = []
+        for index, answered, n_levels, domains in self.variables:
+            counts = np.bincount(index, weights=np.where(answered, w, 0.0), minlength=n_levels * self.n_strata)
+            counts = counts.reshape(n_levels, self.n_strata)
+            for domain in domains:
+                total = counts[:, self.domains[domain]].sum(axis=1)
+                base = total.sum()
+                out.append(total / base if base > 0 else np.full(n_levels, np.nan))
+        return np.concatenate(out) if out else np.zeros(0)
+
+
+def _not_asked(data: pd.DataFrame, tables: Mapping[str, Sequence[str]]) -> set[str]:
+    from swsurvey.describe import not_asked_in_wave
+
+    return {v for variables in tables.values() for v in variables if not_asked_in_wave(data, v)}
+
+
+#: Methods whose number of replicates is known before the data are read (config's
+#: ``replicates``), so that they can be split into jobs; the jackknife's and BRR's follow from
+#: the design (one per PSU, or a Hadamard order) and are computed in one job.
+SHARDED = ("bootstrap", "subbootstrap")
+
+
+def chunk_replicates(n_replicates: int, chunk: int, size: int) -> range:
+    """The replicates of chunk number ``chunk`` (0-based) when chunks hold ``size`` each."""
+    return range(chunk * size, min((chunk + 1) * size, n_replicates))
+
+
+def n_chunks(n_replicates: int, size: int) -> int:
+    return -(-n_replicates // size)
+
+
+def planned_chunks(variance: Mapping) -> int:
+    """How many jobs a wave's replicates are split into (0 for linearization)."""
+    if variance["method"] == LINEARIZATION:
+        return 0
+    if variance["method"] in SHARDED:
+        return n_chunks(int(variance["replicates"]), int(variance["chunk"]))
+    return 1
+
+
+def _chunk_size(variance: Mapping, n_replicates: int) -> int:
+    return int(variance["chunk"]) if variance["method"] in SHARDED else max(n_replicates, 1)
+
+
+def replicate_chunk(
+    data: str | Path, out: str | Path, *, chunk: int, tables: Mapping[str, Sequence[str]], stratum: str,
+    pooled: Mapping[str, Sequence[str]], variance: Mapping,
+) -> np.ndarray:
+    """Write the cells' shares in one chunk of replicates (``.npy``, replicates x cells)."""
+    wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
+    table, _ = read_stage(data, "weight", "weighting stage", columns=wanted)
+    frame = table.to_pandas()
+    design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance)
+    shares = CellShares(frame, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(frame, tables))
+    reps = chunk_replicates(design.n_replicates, int(chunk), _chunk_size(variance, design.n_replicates))
+    estimates = replicate_estimates(design, shares, reps) if len(reps) else np.zeros((0, len(shares.cells)))
+    print(f"chunk {chunk}: replicates {reps.start}-{reps.stop - 1} of {design.n_replicates} "
+          f"({design.variance}); {len(shares.cells)} cells")
+    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, estimates.reshape(len(reps), len(shares.cells)), allow_pickle=False)
+    return estimates
+
+
+def _cell_variance(theta: np.ndarray, thetas: np.ndarray, scale: float, rscales: np.ndarray, mse: bool) -> np.ndarray:
+    """R's svrVar for each cell on its own (a replicate missing a cell drops out of that cell)."""
+    ok = ~np.isnan(thetas)
+    weights = np.where(ok, rscales[:, None], 0.0)
+    positive = ok & (rscales[:, None] > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = theta if mse else np.where(positive, thetas, 0.0).sum(axis=0) / positive.sum(axis=0)
+    dev = np.where(ok, thetas - centre, 0.0)
+    return scale * (weights * dev**2).sum(axis=0)
+
+
+def korn_graubard(p: np.ndarray, var: np.ndarray, n_rows: np.ndarray, df: np.ndarray, level: float = 0.95):
+    """R's ``svyciprop(method="beta")`` from a proportion, its variance, the domain's rows and
+    the design's degrees of freedom, for many cells at once (NaN where undefined)."""
+    alpha = 1.0 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = p * (1.0 - p) / var
+        n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+        lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1.0 - p) + 1.0)
+        hi = stats.beta.ppf(1.0 - alpha / 2, n_eff * p + 1.0, n_eff * (1.0 - p))
+    undefined = ~((p > 0) & (p < 1) & (var > 0))
+    return np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
+
+
+def replicate_variance(
+    data: pd.DataFrame, estimates: pd.DataFrame, chunks: Sequence[str | Path], *,
+    tables: Mapping[str, Sequence[str]], stratum: str, pooled: Mapping[str, Sequence[str]], variance: Mapping,
+) -> pd.DataFrame:
+    """The estimates file's weighted rows with SEs, intervals and design effects from the
+    gathered replicate chunks; every row names its variance method (``variance`` column)."""
+    design = replicate_design(data, weight="weight", stratum=stratum, variance=variance)
+    shares = CellShares(data, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(data, tables))
+    thetas = np.vstack([np.load(path, allow_pickle=False) for path in chunks]) if chunks else np.zeros((0, 0))
+    if thetas.shape != (design.n_replicates, len(shares.cells)):
+        raise InputError(f"the replicate chunks hold {thetas.shape[0]} replicates x {thetas.shape[1]} cells; "
+                         f"the design has {design.n_replicates} replicates and the tables {len(shares.cells)} cells",
+                         file=chunks[0] if chunks else None)
+    theta = shares(design.weights)
+    var = _cell_variance(theta, thetas, design.scale, np.asarray(design.rscales, dtype=float), design.mse)
+    cells = shares.cells.assign(weighting="weighted", rep_estimate=100 * theta, rep_var=var)
+    out = estimates.merge(cells, on=KEYS + ["weighting"], how="left", validate="one_to_one")
+    weighted = out["weighting"].eq("weighted") & out["rep_var"].notna()
+    # the design's degrees of freedom in each cell's base (R's degf of the domain's rows)
+    df = pd.Series(np.nan, index=out.index)
+    masks = {}
+    for i in np.flatnonzero(weighted.to_numpy()):
+        row = out.iloc[i]
+        key = (row["variable"], row["domain"])
+        if key not in masks:
+            members = shares.domains[row["domain"]]
+            in_domain = np.isin(shares.strata_codes, members) & data[row["variable"]].notna().to_numpy()
+            masks[key] = design.degf(in_domain)
+        df.iat[i] = masks[key]
+    p = out["estimate"].to_numpy() / 100
+    v = out["rep_var"].to_numpy()
+    lo, hi = korn_graubard(p, v, out["base_n"].to_numpy(dtype=float), df.to_numpy())
+    linear_var = (out["se"].to_numpy() / 100) ** 2
+    out["variance"] = np.where(out["weighting"].eq("weighted"), design.variance,
+                               "linearization (Taylor series), strata: " + stratum)
+    out.loc[weighted, "deff"] = (out["deff"] * v / linear_var)[weighted]
+    out.loc[weighted, "se"] = 100 * np.sqrt(v[weighted])
+    out.loc[weighted, "ci_lower"] = 100 * lo[weighted]
+    out.loc[weighted, "ci_upper"] = 100 * hi[weighted]
+    out.loc[weighted, "ci_method"] = [f"beta (Korn-Graubard), {int(d)} replicate df" for d in df[weighted]]
+    return out.drop(columns=["rep_estimate", "rep_var"])
