@@ -49,6 +49,8 @@ RECODE = "workflow/recode/socialwork_2017.yaml"
 COPIED = ["Snakefile", "config.yaml", "workflow", "scripts", "src", "envs", "data"]
 WAVE = "bench"
 SECONDS_TARGET = 120.0
+#: With --bootstrap: the descriptive stage with 500 bootstrap replicates in under 10 minutes.
+BOOTSTRAP_SECONDS_TARGET = 600.0
 MEMORY_TARGET_MB = 4096.0
 SAMPLE_SECONDS = 0.2
 #: Pipeline order of the stages in the table (study_figure_<name> sorts with study_figure).
@@ -105,7 +107,7 @@ def cached_wave(workdir: Path, rows: int, seed: int) -> tuple[Path, Path, str]:
 # -- the run copy ----------------------------------------------------------------------------------
 
 
-def make_copy(run: Path, sav: Path, margins: Path, digest: str) -> None:
+def make_copy(run: Path, sav: Path, margins: Path, digest: str, variance: dict | None = None) -> None:
     """A fresh copy of the workflow whose only wave is the benchmark's."""
     import yaml
 
@@ -133,6 +135,7 @@ def make_copy(run: Path, sav: Path, margins: Path, digest: str) -> None:
             "recode": RECODE,
             "targets": f"data/{WAVE}/{margins.name}",
             "published": None,
+            **({"variance": variance} if variance else {}),
         }
     }
     # Over config.yaml, as a user edits it (a --configfile would merge its waves into these).
@@ -258,6 +261,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20170601)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/swsurvey-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the run copy (results, logs) afterwards")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="R",
+                        help="variance of the tables by R bootstrap replicates (target 10 minutes) instead of linearization")
+    parser.add_argument("--chunk", type=int, default=50, help="bootstrap replicates per job (with --bootstrap)")
     parser.add_argument("--make", nargs=4, metavar=("ROWS", "SEED", "SAV", "MARGINS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
@@ -276,7 +282,12 @@ def main() -> int:
     rows = pyreadstat.read_sav(str(sav), metadataonly=True)[1].number_rows
     print(f"wave: {sav.name}, {rows:,} rows, {sav.stat().st_size / 1e6:.0f} MB")
     run = workdir / "run"
-    make_copy(run, sav, margins, digest)
+    variance = None
+    if args.bootstrap:
+        variance = {"method": "bootstrap", "replicates": args.bootstrap, "seed": args.seed, "chunk": args.chunk}
+        print(f"variance: {args.bootstrap} bootstrap replicates in jobs of {args.chunk}")
+    make_copy(run, sav, margins, digest, variance)
+    seconds_target = BOOTSTRAP_SECONDS_TARGET if args.bootstrap else SECONDS_TARGET
 
     seconds, sampler, status = timed_snakemake(run, [], workdir / "snakemake.log")
     peak_mb = sampler.peak_mb
@@ -311,9 +322,9 @@ def main() -> int:
     print(f"peak tree RSS: {peak_mb:.0f} MB during the workflow (jobs then: {', '.join(sampler.peak_jobs) or '-'}),")
     print(f"               {report_mb:.0f} MB during the report")
     peak = max(peak_mb, report_mb)
-    ok = seconds < SECONDS_TARGET and peak < MEMORY_TARGET_MB
+    ok = seconds < seconds_target and peak < MEMORY_TARGET_MB
     print(
-        f"targets: workflow {seconds:.1f} s < {SECONDS_TARGET:.0f} s: {'met' if seconds < SECONDS_TARGET else 'MISSED'}; "
+        f"targets: workflow {seconds:.1f} s < {seconds_target:.0f} s: {'met' if seconds < seconds_target else 'MISSED'}; "
         f"peak {peak:.0f} MB < {MEMORY_TARGET_MB:.0f} MB: {'met' if peak < MEMORY_TARGET_MB else 'MISSED'}"
         f" (report {report_s:.1f} s, not in the total)"
     )
