@@ -16,4 +16,5 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         items=snakemake.params.tested_items,
         models=snakemake.params.models,
         stratum=snakemake.params.stratum,
+        variance=snakemake.params.variance,
     )

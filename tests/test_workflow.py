@@ -433,15 +433,24 @@ def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_
     settings = yaml.safe_load(config.read_text())
     target = "results/small/describe/estimates.csv"
     digests = []
-    for chunk, jobs in ((5, 3), (12, 1)):
-        settings["waves"]["small"]["variance"] = {"method": "bootstrap", "replicates": 12, "seed": 3, "chunk": chunk}
+    for chunk, jobs in ((10, 3), (30, 1)):
+        settings["waves"]["small"]["variance"] = {"method": "bootstrap", "replicates": 30, "seed": 3, "chunk": chunk}
         config.write_text(yaml.safe_dump(settings, sort_keys=False))
-        proc = snakemake(workdir, target)
+        proc = snakemake(workdir, target, "results/small/infer/coefficients.csv")
         assert job_counts(proc.stdout + proc.stderr)["describe_replicates"] == jobs
         digests.append((workdir / target).read_bytes())
     assert digests[0] == digests[1]
     estimates = pd.read_csv(workdir / target)
     weighted = estimates[estimates["weighting"] == "weighted"]
     assert weighted["variance"].str.startswith("replicate weights: bootstrap").all()
-    assert weighted["variance"].str.contains("12 replicates").all()
+    assert weighted["variance"].str.contains("30 replicates").all()
     assert estimates.loc[estimates["weighting"] == "unweighted", "variance"].str.startswith("linearization").all()
+    # the country tests and models of the weighted data use the same replicates, and say so
+    for name in ("country_tests", "coefficients", "model_status"):
+        table = pd.read_csv(workdir / f"results/small/infer/{name}.csv")
+        assert table.loc[table["weighting"] == "weighted", "variance"].str.contains("bootstrap").all(), name
+        assert table.loc[table["weighting"] == "unweighted", "variance"].str.startswith("linearization").all(), name
+    status = pd.read_csv(workdir / "results/small/infer/model_status.csv", keep_default_na=False)
+    weighted = status[status["weighting"] == "weighted"].set_index("model")
+    assert weighted.loc["weekly_use", "converged"] and weighted.loc["weekly_use", "error"] == ""
+    assert "replicate" in weighted.loc["frequency", "error"]  # svyolr has no replicate variance: said, not dropped

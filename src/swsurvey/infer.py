@@ -97,13 +97,31 @@ def _weights(data: pd.DataFrame, weight: str, weighting: str) -> np.ndarray:
     return data[weight].to_numpy(dtype=float)
 
 
-def _design(data: pd.DataFrame, stratum: str, weight: str, weighting: str):
+def _replicated(variance: Mapping | None, weighting: str) -> bool:
+    return bool(variance) and variance["method"] != "linearization" and weighting == "weighted"
+
+
+def _design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None):
+    """The design of one weighting: the raked weights (or none) with country as strata; with a
+    replicate ``variance`` method, the weighted design's replicate-weight version."""
     frame = data.assign(**{"_w_": _weights(data, weight, weighting)})
+    if _replicated(variance, weighting):
+        from swsurvey.replicate_tables import replicate_design
+
+        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance)
     return svydesign(frame, weights="_w_", strata=stratum)
 
 
+def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None) -> str:
+    """How a weighting's SEs are computed, as the tables name it."""
+    if _replicated(variance, weighting):
+        return _design(data, stratum, weight, weighting, variance).variance
+    return f"linearization (Taylor series), strata: {stratum}"
+
+
 def country_tests(
-    data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight"
+    data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight",
+    variance: Mapping | None = None,
 ) -> pd.DataFrame:
     """Rao-Scott second-order F test (``svychisq(..., statistic="F")``) of each item by
     ``stratum``, in a design stratified by ``stratum``; weighted and unweighted, with Holm's
@@ -114,7 +132,7 @@ def country_tests(
             raise InputError("variable not in the data", variable=var)
     rows = []
     for weighting in WEIGHTINGS:
-        design = _design(data, stratum, weight, weighting)
+        design = _design(data, stratum, weight, weighting, variance)
         block = []
         for item in items:
             n = int(data[item].notna().sum())
@@ -166,7 +184,8 @@ def _fit_one(design, spec: Mapping):
 
 
 def fit_models(
-    data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight"
+    data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight",
+    variance: Mapping | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit each model weighted and unweighted; return (coefficients, terms, status).
 
@@ -185,7 +204,7 @@ def fit_models(
                        domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
                        n_used=np.nan, n_missing=np.nan, converged=False, separation="", error="")  # fmt: skip
             try:
-                design = _design(data, stratum, weight, weighting)
+                design = _design(data, stratum, weight, weighting, variance)
                 if spec.get("domain"):
                     mask = _domain_mask(data, spec["domain"])
                     row["n_domain"] = int(mask.sum())
@@ -244,20 +263,24 @@ def infer_wave(
     items: Sequence[str],
     models: Mapping[str, Mapping],
     stratum: str = "country",
+    variance: Mapping | None = None,
 ) -> None:
     """Country tests and models of one weighted wave, written as four CSVs (all or none),
-    each with ``wave`` and ``synthetic`` columns."""
+    each with ``wave``, ``variance`` (how each row's SEs were computed: linearization, or the
+    wave's replicate method for the weighted rows) and ``synthetic`` columns."""
     table, provenance = read_stage(data, "weight", "weighting stage")
     frame = table.to_pandas()
     if "weight" not in frame.columns:
         raise InputError("the data have no weight column", file=data)
     synthetic = bool(provenance.get("synthetic"))
-    tests = country_tests(frame, items, stratum=stratum, weight="weight")
-    coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight")
+    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance)
+    coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance)
+    labels = {w: variance_label(frame, stratum, "weight", w, variance) for w in WEIGHTINGS}
     outputs = []
     for out in (tests, coefficients, terms, status):
         out = out.copy()
         out.insert(0, "wave", wave)
+        out["variance"] = out["weighting"].map(labels)
         out["synthetic"] = synthetic
         outputs.append(out)
     log.info("wave %s: %d country tests, %d models (%d fits failed)", wave, len(items), len(models),

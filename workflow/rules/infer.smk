@@ -36,5 +36,6 @@ rule infer_wave:
         tested_items=config["infer"]["items"],
         models=config["infer"]["models"],
         stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
     script:
         "../../scripts/infer_wave.py"
