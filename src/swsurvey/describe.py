@@ -26,8 +26,8 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.replicate_tables import korn_graubard
 from swsurvey.survey import SvyCiProp, svydesign, svymean
+from swsurvey.survey.ciprop import korn_graubard
 from swsurvey.survey.modelframe import design_rows
 
 log = get_logger("describe")

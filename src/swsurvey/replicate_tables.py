@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
+from swsurvey.describe import not_asked_in_wave
 from swsurvey.errors import InputError
 from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svydesign
+from swsurvey.survey.ciprop import korn_graubard
 from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates
 
 LINEARIZATION = "linearization"
@@ -101,8 +101,6 @@ class CellShares:
 
 
 def _not_asked(data: pd.DataFrame, tables: Mapping[str, Sequence[str]]) -> set[str]:
-    from swsurvey.describe import not_asked_in_wave
-
     return {v for variables in tables.values() for v in variables if not_asked_in_wave(data, v)}
 
 
@@ -164,19 +162,6 @@ def _cell_variance(theta: np.ndarray, thetas: np.ndarray, scale: float, rscales:
     return scale * (weights * dev**2).sum(axis=0)
 
 
-def korn_graubard(p: np.ndarray, var: np.ndarray, n_rows: np.ndarray, df: np.ndarray, level: float = 0.95):
-    """R's ``svyciprop(method="beta")`` from a proportion, its variance, the domain's rows and
-    the design's degrees of freedom, for many cells at once (NaN where undefined)."""
-    alpha = 1.0 - level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = p * (1.0 - p) / var
-        n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-        lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1.0 - p) + 1.0)
-        hi = stats.beta.ppf(1.0 - alpha / 2, n_eff * p + 1.0, n_eff * (1.0 - p))
-    undefined = ~((p > 0) & (p < 1) & (var > 0))
-    return np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
-
-
 def replicate_variance(
     data: pd.DataFrame, estimates: pd.DataFrame, chunks: Sequence[str | Path], *,
     tables: Mapping[str, Sequence[str]], stratum: str, pooled: Mapping[str, Sequence[str]], variance: Mapping,
@@ -192,7 +177,7 @@ def replicate_variance(
                          file=chunks[0] if chunks else None)
     theta = shares(design.weights)
     var = _cell_variance(theta, thetas, design.scale, np.asarray(design.rscales, dtype=float), design.mse)
-    cells = shares.cells.assign(weighting="weighted", rep_estimate=100 * theta, rep_var=var)
+    cells = shares.cells.assign(weighting="weighted", rep_var=var)
     out = estimates.merge(cells, on=KEYS + ["weighting"], how="left", validate="one_to_one")
     weighted = out["weighting"].eq("weighted") & out["rep_var"].notna()
     # The design's degrees of freedom in each domain (R's degf of the domain's rows). R's
@@ -212,4 +197,4 @@ def replicate_variance(
     out.loc[weighted, "ci_lower"] = 100 * lo[weighted]
     out.loc[weighted, "ci_upper"] = 100 * hi[weighted]
     out.loc[weighted, "ci_method"] = [f"beta (Korn-Graubard), {int(d)} replicate df" for d in df[weighted]]
-    return out.drop(columns=["rep_estimate", "rep_var"])
+    return out.drop(columns="rep_var")

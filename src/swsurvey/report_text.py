@@ -56,7 +56,6 @@ def _flow_numbers(flow: pd.DataFrame) -> dict:
         "raw": int(first["Total"]),
         "analysed": int(last["Total"]),
         "by_country": {c: int(last[c]) for c in COUNTRIES if c in flow},
-        "steps": [{"description": r["description"], "excluded": int(r["Total excluded"])} for _, r in steps.iterrows()],
         "largest_step": steps.loc[steps["Total excluded"].idxmax(), "description"] if len(steps) else "",
         "largest_excluded": int(steps["Total excluded"].max()) if len(steps) else 0,
     }
@@ -69,7 +68,6 @@ def _weight_numbers(diagnostics: pd.DataFrame) -> dict:
         "deff_min": float(countries["kish_deff"].min()),
         "deff_max": float(countries["kish_deff"].max()),
         "neff": {r["country"]: float(r["kish_neff"]) for _, r in countries.iterrows()},
-        "ratio_max": float((countries["max"] / countries["min"]).max()),
         "converged": bool(diagnostics["converged"].astype(bool).all()),
         "max_rel_error": float(diagnostics["max_rel_margin_error"].max()),
     }

@@ -365,6 +365,22 @@ def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple
     return lo, hi
 
 
+def korn_graubard(p, var, n_rows, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Korn and Graubard's (1998) beta interval of a proportion ``p`` with design variance
+    ``var``: R's ``svyciprop(method="beta")``, with the effective sample size
+    ``p(1-p)/var`` rescaled by the t quantiles on ``n_rows - 1`` and on the design's ``df``.
+    Vectorised over cells; NaN where undefined (p at 0 or 1, or no variance), as in R."""
+    p, var = np.asarray(p, dtype=float), np.asarray(var, dtype=float)
+    alpha = 1.0 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = p * (1.0 - p) / var
+        n_eff = n_eff * (stats.t.ppf(alpha / 2.0, np.asarray(n_rows) - 1) / stats.t.ppf(alpha / 2.0, df)) ** 2
+        lo = stats.beta.ppf(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
+        hi = stats.beta.ppf(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
+    undefined = ~((p > 0) & (p < 1) & (var > 0))
+    return np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
+
+
 def _expit(eta: float) -> float:
     return math.exp(eta) / (1.0 + math.exp(eta))
 
@@ -443,12 +459,7 @@ def svyciprop(
         grad = (1.0 / q + p / q**2) / odds
         lo, hi = (_expit(t) for t in math.log(odds) + abs(grad) * se * fac)
     elif method == "beta":
-        alpha = 1.0 - level
-        n_rows = int(rows.sum())
-        n_eff = p * (1.0 - p) / v
-        n_eff = n_eff * (stats.t.ppf(alpha / 2.0, n_rows - 1) / stats.t.ppf(alpha / 2.0, design_df)) ** 2
-        lo = stats.beta.ppf(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
-        hi = stats.beta.ppf(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
+        lo, hi = (float(x) for x in korn_graubard(p, v, int(rows.sum()), design_df, level))
     elif method == "wilson":
         n_eff = p * (1.0 - p) / v
         z = float(quantile(1.0 - a, ddf))
