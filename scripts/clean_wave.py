@@ -3,6 +3,7 @@
 from swsurvey.cleaning import clean_wave
 from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
+from swsurvey.validation import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     clean_wave(
@@ -16,4 +17,11 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_flow_csv=snakemake.output.flow_csv,
         out_flow_md=snakemake.output.flow_md,
         wave=snakemake.wildcards.wave,
+        # with replicate weights supplied in the raw file, their columns are carried
+        variance=supplied_setting(
+            snakemake.params.columns,
+            snakemake.params.type,
+            snakemake.params.combined_weights,
+            snakemake.params.full_sample_weight,
+        ),
     )

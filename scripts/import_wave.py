@@ -3,6 +3,7 @@
 from swsurvey.importing import import_wave
 from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
+from swsurvey.validation import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     privacy = dict(snakemake.params.privacy)
@@ -14,5 +15,12 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_codebook_md=snakemake.output.codebook_md,
         expected_sha256=snakemake.params.sha256,
         key_file=privacy.pop("pseudonym_key_file"),
+        # with replicate weights supplied in the raw file, their columns are checked
+        variance=supplied_setting(
+            snakemake.params.columns,
+            snakemake.params.type,
+            snakemake.params.combined_weights,
+            snakemake.params.full_sample_weight,
+        ),
         **privacy,
     )

@@ -1,20 +1,15 @@
-"""Snakemake adapter: country tests and models of one wave (see swsurvey.infer)."""
+"""Snakemake adapter: the models' tables of one wave gathered into one of each kind (see swsurvey.infer)."""
 
-from swsurvey.infer import infer_wave
+from swsurvey.infer import gather_models
 from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
-    infer_wave(
-        data=snakemake.input.data,
-        out_tests=snakemake.output.tests,
+    gather_models(
+        coefficients=list(snakemake.input.coefficients),
+        terms=list(snakemake.input.terms),
+        status=list(snakemake.input.status),
         out_coefficients=snakemake.output.coefficients,
         out_terms=snakemake.output.terms,
         out_status=snakemake.output.status,
-        wave=snakemake.wildcards.wave,
-        # "items" is a reserved name for Snakemake params
-        items=snakemake.params.tested_items,
-        models=snakemake.params.models,
-        stratum=snakemake.params.stratum,
-        variance=snakemake.params.variance,
     )

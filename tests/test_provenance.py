@@ -63,6 +63,10 @@ def _namedlist(cls, items):
     return namedlist
 
 
+#: The variance keys the import and cleaning rules take (a wave without supplied replicate weights).
+NO_SUPPLIED_WEIGHTS = {"columns": None, "type": None, "combined_weights": True, "full_sample_weight": None}
+
+
 def snakemake_object(rule, *, input, output, params=None, wildcards=None, config=None, scriptdir="scripts"):
     """The object Snakemake pickles into a script's preamble (snakemake.iocontainers.Snakemake)."""
     from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, ResourceList, Snakemake, Wildcards
@@ -110,20 +114,24 @@ def build_run(root: Path) -> Path:
     weighting = config["weighting"]
     out = f"results/{WAVE}"
     with contextlib.chdir(root):
+        # as the workflow resolves it: the schema's defaults filled in (the wave's variance setting)
+        resolved = current_config(Path("config.yaml"), Path("workflow/schemas/config.schema.yaml"))
+        variance = {key: resolved["waves"][WAVE]["variance"][key] for key in NO_SUPPLIED_WEIGHTS}
+        assert variance == NO_SUPPLIED_WEIGHTS
         run_script(
             "import_wave",
-            config,
+            resolved,
             input={"raw": wave["raw"], "instrument": wave["instrument"]},
             output={
                 "data": f"{out}/import/responses.parquet",
                 "codebook_json": f"{out}/import/codebook.json",
                 "codebook_md": f"{out}/import/codebook.md",
             },
-            params={"sha256": wave["sha256"], "privacy": config["privacy"]},
+            params={"sha256": wave["sha256"], "privacy": config["privacy"], **variance},
         )
         run_script(
             "clean_wave",
-            config,
+            resolved,
             input={
                 "data": f"{out}/import/responses.parquet",
                 "instrument": wave["instrument"],
@@ -137,6 +145,7 @@ def build_run(root: Path) -> Path:
                 "flow_csv": f"{out}/clean/exclusion_flow.csv",
                 "flow_md": f"{out}/clean/exclusion_flow.md",
             },
+            params=variance,
         )
         run_script(
             "weight_wave",
@@ -157,8 +166,6 @@ def build_run(root: Path) -> Path:
                 "trim": weighting["trim"],
             },
         )
-        # as the workflow resolves it: the wave's variance setting comes from the schema's default
-        resolved = current_config(Path("config.yaml"), Path("workflow/schemas/config.schema.yaml"))
         run_script(
             "describe_wave",
             resolved,

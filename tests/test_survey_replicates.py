@@ -535,3 +535,76 @@ def test_tables_name_the_variance_method():
     assert (by["variance"] == design.variance).all()
     assert "Fay's BRR, rho = 0.3, 104 replicates" in brr_pairs(type="Fay", fay_rho=0.3).variance
     assert "variance" not in svymean(svydesign(apistrat(), weights="pw"), "api00").to_frame()
+
+
+# -- replicate statistics evaluated apart (the workflow's chunk jobs) ----------------------------------
+
+
+def evaluated_apart(design, statistic, chunk: int = 7) -> np.ndarray:
+    """``statistic`` on every replicate, in chunks of the full design's replicate weights of all
+    rows, as another process would compute it."""
+    full = rep.dataclasses.replace(design, domain=None, weights=design.data["pw"].to_numpy(dtype=float))
+    pieces = []
+    for start in range(0, full.n_replicates, chunk):
+        for w in full.replicate_weights(range(start, min(start + chunk, full.n_replicates))):
+            pieces.append(statistic(np.ascontiguousarray(w[statistic.rows])))
+    return np.vstack(pieces)
+
+
+def with_missing_meals(design):
+    data = design.data.copy()
+    data.loc[data.index[::9], "meals"] = np.nan
+    return rep.dataclasses.replace(design, data=data)
+
+
+@pytest.mark.parametrize("make", [lambda: strat_boot(replicates=30), jkn_strat_clus])
+def test_svyglm_refits_evaluated_apart_give_the_same_bytes(make):
+    design = with_missing_meals(make())
+    domain = (design.data["stype"] != "H").to_numpy()
+    for d in (design, design.subset(domain)):
+        for formula, family in (("sch.wide ~ ell + meals + stype", "quasibinomial"), ("api00 ~ ell + meals", "gaussian")):
+            refit = rep_svyglm_refit(d, formula, family)
+            reps = evaluated_apart(d, refit)
+            whole, apart = svyglm(d, formula, family=family), svyglm(d, formula, family=family, replicates=reps)
+            np.testing.assert_array_equal(apart.coefficients, whole.coefficients)
+            np.testing.assert_array_equal(apart.vcov, whole.vcov)
+            assert apart.df_residual == whole.df_residual and apart.variance == whole.variance
+
+
+def rep_svyglm_refit(design, formula, family):
+    from swsurvey.survey.glm import svyglm_refit
+
+    return svyglm_refit(design, formula, family=family)
+
+
+@pytest.mark.parametrize("statistic", ["F", "Chisq", "Wald", "adjWald"])
+def test_svychisq_statistic_evaluated_apart_gives_the_same_bytes(statistic):
+    from swsurvey.survey.chisq import svychisq_statistic
+
+    design = strat_boot(replicates=30)
+    data = design.data.copy()
+    data["awards"] = data["awards"].astype(object).where(np.arange(len(data)) % 7 != 0)  # some missing
+    design = rep.dataclasses.replace(design, data=data)
+    for d in (design, design.subset((data["stype"] != "E").to_numpy())):
+        stat = svychisq_statistic(d, "sch.wide", "awards", statistic=statistic)
+        whole = svychisq(d, "sch.wide", "awards", statistic=statistic)
+        apart = svychisq(d, "sch.wide", "awards", statistic=statistic, replicates=evaluated_apart(d, stat))
+        assert (apart.statistic, apart.p_value, apart.parameter) == (whole.statistic, whole.p_value, whole.parameter)
+
+
+def test_replicate_estimates_given_must_fit_the_design():
+    design = strat_boot(replicates=30)
+    with pytest.raises(InputError, match="30 replicates"):
+        svyglm(design, "api00 ~ ell", replicates=np.zeros((29, 2)))
+    with pytest.raises(InputError, match="replicate-weight designs"):
+        svyglm(svydesign(apistrat(), weights="pw"), "api00 ~ ell", replicates=np.zeros((30, 2)))
+
+
+@pytest.mark.parametrize("make", [lambda: strat_boot(replicates=30), lambda: strat_boot("subbootstrap", replicates=20)])
+def test_rank_settled_on_a_spread_of_psus_is_the_full_rank(make, monkeypatch):
+    design = make()
+    masks = [None, (design.data["awards"] == "Yes").to_numpy(), (design.data["stype"] != "E").to_numpy()]
+    probed = [design.degf(m) for m in masks]
+    assert hasattr(design.repweights, "_probe_cache")  # the spread of PSUs settled them
+    monkeypatch.setattr(rep, "PROBE_PER_REPLICATE", 10**6)
+    assert [rep.dataclasses.replace(design, _degf={}).degf(m) for m in masks] == probed

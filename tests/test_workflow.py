@@ -182,9 +182,11 @@ def test_every_rule_declares_its_resources_and_benchmark(repo_dir):
             assert re.search(r"^        runtime=", resources[1], flags=re.M), f"{rule}: no runtime"
             outputs = body.split("    output:")[1].split("    log:")[0]
             wave = "{wave}/" if "{wave}" in outputs else ""
-            name = {"study_figure": f"{rule}_{{figure}}", "describe_replicates": f"{rule}_{{chunk}}"}.get(rule, rule)
+            name = {"study_figure": f"{rule}_{{figure}}", "describe_replicates": f"{rule}_{{chunk}}",
+                    "infer_replicates": f"{rule}_{{chunk}}", "infer_model": f"{rule}_{{model}}"}.get(rule, rule)
             assert f'    benchmark:\n        "benchmarks/{wave}{name}.tsv"' in body, rule
-    assert {"synthetic_wave", "import_wave", "study_figure", "report_text", "manifest"} <= checked
+            assert re.search(r"^    threads: 1$", body, flags=re.M), f"{rule} declares no threads"
+    assert {"synthetic_wave", "import_wave", "study_figure", "report_text", "manifest", "infer_model"} <= checked
 
 
 def test_every_job_writes_its_benchmark(small_run):
@@ -195,6 +197,8 @@ def test_every_job_writes_its_benchmark(small_run):
     for rule in job_counts(proc.stdout + proc.stderr):
         if rule == "study_figure":
             expected |= {f"small/study_figure_{figure}.tsv" for figure in FIGURES}
+        elif rule == "infer_model":
+            expected |= {f"small/infer_model_{model}.tsv" for model in ("weekly_use", "frequency", "supervision")}
         elif rule in {"synthetic_wave", "crosswave_changes", "crosswave_figure", "report_text", "manifest"}:
             expected.add(f"{rule}.tsv")
         elif rule != "all":
@@ -355,6 +359,17 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)
 
 
+def test_a_changed_variance_method_reruns_the_estimates_not_the_data_stages(small_run):
+    workdir, _, _ = small_run
+    path = workdir / "variance.yaml"
+    variance = {"method": "bootstrap", "replicates": 20, "seed": 1, "chunk": 10}
+    path.write_text(yaml.safe_dump({"waves": {"small": {"variance": variance}}}))
+    jobs = job_counts(snakemake(workdir, "--configfile", str(path), "--dry-run").stdout)
+    assert not {"import_wave", "clean_wave", "weight_wave", "weighting_figure"} & set(jobs), jobs
+    assert jobs["describe_replicates"] == jobs["infer_replicates"] == 2, jobs
+    assert {"describe_wave", "infer_tests", "infer_model", "infer_wave", "report_text", "manifest"} <= set(jobs)
+
+
 def test_the_audit_passes_on_the_run_and_fails_naming_a_tampered_result(small_run):
     workdir, _, _ = small_run
     proc = swsurvey(workdir, "audit")
@@ -428,19 +443,32 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
 
 
 def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_chunking(repo_dir, tmp_path):
+    """The tables' and the tests' and models' replicates in chunk jobs, the tests and each model
+    in a job of their own: the same bytes with 3 chunks or 1, and as one process computes them."""
+    from swsurvey.infer import infer_wave
+
     workdir = make_copy(repo_dir, tmp_path)
     config = small_config(workdir)
     settings = yaml.safe_load(config.read_text())
-    target = "results/small/describe/estimates.csv"
+    infer = ["country_tests", "coefficients", "term_tests", "model_status"]
+    targets = ["results/small/describe/estimates.csv", *(f"results/small/infer/{name}.csv" for name in infer)]
+    variance = {"method": "bootstrap", "replicates": 30, "seed": 3}
     digests = []
     for chunk, jobs in ((10, 3), (30, 1)):
-        settings["waves"]["small"]["variance"] = {"method": "bootstrap", "replicates": 30, "seed": 3, "chunk": chunk}
+        settings["waves"]["small"]["variance"] = {**variance, "chunk": chunk}
         config.write_text(yaml.safe_dump(settings, sort_keys=False))
-        proc = snakemake(workdir, target, "results/small/infer/coefficients.csv")
-        assert job_counts(proc.stdout + proc.stderr)["describe_replicates"] == jobs
-        digests.append((workdir / target).read_bytes())
+        proc = snakemake(workdir, *targets)
+        counts = job_counts(proc.stdout + proc.stderr)
+        assert counts["describe_replicates"] == counts["infer_replicates"] == jobs, counts
+        assert counts["infer_model"] == len(settings["infer"]["models"]) and counts["infer_tests"] == 1
+        digests.append([(workdir / target).read_bytes() for target in targets])
     assert digests[0] == digests[1]
-    estimates = pd.read_csv(workdir / target)
+    alone = [tmp_path / f"alone_{name}.csv" for name in infer]
+    infer_wave(workdir / "results/small/weight/responses.parquet", *alone, wave="small",
+               items=settings["infer"]["items"], models=settings["infer"]["models"], stratum="country",
+               variance={**variance, "chunk": 30})  # fmt: skip
+    assert [path.read_bytes() for path in alone] == digests[0][1:]
+    estimates = pd.read_csv(workdir / targets[0])
     weighted = estimates[estimates["weighting"] == "weighted"]
     assert weighted["variance"].str.startswith("replicate weights: bootstrap").all()
     assert weighted["variance"].str.contains("30 replicates").all()
@@ -452,5 +480,5 @@ def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_
         assert table.loc[table["weighting"] == "unweighted", "variance"].str.startswith("linearization").all(), name
     status = pd.read_csv(workdir / "results/small/infer/model_status.csv", keep_default_na=False)
     weighted = status[status["weighting"] == "weighted"].set_index("model")
-    assert weighted.loc["weekly_use", "converged"] and weighted.loc["weekly_use", "error"] == ""
-    assert "replicate" in weighted.loc["frequency", "error"]  # svyolr has no replicate variance: said, not dropped
+    for model in settings["infer"]["models"]:  # the proportional-odds model too (svyolr.svyrep.design)
+        assert weighted.loc[model, "converged"] and weighted.loc[model, "error"] == "", model

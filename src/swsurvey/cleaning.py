@@ -13,6 +13,13 @@ new export of the same instrument runs with no code change. The steps, as in
 5. check the result against the declared schema and write the data, the codebook and the
    flow, all or nothing, byte-identical on a rerun.
 
+A wave whose variance setting uses replicate weights supplied in its data (method
+``supplied``) also keeps those columns: taken from the kept rows as they are (never recoded),
+checked to be present, numeric and not negative in every analysed response (the full-sample
+weight, for combined weights, positive), and written after the analysis variables
+(:func:`carry_replicate_weights`). With any other method the cleaned data are the declared
+schema alone.
+
 All derivations are column-wise NumPy on code arrays (categoricals are built from integer
 codes, missing reasons are small integer codes too), so a million rows cost seconds.
 """
@@ -21,7 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,13 +66,17 @@ from swsurvey.recode import (
 )
 from swsurvey.validation import (
     MISSING_SUFFIX,
+    carried_columns,
     check_cleaned,
     check_raw,
     check_recode_against_instrument,
+    check_replicate_values,
     checkbox_set,
+    full_sample_weight,
     raw_variable,
     required_raw_variables,
     rule_raw_sources,
+    supplied,
 )
 
 log = get_logger("cleaning")
@@ -513,6 +525,46 @@ def derive_variables(
 
 
 # ---------------------------------------------------------------------------------------------
+# Replicate weights supplied with the data
+
+
+#: The column the weighting stage adds; no carried column may take its name.
+WEIGHT_COLUMN = "weight"
+
+
+def carry_replicate_weights(
+    cleaned: pd.DataFrame, raw_rows: pd.DataFrame, columns: Sequence[str], variance: Mapping, *,
+    file: str | Path | None = None,
+) -> pd.DataFrame:
+    """The cleaned frame with the supplied replicate weight ``columns`` of the kept raw rows
+    (``raw_rows``, in the cleaned rows' order) appended as they are, as float64.
+
+    Every analysed response must have every replicate weight, not negative, and (combined
+    weights) a positive full-sample weight; the columns must not take the name of an analysis
+    column or of the weighting stage's ``weight``, and a replicate weight pattern must match
+    none of those (the replicate design finds its columns by the pattern).
+    """
+    taken = {*map(str, cleaned.columns), WEIGHT_COLUMN}
+    clash = [name for name in columns if name in taken]
+    if clash:
+        raise InputError(f"replicate weight column has the name of a column of the cleaned data "
+                         f"({'the weighting stage adds' if clash[0] == WEIGHT_COLUMN else 'an analysis variable'} "
+                         "it): rename it in the export", file=file, variable=clash[0])
+    pattern = variance.get("columns")
+    if isinstance(pattern, str):
+        matched = [name for name in sorted(taken) if re.search(pattern, name)]
+        if matched:
+            raise InputError("the replicate weight pattern (waves.<wave>.variance.columns) also matches a column of "
+                             "the cleaned data, which the replicate design would take as a replicate weight: make "
+                             "the pattern stricter", file=file, variable=matched[0], value=pattern)
+    raw = raw_rows.reset_index(drop=True)
+    check_replicate_values(raw, [c for c in columns if c != full_sample_weight(variance)],
+                           full_sample_weight(variance), file=file, rows="analysed responses")
+    carried = pd.DataFrame({name: raw[name].to_numpy(dtype="float64") for name in columns}, index=cleaned.index)
+    return pd.concat([cleaned, carried], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
 # The codebook of the analysis variables
 
 
@@ -745,6 +797,12 @@ def codebook_markdown(book: dict) -> str:
                 out += ["", "| Missing because | n |", "|---|---:|", *[f"| {_md(r)} | {n:,} |" for r, n in rows]]
             else:
                 out += ["", "No missing values."]
+    reps = book.get("replicate_weights")
+    if reps:
+        out += ["", "## Replicate weights", "", f"Type {reps['type']}: {len(reps['columns'])} columns, "
+                + ", ".join(f"`{c}`" for c in reps["columns"])
+                + (f"; full-sample weight `{reps['full_sample_weight']}`" if reps["full_sample_weight"] else "")
+                + ". " + reps["note"]]
     return "\n".join(out) + "\n"
 
 
@@ -773,11 +831,13 @@ def clean_wave(
     *,
     wave: str,
     recode_schema: str | Path | None = None,
+    variance: Mapping | None = None,
 ) -> None:
     """Clean one wave as its recode spec says; write the data, codebook and exclusion flow.
 
     ``recode_schema`` is the JSON schema the spec is checked against (by default the one in
-    the workflow the spec belongs to).
+    the workflow the spec belongs to). ``variance`` is the wave's variance setting: with
+    method ``supplied`` its replicate weight columns are carried (:func:`carry_replicate_weights`).
 
     Every check runs before anything is written, and the five outputs are written to
     temporary files and moved into place together, so a failure leaves no output (and a
@@ -786,7 +846,9 @@ def clean_wave(
     inst = load_instrument(instrument)
     spec = load_recode(recode, recode_schema)
     check_recode_against_instrument(spec, inst)
-    imported = read_import(data, required_raw_variables(spec, inst))
+    carried = carried_columns(pq.read_schema(data).names, variance, file=data) if supplied(variance) else []
+    required = required_raw_variables(spec, inst)
+    imported = read_import(data, list(dict.fromkeys([*required, *carried])))
     check_raw(imported.frame, spec, inst, file=data)
     log.info("wave %s: %d raw responses, recode spec %s %s", wave, len(imported.frame), spec.name, spec.version)
 
@@ -794,6 +856,11 @@ def clean_wave(
     cleaned, derived = derive_variables(imported.frame.iloc[np.flatnonzero(kept)], spec, inst, file=data)
     check_cleaned(cleaned, spec, inst)
     log.info("wave %s: %d responses analysed", wave, len(cleaned))
+    if carried:
+        source = imported.provenance.get("source")
+        cleaned = carry_replicate_weights(cleaned, imported.frame.iloc[np.flatnonzero(kept)], carried, variance,
+                                          file=f"{source} (imported as {data})" if source else data)
+        log.info("wave %s: carried the supplied replicate weights %s", wave, ", ".join(carried))
 
     synthetic = imported.synthetic
     provenance = {
@@ -808,6 +875,19 @@ def clean_wave(
         "labels": {var.name: var.label for var in spec.variables},
     }
     book = build_codebook(derived, spec, inst, wave=wave, imported=imported)
+    if carried:
+        fsw = full_sample_weight(variance)
+        replicates = {
+            "columns": [c for c in carried if c != fsw],
+            "full_sample_weight": fsw,
+            "type": variance["type"],
+            "note": "Replicate weights supplied in the raw file (waves.<wave>.variance, method supplied), carried "
+                    "unchanged for the analysed responses: "
+                    + ("divided by the full-sample weight, they are" if fsw else "they are")
+                    + " the replicate factors of the pipeline's raked weight.",
+        }
+        provenance["replicate_weights"] = {k: replicates[k] for k in ("columns", "full_sample_weight", "type")}
+        book["replicate_weights"] = replicates
     texts = {
         out_codebook_json: _json_text(book),
         out_codebook_md: codebook_markdown(book),

@@ -178,6 +178,10 @@ def describe_wave(
     names its variance method."""
     # Only the columns the tables use (a variable and its missing reasons), not the whole file.
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
+    if variance and variance["method"] != "linearization":
+        from swsurvey.replicate_tables import data_columns
+
+        wanted += data_columns(data, variance)  # replicate weights supplied in the data, if any
     table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
     estimates = describe(

@@ -7,6 +7,12 @@ decides what they mean. Personal data never leaves this stage: the columns the i
 marks pii or free text, and every string not explicitly kept, are not even read; an ID
 that is needed to spot duplicate responses is replaced by a keyed pseudonym.
 
+Numeric variables the instrument does not define are kept as they are. Replicate weight
+columns a wave's variance setting names (method ``supplied``) are such variables: the
+import checks that they exist, are numbers, and are neither instrument variables nor
+dropped by the privacy settings, so that they reach the weighted data and nothing personal
+can pass as one.
+
 It is built to cost little more than a bare ``pyreadstat.read_sav``: date columns are
 converted with NumPy instead of per-cell Python objects, and numeric columns go to Arrow
 without a copy.
@@ -24,7 +30,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +48,7 @@ from swsurvey.instrument import Instrument, load_instrument
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, sha256_file, with_provenance
 from swsurvey.spss_header import SpssHeader, read_header
+from swsurvey.validation import carried_columns, full_sample_weight, supplied
 
 log = get_logger("import")
 
@@ -509,6 +516,44 @@ def pseudonymise_values(values: pa.Array, key: bytes) -> pa.Array:
     return digests.take(encoded.indices)
 
 
+def check_supplied_replicates(
+    variables: Sequence[RawVariable],
+    plan: PrivacyPlan,
+    variance: Mapping,
+    *,
+    instrument: Instrument | None = None,
+    file: Path | None = None,
+) -> list[str]:
+    """The replicate weight columns (and the full-sample weight, for combined weights) a
+    ``supplied`` variance setting names, checked against the raw file's dictionary: present,
+    numeric (not a string or a date), not a variable of the instrument, and kept by the
+    privacy plan. Returns them in the order they are carried."""
+    names = [v.name for v in variables]
+    carried = carried_columns(names, variance, file=file)
+    by_name = {v.name: v for v in variables}
+    dropped = dict(plan.dropped)
+    replaced = dict(plan.pseudonymised)
+    fsw = full_sample_weight(variance)
+    for name in carried:
+        what = "full-sample weight" if name == fsw else "replicate weight"
+        var = by_name[name]
+        if var.type != "numeric":
+            raise InputError(
+                f"{what} column is not numeric: the file stores it as {var.type} ({var.format})",
+                file=file, variable=name,
+            )
+        if instrument is not None and name in instrument.by_name:
+            raise InputError(
+                f"is a variable of the instrument {instrument.name} (a survey answer), not a {what}: "
+                "make waves.<wave>.variance.columns name the replicate weight columns only",
+                file=file, variable=name,
+            )
+        if name in dropped or name in replaced:
+            reason = dropped.get(name, "replaced by a pseudonym (privacy.pseudonymise)")
+            raise InputError(f"{what} column is not imported: {reason}", file=file, variable=name)
+    return carried
+
+
 # -- the stage --------------------------------------------------------------------------
 
 
@@ -547,9 +592,12 @@ def import_wave(
     keep_strings: Iterable[str] = ("DistributionChannel", "UserLanguage"),
     drop: Iterable[str] = (),
     pseudonymise: Iterable[str] = ("ResponseId",),
+    variance: Mapping | None = None,
 ) -> dict:
     """Import one raw wave: Parquet data, codebook JSON and Markdown; returns the codebook.
 
+    ``variance`` is the wave's variance setting: with method ``supplied``, the replicate weight
+    columns it names are checked (:func:`check_supplied_replicates`) before anything is written.
     The raw file is only read. Either all three outputs are written or, on any error,
     none is left behind (stale outputs of an earlier run are removed too, so later stages
     cannot pick up data that does not match the raw file).
@@ -569,6 +617,7 @@ def import_wave(
             keep_strings=tuple(keep_strings),
             drop=tuple(drop),
             pseudonymise=tuple(pseudonymise),
+            variance=variance,
         )
     except BaseException:
         for path in outputs:
@@ -590,6 +639,7 @@ def _import_wave(
     keep_strings: tuple[str, ...],
     drop: tuple[str, ...],
     pseudonymise: tuple[str, ...],
+    variance: Mapping | None,
 ) -> dict:
     started = time.perf_counter()
     header = read_header(raw)
@@ -620,6 +670,9 @@ def _import_wave(
         pseudonymise=pseudonymise,
         file=raw,
     )
+    if supplied(variance):
+        carried = check_supplied_replicates(meta.variables, plan, variance, instrument=instrument, file=raw)
+        log.info("variance method supplied: keeping %s for the weighted data", ", ".join(carried))
     replaced = dict(plan.pseudonymised)
     key = load_or_create_key(key_file) if replaced else b""
     kept = set(plan.kept)

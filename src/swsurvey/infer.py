@@ -22,8 +22,15 @@ from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
-from swsurvey.survey.glm import ModelWarning, reg_term_test, svyglm
-from swsurvey.survey.olr import svyolr
+from swsurvey.survey.glm import (
+    ModelWarning,
+    NonConvergenceWarning,
+    SeparationWarning,
+    reg_term_test,
+    svyglm,
+    svyglm_refit,
+)
+from swsurvey.survey.olr import svyolr, svyolr_refit
 
 log = get_logger("infer")
 
@@ -70,7 +77,7 @@ COEF_COLUMNS = [
 TERM_COLUMNS = ["model", "weighting", "term", "F", "ndf", "ddf", "p"]
 STATUS_COLUMNS = [
     "model", "weighting", "family", "formula", "domain", "n_domain", "n_used", "n_missing", "converged",
-    "separation", "error",
+    "separation", "notes", "error",
 ]  # fmt: skip
 
 
@@ -101,7 +108,7 @@ def _replicated(variance: Mapping | None, weighting: str) -> bool:
     return bool(variance) and variance["method"] != "linearization" and weighting == "weighted"
 
 
-def _design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None):
+def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None):
     """The design of one weighting: the raked weights (or none) with country as strata; with a
     replicate ``variance`` method, the weighted design's replicate-weight version."""
     frame = data.assign(**{"_w_": _weights(data, weight, weighting)})
@@ -115,29 +122,32 @@ def _design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, varia
 def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None) -> str:
     """How a weighting's SEs are computed, as the tables name it."""
     if _replicated(variance, weighting):
-        return _design(data, stratum, weight, weighting, variance).variance
+        return weighting_design(data, stratum, weight, weighting, variance).variance
     return f"linearization (Taylor series), strata: {stratum}"
 
 
 def country_tests(
     data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight",
-    variance: Mapping | None = None,
+    variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Rao-Scott second-order F test (``svychisq(..., statistic="F")``) of each item by
     ``stratum``, in a design stratified by ``stratum``; weighted and unweighted, with Holm's
     adjustment across the items within each weighting. ``n`` counts respondents with the
-    item answered; an item whose test fails gives NaN and the error in ``method``."""
+    item answered; an item whose test fails gives NaN and the error in ``method``. With a
+    replicate ``variance``, ``replicates`` may give each item's replicate estimates (key
+    :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.infer_replicates`)."""
     for var in (stratum, *items):
         if var not in data.columns:
             raise InputError("variable not in the data", variable=var)
     rows = []
     for weighting in WEIGHTINGS:
-        design = _design(data, stratum, weight, weighting, variance)
+        design = weighting_design(data, stratum, weight, weighting, variance)
         block = []
         for item in items:
             n = int(data[item].notna().sum())
             try:
-                res = svychisq(design, item, stratum, statistic="F")
+                given = (replicates or {}).get(country_test_key(item)) if _replicated(variance, weighting) else None
+                res = svychisq(design, item, stratum, statistic="F", replicates=given)
             except InputError as exc:
                 log.warning("country test of %s (%s) failed: %s", item, weighting, exc)
                 block.append(dict(weighting=weighting, item=item, statistic=np.nan, ndf=np.nan, ddf=np.nan,
@@ -164,7 +174,7 @@ def _domain_mask(data: pd.DataFrame, domain: Mapping[str, Sequence] | None) -> n
     return mask
 
 
-def _check_spec(name: str, spec: Mapping) -> None:
+def check_model_spec(name: str, spec: Mapping) -> None:
     if "formula" not in spec:
         raise InputError("a model needs a formula", variable=name)
     family = spec.get("family", "quasibinomial")
@@ -172,46 +182,83 @@ def _check_spec(name: str, spec: Mapping) -> None:
         raise InputError(f"family must be one of {', '.join(FAMILIES)}", variable=name, value=family)
 
 
-def _fit_one(design, spec: Mapping):
+def country_test_key(item: str) -> str:
+    """The name of an item's country test among a wave's replicate statistics."""
+    return f"test:{item}"
+
+
+def model_key(name: str) -> str:
+    """The name of a model among a wave's replicate statistics."""
+    return f"model:{name}"
+
+
+def fit_model(design, spec: Mapping, replicates: np.ndarray | None = None, refit: bool = False, notes=None):
+    """Fit a model (or, with ``refit``, make its replicate refit statistic). The fit's model
+    warnings, but for non-convergence and separation (reported apart), go to ``notes``."""
     family = spec.get("family", "quasibinomial")
-    reference = dict(spec.get("reference") or {})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelWarning)
+    reference = dict(spec.get("reference") or {}) or None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ModelWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        if family == "ordinal":
-            return svyolr(design, spec["formula"], reference=reference or None)
-        return svyglm(design, spec["formula"], family=family, reference=reference or None)
+        if family == "ordinal" and refit:
+            fit = svyolr_refit(design, spec["formula"], reference=reference)
+        elif family == "ordinal":
+            fit = svyolr(design, spec["formula"], reference=reference, replicates=replicates)
+        elif refit:
+            fit = svyglm_refit(design, spec["formula"], family=family, reference=reference)
+        else:
+            fit = svyglm(design, spec["formula"], family=family, reference=reference, replicates=replicates)
+    if notes is not None:
+        for warning in caught:
+            text = str(warning.message)
+            reported = issubclass(warning.category, (NonConvergenceWarning, SeparationWarning))
+            if issubclass(warning.category, ModelWarning) and not reported and text not in notes:
+                notes.append(text)
+    return fit
+
+
+def model_design(data: pd.DataFrame, spec: Mapping, *, stratum: str, weight: str, weighting: str,
+                 variance: Mapping | None = None):
+    """A model's design: the weighting's design restricted to the model's ``domain``
+    ({variable: [levels]}, by ``design.subset``: zero weights, rows kept), and the number of
+    rows in that domain."""
+    design = weighting_design(data, stratum, weight, weighting, variance)
+    if not spec.get("domain"):
+        return design, len(data)
+    mask = _domain_mask(data, spec["domain"])
+    return design.subset(mask), int(mask.sum())
 
 
 def fit_models(
     data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight",
-    variance: Mapping | None = None,
+    variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit each model weighted and unweighted; return (coefficients, terms, status).
 
     ``models`` maps a name to ``{formula, family, reference, domain}``: ``family`` is
-    "quasibinomial", "gaussian", "quasipoisson" or "ordinal" (proportional-odds,
-    :func:`svyolr`); ``domain`` ({variable: [levels]}) restricts the fit to a domain by
-    ``design.subset`` (zero weights, rows kept). A fit that raises :class:`InputError`
-    gives a status row with the error; non-convergence and separation are reported there too.
+    "quasibinomial", "gaussian", "quasipoisson" (:func:`svyglm`) or "ordinal"
+    (proportional-odds, :func:`svyolr`); ``domain`` ({variable: [levels]}) restricts the fit
+    to a domain by ``design.subset`` (zero weights, rows kept). A fit that raises
+    :class:`InputError` gives a status row with the error; non-convergence and separation are
+    reported there too. With a replicate ``variance``, the weighted fits' replicate refits may
+    be given in ``replicates`` (key :func:`model_key`), computed apart in chunks
+    (:mod:`swsurvey.infer_replicates`).
     """
     coefs, terms, status = [], [], []
     for name, spec in models.items():
-        _check_spec(name, spec)
+        check_model_spec(name, spec)
         family = spec.get("family", "quasibinomial")
         for weighting in WEIGHTINGS:
             row = dict(model=name, weighting=weighting, family=family, formula=spec["formula"],
                        domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
-                       n_used=np.nan, n_missing=np.nan, converged=False, separation="", error="")  # fmt: skip
+                       n_used=np.nan, n_missing=np.nan, converged=False, separation="", notes="", error="")  # fmt: skip
             try:
-                design = _design(data, stratum, weight, weighting, variance)
-                if spec.get("domain"):
-                    mask = _domain_mask(data, spec["domain"])
-                    row["n_domain"] = int(mask.sum())
-                    design = design.subset(mask)
-                else:
-                    row["n_domain"] = len(data)
-                fit = _fit_one(design, spec)
+                design, row["n_domain"] = model_design(data, spec, stratum=stratum, weight=weight,
+                                                       weighting=weighting, variance=variance)
+                given = (replicates or {}).get(model_key(name)) if _replicated(variance, weighting) else None
+                notes = []
+                fit = fit_model(design, spec, replicates=given, notes=notes)
+                row["notes"] = "; ".join(notes)
             except InputError as exc:
                 row["error"] = str(exc)
                 log.warning("model %s (%s) not fitted: %s", name, weighting, exc)
@@ -252,6 +299,43 @@ def fit_models(
     )
 
 
+def _read_weighted(data: str | Path) -> tuple[pd.DataFrame, bool]:
+    table, provenance = read_stage(data, "weight", "weighting stage")
+    frame = table.to_pandas()
+    if "weight" not in frame.columns:
+        raise InputError("the data have no weight column", file=data)
+    return frame, bool(provenance.get("synthetic"))
+
+
+def _labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, stratum: str,
+              variance: Mapping | None, synthetic: bool) -> list[pd.DataFrame]:
+    """The output tables: ``wave`` first, then the rows, ``variance`` (how each row's SEs
+    were computed) and ``synthetic``."""
+    labels = {w: variance_label(data, stratum, "weight", w, variance) for w in WEIGHTINGS}
+    outputs = []
+    for out in frames:
+        out = out.copy()
+        out.insert(0, "wave", wave)
+        out["variance"] = out["weighting"].map(labels)
+        out["synthetic"] = synthetic
+        outputs.append(out)
+    return outputs
+
+
+def _gathered(frame: pd.DataFrame, stratum: str, variance: Mapping | None, replicate_chunks: Sequence[str | Path],
+              replicate_layouts: Sequence[str | Path]) -> dict:
+    """The replicate chunks' estimates, checked to be of this wave's replicate design."""
+    from swsurvey.infer_replicates import gather
+
+    if not replicate_chunks:
+        return {}
+    if not _replicated(variance, "weighted"):
+        raise InputError("replicate chunks given, but the wave's variance method is linearization",
+                         file=replicate_chunks[0])  # fmt: skip
+    expected = variance_label(frame, stratum, "weight", "weighted", variance)
+    return gather(replicate_chunks, replicate_layouts, variance=expected)
+
+
 def infer_wave(
     data: str | Path,
     out_tests: str | Path,
@@ -265,27 +349,80 @@ def infer_wave(
     stratum: str = "country",
     variance: Mapping | None = None,
 ) -> None:
-    """Country tests and models of one weighted wave, written as four CSVs (all or none),
-    each with ``wave``, ``variance`` (how each row's SEs were computed: linearization, or the
-    wave's replicate method for the weighted rows) and ``synthetic`` columns."""
-    table, provenance = read_stage(data, "weight", "weighting stage")
-    frame = table.to_pandas()
-    if "weight" not in frame.columns:
-        raise InputError("the data have no weight column", file=data)
-    synthetic = bool(provenance.get("synthetic"))
+    """Country tests and models of one weighted wave in one process, written as four CSVs
+    (all or none), each with ``wave``, ``variance`` (how each row's SEs were computed:
+    linearization, or the wave's replicate method for the weighted rows) and ``synthetic``
+    columns. The workflow splits the same work into jobs (:func:`infer_tests`,
+    :func:`infer_model` per model, :func:`gather_models`, and the replicate chunks of
+    :mod:`swsurvey.infer_replicates`), with the same bytes."""
+    frame, synthetic = _read_weighted(data)
     tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance)
     coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance)
-    labels = {w: variance_label(frame, stratum, "weight", w, variance) for w in WEIGHTINGS}
-    outputs = []
-    for out in (tests, coefficients, terms, status):
-        out = out.copy()
-        out.insert(0, "wave", wave)
-        out["variance"] = out["weighting"].map(labels)
-        out["synthetic"] = synthetic
-        outputs.append(out)
     log.info("wave %s: %d country tests, %d models (%d fits failed)", wave, len(items), len(models),
              int((status["error"] != "").sum()))  # fmt: skip
+    outputs = _labelled((tests, coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
+                        synthetic=synthetic)  # fmt: skip
     _write_all(outputs, (out_tests, out_coefficients, out_terms, out_status))
+
+
+def infer_tests(
+    data: str | Path, out_tests: str | Path, *, wave: str, items: Sequence[str], stratum: str = "country",
+    variance: Mapping | None = None, replicate_chunks: Sequence[str | Path] = (),
+    replicate_layouts: Sequence[str | Path] = (),
+) -> None:
+    """The country tests of one weighted wave (:func:`country_tests`), written as a CSV; with
+    a replicate ``variance``, from the gathered replicate chunks."""
+    frame, synthetic = _read_weighted(data)
+    replicates = _gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
+    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, replicates=replicates)
+    log.info("wave %s: %d country tests (%d failed)", wave, len(items), int(tests["p_value"].isna().sum()))
+    _write_all(_labelled([tests], frame, wave=wave, stratum=stratum, variance=variance, synthetic=synthetic),
+               [out_tests])  # fmt: skip
+
+
+def infer_model(
+    data: str | Path, out_coefficients: str | Path, out_terms: str | Path, out_status: str | Path, *, wave: str,
+    model: str, spec: Mapping, stratum: str = "country", variance: Mapping | None = None,
+    replicate_chunks: Sequence[str | Path] = (), replicate_layouts: Sequence[str | Path] = (),
+) -> None:
+    """One model of one weighted wave, weighted and unweighted (:func:`fit_models`), written
+    as three CSVs (all or none); with a replicate ``variance``, the weighted fit's variance
+    from the gathered replicate chunks."""
+    frame, synthetic = _read_weighted(data)
+    replicates = _gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
+    coefficients, terms, status = fit_models(frame, {model: spec}, stratum=stratum, weight="weight",
+                                             variance=variance, replicates=replicates)  # fmt: skip
+    log.info("wave %s, model %s: %d coefficients (%d fits failed)", wave, model, len(coefficients),
+             int((status["error"] != "").sum()))  # fmt: skip
+    outputs = _labelled((coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
+                        synthetic=synthetic)  # fmt: skip
+    _write_all(outputs, (out_coefficients, out_terms, out_status))
+
+
+def gather_models(
+    coefficients: Sequence[str | Path], terms: Sequence[str | Path], status: Sequence[str | Path],
+    out_coefficients: str | Path, out_terms: str | Path, out_status: str | Path,
+) -> None:
+    """The models' tables (one CSV of each kind per model, from :func:`infer_model`) in one
+    CSV of each kind, in the order given: the rows as written, under the common header."""
+    frames = []
+    for paths in (coefficients, terms, status):
+        header, bodies = None, []
+        for path in paths:
+            text = Path(path).read_text(encoding="utf-8")
+            first, _, body = text.partition("\n")
+            if header is not None and first != header:
+                raise InputError("the models' tables have different columns", file=path)
+            header = first
+            bodies.append(body)
+        if header is None:
+            raise InputError("no model tables to gather")
+        frames.append(header + "\n" + "".join(bodies))
+    paths = [Path(p) for p in (out_coefficients, out_terms, out_status)]
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(atomic_path(p)) for p in paths]
+        for text, tmp in zip(frames, tmps):
+            Path(tmp).write_text(text, encoding="utf-8")
 
 
 def _write_all(frames: Sequence[pd.DataFrame], paths: Sequence[str | Path]) -> None:

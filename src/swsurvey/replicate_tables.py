@@ -22,6 +22,8 @@ linearization row uses.
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -29,10 +31,21 @@ import numpy as np
 import pandas as pd
 from swsurvey.describe import not_asked_in_wave
 from swsurvey.errors import InputError
+from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svydesign
 from swsurvey.survey.ciprop import korn_graubard
-from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates
+from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates, svrepdesign
+from swsurvey.validation import (
+    SUPPLIED,
+    check_replicate_values,
+    check_variance_setting,
+    full_sample_weight,
+    replicate_columns,
+    supplied,
+)
+
+log = get_logger("replicates")
 
 LINEARIZATION = "linearization"
 #: Key columns of a cell: the same as the estimates file's.
@@ -42,6 +55,8 @@ KEYS = ["table", "variable", "level", "domain"]
 def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping):
     """The replicate design a wave's ``variance`` setting asks for (see the config schema)."""
     method = variance["method"]
+    if method == SUPPLIED:
+        return supplied_design(data, weight=weight, variance=variance)
     design = svydesign(data, weights=weight, strata=stratum)
     options = {"mse": variance.get("mse", False)}
     if method in ("bootstrap", "subbootstrap"):
@@ -49,6 +64,49 @@ def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance:
     if method == "Fay":
         options.update(fay_rho=variance["fay_rho"])
     return as_svrepdesign(design, type=method, **options)
+
+
+def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
+    """The replicate design of replicate weights supplied in the data (method ``supplied``).
+
+    The estimates use the pipeline's own weight (``weight``, the raked weight); the supplied
+    columns become replicate factors (``combined_weights`` false: the columns are factors
+    already, R's ``combined.weights=FALSE``; true: each column divided by the file's
+    ``full_sample_weight``), and replicate r's weights are factor_r times ``weight``: R's
+    ``svrepdesign(repweights=factors, weights=weight, combined.weights=FALSE, type=, scale=,
+    rscales=, fay.rho=, mse=)``. Raking is not repeated within the replicates. ``scale`` and
+    ``rscales`` left null take R's defaults for the type and the columns as given: with
+    combined weights, JK1's scale is (R-1)/R and JKn needs ``rscales``, as R says; with
+    factors, R's guesses from the factors."""
+    fsw = full_sample_weight(variance)
+    names = replicate_columns([str(c) for c in data.columns], variance, exclude=[weight, *([fsw] if fsw else [])])
+    if fsw is not None and fsw not in data:
+        raise InputError("full-sample weight column (waves.<wave>.variance.full_sample_weight) not in the data",
+                         variable=fsw)
+    check_replicate_values(data, names, fsw)
+    type_ = variance["type"]
+    scale, rscales = variance.get("scale"), variance.get("rscales")
+    if fsw is not None and type_ == "JK1" and scale is None:
+        scale = (len(names) - 1) / len(names)
+        log.warning("supplied JK1 replicate weights without scale: guessing (R-1)/R = %g from the %d columns, as R "
+                    "does for combined weights", scale, len(names))
+    if fsw is not None and type_ == "JKn" and rscales is None:
+        raise InputError("JKn with combined weights needs rscales (R: must provide rscales for combined JKn "
+                         "weights)", variable="waves.<wave>.variance.rscales")
+    factors = data[names].to_numpy(dtype=float)
+    if fsw is not None:
+        factors = factors / data[fsw].to_numpy(dtype=float)[:, None]
+    frame = data.assign(**{name: factors[:, i] for i, name in enumerate(names)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        design = svrepdesign(frame, repweights=names, type=type_, weights=weight, combined_weights=False,
+                             scale=scale, rscales=rscales, fay_rho=variance.get("fay_rho") if type_ == "Fay" else None,
+                             mse=bool(variance.get("mse", False)))
+    for warning in caught:
+        log.warning("supplied replicate weights: %s", warning.message)
+    columns = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
+    source = f"{columns} / {fsw}" if fsw is not None else columns
+    return dataclasses.replace(design, method=f"{design.method} ({source} as factors of the raked weight)")
 
 
 class CellShares:
@@ -106,7 +164,10 @@ def _not_asked(data: pd.DataFrame, tables: Mapping[str, Sequence[str]]) -> set[s
 
 #: Methods whose number of replicates is known before the data are read (config's
 #: ``replicates``), so that they can be split into jobs; the jackknife's and BRR's follow from
-#: the design (one per PSU, or a Hadamard order) and are computed in one job.
+#: the design (one per PSU, or a Hadamard order) and are computed in one job. Supplied
+#: replicate weights are split into jobs when ``columns`` lists them by name (their number is
+#: the list's length); found by a regular expression, their number is known only from the
+#: data, so they are computed in one job (see :func:`sharded`).
 SHARDED = ("bootstrap", "subbootstrap")
 
 
@@ -119,17 +180,48 @@ def n_chunks(n_replicates: int, size: int) -> int:
     return -(-n_replicates // size)
 
 
+def planned_replicates(variance: Mapping) -> int | None:
+    """The number of replicates, when the config alone says it (None: known from the data)."""
+    if variance["method"] in SHARDED:
+        return int(variance["replicates"])
+    if supplied(variance) and not isinstance(variance.get("columns"), str):
+        return len(variance["columns"])
+    return None
+
+
+def sharded(variance: Mapping) -> bool:
+    """Whether a wave's replicates are split into jobs of ``chunk`` replicates."""
+    return planned_replicates(variance) is not None
+
+
 def planned_chunks(variance: Mapping) -> int:
-    """How many jobs a wave's replicates are split into (0 for linearization)."""
+    """How many jobs a wave's replicates are split into (0 for linearization), from the
+    config alone: it is called when Snakemake plans the jobs, before any data is read. The
+    setting's parts that can be checked without the data are checked here, so a supplied
+    setting without columns or type stops the run before any job starts."""
+    check_variance_setting(variance)
     if variance["method"] == LINEARIZATION:
         return 0
-    if variance["method"] in SHARDED:
-        return n_chunks(int(variance["replicates"]), int(variance["chunk"]))
+    if sharded(variance):
+        return n_chunks(planned_replicates(variance), int(variance["chunk"]))
     return 1
 
 
-def _chunk_size(variance: Mapping, n_replicates: int) -> int:
-    return int(variance["chunk"]) if variance["method"] in SHARDED else max(n_replicates, 1)
+def replicates_per_chunk(variance: Mapping, n_replicates: int) -> int:
+    """How many replicates each chunk job computes (all of them in one job when unsharded)."""
+    return int(variance["chunk"]) if sharded(variance) else max(n_replicates, 1)
+
+
+def data_columns(path: str | Path, variance: Mapping) -> list[str]:
+    """The columns of a weighted data file the replicate design needs beyond the tables':
+    the supplied replicate weights (and full-sample weight); none for other methods."""
+    if not supplied(variance):
+        return []
+    import pyarrow.parquet as pq
+
+    fsw = full_sample_weight(variance)
+    names = [n for n in pq.read_schema(path).names if n != "weight"]
+    return replicate_columns(names, variance, file=path) + ([fsw] if fsw is not None else [])
 
 
 def replicate_chunk(
@@ -138,11 +230,14 @@ def replicate_chunk(
 ) -> np.ndarray:
     """Write the cells' shares in one chunk of replicates (``.npy``, replicates x cells)."""
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
-    table, _ = read_stage(data, "weight", "weighting stage", columns=wanted)
+    table, _ = read_stage(data, "weight", "weighting stage", columns=wanted + data_columns(data, variance))
     frame = table.to_pandas()
     design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance)
+    if sharded(variance) and design.n_replicates != planned_replicates(variance):
+        raise InputError(f"the data hold {design.n_replicates} replicates; the variance setting plans "
+                         f"{planned_replicates(variance)}", file=data)
     shares = CellShares(frame, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(frame, tables))
-    reps = chunk_replicates(design.n_replicates, int(chunk), _chunk_size(variance, design.n_replicates))
+    reps = chunk_replicates(design.n_replicates, int(chunk), replicates_per_chunk(variance, design.n_replicates))
     estimates = replicate_estimates(design, shares, reps) if len(reps) else np.zeros((0, len(shares.cells)))
     print(f"chunk {chunk}: replicates {reps.start}-{reps.stop - 1} of {design.n_replicates} "
           f"({design.variance}); {len(shares.cells)} cells")

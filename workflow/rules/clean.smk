@@ -34,8 +34,15 @@ rule clean_wave:
         "benchmarks/{wave}/clean_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        # the keys of the wave's variance setting that supplied replicate weights use
+        columns=wave_variance_setting("columns"),
+        type=wave_variance_setting("type"),
+        combined_weights=wave_variance_setting("combined_weights"),
+        full_sample_weight=wave_variance_setting("full_sample_weight"),
     script:
         "../../scripts/clean_wave.py"

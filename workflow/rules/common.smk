@@ -36,6 +36,7 @@ wildcard_constraints:
     wave="|".join(re.escape(wave) for wave in WAVES),
     figure="|".join(re.escape(figure) for figure in config["figures"]),
     chunk=r"\d+",
+    model="|".join(re.escape(model) for model in config["infer"]["models"]),
 
 
 def rule_code(script):
@@ -53,21 +54,25 @@ def rule_code(script):
 #   import_wave: peak 130 MB and 1.1 GB (1M rows; 2 GB for the 1,000,000 x 80 file of
 #     bench/bench_import.py, 250 MB), 10 s: 1,000 MB + 8 MB per MB of input, 10 min + 10 min
 #     per GB.
-#   clean, weight, describe and infer: 150-210 MB and 0.6-1.0 GB; seconds, and up to a few
-#     minutes (describe) for 1M rows. Their Parquet input is ~20 times smaller than the data
-#     in memory: 1,000 MB + 40 MB per MB of input, 10 min + 60 min per GB.
-#   Everything else reads tables of estimates, whose size does not grow with the number of
-#     respondents: 100-350 MB and 1-5 s whatever the wave. The seconds-long tables, figures and
+#   clean, weight, describe and infer (the replicate chunks, the tests and each model):
+#     150-210 MB and 0.6-1.0 GB; seconds, and up to a few minutes (describe) for 1M rows.
+#     Their Parquet input is ~20 times smaller than the data in memory: 1,000 MB + 40 MB per
+#     MB of input, 10 min + 60 min per GB.
+#   Everything else (infer_wave only gathers the models' tables) reads tables of estimates,
+#     whose size does not grow with the number of respondents: 100-350 MB and 1-5 s whatever
+#     the wave. The seconds-long tables, figures and
 #     report text ask for 500 MB and 5 min and form the group "small_jobs", which a cluster
 #     profile submits as few SLURM jobs (see workflow/profiles/slurm); a local run ignores
 #     groups. The synthetic wave (at most the default size), the changes between waves and the
 #     manifest ask for 1,000 MB and 10 min.
 #
-# Every job has one thread (none declares `threads`). Nothing in the pipeline runs in parallel
-# but the BLAS behind numpy, and with two BLAS threads describe_wave is slower and infer_wave
-# hardly faster (5% on 1M rows) while its coefficients change in the last digits. Snakemake
-# gives a job as many BLAS threads as it has threads, so the numbers do not depend on the
-# machine's core count, locally or on a cluster.
+# Each rule declares one thread (`threads` is 1). Nothing in the pipeline runs in parallel
+# within a job but the BLAS behind numpy, and with two BLAS threads describe_wave is slower and
+# the models hardly faster (5% on 1M rows) while their coefficients change in the last digits.
+# Snakemake gives a job as many BLAS threads as it has threads, so the numbers do not depend on
+# the machine's core count, locally or on a cluster. The parallel work is split into jobs
+# instead: one per chunk of replicates (describe_replicates, infer_replicates), the country
+# tests (infer_tests), one per model (infer_model) and one per figure (study_figure).
 def memory_for_data(base_mb, per_input_mb):
     """A job's memory from the size of its data: base_mb for Python and the package, plus
     per_input_mb for each MB of the job's input (input.size_mb: its data file, and the few
@@ -123,6 +128,16 @@ def wave_variance(wildcards):
     return wave_config(wildcards)["variance"]
 
 
+def wave_variance_setting(key):
+    """One key of a wave's variance setting (waves.<wave>.variance.<key>), for a rule that
+    needs only some keys: a change of the others does not rerun it."""
+
+    def setting(wildcards):
+        return wave_variance(wildcards)[key]
+
+    return setting
+
+
 def replicate_chunks(wildcards):
     """The chunks of replicate estimates a wave's tables gather (none for linearization)."""
     return expand(
@@ -130,6 +145,44 @@ def replicate_chunks(wildcards):
         wave=wildcards.wave,
         chunk=range(planned_chunks(wave_variance(wildcards))),
     )
+
+
+def infer_replicate_chunks(wildcards):
+    """The chunks of replicate estimates a wave's tests and models gather (none for
+    linearization): as many as the tables', of the same replicates."""
+    return expand(
+        "results/{wave}/infer/replicates/chunk_{chunk}.npy",
+        wave=wildcards.wave,
+        chunk=range(planned_chunks(wave_variance(wildcards))),
+    )
+
+
+def infer_replicate_layouts(wildcards):
+    """What each chunk's columns are (one JSON file beside each chunk)."""
+    return [
+        path.removesuffix(".npy") + ".json"
+        for path in infer_replicate_chunks(wildcards)
+    ]
+
+
+def model_spec(wildcards):
+    """A model's settings (config infer.models.<model>), so changing them reruns that model."""
+    return config["infer"]["models"][wildcards.model]
+
+
+def model_tables(kind):
+    """The tables of one kind (coefficients, term_tests, model_status) of every model of a
+    wave, in config order, for rule infer_wave to gather."""
+
+    def tables(wildcards):
+        return expand(
+            "results/{wave}/infer/models/{model}/{kind}.csv",
+            wave=wildcards.wave,
+            model=list(config["infer"]["models"]),
+            kind=kind,
+        )
+
+    return tables
 
 
 def wave_published(wildcards):
@@ -178,6 +231,7 @@ def provenance_records():
         "describe_wave",
         "format_tables",
         "weighting_effect",
+        "infer_tests",
         "infer_wave",
     ]
     records = expand("results/{wave}/provenance/{rule}.json", wave=WAVES, rule=per_wave)
@@ -189,11 +243,17 @@ def provenance_records():
         wave=WAVES,
         figure=list(config["figures"]),
     )
+    records += expand(
+        "results/{wave}/provenance/infer_model_{model}.json",
+        wave=WAVES,
+        model=list(config["infer"]["models"]),
+    )
     for wave in WAVES:
         chunks = planned_chunks(config["waves"][wave]["variance"])
         records += expand(
-            "results/{wave}/provenance/describe_replicates_{chunk}.json",
+            "results/{wave}/provenance/{stage}_replicates_{chunk}.json",
             wave=wave,
+            stage=["describe", "infer"],
             chunk=range(chunks),
         )
     if len(WAVES) > 1:

@@ -21,6 +21,7 @@ rule crosswave_changes:
         "benchmarks/crosswave_changes.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
@@ -52,6 +53,7 @@ rule crosswave_figure:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,

@@ -14,6 +14,7 @@ rule describe_replicates:
         "benchmarks/{wave}/describe_replicates_{chunk}.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
@@ -46,6 +47,7 @@ rule describe_wave:
         "benchmarks/{wave}/describe_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
@@ -82,6 +84,7 @@ rule format_tables:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,
@@ -116,6 +119,7 @@ rule weighting_effect:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,
@@ -149,6 +153,7 @@ rule reproduce_published:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,

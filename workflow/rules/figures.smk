@@ -23,6 +23,7 @@ rule study_figure:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,

@@ -24,11 +24,17 @@ rule import_wave:
         "benchmarks/{wave}/import_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=memory_for_data(1000, per_input_mb=8),
         runtime=minutes_for_data(10, per_input_gb=10),
     params:
         sha256=wave_sha256,
         privacy=config["privacy"],
+        # the keys of the wave's variance setting that supplied replicate weights use
+        columns=wave_variance_setting("columns"),
+        type=wave_variance_setting("type"),
+        combined_weights=wave_variance_setting("combined_weights"),
+        full_sample_weight=wave_variance_setting("full_sample_weight"),
     script:
         "../../scripts/import_wave.py"

@@ -1,10 +1,42 @@
 # Inference: country differences (Rao-Scott, Holm) and survey-weighted models, weighted and not.
+# The tests are one job, each model another (rule infer_model), gathered by rule infer_wave;
+# with a replicate variance method, every replicate's tests and refits are computed once per
+# chunk of replicates (rule infer_replicates) and gathered by the test and model jobs.
 
 
-rule infer_wave:
+rule infer_replicates:
     input:
         data="results/{wave}/weight/responses.parquet",
-        code=rule_code("scripts/infer_wave.py"),
+        code=rule_code("scripts/infer_replicates.py"),
+    output:
+        chunk="results/{wave}/infer/replicates/chunk_{chunk}.npy",
+        layout="results/{wave}/infer/replicates/chunk_{chunk}.json",
+        provenance="results/{wave}/provenance/infer_replicates_{chunk}.json",
+    log:
+        "logs/{wave}/infer_replicates_{chunk}.log",
+    benchmark:
+        "benchmarks/{wave}/infer_replicates_{chunk}.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        tested_items=config["infer"]["items"],
+        models=config["infer"]["models"],
+        stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
+    script:
+        "../../scripts/infer_replicates.py"
+
+
+rule infer_tests:
+    input:
+        data="results/{wave}/weight/responses.parquet",
+        replicates=infer_replicate_chunks,
+        layouts=infer_replicate_layouts,
+        code=rule_code("scripts/infer_tests.py"),
     output:
         tests=report(
             "results/{wave}/infer/country_tests.csv",
@@ -13,6 +45,61 @@ rule infer_wave:
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "country tests"},
         ),
+        provenance="results/{wave}/provenance/infer_tests.json",
+    log:
+        "logs/{wave}/infer_tests.log",
+    benchmark:
+        "benchmarks/{wave}/infer_tests.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        tested_items=config["infer"]["items"],
+        stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
+    script:
+        "../../scripts/infer_tests.py"
+
+
+rule infer_model:
+    input:
+        data="results/{wave}/weight/responses.parquet",
+        replicates=infer_replicate_chunks,
+        layouts=infer_replicate_layouts,
+        code=rule_code("scripts/infer_model.py"),
+    output:
+        coefficients="results/{wave}/infer/models/{model}/coefficients.csv",
+        terms="results/{wave}/infer/models/{model}/term_tests.csv",
+        status="results/{wave}/infer/models/{model}/model_status.csv",
+        provenance="results/{wave}/provenance/infer_model_{model}.json",
+    log:
+        "logs/{wave}/infer_model_{model}.log",
+    benchmark:
+        "benchmarks/{wave}/infer_model_{model}.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        spec=model_spec,
+        stratum=config["weighting"]["stratum"],
+        variance=wave_variance,
+    script:
+        "../../scripts/infer_model.py"
+
+
+rule infer_wave:
+    input:
+        coefficients=model_tables("coefficients"),
+        terms=model_tables("term_tests"),
+        status=model_tables("model_status"),
+        code=rule_code("scripts/infer_wave.py"),
+    output:
         coefficients=report(
             "results/{wave}/infer/coefficients.csv",
             caption="../../results/report/captions/coefficients.rst",
@@ -27,15 +114,13 @@ rule infer_wave:
         "logs/{wave}/infer.log",
     benchmark:
         "benchmarks/{wave}/infer_wave.tsv"
+    group:
+        "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
-        mem_mb=memory_for_data(1000, per_input_mb=40),
-        runtime=minutes_for_data(10, per_input_gb=60),
-    params:
-        tested_items=config["infer"]["items"],
-        models=config["infer"]["models"],
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        mem_mb=500,
+        runtime=5,
     script:
         "../../scripts/infer_wave.py"

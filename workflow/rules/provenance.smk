@@ -24,6 +24,7 @@ rule manifest:
         "benchmarks/manifest.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,

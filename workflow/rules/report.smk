@@ -28,6 +28,7 @@ rule report_text:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,

@@ -17,6 +17,7 @@ rule synthetic_wave:
         "benchmarks/synthetic_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,

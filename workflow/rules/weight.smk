@@ -29,6 +29,7 @@ rule weight_wave:
         "benchmarks/{wave}/weight_wave.tsv"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
@@ -66,6 +67,7 @@ rule weighting_figure:
         "small_jobs"
     conda:
         "../../envs/swsurvey.yaml"
+    threads: 1
     resources:
         mem_mb=500,
         runtime=5,

@@ -60,7 +60,7 @@ __all__ += [
 ]
 
 # Models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable).
-from swsurvey.survey.chisq import SvyChisq, svychisq, svytable  # noqa: E402
+from swsurvey.survey.chisq import SvyChisq, svychisq, svychisq_statistic, svytable  # noqa: E402
 from swsurvey.survey.glm import (  # noqa: E402
     ModelWarning,
     NonConvergenceWarning,
@@ -69,8 +69,9 @@ from swsurvey.survey.glm import (  # noqa: E402
     SvyGlm,
     reg_term_test,
     svyglm,
+    svyglm_refit,
 )
-from swsurvey.survey.olr import SvyOlr, svyolr  # noqa: E402
+from swsurvey.survey.olr import SvrepOlr, SvyOlr, svyolr, svyolr_refit  # noqa: E402
 
 __all__ += [
     "ModelWarning",
@@ -82,8 +83,11 @@ __all__ += [
     "SvyOlr",
     "reg_term_test",
     "svychisq",
+    "svychisq_statistic",
     "svyglm",
+    "svyglm_refit",
     "svyolr",
+    "svyolr_refit",
     "svytable",
 ]
 
@@ -94,6 +98,7 @@ from swsurvey.survey.replicates import (  # noqa: E402
     SvrepGlm,
     SvrepStat,
     SvyRepDesign,
+    ReplicateStatistic,
     as_svrepdesign,
     combine,
     replicate_estimates,
@@ -105,8 +110,10 @@ __all__ += [
     "SvrepChisq",
     "SvrepCiProp",
     "SvrepGlm",
+    "SvrepOlr",
     "SvrepStat",
     "SvyRepDesign",
+    "ReplicateStatistic",
     "as_svrepdesign",
     "combine",
     "replicate_estimates",

@@ -30,7 +30,7 @@ from swsurvey.survey.design import SurveyDesign, is_replicate
 from swsurvey.survey.modelframe import design_rows, factor_codes, level_label
 from swsurvey.survey.variance import design_vcov
 
-__all__ = ["SvyChisq", "svychisq", "svytable"]
+__all__ = ["SvyChisq", "svychisq", "svychisq_statistic", "svytable"]
 
 STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 _RAO_SCOTT = "Pearson's X^2: Rao & Scott adjustment"
@@ -129,17 +129,27 @@ def _main_effects(nr: int, nc: int) -> tuple[np.ndarray, np.ndarray]:
     return X1, inter
 
 
-def _replicate_vcov(design, X: np.ndarray, complete: np.ndarray, statistic: str) -> np.ndarray | None:
+def _replicate_statistic(design, X: np.ndarray, complete: np.ndarray, statistic: str):
+    """The means or totals of ``X`` over the complete rows, as a replicate statistic."""
+    from swsurvey.survey.replicates import totals_statistic
+
+    return totals_statistic(design.subset(complete), X, statistic)
+
+
+def _replicate_vcov(design, X: np.ndarray, complete: np.ndarray, statistic: str, replicates):
     """On a replicate design, the replicate covariance of the means or totals of ``X`` over
-    the complete rows (R's svychisq.svyrep.design: ``svymean``/``svytotal(na.rm=TRUE)``)."""
+    the complete rows (R's svychisq.svyrep.design: ``svymean``/``svytotal(na.rm=TRUE)``),
+    from ``replicates`` when given."""
     if not is_replicate(design):
         return None
     from swsurvey.survey.replicates import svrep_stat
 
-    return svrep_stat(design.subset(complete), X, [str(j) for j in range(X.shape[1])], statistic).vcov
+    names = [str(j) for j in range(X.shape[1])]
+    return svrep_stat(design.subset(complete), X, names, statistic, replicates=replicates).vcov
 
 
-def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F") -> SvyChisq:
+def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F",
+             replicates: np.ndarray | None = None) -> SvyChisq:
     """Test the association of two categorical variables: R's ``svychisq(~row_var +
     col_var, design, statistic=)`` (see the module docstring for the statistics).
 
@@ -147,9 +157,12 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     ``n_missing``. A category present in the design's rows whose weighted total is zero
     (R would return NaN) is an :class:`InputError`. A replicate-weight design takes the
     covariances from its replicates (R's ``svychisq.svyrep.design``; R's "lincom" and
-    "saddlepoint" statistics are not available here).
+    "saddlepoint" statistics are not available here); ``replicates`` are the estimates of
+    :func:`svychisq_statistic` on every replicate, when computed elsewhere (in chunks).
     """
-    result = _svychisq(design, row_var, col_var, statistic)
+    if replicates is not None and not is_replicate(design):
+        raise InputError("replicate estimates are for replicate-weight designs; this design has none")
+    result = _svychisq(design, row_var, col_var, statistic, replicates)
     if not is_replicate(design):
         return result
     from swsurvey.survey.replicates import with_variance
@@ -157,7 +170,19 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     return with_variance(result, design)
 
 
-def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str) -> SvyChisq:
+def svychisq_statistic(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F"):
+    """What :func:`svychisq` evaluates on every replicate of a replicate-weight design (the
+    cell means, or for the Wald statistics the totals, of the complete rows), as a
+    :class:`~swsurvey.survey.replicates.ReplicateStatistic`: evaluate it apart and give the
+    stacked estimates to ``svychisq(..., replicates=)``."""
+    if not is_replicate(design):
+        raise InputError("replicate statistics are for replicate-weight designs; this design has none")
+    return _svychisq(design, row_var, col_var, statistic, None, statistic_only=True)
+
+
+def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, replicates=None,
+              statistic_only: bool = False):
+    """The test (an :class:`SvyChisq`), or with ``statistic_only`` its replicate statistic."""
     if statistic not in STATISTICS:
         raise InputError(f"statistic must be one of {', '.join(STATISTICS)}", value=statistic)
     coded = _code(design, row_var, col_var)
@@ -166,7 +191,6 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str) 
     complete = (coded.r >= 0) & (coded.c >= 0)
     n_missing = int(((~complete) & (w != 0)).sum())
     N = int(coded.rows.sum())
-    nu = design.degf(coded.rows)
     tab = _table(design, coded)
     for axis, var, levels in ((1, row_var, coded.row_levels), (0, col_var, coded.col_levels)):
         empty = np.flatnonzero(tab.sum(axis=axis) == 0)
@@ -193,7 +217,10 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str) 
         Z[idx, k + coded.r[idx]] = 1.0
         Z[idx, k + nr + coded.c[idx]] = 1.0
         Z[idx, -1] = 1.0
-        replicated = _replicate_vcov(design, Z, complete, "total")
+        if statistic_only:
+            return _replicate_statistic(design, Z, complete, "total")
+        nu = design.degf(coded.rows)
+        replicated = _replicate_vcov(design, Z, complete, "total", replicates)
         Z *= wd[:, None]
         totals = Z.sum(axis=0)
         Vc = design_vcov(design, Z) if replicated is None else replicated
@@ -234,7 +261,10 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str) 
     infl = np.zeros((design.n, k))
     idx = np.flatnonzero(complete)
     infl[idx, cell[idx]] = 1.0
-    V = _replicate_vcov(design, infl, complete, "mean")
+    if statistic_only:
+        return _replicate_statistic(design, infl, complete, "mean")
+    nu = design.degf(coded.rows)
+    V = _replicate_vcov(design, infl, complete, "mean", replicates)
     if V is None:
         infl -= mean2[None, :]
         infl *= (wd / psum)[:, None]

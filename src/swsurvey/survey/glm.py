@@ -60,6 +60,7 @@ __all__ = [
     "SeparationWarning",
     "SvyGlm",
     "reg_term_test",
+    "svyglm_refit",
     "svyglm",
 ]
 
@@ -563,6 +564,7 @@ def svyglm(
     epsilon: float = 1e-8,
     separation: str = "warn",
     engine: str = "irls",
+    replicates: np.ndarray | None = None,
 ) -> SvyGlm:
     """Fit a survey-weighted GLM: R's ``svyglm(formula, design, family=)``.
 
@@ -582,7 +584,33 @@ def svyglm(
     (a level of a categorical term whose responses are all 0 or all 1, fitted probabilities
     numerically 0 or 1, or a perfect fit) gives a :class:`SeparationWarning` naming the
     term and fills ``separation``, or, with ``separation="raise"``, an :class:`InputError`.
+
+    On a replicate-weight design the model is refitted on every replicate (R's
+    ``svyglm.svyrep.design``); ``replicates`` are those refits' coefficients (replicates x
+    coefficients) when they were computed elsewhere, in chunks, with :func:`svyglm_refit`.
     """
+    return _svyglm(design, formula, family, reference, maxit, epsilon, separation, engine, replicates=replicates)
+
+
+def svyglm_refit(
+    design: SurveyDesign,
+    formula: str,
+    family: str = "gaussian",
+    reference: Mapping[str, object] | None = None,
+    maxit: int = 25,
+    epsilon: float = 1e-8,
+    engine: str = "irls",
+):
+    """The replicate refit of :func:`svyglm` on a replicate-weight design, as a
+    :class:`~swsurvey.survey.replicates.ReplicateStatistic`: evaluate it on replicates' weights
+    (in chunks, in other processes) and give the stacked coefficients to
+    ``svyglm(..., replicates=)``, which then gives the same result as refitting itself."""
+    return _svyglm(design, formula, family, reference, maxit, epsilon, "warn", engine, refit_only=True)
+
+
+def _svyglm(design, formula, family, reference, maxit, epsilon, separation, engine, replicates=None, refit_only=False):
+    if (replicates is not None or refit_only) and not is_replicate(design):
+        raise InputError("replicate estimates are for replicate-weight designs; this design has none")
     if separation not in ("warn", "raise"):
         raise InputError("separation must be 'warn' or 'raise'", value=separation)
     fam = _family(family)
@@ -644,9 +672,13 @@ def svyglm(
             stacklevel=2,
         )
     if is_replicate(design):  # R's svyglm.svyrep.design: the model refitted on every replicate
-        from swsurvey.survey.replicates import svyglm_variance
+        from swsurvey.survey.replicates import glm_refit, svyglm_variance
 
-        vcov, dispersion, degf = svyglm_variance(design, fit_design, index, inverse, X, y, wp, fam, fit, maxit, epsilon)
+        if refit_only:
+            return glm_refit(fit_design, index, inverse, X, y, fam, fit.beta, maxit, epsilon)
+        vcov, dispersion, degf = svyglm_variance(
+            design, fit_design, index, inverse, X, y, wp, fam, fit, maxit, epsilon, replicates=replicates
+        )
     else:
         # R's svy.varcoef: estfun = X * working residuals * working weights, influence = estfun Ainv;
         # per row: prior weight x (pattern's working residual x unit working weight x row of X Ainv)

@@ -50,15 +50,22 @@ designs, because ``summary.svrepglm``'s dispersion is the Pearson sum rather tha
 and so it is here: NaN with a warning), ``svyglm.svyrep.design`` (the model refitted
 on every replicate's weights from the full-sample coefficients, as ``glm.fit(start=)``) and
 ``svychisq.svyrep.design`` (statistics F, Chisq, Wald, adjWald; R's "lincom" and
-"saddlepoint" are not available). Degrees of freedom are R's ``degf`` for replicate designs:
+"saddlepoint" are not available), and ``svyolr.svyrep.design`` (``MASS::polr`` refitted on
+every replicate from the full-sample estimates; :mod:`swsurvey.survey.olr`). Degrees of freedom are R's ``degf`` for replicate designs:
 the rank of the replicate weights (of the rows in the domain) minus one. Results name their
 variance method (``variance``). Lumley (2010, "Complex Surveys", sec. 2.6) describes R's
 implementation; R's documentation of ``svrepdesign``, ``as.svrepdesign`` and ``svrVar``
 gives the conventions followed here.
 
-Not available for replicate designs: ``svyratio``, ``svyvar``, ``svyolr`` and weighting
-(``rake``, ``calibrate``, ...): they use linearization and raise an :class:`InputError` when
-given one. A calibrated design cannot be converted (its replicates would not be calibrated).
+Not available for replicate designs: ``svyratio``, ``svyvar`` and weighting (``rake``,
+``calibrate``, ...): they use linearization and raise an :class:`InputError` when given one.
+A calibrated design cannot be converted (its replicates would not be calibrated).
+
+Evaluated apart: ``svyglm_refit``, ``svyolr_refit`` and ``svychisq_statistic`` give an
+estimator's replicate statistic (:class:`ReplicateStatistic`) to be evaluated on chunks of
+replicates elsewhere (the workflow's jobs, :mod:`swsurvey.infer_replicates`); the stacked
+estimates, given back as ``replicates=``, make the estimator return what it would have
+computed itself, to the last bit.
 """
 
 from __future__ import annotations
@@ -92,6 +99,7 @@ __all__ = [
     "SUPPLIED_TYPES",
     # the engine: replicate estimates in chunks, their covariance
     "replicate_estimates",
+    "ReplicateStatistic",
     "combine",
     "with_replicates",
     "CHUNK_ENTRIES",
@@ -114,6 +122,9 @@ CHUNK_ENTRIES = 2**24
 #: Largest PSU-by-replicate matrix whose rank (R's degf) is computed numerically; larger
 #: converted designs use the rank the construction gives (see _PsuFactors.rank).
 RANK_ENTRIES = 2**24
+#: A domain with more than this many PSUs per replicate has its rank (R's degf) tried first on
+#: a spread of the design's PSUs (see _PsuFactors.rank).
+PROBE_PER_REPLICATE = 4
 #: R's qr(weights(design, "analysis"), tol = 1e-5)$rank in degf.svyrep.design.
 RANK_TOL = 1e-5
 
@@ -153,17 +164,40 @@ class _PsuFactors:
     def weights(self, replicates: np.ndarray, rows: np.ndarray, pweights: np.ndarray) -> np.ndarray:
         return self.factors(replicates)[:, self.psu[rows]] * pweights[rows]
 
+    def _probe(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every replicate's factors of a spread of PSUs (every k-th, about
+        PROBE_PER_REPLICATE x R of them), made once: most domains' rank is settled on them."""
+        if not hasattr(self, "_probe_cache"):
+            n_psu = len(self.psu_stratum)
+            probe = np.arange(0, n_psu, max(1, n_psu // (PROBE_PER_REPLICATE * self.n_replicates)))
+            step = max(1, CHUNK_ENTRIES // n_psu)
+            blocks = [self.factors(chunk)[:, probe] for chunk in _chunks(np.arange(self.n_replicates), step)]
+            object.__setattr__(self, "_probe_cache", (probe, np.vstack(blocks)))
+        return self._probe_cache
+
+    def _rank(self, psus: np.ndarray) -> int:
+        step = max(1, CHUNK_ENTRIES // len(self.psu_stratum))
+        blocks = [self.factors(chunk)[:, psus].T for chunk in _chunks(np.arange(self.n_replicates), step)]
+        return _matrix_rank([np.hstack(blocks)] if blocks else [])
+
     def rank(self, rows: np.ndarray, pweights: np.ndarray) -> int:
         """R's rank of the analysis weights: rows of one PSU are multiples of one vector, so
-        the rank is that of the PSU factors of the PSUs with weight in ``rows``. Computed
-        when the matrix has at most :data:`RANK_ENTRIES` entries; otherwise the rank of the
-        construction: every stratum whose PSUs are all present has rows adding up to a
-        constant, so such strata share one dimension (rows - (strata - 1)), capped at R."""
-        psus = np.unique(self.psu[rows[pweights[rows] != 0]])
+        the rank is that of the PSU factors of the PSUs with weight in ``rows``. It is computed
+        when that matrix has at most :data:`RANK_ENTRIES` entries: first on those of the
+        design's spread of PSUs (:meth:`_probe`, made once) that are in ``rows``, whose rank R
+        (the number of replicates) settles it (a matrix with R columns and a submatrix of rank
+        R), then on all of them. Beyond that it is the rank of the construction: every stratum
+        whose PSUs are all present has rows adding up to a constant, so such strata share one
+        dimension (rows - (strata - 1)), capped at R."""
+        weighted = np.bincount(self.psu[rows[pweights[rows] != 0]], minlength=len(self.psu_stratum)) > 0
+        psus = np.flatnonzero(weighted)  # the PSUs with weight in rows, in order
         if len(psus) * self.n_replicates <= RANK_ENTRIES:
-            step = max(1, CHUNK_ENTRIES // len(self.psu_stratum))
-            blocks = [self.factors(chunk)[:, psus].T for chunk in _chunks(np.arange(self.n_replicates), step)]
-            return _matrix_rank([np.hstack(blocks)] if blocks else [])
+            if len(psus) > PROBE_PER_REPLICATE * self.n_replicates:
+                probe, factors = self._probe()
+                among = np.flatnonzero(weighted[probe])
+                if len(among) >= self.n_replicates and _matrix_rank([factors[:, among].T]) == self.n_replicates:
+                    return self.n_replicates  # a submatrix of full column rank: the matrix's rank is R
+            return self._rank(psus)
         per_stratum = np.bincount(self.psu_stratum)
         present = np.bincount(self.psu_stratum[psus], minlength=len(per_stratum))
         constant = self.constant & (present > 0)
@@ -322,7 +356,7 @@ class SvyRepDesign:
     weight: rows stay). ``method`` says how the replicates were made (for ``variance``);
     ``chunk_size`` is how many replicates' weights are made at once (None:
     :data:`CHUNK_ENTRIES` doubles' worth). Linearization-only functions (svyratio, svyvar,
-    svyolr, weighting) raise an :class:`InputError` when given one.
+    weighting) raise an :class:`InputError` when given one.
     """
 
     data: pd.DataFrame
@@ -343,7 +377,7 @@ class SvyRepDesign:
             raise InputError(
                 f"this function needs the design's {name!r} (linearization or weighting), which a "
                 "replicate-weight design does not have: with replicate weights use svymean, "
-                "svytotal, svyby, svyciprop, svyglm or svychisq (svyratio, svyvar, svyolr and "
+                "svytotal, svyby, svyciprop, svyglm, svyolr or svychisq (svyratio, svyvar and "
                 "weighting are not available for replicate designs)"
             )
         raise AttributeError(name)
@@ -771,6 +805,40 @@ def replicate_estimates(design: SvyRepDesign, statistic: Statistic, replicates: 
     return np.vstack(out) if out else np.zeros((0, 0))
 
 
+@dataclass(frozen=True, eq=False)
+class ReplicateStatistic:
+    """An estimator's replicate statistic, to be evaluated apart from the estimator (in chunks
+    of replicates, in other processes) and handed back to it as ``replicates=``.
+
+    ``statistic(w)`` takes one replicate's analysis weights of the design's rows ``rows``
+    (indices into the design's data) and returns ``k`` estimates; ``theta`` is the
+    full-sample value, the centre ``mse`` designs use. Made by ``svyglm_refit``,
+    ``svyolr_refit`` and ``svychisq_statistic``."""
+
+    rows: np.ndarray
+    statistic: Statistic
+    theta: np.ndarray
+
+    @property
+    def k(self) -> int:
+        return len(self.theta)
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        return self.statistic(w)
+
+
+def supplied_replicates(design: SvyRepDesign, replicates: np.ndarray, k: int) -> np.ndarray:
+    """Replicate estimates computed elsewhere, checked: one row per replicate of ``design``
+    and ``k`` columns."""
+    reps = np.asarray(replicates, dtype=float)
+    if reps.ndim != 2 or reps.shape != (design.n_replicates, k):
+        raise InputError(
+            f"the replicate estimates given have shape {reps.shape}; the design has "
+            f"{design.n_replicates} replicates and the statistic {k} values"
+        )
+    return reps
+
+
 def combine(
     theta: np.ndarray,
     replicate_estimates: np.ndarray,
@@ -910,17 +978,21 @@ def svrep_stat(
     statistic: str = "mean",
     deff: bool | str = False,
     keep_replicates: bool = False,
+    replicates: np.ndarray | None = None,
 ) -> SvrepStat:
     """Means (Hajek) or totals of the columns of ``X`` (no missing values) with replicate
     variance: R's ``svymean.svyrep.design`` and ``svytotal.svyrep.design``. ``deff`` as R:
     the variance over ``svyvar``'s estimate divided by the rows (times ``(N - n)/N`` unless
-    "replace"; for totals also times ``N^2``)."""
+    "replace"; for totals also times ``N^2``); ``replicates`` are the estimates of
+    :func:`totals_statistic` on every replicate when they were computed elsewhere."""
     rows = design.rows
-    if not design.weights[rows].sum() > 0:
-        raise InputError("the weights of the rows in the estimate sum to zero")
-    estimator = _Totals(X[rows], mean=statistic == "mean")
-    theta = estimator(design.weights[rows])
-    vcov, reps = replicate_vcov(design, theta, estimator)
+    estimator = totals_statistic(design, X, statistic)
+    theta = estimator.theta
+    if replicates is None:
+        vcov, reps = replicate_vcov(design, theta, estimator.statistic)
+    else:
+        reps = supplied_replicates(design, replicates, estimator.k)
+        vcov = combine(theta, reps, design.scale, design.rscales, design.mse)
     effects = None
     if deff:
         n_obs = len(rows)
@@ -933,6 +1005,16 @@ def svrep_stat(
         names=tuple(names), estimates=theta, vcov=vcov, statistic=statistic, df=design.degf(), deff=effects,
         variance=design.variance, replicates=reps if keep_replicates else None,
     )
+
+
+def totals_statistic(design: SvyRepDesign, X: np.ndarray, statistic: str = "mean") -> ReplicateStatistic:
+    """The means (Hajek) or totals of the columns of ``X`` over the design's rows, as a
+    replicate statistic (what :func:`svrep_stat` evaluates on every replicate)."""
+    rows = design.rows
+    if not design.weights[rows].sum() > 0:
+        raise InputError("the weights of the rows in the estimate sum to zero")
+    estimator = _Totals(X[rows], mean=statistic == "mean")
+    return ReplicateStatistic(rows=rows, statistic=estimator, theta=estimator(design.weights[rows]))
 
 
 def joint_vcov(design: SvyRepDesign, results: Sequence[SvrepStat]) -> np.ndarray:
@@ -968,32 +1050,45 @@ class _GlmRefit:
         return fit.beta
 
 
-def glm_vcov(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None, X, y, family, beta, maxit=25, epsilon=1e-8) -> np.ndarray:
-    """The replicate covariance of GLM coefficients ``beta`` (R's ``svyglm.svyrep.design``):
-    the model refitted on every replicate's weights of the rows ``used`` (a subset of
-    ``design.rows``), whose covariate patterns are ``inverse`` (None: one per row) with
-    model matrix ``X`` and response ``y`` per pattern."""
+def glm_refit(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None, X, y, family, beta,
+              maxit=25, epsilon=1e-8) -> ReplicateStatistic:
+    """The replicate refit of a GLM with coefficients ``beta`` (R's ``svyglm.svyrep.design``):
+    the model refitted on one replicate's weights of the design's rows, from ``beta``, over
+    the covariate patterns ``inverse`` (None: one per row) of the rows ``used`` (a subset of
+    ``design.rows``), whose model matrix is ``X`` and response ``y`` per pattern."""
     if not np.isfinite(beta).all():
         raise InputError("the full-sample coefficients are not finite, so the replicates cannot start from them",
                          value=[float(b) for b in beta])
     position = np.searchsorted(design.rows, used)
     pattern = np.arange(len(used)) if inverse is None else inverse
     P = sp.csr_matrix((np.ones(len(used)), (pattern, position)), shape=(len(y), len(design.rows)))
-    refit = _GlmRefit(P, X, y, family, np.asarray(beta, dtype=float), maxit, epsilon)
-    reps = replicate_estimates(design, refit)
-    if refit.not_converged:
-        warnings.warn(f"{refit.not_converged} replicate fits did not converge in {maxit} iterations (R's glm.fit warns alike)",
-                      NonConvergenceWarning, stacklevel=3)
-    vcov = combine(beta, reps, design.scale, design.rscales, design.mse)
+    beta = np.asarray(beta, dtype=float)
+    return ReplicateStatistic(rows=design.rows, statistic=_GlmRefit(P, X, y, family, beta, maxit, epsilon), theta=beta)
+
+
+def glm_vcov(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None, X, y, family, beta, maxit=25,
+             epsilon=1e-8, replicates: np.ndarray | None = None) -> np.ndarray:
+    """The replicate covariance of GLM coefficients ``beta``: :func:`glm_refit` on every
+    replicate, or the refits given as ``replicates``."""
+    refit = glm_refit(design, used, inverse, X, y, family, beta, maxit, epsilon)
+    if replicates is None:
+        reps = replicate_estimates(design, refit)
+        if refit.statistic.not_converged:
+            warnings.warn(f"{refit.statistic.not_converged} replicate fits did not converge in {maxit} iterations "
+                          "(R's glm.fit warns alike)", NonConvergenceWarning, stacklevel=3)
+    else:
+        reps = supplied_replicates(design, replicates, refit.k)
+    vcov = combine(refit.theta, reps, design.scale, design.rscales, design.mse)
     return (vcov + vcov.T) / 2
 
 
-def svyglm_variance(design: SvyRepDesign, fit_design: SvyRepDesign, used, inverse, X, y, wp, family, fit, maxit, epsilon):
+def svyglm_variance(design: SvyRepDesign, fit_design: SvyRepDesign, used, inverse, X, y, wp, family, fit, maxit, epsilon,
+                    replicates: np.ndarray | None = None):
     """What ``svyglm`` reports from a replicate design: the replicate covariance, the
     dispersion of R's ``summary.svrepglm`` (``sum(prior (y - mu)^2 / V(mu))`` with the
     prior weights rescaled to mean 1), and the design's degrees of freedom (R's
     ``degf(design)`` before rows with missing values leave)."""
-    vcov = glm_vcov(fit_design, used, inverse, X, y, family, fit.beta, maxit, epsilon)
+    vcov = glm_vcov(fit_design, used, inverse, X, y, family, fit.beta, maxit, epsilon, replicates=replicates)
     dispersion = float(wp @ ((y - fit.mu) ** 2 / family.variance(fit.mu)))
     return vcov, dispersion, design.degf()
 

@@ -1,0 +1,20 @@
+"""Snakemake adapter: one model of one wave, weighted and unweighted (see swsurvey.infer)."""
+
+from swsurvey.infer import infer_model
+from swsurvey.logging import to_logfile
+from swsurvey.provenance import recorded
+
+with to_logfile(snakemake.log[0]), recorded(snakemake):
+    infer_model(
+        data=snakemake.input.data,
+        out_coefficients=snakemake.output.coefficients,
+        out_terms=snakemake.output.terms,
+        out_status=snakemake.output.status,
+        wave=snakemake.wildcards.wave,
+        model=snakemake.wildcards.model,
+        spec=snakemake.params.spec,
+        stratum=snakemake.params.stratum,
+        variance=snakemake.params.variance,
+        replicate_chunks=list(snakemake.input.replicates),
+        replicate_layouts=list(snakemake.input.layouts),
+    )

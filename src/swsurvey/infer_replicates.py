@@ -1,0 +1,154 @@
+"""Replicate estimates of the inferential stage, computed in chunks of replicates.
+
+With a replicate ``variance`` method, the weighted country tests (R's
+``svychisq.svyrep.design``) and models (``svyglm.svyrep.design``, ``svyolr.svyrep.design``:
+the model refitted on every replicate's weights) need each replicate's weights of every row;
+on a large wave, making those weights costs more than the statistics. So one job per chunk
+of replicates (rule ``infer_replicates``) makes each replicate's weights once and evaluates
+every test's and model's replicate statistic on them
+(:class:`~swsurvey.survey.replicates.ReplicateStatistic`, from
+:func:`~swsurvey.survey.chisq.svychisq_statistic`, :func:`~swsurvey.survey.glm.svyglm_refit`
+and :func:`~swsurvey.survey.olr.svyolr_refit`). The test and model jobs gather the chunks
+(:func:`gather`) and give each estimator its columns (``svychisq(..., replicates=)``,
+``svyglm(..., replicates=)``), which then computes what it would have computed itself.
+Replicate r's weights depend only on the design and (for the bootstrap) on the seed and r,
+and each replicate is evaluated on its own, so the result has the same bytes whatever the
+chunking. As in the descriptive stage, the raked weights are held fixed within replicates.
+
+A chunk is written as two files: the estimates (``.npy``, replicates x columns) and their
+layout (``.json``: which test or model each run of columns belongs to, see
+:func:`swsurvey.infer.country_test_key` and :func:`swsurvey.infer.model_key`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from swsurvey.errors import InputError
+from swsurvey.infer import (
+    check_model_spec,
+    country_test_key,
+    fit_model,
+    model_design,
+    model_key,
+    weighting_design,
+)
+from swsurvey.logging import get_logger
+from swsurvey.outputs import atomic_path, read_stage
+from swsurvey.replicate_tables import chunk_replicates, replicates_per_chunk
+from swsurvey.survey.chisq import svychisq_statistic
+from swsurvey.survey.replicates import replicate_estimates
+
+log = get_logger("infer")
+
+LAYOUT_FORMAT = "swsurvey-infer-replicates/1"
+
+
+class InferStatistics:
+    """Every weighted test's and model's replicate statistic of a wave, evaluated together.
+
+    Built from the weighted data (raked weights in ``weight``); a call with one replicate's
+    weights of all rows returns the statistics' estimates side by side, in :attr:`layout`
+    order. A test or model that cannot be computed on the full sample (an
+    :class:`InputError`) has no statistic: its job reports the same error.
+    """
+
+    def __init__(self, data: pd.DataFrame, items: Sequence[str], models: Mapping[str, Mapping], *, stratum: str,
+                 variance: Mapping, weight: str = "weight"):
+        self.design = weighting_design(data, stratum, weight, "weighted", variance)
+        self.parts = []
+        for item in items:
+            try:
+                statistic = svychisq_statistic(self.design, item, stratum, statistic="F")
+                self.parts.append((country_test_key(item), statistic))
+            except InputError as exc:
+                log.warning("country test of %s: no replicate statistic (%s)", item, exc)
+        for name, spec in models.items():
+            check_model_spec(name, spec)
+            try:
+                design, _ = model_design(data, spec, stratum=stratum, weight=weight, weighting="weighted",
+                                         variance=variance)
+                self.parts.append((model_key(name), fit_model(design, spec, refit=True)))
+            except InputError as exc:
+                log.warning("model %s: no replicate statistic (%s)", name, exc)
+
+    @property
+    def layout(self) -> list[dict]:
+        return [{"key": key, "columns": stat.k} for key, stat in self.parts]
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        pieces = [stat(np.ascontiguousarray(w[stat.rows])) for _, stat in self.parts]
+        return np.concatenate(pieces) if pieces else np.zeros(0)
+
+
+def infer_replicate_chunk(
+    data: str | Path, out: str | Path, out_layout: str | Path, *, chunk: int, items: Sequence[str],
+    models: Mapping[str, Mapping], stratum: str, variance: Mapping,
+) -> np.ndarray:
+    """Write one chunk of every weighted test's and model's replicate estimates (``out``,
+    ``.npy``, replicates x columns) and their layout (``out_layout``, JSON), both or neither."""
+    table, _ = read_stage(data, "weight", "weighting stage")
+    frame = table.to_pandas()
+    if "weight" not in frame.columns:
+        raise InputError("the data have no weight column", file=data)
+    statistics = InferStatistics(frame, items, models, stratum=stratum, variance=variance)
+    n_replicates = statistics.design.n_replicates
+    reps = chunk_replicates(n_replicates, int(chunk), replicates_per_chunk(variance, n_replicates))
+    columns = sum(part["columns"] for part in statistics.layout)
+    estimates = replicate_estimates(statistics.design, statistics, reps) if len(reps) else np.zeros((0, columns))
+    estimates = estimates.reshape(len(reps), columns)
+    log.info("chunk %d: replicates %d-%d of %d (%s); %d tests and models, %d columns", int(chunk), reps.start,
+             reps.stop - 1, n_replicates, statistics.design.variance, len(statistics.parts), columns)
+    layout = {"format": LAYOUT_FORMAT, "replicates": [reps.start, reps.stop], "n_replicates": n_replicates,
+              "variance": statistics.design.variance, "statistics": statistics.layout}  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(out))
+        tmp_layout = stack.enter_context(atomic_path(out_layout))
+        with open(tmp, "wb") as handle:
+            np.save(handle, estimates, allow_pickle=False)
+        Path(tmp_layout).write_text(json.dumps(layout, indent=1) + "\n", encoding="utf-8")
+    return estimates
+
+
+def gather(chunks: Sequence[str | Path], layouts: Sequence[str | Path], variance: str | None = None
+           ) -> dict[str, np.ndarray]:
+    """The chunks' replicate estimates of each test and model (key: its name, value:
+    replicates x its columns), checked: one layout for all, every replicate once, in order,
+    and (when ``variance`` is given) made with the replicate design it names."""
+    if len(chunks) != len(layouts):
+        raise InputError(f"{len(chunks)} replicate chunks but {len(layouts)} layouts")
+    if not chunks:
+        return {}
+    described = [json.loads(Path(p).read_text(encoding="utf-8")) for p in layouts]
+    first = described[0]
+    expected_start = 0
+    for path, layout in zip(layouts, described):
+        if layout.get("format") != LAYOUT_FORMAT:
+            raise InputError("not a layout of replicate estimates", file=path, value=layout.get("format"))
+        if layout["statistics"] != first["statistics"] or layout["n_replicates"] != first["n_replicates"]:
+            raise InputError("the replicate chunks were computed for different tests, models or designs", file=path)
+        if layout["replicates"][0] != expected_start:
+            raise InputError(f"replicate chunk starts at replicate {layout['replicates'][0]}, expected "
+                             f"{expected_start}", file=path)  # fmt: skip
+        if variance is not None and layout["variance"] != variance:
+            raise InputError(f"the replicate chunk was made with {layout['variance']!r}, not the wave's {variance!r}",
+                             file=path)  # fmt: skip
+        expected_start = layout["replicates"][1]
+    if expected_start != first["n_replicates"]:
+        raise InputError(f"the replicate chunks hold {expected_start} of {first['n_replicates']} replicates",
+                         file=layouts[-1])
+    estimates = np.vstack([np.load(p, allow_pickle=False) for p in chunks])
+    out, start = {}, 0
+    for part in first["statistics"]:
+        out[part["key"]] = estimates[:, start : start + part["columns"]]
+        start += part["columns"]
+    if start != estimates.shape[1]:
+        raise InputError(f"the replicate chunks have {estimates.shape[1]} columns, the layout {start}",
+                         file=chunks[0])
+    return out
