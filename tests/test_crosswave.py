@@ -22,7 +22,8 @@ def _wave(weighted, wave, *, drop_rows=0, not_asked=()):
         data[variable] = pd.Categorical([None] * len(data), categories=data[variable].cat.categories)
         data[f"{variable}__missing"] = pd.Categorical(["not asked"] * len(data))
     out = describe(data, {"T": list(ITEMS)}, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=10)
-    return out.assign(wave=wave, synthetic=True)
+    # as describe_wave writes it: every row names its variance method
+    return out.assign(wave=wave, synthetic=True, variance="linearization (Taylor series), strata: country")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def test_a_change_is_the_difference_of_the_two_waves_cells_with_independent_vari
         assert (row.ci_lower, row.ci_upper) == pytest.approx((row.change - z * row.se, row.change + z * row.se))
         assert row.p_value == pytest.approx(2 * stats.norm.sf(abs(row.change) / row.se))
         assert (row.from_wave, row.to_wave, row.status) == ("2017", "2021", "estimated")
+        assert (row.variance_from, row.variance_to) == (a["variance"], b["variance"])  # each wave's SEs named
 
 
 def test_an_item_a_wave_did_not_ask_is_not_a_change_from_zero(weighted_2017, waves):
@@ -77,7 +79,9 @@ def test_the_files_and_the_figure(waves, tmp_path):
     table = write_changes(paths, tmp_path / "changes.csv", tmp_path / "changes.md", main_results=ITEMS, min_n=10)
     again = pd.read_csv(tmp_path / "changes.csv", dtype={"from_wave": str, "to_wave": str})
     assert len(again) == len(table) and again["from_wave"].eq("2017").all()
-    assert (tmp_path / "changes.md").read_text().startswith("> **SYNTHETIC DATA")
+    markdown = (tmp_path / "changes.md").read_text()
+    assert markdown.startswith("> **SYNTHETIC DATA")
+    assert "Each wave's SEs: 2017 by linearization (Taylor series), strata: country; 2021 by" in markdown
     fig = changes_figure(again)
     ax = fig.axes[0]
     assert ax.get_title() == "2017 to 2021" and "Change" in ax.get_xlabel()

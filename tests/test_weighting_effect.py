@@ -20,7 +20,8 @@ ITEMS = {"any_ict_use": "Yes", "initiator": "Both"}
 def estimates(weighted_2017):
     frame = describe(weighted_2017, CONFIG["describe"]["tables"], labels={}, stratum="country", weight="weight",
                      pooled=CONFIG["describe"]["pooled"], min_n=10)
-    return frame.assign(wave="2017", synthetic=True)
+    # as describe_wave writes it: every row names its variance method
+    return frame.assign(wave="2017", synthetic=True, variance="linearization (Taylor series), strata: country")
 
 
 def _cell(estimates, variable, level, domain, weighting):
@@ -41,7 +42,7 @@ def test_each_row_is_the_estimates_files_weighted_and_unweighted_cell(estimates)
         assert row.weighted == weighted["estimate"] and row.unweighted == unweighted["estimate"]
         assert (row.ci_lower, row.ci_upper, row.deff) == (weighted["ci_lower"], weighted["ci_upper"], weighted["deff"])
         assert row.shift == pytest.approx(weighted["estimate"] - unweighted["estimate"])
-        assert row.base_n == weighted["base_n"]
+        assert row.base_n == weighted["base_n"] and row.variance == weighted["variance"]  # the SEs' method named
     # raking moves the synthetic sample (women and 40-49s over-represented) by a visible amount
     assert table["shift"].abs().max() > 0.5
 

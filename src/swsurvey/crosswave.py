@@ -28,7 +28,7 @@ METHOD = "Wald 95%, normal, independent samples: SE = sqrt(SE1² + SE2²)"
 COLUMNS = [
     "from_wave", "to_wave", "variable", "variable_label", "level", "domain", "weighting",
     "base_n_from", "base_n_to", "estimate_from", "estimate_to", "change", "se", "ci_lower", "ci_upper",
-    "p_value", "method", "status", "small_base", "synthetic",
+    "p_value", "method", "variance_from", "variance_to", "status", "small_base", "synthetic",
 ]
 
 
@@ -73,6 +73,7 @@ def change_between(before: pd.DataFrame, after: pd.DataFrame, items: Mapping[str
                 **base, "domain": key[0], "weighting": key[1], "base_n_from": int(a["base_n"]),
                 "base_n_to": int(b["base_n"]), "estimate_from": a["estimate"], "estimate_to": b["estimate"],
                 "change": change, "se": se, "ci_lower": change - z * se, "ci_upper": change + z * se, "p_value": p,
+                "variance_from": a.get("variance", np.nan), "variance_to": b.get("variance", np.nan),
                 "status": "estimated", "small_base": bool(a["small_base"] or b["small_base"]),
             })
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
@@ -94,8 +95,12 @@ def changes_markdown(table: pd.DataFrame, min_n: int) -> str:
               f"({METHOD}). {SUPPRESSED} = fewer than {min_n} respondents in a wave's base.", ""]
     weighted = table[table["weighting"] == "weighted"]
     for (a, b), part in weighted.groupby(["from_wave", "to_wave"], sort=False):
-        lines += [f"## {a} to {b}", "",
-                  f"| Item | Domain | {a} % | {b} % | Change (95% CI) | p |", "|---|---|---:|---:|---:|---:|"]
+        lines += [f"## {a} to {b}", ""]
+        estimated = part[part["status"] == "estimated"]
+        if len(estimated) and estimated["variance_from"].notna().any():
+            lines += [f"Each wave's SEs: {a} by {estimated['variance_from'].iloc[0]}; "
+                      f"{b} by {estimated['variance_to'].iloc[0]}.", ""]
+        lines += [f"| Item | Domain | {a} % | {b} % | Change (95% CI) | p |", "|---|---|---:|---:|---:|---:|"]
         for row in part.itertuples(index=False):
             item = f"{row.variable_label}: {row.level}"
             if row.status != "estimated":

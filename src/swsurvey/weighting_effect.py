@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
@@ -21,7 +22,8 @@ from swsurvey.outputs import atomic_path, write_text
 
 COLUMNS = [
     "wave", "table", "variable", "variable_label", "level", "domain", "base_n",
-    "unweighted", "weighted", "ci_lower", "ci_upper", "ci_method", "shift", "deff", "small_base", "synthetic",
+    "unweighted", "weighted", "ci_lower", "ci_upper", "ci_method", "variance", "shift", "deff", "small_base",
+    "synthetic",
 ]
 
 
@@ -56,7 +58,8 @@ def weighting_effect(estimates: pd.DataFrame, items: Mapping[str, str]) -> pd.Da
                     "variable_label": row["variable_label"], "level": level, "domain": domain,
                     "base_n": int(row["base_n"]), "unweighted": wide.loc[domain, "unweighted"],
                     "weighted": row["estimate"], "ci_lower": row["ci_lower"], "ci_upper": row["ci_upper"],
-                    "ci_method": row["ci_method"], "shift": row["estimate"] - wide.loc[domain, "unweighted"],
+                    "ci_method": row["ci_method"], "variance": row.get("variance", np.nan),
+                    "shift": row["estimate"] - wide.loc[domain, "unweighted"],
                     "deff": row["deff"], "small_base": bool(row["small_base"]), "synthetic": bool(row["synthetic"]),
                 }
             )
@@ -66,6 +69,8 @@ def weighting_effect(estimates: pd.DataFrame, items: Mapping[str, str]) -> pd.Da
 def weighting_effect_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
     """The table as Markdown: one row per item and domain, small bases suppressed (‡)."""
     method = table["ci_method"].dropna().iloc[0] if table["ci_method"].notna().any() else ""
+    if table["variance"].notna().any():
+        method += f"; SEs by {table['variance'].dropna().iloc[0]}"
     lines = [f"> **{BANNER}**", ""] if synthetic else []
     lines += [
         f"# Main results weighted beside unweighted, wave {wave}",
