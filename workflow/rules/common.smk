@@ -60,11 +60,10 @@ def rule_code(script):
 #     MB of input, 10 min + 60 min per GB.
 #   Everything else (infer_wave only gathers the models' tables) reads tables of estimates,
 #     whose size does not grow with the number of respondents: 100-350 MB and 1-5 s whatever
-#     the wave. The seconds-long tables, figures and
-#     report text ask for 500 MB and 5 min and form the group "small_jobs", which a cluster
-#     profile submits as few SLURM jobs (see workflow/profiles/slurm); a local run ignores
-#     groups. The synthetic wave (at most the default size), the changes between waves and the
-#     manifest ask for 1,000 MB and 10 min.
+#     the wave. The seconds-long tables, figures and report text ask for 500 MB and 5 min and
+#     form the group "small_jobs", which a cluster profile submits as few SLURM jobs (see
+#     workflow/profiles/slurm); a local run ignores groups. The synthetic wave (at most the
+#     default size), the changes between waves and the manifest ask for 1,000 MB and 10 min.
 #
 # Each rule declares one thread (`threads` is 1). Nothing in the pipeline runs in parallel
 # within a job but the BLAS behind numpy, and with two BLAS threads describe_wave is slower and
