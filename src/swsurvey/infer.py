@@ -217,12 +217,10 @@ def fit_model(design, spec: Mapping, replicates: np.ndarray | None = None, refit
     return fit
 
 
-def model_design(data: pd.DataFrame, spec: Mapping, *, stratum: str, weight: str, weighting: str,
-                 variance: Mapping | None = None):
-    """A model's design: the weighting's design restricted to the model's ``domain``
-    ({variable: [levels]}, by ``design.subset``: zero weights, rows kept), and the number of
-    rows in that domain."""
-    design = weighting_design(data, stratum, weight, weighting, variance)
+def model_design(design, data: pd.DataFrame, spec: Mapping):
+    """A model's design: a weighting's ``design`` of ``data`` restricted to the model's
+    ``domain`` ({variable: [levels]}, by ``design.subset``: zero weights, rows kept), and the
+    number of rows in that domain."""
     if not spec.get("domain"):
         return design, len(data)
     mask = _domain_mask(data, spec["domain"])
@@ -253,8 +251,8 @@ def fit_models(
                        domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
                        n_used=np.nan, n_missing=np.nan, converged=False, separation="", notes="", error="")  # fmt: skip
             try:
-                design, row["n_domain"] = model_design(data, spec, stratum=stratum, weight=weight,
-                                                       weighting=weighting, variance=variance)
+                whole = weighting_design(data, stratum, weight, weighting, variance)
+                design, row["n_domain"] = model_design(whole, data, spec)
                 given = (replicates or {}).get(model_key(name)) if _replicated(variance, weighting) else None
                 notes = []
                 fit = fit_model(design, spec, replicates=given, notes=notes)

@@ -72,8 +72,7 @@ class InferStatistics:
         for name, spec in models.items():
             check_model_spec(name, spec)
             try:
-                design, _ = model_design(data, spec, stratum=stratum, weight=weight, weighting="weighted",
-                                         variance=variance)
+                design, _ = model_design(self.design, data, spec)
                 self.parts.append((model_key(name), fit_model(design, spec, refit=True)))
             except InputError as exc:
                 log.warning("model %s: no replicate statistic (%s)", name, exc)

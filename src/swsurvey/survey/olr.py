@@ -765,12 +765,7 @@ def _gram_with_intercept(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _svrep_olr(design, formula, reference, method, replicates=None, refit_only=False):
     """``svyolr`` on a replicate-weight design (R's ``svyolr.svyrep.design``), or with
     ``refit_only`` its replicate statistic (:func:`svyolr_refit`)."""
-    from swsurvey.survey.replicates import (
-        ReplicateStatistic,
-        combine,
-        replicate_estimates,
-        supplied_replicates,
-    )
+    from swsurvey.survey.replicates import ReplicateStatistic, replicate_vcov
 
     parsed, mf, levels, q = _ordinal_frame(design, formula, reference)
     w_all = design.weights
@@ -834,17 +829,13 @@ def _svrep_olr(design, formula, reference, method, replicates=None, refit_only=F
     refit = _OlrRefit(cells, x, y, q, theta, method)
     if refit_only:
         return ReplicateStatistic(rows=rows, statistic=refit, theta=theta)
-    if replicates is not None:
-        reps = supplied_replicates(design, replicates, len(theta))
-    else:
-        reps = replicate_estimates(fit_design, refit)
-        if refit.not_converged:
-            warnings.warn(
-                f"{refit.not_converged} replicate fits did not converge in 100 iterations (R's polr is silent)",
-                NonConvergenceWarning,
-                stacklevel=3,
-            )
-    vcov = combine(theta, reps, design.scale, design.rscales, design.mse)
+    vcov, reps = replicate_vcov(fit_design, theta, refit, replicates)
+    if refit.not_converged:
+        warnings.warn(
+            f"{refit.not_converged} replicate fits did not converge in 100 iterations (R's polr is silent)",
+            NonConvergenceWarning,
+            stacklevel=3,
+        )
     vcov = (vcov + vcov.T) / 2
     return SvrepOlr(
         formula=parsed.text,

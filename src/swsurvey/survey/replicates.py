@@ -871,9 +871,15 @@ def combine(
     return (dev.T @ dev) * scale
 
 
-def replicate_vcov(design: SvyRepDesign, theta: np.ndarray, statistic: Statistic) -> tuple[np.ndarray, np.ndarray]:
-    """The covariance of ``statistic`` (full-sample value ``theta``) and its replicate estimates."""
-    reps = replicate_estimates(design, statistic)
+def replicate_vcov(design: SvyRepDesign, theta: np.ndarray, statistic: Statistic,
+                   replicates: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance of ``statistic`` (full-sample value ``theta``) and its replicate
+    estimates: computed here, or ``replicates`` when they were computed elsewhere (checked)."""
+    theta = np.atleast_1d(theta)
+    if replicates is None:
+        reps = replicate_estimates(design, statistic)
+    else:
+        reps = supplied_replicates(design, replicates, len(theta))
     return combine(theta, reps, design.scale, design.rscales, design.mse), reps
 
 
@@ -988,11 +994,7 @@ def svrep_stat(
     rows = design.rows
     estimator = totals_statistic(design, X, statistic)
     theta = estimator.theta
-    if replicates is None:
-        vcov, reps = replicate_vcov(design, theta, estimator.statistic)
-    else:
-        reps = supplied_replicates(design, replicates, estimator.k)
-        vcov = combine(theta, reps, design.scale, design.rscales, design.mse)
+    vcov, reps = replicate_vcov(design, theta, estimator.statistic, replicates)
     effects = None
     if deff:
         n_obs = len(rows)
@@ -1071,14 +1073,10 @@ def glm_vcov(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None,
     """The replicate covariance of GLM coefficients ``beta``: :func:`glm_refit` on every
     replicate, or the refits given as ``replicates``."""
     refit = glm_refit(design, used, inverse, X, y, family, beta, maxit, epsilon)
-    if replicates is None:
-        reps = replicate_estimates(design, refit)
-        if refit.statistic.not_converged:
-            warnings.warn(f"{refit.statistic.not_converged} replicate fits did not converge in {maxit} iterations "
-                          "(R's glm.fit warns alike)", NonConvergenceWarning, stacklevel=3)
-    else:
-        reps = supplied_replicates(design, replicates, refit.k)
-    vcov = combine(refit.theta, reps, design.scale, design.rscales, design.mse)
+    vcov, _ = replicate_vcov(design, refit.theta, refit.statistic, replicates)
+    if refit.statistic.not_converged:
+        warnings.warn(f"{refit.statistic.not_converged} replicate fits did not converge in {maxit} iterations "
+                      "(R's glm.fit warns alike)", NonConvergenceWarning, stacklevel=3)
     return (vcov + vcov.T) / 2
 
 
