@@ -14,6 +14,7 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_codebook_json=snakemake.output.codebook_json,
         out_codebook_md=snakemake.output.codebook_md,
         expected_sha256=snakemake.params.sha256,
+        encoding=snakemake.params.encoding,
         key_file=privacy.pop("pseudonym_key_file"),
         # with replicate weights supplied in the raw file, their columns are checked
         variance=supplied_setting(

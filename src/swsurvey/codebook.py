@@ -83,8 +83,13 @@ def build_raw_codebook(
     dropped: Sequence[tuple[str, str]],
     pseudonymised: Sequence[tuple[str, str]],
     notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
 ) -> dict:
     """The codebook dict of one raw file, in file order, with every raw variable listed.
+
+    ``warnings`` are what makes a run on this file right only by luck (see
+    :func:`swsurvey.contract.dictionary_warnings`): the Markdown shows them first, and the
+    report repeats them.
 
     ``dropped`` holds (name, reason) pairs; ``pseudonymised`` holds (name, replaced_by).
     Dropped and pseudonymised variables are listed with ``kept: false`` (they have no data
@@ -92,6 +97,16 @@ def build_raw_codebook(
     """
     kept_set = set(kept)
     header = meta.header
+    # A string variable's value labels and declared missing values are text of the same kind
+    # as its values (they can be personal): they go where the variable goes.
+    withheld = [v.name for v in meta.variables if v.type == "string" and v.name not in kept_set
+                and (v.value_labels or v.missing_ranges)]
+    if withheld:
+        notes = [*notes, (
+            f"The value labels and declared missing values of {len(withheld)} string variable(s) that "
+            f"were not imported ({', '.join(withheld)}) are not shown: like the values, they may hold "
+            "personal text."
+        )]
     return {
         "file": {
             "name": header.path.name,
@@ -124,13 +139,16 @@ def build_raw_codebook(
                 "format": var.format,
                 "measure": var.measure,
                 "display_width": var.display_width,
-                "value_labels": {code_key(code): label for code, label in var.value_labels.items()},
-                "missing": missing_declaration(var.missing_ranges),
+                "value_labels": {} if var.name in withheld else {
+                    code_key(code): label for code, label in var.value_labels.items()
+                },
+                "missing": missing_declaration(() if var.name in withheld else var.missing_ranges),
                 "kept": var.name in kept_set,
             }
             for var in meta.variables
         ],
         "mr_sets": json_value(meta.mr_sets),
+        "warnings": list(warnings),
         "notes": [*meta.notes, *notes],
         "repairs": [dict(r) for r in meta.repairs],
     }
@@ -189,7 +207,10 @@ def render_raw_codebook(codebook: dict) -> str:
             "> survey responses; nothing computed from it is a finding about social workers.",
             "",
         ]
-    out += [f"# Raw codebook: {md_cell(f['name'])}", "", "## File", ""]
+    out += [f"# Raw codebook: {md_cell(f['name'])}", ""]
+    if codebook.get("warnings"):
+        out += ["## Warnings", "", *[f"- **Warning:** {md_cell(w)}" for w in codebook["warnings"]], ""]
+    out += ["## File", ""]
     compression = f["compression"] if f["format"] != "por" else "none (portable text)"
     rows = [
         ("File", md_cell(f["name"])),

@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from swsurvey.codebook import build_raw_codebook, code_key, render_raw_codebook
+from swsurvey.contract import check_dictionary, check_values, dictionary_warnings
 from swsurvey.errors import InputError
 from swsurvey.instrument import Instrument, load_instrument
 from swsurvey.logging import get_logger
@@ -54,6 +55,8 @@ log = get_logger("import")
 
 #: Seconds from SPSS's day 0 (1582-10-14, the Gregorian calendar's start) to 1970-01-01.
 SPSS_EPOCH_OFFSET = 12_219_379_200.0
+#: The one column of the data when no variable of the file is kept: each response's position.
+CASE_NUMBER = "case_number"
 #: Hex characters kept of a pseudonym's HMAC: 80 bits, collisions are negligible for surveys.
 PSEUDONYM_LENGTH = 20
 
@@ -108,6 +111,8 @@ class RawMetadata:
     mr_sets: dict
     notes: tuple[str, ...]
     repairs: tuple[dict, ...]
+    #: The encoding the text was read in when config overrides the declared one (None: declared).
+    read_encoding: str | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -169,17 +174,32 @@ class _Repairs:
         return fixed
 
 
-def _call_pyreadstat(header: SpssHeader, **kwargs: Any) -> tuple[Any, Any]:
-    """Run pyreadstat's reader for the file's real format; its errors become InputErrors."""
+def _call_pyreadstat(header: SpssHeader, encoding: str | None = None, **kwargs: Any) -> tuple[Any, Any]:
+    """Run pyreadstat's reader for the file's real format; its errors become InputErrors.
+
+    ``encoding`` overrides the encoding the file declares (config ``waves.<wave>.encoding``).
+    Text that is not valid in the encoding it is read in is an encoding problem, said so.
+    """
     path = header.path
     if header.format == "por":
         reader = pyreadstat.read_por
     else:
         reader = pyreadstat.read_sav
         kwargs["user_missing"] = True
+    if encoding is not None:
+        kwargs["encoding"] = encoding
     try:
         return reader(str(path), disable_datetime_conversion=True, **kwargs)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+        if "encoding" in str(exc).lower():
+            read_in = encoding or "the encoding the file declares"
+            raise InputError(
+                f"is an encoding problem, not a damaged file: some text (a label or a value) is not "
+                f"valid in {read_in} (pyreadstat: '{exc}'), as when a file declared UTF-8 holds "
+                "Windows-1252 bytes. Set the encoding the text was written in for this wave in "
+                "config.yaml, e.g. waves.<wave>.encoding: cp1252 (or latin1), and run again",
+                file=path,
+            ) from None
         raise InputError(
             f"is truncated or corrupt: its header is readable but pyreadstat stopped with '{exc}'; "
             "copy or export the file again",
@@ -189,10 +209,13 @@ def _call_pyreadstat(header: SpssHeader, **kwargs: Any) -> tuple[Any, Any]:
         raise InputError(f"could not be decoded ({type(exc).__name__}: {exc})", file=path) from None
 
 
-def read_metadata(path: str | Path, header: SpssHeader | None = None) -> RawMetadata:
-    """Read the dictionary of a raw SPSS file (no data): variables, labels, missing, MR sets."""
+def read_metadata(path: str | Path, header: SpssHeader | None = None, encoding: str | None = None) -> RawMetadata:
+    """Read the dictionary of a raw SPSS file (no data): variables, labels, missing, MR sets.
+
+    ``encoding`` overrides the file's declared encoding for reading its text (None: as declared).
+    """
     header = header or read_header(path)
-    _, meta = _call_pyreadstat(header, metadataonly=True)
+    _, meta = _call_pyreadstat(header, encoding, metadataonly=True)
     fix = _Repairs()
     missing = meta.missing_ranges or {}
     variables = []
@@ -234,6 +257,7 @@ def read_metadata(path: str | Path, header: SpssHeader | None = None) -> RawMeta
         mr_sets=mr_sets,
         notes=tuple(_metadata_notes(header, variables)),
         repairs=tuple(fix.items),
+        read_encoding=encoding,
     )
 
 
@@ -357,7 +381,7 @@ def read_columns(meta: RawMetadata, names: Sequence[str] | None = None) -> tuple
         raise InputError("no such variable in the file", file=header.path, variable=", ".join(unknown))
     # pyreadstat reads every column for an empty usecols; read one to learn the row count.
     usecols = wanted or meta.names[:1]
-    frame, _ = _call_pyreadstat(header, usecols=usecols)
+    frame, _ = _call_pyreadstat(header, meta.read_encoding, usecols=usecols)
     rows = len(frame)
     if header.case_count is not None and rows < header.case_count:
         raise InputError(
@@ -593,36 +617,37 @@ def import_wave(
     drop: Iterable[str] = (),
     pseudonymise: Iterable[str] = ("ResponseId",),
     variance: Mapping | None = None,
+    encoding: str | None = None,
 ) -> dict:
     """Import one raw wave: Parquet data, codebook JSON and Markdown; returns the codebook.
 
+    With an ``instrument``, the export is checked against it (:mod:`swsurvey.contract`) before
+    anything is written. ``encoding`` overrides the encoding the file declares for its text
+    (config ``waves.<wave>.encoding``), for an export whose labels were written in another.
+
     ``variance`` is the wave's variance setting: with method ``supplied``, the replicate weight
     columns it names are checked (:func:`check_supplied_replicates`) before anything is written.
-    The raw file is only read. Either all three outputs are written or, on any error,
-    none is left behind (stale outputs of an earlier run are removed too, so later stages
-    cannot pick up data that does not match the raw file).
+    The raw file is only read. Everything is checked before anything is written, and the
+    outputs are written atomically: on any error no output is touched, so the last good
+    import of an earlier run is kept (the workflow runs nothing after a failed import).
     """
     raw = Path(raw)
     outputs = [Path(out_data), Path(out_codebook_json), Path(out_codebook_md)]
     _check_paths(raw, outputs)
-    try:
-        return _import_wave(
-            raw,
-            *outputs,
-            instrument=load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument,
-            expected_sha256=expected_sha256,
-            key_file=Path(key_file),
-            drop_instrument_pii=drop_instrument_pii,
-            drop_unlisted_strings=drop_unlisted_strings,
-            keep_strings=tuple(keep_strings),
-            drop=tuple(drop),
-            pseudonymise=tuple(pseudonymise),
-            variance=variance,
-        )
-    except BaseException:
-        for path in outputs:
-            path.unlink(missing_ok=True)
-        raise
+    return _import_wave(
+        raw,
+        *outputs,
+        instrument=load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument,
+        expected_sha256=expected_sha256,
+        key_file=Path(key_file),
+        drop_instrument_pii=drop_instrument_pii,
+        drop_unlisted_strings=drop_unlisted_strings,
+        keep_strings=tuple(keep_strings),
+        drop=tuple(drop),
+        pseudonymise=tuple(pseudonymise),
+        variance=variance,
+        encoding=encoding,
+    )
 
 
 def _import_wave(
@@ -640,6 +665,7 @@ def _import_wave(
     drop: tuple[str, ...],
     pseudonymise: tuple[str, ...],
     variance: Mapping | None,
+    encoding: str | None,
 ) -> dict:
     started = time.perf_counter()
     header = read_header(raw)
@@ -659,7 +685,20 @@ def _import_wave(
             "workflow was configured for, or it changed",
             file=raw,
         )
-    meta = read_metadata(raw, header)
+    meta = read_metadata(raw, header, encoding)
+    if encoding is not None:
+        meta = dataclasses.replace(meta, notes=(
+            *meta.notes,
+            f"The text was read as {encoding} (config waves.<wave>.encoding), not as the encoding the "
+            f"file declares ({meta.encoding}).",
+        ))
+    warnings: list[str] = []
+    if instrument is not None:
+        check_dictionary(meta.variables, instrument, file=raw)
+        if header.format != "por":  # a .por file cannot carry missing declarations (a note says so)
+            warnings = dictionary_warnings(meta.variables, instrument)
+        for warning in warnings:
+            log.warning("%s: %s", raw.name, warning)
     plan = plan_privacy(
         meta.variables,
         instrument=instrument,
@@ -686,6 +725,8 @@ def _import_wave(
     read_started = time.perf_counter()
     columns, rows = read_columns(meta, to_read)
     meta = dataclasses.replace(meta, rows=rows)
+    if instrument is not None:
+        check_values(columns, rows, instrument, file=raw)
     log.info(
         "read %s rows x %d of %d columns in %.2f s",
         f"{rows:,}",
@@ -698,10 +739,15 @@ def _import_wave(
         log.info("replaced %s by %s (keyed pseudonym)", name, new)
     order = [replaced.get(n, n) for n in to_read]
     if not order:
-        plan = dataclasses.replace(
-            plan, notes=(*plan.notes, "No variable is kept, so the data file has no columns (and no rows).")
-        )
-        log.warning("%s: no variable is kept; the data file will be empty", raw.name)
+        # Parquet keeps no rows without a column: the responses stay countable by their number.
+        columns[CASE_NUMBER] = pa.array(np.arange(1, rows + 1, dtype=np.int64))
+        order = [CASE_NUMBER]
+        plan = dataclasses.replace(plan, notes=(
+            *plan.notes,
+            f"No variable of the file is kept, so the data file holds only {CASE_NUMBER}, each "
+            "response's position in the raw file (1 to the number of rows), so that its rows are kept.",
+        ))
+        log.warning("%s: no variable is kept; the data file holds only the case numbers", raw.name)
     table = pa.Table.from_arrays([columns.pop(n) for n in order], names=order)
     provenance = {"stage": "import", "source": raw.name, "source_sha256": sha, "synthetic": meta.synthetic}
     table = with_provenance(table, provenance)
@@ -718,6 +764,7 @@ def _import_wave(
         dropped=plan.dropped,
         pseudonymised=plan.pseudonymised,
         notes=[*plan.notes, *_string_notes(kept_strings)],
+        warnings=warnings,
     )
     codebook_json = json.dumps(codebook, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     codebook_md = render_raw_codebook(codebook)

@@ -9,6 +9,8 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+from swsurvey.errors import InputError
+
 LOGGER_NAME = "swsurvey"
 
 
@@ -21,8 +23,11 @@ def get_logger(name: str | None = None) -> logging.Logger:
 def to_logfile(path: str | Path) -> Iterator[logging.Logger]:
     """Send the package's log records, and any exception that ends the block, to ``path``.
 
-    The exception is re-raised after it is logged, so the job still fails with a non-zero
-    exit and Snakemake still removes its partial outputs; the log then says why.
+    An expected error (:class:`~swsurvey.errors.InputError`: bad input or settings) is one
+    message, ``swsurvey: error: ...``, once on standard error and once in the log, and the
+    job exits with status 1 without a Python traceback: the message says what to do. Any
+    other exception is a bug: its traceback goes to the log and it is re-raised. Either way
+    the job fails, so Snakemake treats its outputs as it treats a failed job's.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +43,11 @@ def to_logfile(path: str | Path) -> Iterator[logging.Logger]:
     logger.addHandler(stderr)
     try:
         yield logger
+    except InputError as exc:
+        logger.removeHandler(stderr)
+        logger.error("%s", exc)
+        print(f"swsurvey: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     except BaseException as exc:
         logger.error("%s: %s", type(exc).__name__, exc)
         handler.stream.write(traceback.format_exc())

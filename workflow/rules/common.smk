@@ -1,13 +1,18 @@
 # Helpers shared by every stage: config validation, wave look-ups and the final targets.
 import math
+from pathlib import Path
 import re
 
 from snakemake.utils import validate
 
+from swsurvey import preflight
 from swsurvey.provenance import code_files
 from swsurvey.replicate_tables import planned_chunks
 
-validate(config, schema="../schemas/config.schema.yaml")
+# Before any job can run (and delete the outputs it would replace): the config against its
+# schema (filling in defaults) and every wave's raw file (present, and of its sha256). A
+# problem is one message naming the key, and exit status 1.
+preflight.run(config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate)
 
 WAVES = list(config["waves"])
 PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]
@@ -108,6 +113,10 @@ def wave_raw_of(wave):
 
 def wave_sha256(wildcards):
     return wave_config(wildcards)["sha256"]
+
+
+def wave_encoding(wildcards):
+    return wave_config(wildcards)["encoding"]
 
 
 def wave_instrument(wildcards):
@@ -223,6 +232,7 @@ def crosswave_outputs():
 def provenance_records():
     """The record of every job the run makes (see workflow/rules/provenance.smk)."""
     per_wave = [
+        "check_export",
         "import_wave",
         "clean_wave",
         "weight_wave",

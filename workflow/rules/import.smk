@@ -1,11 +1,40 @@
-# Import: read the raw SPSS export as it is, keep every raw code and declaration in a typed
-# columnar file and a codebook, and stop personal data here.
+# Import: check the raw SPSS export against the wave's instrument, then read it as it is, keep
+# every raw code and declaration in a typed columnar file and a codebook, and stop personal
+# data here.
+
+
+# A job deletes its outputs when it starts, so an export is checked in a job of its own before
+# the import replaces anything: a refused export stops the run with the last good import, and
+# everything made from it, untouched. The check runs again on every run until it passes.
+rule check_export:
+    input:
+        raw=wave_raw,
+        instrument=wave_instrument,
+        code=rule_code("scripts/check_export.py"),
+    output:
+        report="results/{wave}/import/export_check.json",
+        provenance="results/{wave}/provenance/check_export.json",
+    log:
+        "logs/{wave}/check_export.log",
+    benchmark:
+        "benchmarks/{wave}/check_export.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=8),
+        runtime=minutes_for_data(10, per_input_gb=10),
+    params:
+        encoding=wave_encoding,
+    script:
+        "../../scripts/check_export.py"
 
 
 rule import_wave:
     input:
         raw=wave_raw,
         instrument=wave_instrument,
+        check=rules.check_export.output.report,
         code=rule_code("scripts/import_wave.py"),
     output:
         data="results/{wave}/import/responses.parquet",
@@ -30,6 +59,7 @@ rule import_wave:
         runtime=minutes_for_data(10, per_input_gb=10),
     params:
         sha256=wave_sha256,
+        encoding=wave_encoding,
         privacy=config["privacy"],
         # the keys of the wave's variance setting that supplied replicate weights use
         columns=wave_variance_setting("columns"),

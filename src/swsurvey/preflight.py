@@ -1,0 +1,172 @@
+"""Checks made when the workflow is read, before any job runs (and so before any job can
+delete the last good outputs): the config against its schema, and each wave's raw file.
+
+A problem here is one message on standard error, naming the config key and saying what to
+do, and exit status 1: no traceback, no schema dump, nothing run, nothing deleted. This
+module imports only the standard library (and, to word a config problem, ``jsonschema`` and
+``yaml``, which Snakemake imports anyway), because every read of the workflow runs it, on a
+cluster once per job.
+
+Each raw file's SHA-256 is kept in a small cache beside Snakemake's own records
+(``.snakemake/swsurvey/raw_sha256.json``), keyed by the file's path, size, modification
+time and inode, so a workflow of a multi-GB export is read in milliseconds once hashed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from swsurvey.errors import InputError
+from swsurvey.outputs import sha256_file, write_json
+
+#: Where the raw files' checksums are cached between reads of the workflow.
+SHA256_CACHE = Path(".snakemake/swsurvey/raw_sha256.json")
+
+#: Raw files under this folder are made by the workflow itself (rule synthetic_wave).
+MADE_BY_WORKFLOW = "results/"
+
+
+def stop(error: Exception) -> NoReturn:
+    """Print one expected error and end the process with status 1 (no traceback)."""
+    print(f"swsurvey: error: {error}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+# -- the config --------------------------------------------------------------------------
+
+
+def _key(path: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _schema_at(schema: Mapping, path: Sequence[Any]) -> Mapping:
+    """The part of the schema that describes the config value at ``path``."""
+    node = schema
+    for part in path:
+        props = node.get("properties") or {}
+        if part in props:
+            node = props[part]
+        elif isinstance(node.get("additionalProperties"), Mapping):
+            node = node["additionalProperties"]
+        elif isinstance(node.get("items"), Mapping):
+            node = node["items"]
+        else:
+            return {}
+    return node
+
+
+def config_problem(config: Mapping, schema: Mapping) -> str | None:
+    """The config's first problem against the schema, in words, or None when it is valid.
+
+    An unknown key is named with the keys allowed where it stands; any other problem names
+    the key, what is wrong, and what the schema says the key is for.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        node = _schema_at(schema, path)
+        allowed = list(node.get("properties") or {})
+        given = error.instance if isinstance(error.instance, Mapping) else {}
+        unknown = [k for k in given if k not in allowed]
+        where = f"under {_key(path)}" if path else "at the top level"
+        return (
+            f"unknown config key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} {where}; "
+            f"allowed keys: {', '.join(allowed)} (a typo? see workflow/schemas/config.schema.yaml)"
+        )
+    if error.validator == "required":
+        return f"config {_key(path)}: {error.message}"
+    description = " ".join(str(_schema_at(schema, path).get("description", "")).split())
+    what = f" ({description})" if description else ""
+    return f"config key {_key(path)}: {error.message}{what}"
+
+
+def check_config(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
+    """Validate ``config`` with Snakemake's ``validate`` (which also fills in the schema's
+    defaults); on failure raise :class:`InputError` with the first problem in words."""
+    try:
+        validate(config, schema=str(schema_file))
+    except Exception as exc:  # Snakemake raises WorkflowError with the whole schema in it
+        import yaml
+
+        schema = yaml.safe_load(Path(schema_file).read_text(encoding="utf-8"))
+        problem = config_problem(config, schema)
+        raise InputError(problem or f"the config does not follow {schema_file}: {exc}") from None
+
+
+# -- raw files ---------------------------------------------------------------------------
+
+
+def _stat_key(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def cached_sha256(path: str | Path, cache_file: Path = SHA256_CACHE) -> str:
+    """SHA-256 of ``path``, from the cache while the file's size, mtime and inode are the same."""
+    path = Path(path)
+    key = os.path.abspath(path)
+    stat = _stat_key(path)
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    hit = cache.get(key)
+    if isinstance(hit, Mapping) and hit.get("stat") == stat and isinstance(hit.get("sha256"), str):
+        return hit["sha256"]
+    digest = sha256_file(path)
+    cache[key] = {"stat": stat, "sha256": digest}
+    try:
+        write_json(cache_file, cache)
+    except OSError:
+        pass  # a read-only checkout still works, it only hashes again next time
+    return digest
+
+
+def check_raw_files(waves: Mapping[str, Mapping], cache_file: Path = SHA256_CACHE) -> None:
+    """Each wave's raw file exists and, where ``sha256`` is set, has that checksum.
+
+    Raises :class:`InputError` naming the wave, the config key and what to do. Files the
+    workflow makes (under ``results/``) are checked by the jobs that make and read them.
+    """
+    for wave, setting in waves.items():
+        raw = str(setting["raw"])
+        if raw.startswith(MADE_BY_WORKFLOW):
+            continue
+        path = Path(raw)
+        if not path.is_file():
+            what = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise InputError(
+                f"wave {wave}: the raw file {raw} (config waves.{wave}.raw) {what} "
+                "(paths are relative to the folder Snakemake runs in); point waves.{wave}.raw at the "
+                "wave's SPSS export. Nothing was run; the results of earlier runs are kept."
+            )
+        expected = setting.get("sha256")
+        if expected is None:
+            continue
+        actual = cached_sha256(path, cache_file)
+        if actual != str(expected).strip().lower():
+            raise InputError(
+                f"wave {wave}: the raw file {raw} has SHA-256 {actual}, but config "
+                f"waves.{wave}.sha256 says {expected}: the file changed, or it is not the export "
+                f"the wave was configured for. If it is the export to analyse, set "
+                f"waves.{wave}.sha256: {actual}. Nothing was run; the results of earlier runs are kept."
+            )
+
+
+def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
+    """Everything checked when the workflow is read; one message and exit 1 on a problem."""
+    try:
+        check_config(config, schema_file, validate)
+        check_raw_files(config["waves"])
+    except InputError as exc:
+        stop(exc)
