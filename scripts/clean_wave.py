@@ -17,6 +17,7 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_flow_csv=snakemake.output.flow_csv,
         out_flow_md=snakemake.output.flow_md,
         wave=snakemake.wildcards.wave,
+        date_precision=snakemake.params.date_precision,
         # with replicate weights supplied in the raw file, their columns are carried
         variance=supplied_setting(
             snakemake.params.columns,

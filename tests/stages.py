@@ -19,8 +19,10 @@ def default_config() -> dict:
 
 
 def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
-    """Weighting, descriptive, inferential stages, main results and reproduction: their paths."""
+    """The export's check, weighting, descriptive, inferential stages, main results and
+    reproduction: their paths."""
     from swsurvey.describe import describe_wave
+    from swsurvey.export_check import check_export
     from swsurvey.infer import infer_wave
     from swsurvey.reproduce import reproduce_wave
     from swsurvey.weighting_effect import write_weighting_effect
@@ -32,6 +34,8 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     paths = {name: out / f"{name}.csv" for name in
              ("diagnostics", "margins", "estimates", "tests", "coefficients", "terms", "status", "effect", "published")}
     paths["flow"] = cleaned.parent / "flow.csv"
+    paths["export_check"] = out / "export_check.json"
+    check_export(REPO / settings["raw"], REPO / settings["instrument"], paths["export_check"])
     weight_wave(cleaned, REPO / settings["targets"], out / "weighted.parquet", paths["diagnostics"], paths["margins"],
                 wave=wave, stratum=weighting["stratum"], variables=weighting["variables"],
                 level_map=weighting["level_map"], unknown=weighting["unknown_level"], epsilon=weighting["epsilon"],

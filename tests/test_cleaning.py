@@ -547,3 +547,27 @@ def test_the_stored_synthetic_wave_ends_at_the_published_sample_sizes(instrument
     flow = pd.read_csv(paths["out_flow_csv"])
     last = flow.iloc[-1]
     assert [last[c] for c in COUNTRIES] == [2609, 1225, 386, 134]
+
+
+def test_dates_in_the_analysis_files_are_kept_to_the_day_by_default(cleaned_2017, tmp_path):
+    """The anonymised analysis file keeps when a response was recorded to the day (config
+    privacy.date_precision), not to the second beside exact years of practice."""
+    recorded = pd.read_parquet(cleaned_2017, columns=["recorded_date"])["recorded_date"].dropna()
+    assert len(recorded) and (recorded == recorded.dt.floor("D")).all()
+    raw = pd.read_parquet(cleaned_2017.parent / "import.parquet", columns=["RecordedDate"])["RecordedDate"]
+    assert (raw != raw.dt.floor("D")).any()  # the import keeps the raw times; the cleaning coarsens them
+    book = json.loads((cleaned_2017.parent / "clean.json").read_text())
+    summary = next(v for v in book["variables"] if v["name"] == "recorded_date")["summary"]
+    assert summary["min"].endswith("T00:00:00") and summary["max"].endswith("T00:00:00")
+    from swsurvey.cleaning import clean_wave
+
+    out = tmp_path / "seconds"
+    workflow = Path(__file__).resolve().parents[1] / "workflow"
+    clean_wave(
+        data=cleaned_2017.parent / "import.parquet", instrument=workflow / "instruments/socialwork_2017.yaml",
+        recode=workflow / "recode/socialwork_2017.yaml", out_data=out / "clean.parquet",
+        out_codebook_json=out / "clean.json", out_codebook_md=out / "clean.md", out_flow_csv=out / "flow.csv",
+        out_flow_md=out / "flow.md", wave="2017", date_precision="second",
+    )
+    precise = pd.read_parquet(out / "clean.parquet", columns=["recorded_date"])["recorded_date"].dropna()
+    assert (precise != precise.dt.floor("D")).any()

@@ -524,6 +524,27 @@ def derive_variables(
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame))), work.derived
 
 
+#: Units dates and times can be floored to (config privacy.date_precision), as pandas' frequencies.
+DATE_UNITS = {"second": "s", "minute": "min", "hour": "h", "day": "D"}
+
+
+def coarsen_dates(cleaned: pd.DataFrame, derived: dict[str, Derived], precision: str) -> pd.DataFrame:
+    """The date-time analysis variables floored to ``precision`` (second, minute, hour or day),
+    in the frame and in ``derived`` (so the codebook shows what the files hold).
+
+    An exact recording time beside exact years of practice can single a respondent out;
+    floored to the day, the analysis files can be shared.
+    """
+    if precision not in DATE_UNITS:
+        raise InputError(f"date precision must be one of {', '.join(DATE_UNITS)}", value=precision)
+    cleaned = cleaned.copy()
+    for name, d in derived.items():
+        if isinstance(d.var.rule, CopyRule) and d.var.rule.dtype == "datetime":
+            d.values = pd.Series(d.values).dt.floor(DATE_UNITS[precision])
+            cleaned[name] = d.values.to_numpy()
+    return cleaned
+
+
 # ---------------------------------------------------------------------------------------------
 # Replicate weights supplied with the data
 
@@ -832,12 +853,15 @@ def clean_wave(
     wave: str,
     recode_schema: str | Path | None = None,
     variance: Mapping | None = None,
+    date_precision: str = "day",
 ) -> None:
     """Clean one wave as its recode spec says; write the data, codebook and exclusion flow.
 
     ``recode_schema`` is the JSON schema the spec is checked against (by default the one in
     the workflow the spec belongs to). ``variance`` is the wave's variance setting: with
     method ``supplied`` its replicate weight columns are carried (:func:`carry_replicate_weights`).
+    Dates and times of the analysis variables are floored to ``date_precision``
+    (:func:`coarsen_dates`).
 
     Every check runs before anything is written, and the five outputs are written to
     temporary files and moved into place together, so a failure leaves no output (and a
@@ -854,6 +878,7 @@ def clean_wave(
 
     kept, flow = apply_exclusions(imported.frame, spec, inst)
     cleaned, derived = derive_variables(imported.frame.iloc[np.flatnonzero(kept)], spec, inst, file=data)
+    cleaned = coarsen_dates(cleaned, derived, date_precision)
     check_cleaned(cleaned, spec, inst)
     log.info("wave %s: %d responses analysed", wave, len(cleaned))
     if carried:

@@ -27,7 +27,7 @@ import pandas as pd
 from swsurvey.outputs import write_text
 
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
-TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect")
+TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
 COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
 #: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
 WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst"}
@@ -130,6 +130,8 @@ def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None 
         "shift": _shift_numbers(effect),
         "main_results": effect.to_dict("records"),
         "published": None,
+        # what makes the run right only by luck (swsurvey.contract.dictionary_warnings)
+        "import_warnings": json.loads(Path(tables["export_check"]).read_text(encoding="utf-8"))["warnings"],
     }
     if published:
         table = _read(published)

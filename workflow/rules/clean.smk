@@ -39,6 +39,7 @@ rule clean_wave:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
+        date_precision=config["privacy"]["date_precision"],
         # the keys of the wave's variance setting that supplied replicate weights use
         columns=wave_variance_setting("columns"),
         type=wave_variance_setting("type"),

@@ -115,6 +115,11 @@ def wave_sha256(wildcards):
     return wave_config(wildcards)["sha256"]
 
 
+def import_privacy():
+    """The privacy settings the import uses (all but date_precision, which the cleaning uses)."""
+    return {k: v for k, v in config["privacy"].items() if k != "date_precision"}
+
+
 def wave_encoding(wildcards):
     return wave_config(wildcards)["encoding"]
 

@@ -60,7 +60,7 @@ rule import_wave:
     params:
         sha256=wave_sha256,
         encoding=wave_encoding,
-        privacy=config["privacy"],
+        privacy=import_privacy(),
         # the keys of the wave's variance setting that supplied replicate weights use
         columns=wave_variance_setting("columns"),
         type=wave_variance_setting("type"),

@@ -11,6 +11,7 @@ rule report_text:
         diagnostics=expand("results/{wave}/weight/diagnostics.csv", wave=WAVES),
         flow=expand("results/{wave}/clean/exclusion_flow.csv", wave=WAVES),
         effect=expand("results/{wave}/describe/weighting_effect.csv", wave=WAVES),
+        export_check=expand("results/{wave}/import/export_check.json", wave=WAVES),
         published=expand("results/{wave}/describe/published.csv", wave=PUBLISHED_WAVES),
         changes=crosswave_outputs()[:1],
         description="workflow/report/workflow.rst",
