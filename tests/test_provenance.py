@@ -127,7 +127,8 @@ def build_run(root: Path) -> Path:
                 "codebook_json": f"{out}/import/codebook.json",
                 "codebook_md": f"{out}/import/codebook.md",
             },
-            params={"sha256": wave["sha256"], "privacy": config["privacy"], **variance},
+            params={"sha256": wave["sha256"], "encoding": None,
+                    "privacy": {k: v for k, v in config["privacy"].items() if k != "date_precision"}, **variance},
         )
         run_script(
             "clean_wave",
@@ -145,7 +146,7 @@ def build_run(root: Path) -> Path:
                 "flow_csv": f"{out}/clean/exclusion_flow.csv",
                 "flow_md": f"{out}/clean/exclusion_flow.md",
             },
-            params=variance,
+            params={"date_precision": config["privacy"]["date_precision"], **variance},
         )
         run_script(
             "weight_wave",
