@@ -199,6 +199,7 @@ class AnalysisVariable:
     rule: Rule
     required: bool = False
     note: str | None = None
+    base: str | None = None  # which respondents its percentages are shares of, for the tables' note
 
     @property
     def ordered(self) -> bool:
@@ -591,6 +592,7 @@ def load_recode(path: str | Path, schema_path: str | Path | None = None) -> Reco
                 rule=_rule(v),
                 required=bool(v.get("required", False)),
                 note=v.get("note"),
+                base=v.get("base"),
             )
             for v in doc["variables"]
         ),
