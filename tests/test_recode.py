@@ -299,3 +299,12 @@ def test_the_raking_variables_have_the_targets_levels_so_tables_models_and_weigh
             assert not weighting["level_map"].get(variable), (wave, variable)
     gender = spec["gender"].rule
     assert [lv.codes for lv in gender.levels if lv.label == "Non-binary / gender diverse"] == [(3, 4)]
+
+
+def test_an_age_labelled_with_another_year_than_the_spec_assumes_is_refused(tmp_path):
+    """A 2021 spec copied for a later wave with only wave_year changed still says "Age in 2021"."""
+    doc = yaml.safe_load((REPO / "workflow/recode/socialwork_2021.yaml").read_text(encoding="utf-8"))
+    assert load_recode(REPO / "workflow/recode/socialwork_2021.yaml")["age"].label == "Age in 2021 (years)"
+    doc["wave_year"] = 2024
+    message = refused(doc, tmp_path)
+    assert "variable age" in message and "names the year 2021" in message and "wave_year 2024" in message

@@ -2,12 +2,20 @@
 import math
 import re
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from swsurvey.provenance import code_files
 from swsurvey.replicate_tables import planned_chunks
+from swsurvey.wave_year import WaveYearError, check_wave_years
 
 validate(config, schema="../schemas/config.schema.yaml")
+# A wave whose id names a year its recode specification does not assume (a wave 2024 given
+# the 2021 specification) stops here, before any job, with one message naming both years.
+try:
+    check_wave_years(config["waves"])
+except WaveYearError as error:
+    raise WorkflowError(str(error)) from None
 
 WAVES = list(config["waves"])
 PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]
