@@ -297,8 +297,8 @@ def test_the_raking_variables_have_the_targets_levels_so_tables_models_and_weigh
             target_levels = tuple(dict.fromkeys(targets.loc[targets["variable"] == variable, "level"]))
             assert labels == target_levels, (wave, variable)
             assert not weighting["level_map"].get(variable), (wave, variable)
-    gender = spec["gender"].rule
-    assert [lv.codes for lv in gender.levels if lv.label == "Non-binary / gender diverse"] == [(3, 4)]
+        gender = spec["gender"].rule
+        assert [lv.codes for lv in gender.levels if lv.label == "Non-binary / gender diverse"] == [(3, 4)], wave
 
 
 def test_an_age_labelled_with_another_year_than_the_spec_assumes_is_refused(tmp_path):
