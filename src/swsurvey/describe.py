@@ -196,7 +196,7 @@ def describe_wave(
     else:
         estimates["variance"] = f"linearization (Taylor series), strata: {stratum}"
     # The base of a variable whose recode states one (a flag derived from several questions),
-    # for the tables' note; empty for the others, whose base is everyone asked who answered.
+    # for the tables' note; empty for the others, whose base is the respondents with a value.
     estimates["base"] = estimates["variable"].map(provenance.get("bases", {})).fillna("")
     synthetic = bool(provenance.get("synthetic"))
     estimates.insert(0, "wave", wave)
