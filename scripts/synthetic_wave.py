@@ -11,4 +11,5 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_margins=snakemake.output.margins,
         seed=snakemake.params.seed,
         scale=snakemake.params.scale,
+        wave=snakemake.params.wave,
     )

@@ -103,7 +103,7 @@ def cleaned_2021(tmp_path_factory) -> Path:
 WEIGHTING = dict(
     stratum="country",
     variables=["gender", "age_group"],
-    level_map={"gender": {"Prefer to self-describe": "Non-binary / gender diverse"}},
+    level_map={},
     unknown="Not stated",
     epsilon=1e-10,
     maxit=100,

@@ -353,8 +353,12 @@ def _freq(codes: list) -> dict:
         (1, [5, None, None, None, None], "Yes", None),  # daily on one channel
         (1, [1, 2, 3, 4, 1], "Yes", None),  # weekly on one channel
         (1, [3, 3, 1, 2, 1], "No", None),  # every channel below weekly
-        (1, [2, -99, -99, -99, -99], "No", None),  # the one answered channel below weekly
-        (1, [-99, -99, 4, -99, -99], "Yes", None),
+        # Some channels answered, all below weekly, the rest skipped: unknown, not No (the
+        # skipped row might be weekly), with the first skipped channel's reason.
+        (1, [2, -99, -99, -99, -99], None, "seen but unanswered"),
+        (1, [1, 3, 1, None, 2], None, "not asked"),
+        (1, [-99, -99, 4, -99, -99], "Yes", None),  # any answered channel weekly: Yes
+        (1, [1, -99, 1, 5, -99], "Yes", None),
         (1, [-99] * 5, None, "seen but unanswered"),  # a user who answered no channel
         (1, [None] * 5, None, "not asked"),
         (-99, [None] * 5, None, "seen but unanswered"),  # Q11 unanswered
@@ -491,8 +495,10 @@ def test_the_synthetic_flag_reaches_every_output(instrument, tmp_path, synthetic
     meta = json.loads(pq.read_schema(paths["out_data"]).metadata[b"swsurvey"])
     assert meta["synthetic"] is synthetic
     assert meta["stage"] == "clean" and meta["wave"] == "2017"
-    assert meta["recode"]["name"] == "socialwork_2017" and meta["recode"]["version"] == "1.1.0"
+    spec = load_recode(SPEC)
+    assert meta["recode"]["name"] == "socialwork_2017" and meta["recode"]["version"] == spec.version
     assert meta["labels"]["age_group"] == "Age group"
+    assert meta["bases"] == {"weekly_use": spec["weekly_use"].base}
     assert json.loads(paths["out_codebook_json"].read_text())["synthetic"] is synthetic
     assert pd.read_csv(paths["out_flow_csv"])["synthetic"].eq(synthetic).all()
     for md in (paths["out_codebook_md"], paths["out_flow_md"]):

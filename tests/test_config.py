@@ -68,3 +68,33 @@ def test_wrong_checksum_format_is_refused(schema, config):
     bad["waves"]["2017"]["sha256"] = "not-a-hash"
     with pytest.raises(jsonschema.ValidationError, match="not-a-hash"):
         jsonschema.Draft202012Validator(schema).validate(bad)
+
+
+def test_a_wave_id_naming_another_year_than_its_recode_is_refused(repo_dir, config):
+    """The check the workflow runs when it is read (workflow/rules/common.smk)."""
+    from swsurvey.wave_year import WaveYearError, check_wave_years, wave_id_year
+
+    check_wave_years(config["waves"], root=repo_dir)  # 2017 and 2021 assume their own years
+    assert [wave_id_year(w) for w in ("2024", "2024_pilot", "2024b", "small", "20245", "v2024")] == [
+        2024, 2024, 2024, None, None, None]
+    waves = {**config["waves"], "2024": config["waves"]["2021"], "small": config["waves"]["2021"]}
+    with pytest.raises(WaveYearError) as err:
+        check_wave_years(waves, root=repo_dir)
+    message = str(err.value)
+    assert message.count("\n") == 0  # one wave at fault: one line; "small" names no year
+    assert message.startswith("wave 2024: its recode specification workflow/recode/socialwork_2021.yaml")
+    assert "assumes the year 2021" in message and "age is the age reached in 2021" in message
+    assert "the wave id says 2024" in message
+    # an absent recode file is left to the cleaning stage, which names the key at fault
+    check_wave_years({"2024": {"recode": "no/such.yaml"}}, root=repo_dir)
+
+
+def test_the_wave_year_check_reads_the_workflow_without_heavy_imports(repo_dir):
+    """Reading the workflow runs the check: its module imports the standard library and yaml only."""
+    import subprocess
+    import sys
+
+    code = ("import sys, swsurvey.wave_year; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'pyarrow', 'jsonschema'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

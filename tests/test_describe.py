@@ -101,3 +101,30 @@ def test_a_variable_the_wave_did_not_ask_is_reported_as_not_asked_never_as_zero(
     other = describe(skipped, {"ICT": ["freq_videoconf"]}, labels={}, stratum="country", weight="weight",
                      pooled={}, min_n=10)
     assert other.empty
+
+
+def test_the_tables_note_says_the_base_the_recode_states_for_weekly_use(cleaned_2017, tmp_path):
+    """A flag derived from several questions has a base no reader can guess: the recode spec
+    states it (weekly_use: users who skipped a channel and answered none weekly are left out),
+    and it travels with the data into every row of the variable and the tables' note."""
+    from conftest import REPO, WEIGHTING
+
+    from swsurvey.formats import format_tables
+    from swsurvey.recode import load_recode
+    from swsurvey.weights import weight_wave
+
+    base = load_recode(REPO / "workflow/recode/socialwork_2017.yaml")["weekly_use"].base
+    assert base and "unanswered" in base
+    weighted = tmp_path / "weighted.parquet"
+    weight_wave(cleaned_2017, REPO / "data/synthetic/population_margins_2017.csv", weighted,
+                tmp_path / "diagnostics.csv", tmp_path / "margins.csv", wave="2017", **WEIGHTING)
+    describe_wave(weighted, tmp_path / "estimates.csv", wave="2017", tables={"ICT": ["any_ict_use", "weekly_use"]},
+                  stratum="country", pooled=POOLED, min_n=10)
+    est = pd.read_csv(tmp_path / "estimates.csv", keep_default_na=False)
+    assert (est.loc[est["variable"] == "weekly_use", "base"] == base).all()
+    assert (est.loc[est["variable"] == "any_ict_use", "base"] == "").all()
+    outs = [tmp_path / "tables.md", tmp_path / "tables.html", tmp_path / "tables.xlsx"]
+    format_tables(tmp_path / "estimates.csv", *outs, wave="2017", min_n=10)
+    note = next(line for line in outs[0].read_text().splitlines() if line.startswith("Weighted percentages"))
+    assert f'for "Uses any ICT channel with clients weekly or more", {base}' in note
+    assert note.count("for \"") == 1  # no base sentence for any_ict_use, whose base is plain

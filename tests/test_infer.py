@@ -135,6 +135,11 @@ def test_supervision_model_is_fitted_in_its_domain(fitted, weighted):
     row = status[(status["model"] == "supervision") & (status["weighting"] == "weighted")].iloc[0]
     domain = DEFAULT_MODELS["supervision"]["domain"]
     in_domain = (weighted["country"] == "Canada") & weighted["setting"].isin(domain["setting"])
+    # Its base is those with a supervisor, as the published analysis's: "I do not have a
+    # supervisor" is not "No" (and there are such respondents in the settings).
+    no_supervisor = weighted["talk_supervisor"] == "I do not have a supervisor"
+    assert (in_domain & no_supervisor).sum() > 0
+    in_domain &= weighted["talk_supervisor"].isin(["Yes", "No"])
     assert row["n_domain"] == int(in_domain.sum())
     assert row["n_used"] + row["n_missing"] == row["n_domain"]
     assert row["converged"] and row["error"] == ""

@@ -271,3 +271,40 @@ def test_a_bad_year_of_birth_rule_is_refused_naming_the_key(doc_2021, tmp_path, 
     bad = copy.deepcopy(doc_2021)
     change(bad)
     assert words in refused(bad, tmp_path)
+
+
+def test_the_raking_variables_have_the_targets_levels_so_tables_models_and_weighting_group_alike():
+    """One grouping of each raking variable, in the recode spec: its analysis levels (which the
+    tables and models use) are the levels of the wave's population targets, so the weighting
+    maps nothing of its own (e.g. "Prefer to self-describe" is counted with "Non-binary / gender
+    diverse" everywhere, not only when raking)."""
+    import pandas as pd
+
+    from swsurvey.instrument import load_instrument
+    from swsurvey.recode import code_levels, labels_of
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    weighting = config["weighting"]
+    for wave, settings in config["waves"].items():
+        spec = load_recode(REPO / settings["recode"])
+        instrument = load_instrument(REPO / settings["instrument"])
+        targets = pd.read_csv(REPO / settings["targets"])
+        for variable in weighting["variables"]:
+            rule = spec[variable].rule
+            labels = labels_of(rule)
+            if labels is None:
+                labels = tuple(level.label for level in code_levels(rule, spec, instrument))
+            target_levels = tuple(dict.fromkeys(targets.loc[targets["variable"] == variable, "level"]))
+            assert labels == target_levels, (wave, variable)
+            assert not weighting["level_map"].get(variable), (wave, variable)
+        gender = spec["gender"].rule
+        assert [lv.codes for lv in gender.levels if lv.label == "Non-binary / gender diverse"] == [(3, 4)], wave
+
+
+def test_an_age_labelled_with_another_year_than_the_spec_assumes_is_refused(tmp_path):
+    """A 2021 spec copied for a later wave with only wave_year changed still says "Age in 2021"."""
+    doc = yaml.safe_load((REPO / "workflow/recode/socialwork_2021.yaml").read_text(encoding="utf-8"))
+    assert load_recode(REPO / "workflow/recode/socialwork_2021.yaml")["age"].label == "Age in 2021 (years)"
+    doc["wave_year"] = 2024
+    message = refused(doc, tmp_path)
+    assert "variable age" in message and "names the year 2021" in message and "wave_year 2024" in message

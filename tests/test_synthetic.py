@@ -214,6 +214,26 @@ def test_same_seed_same_bytes_other_seed_other_bytes(repo_dir, tmp_path, instrum
     pd.testing.assert_frame_equal(data, generate_wave(instrument_2017, 7, 0.05)[0])
 
 
+def test_synthesize_labels_the_file_with_the_wave_it_makes(repo_dir, tmp_path):
+    """A third wave made on the 2021 design says so: its label names the wave it stands in
+    for (not 2021), and its notes name the design; without --wave, the instrument's wave."""
+    from swsurvey.cli import main
+
+    instrument = str(repo_dir / "workflow/instruments/socialwork_2021.yaml")
+    labels, notes = {}, {}
+    for wave in ("2024", None):
+        out = tmp_path / f"{wave}.sav"
+        argv = ["synthesize", "--instrument", instrument, "--seed", "7", "--scale", "0.02",
+                "--out", str(out), "--margins", str(tmp_path / f"{wave}.csv")]
+        assert main(argv + (["--wave", wave] if wave else [])) == 0
+        _, meta = pyreadstat.read_sav(str(out), metadataonly=True)
+        labels[wave], notes[wave] = meta.file_label, " ".join(meta.notes or [])
+    assert labels["2024"] == f"{FILE_LABEL_PREFIX} - #socialwork 2024 stand-in, seed 7"
+    assert "Stands in for wave 2024; generated on the wave 2021 design." in notes["2024"]
+    assert labels[None] == f"{FILE_LABEL_PREFIX} - #socialwork 2021 stand-in, seed 7"
+    assert "Stands in" not in notes[None]
+
+
 def test_failed_write_leaves_no_output(repo_dir, tmp_path):
     with pytest.raises(InputError):
         write_wave(tmp_path / "absent.yaml", tmp_path / "w.sav", tmp_path / "m.csv", DEFAULT_SEED)

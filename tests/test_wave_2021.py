@@ -211,6 +211,26 @@ def test_the_2021_spec_cuts_age_group_from_the_year_of_birth(spec_2021):
 
 
 @pytest.mark.parametrize(
+    ("channels", "videoconf", "value", "reason"),
+    [
+        ([2, 2, 2, 2, 2], 1, "No", None),  # every channel answered, all below weekly
+        ([2, 2, 2, 2, 2], 4, "Yes", None),  # weekly on the new channel alone
+        ([2, -99, 1, 1, 1], 5, "Yes", None),  # any answered channel weekly or more: Yes
+        ([2, 2, 2, 2, 2], -99, None, "seen but unanswered"),  # only the new row skipped
+        ([2, -99, -99, -99, -99], 1, None, "seen but unanswered"),
+    ],
+)
+def test_weekly_use_counts_a_skipped_channel_as_unknown_in_2021(instrument_2021, spec_2021, channels, videoconf,
+                                                                 value, reason):
+    row_2017 = {"Q11": 1, **{f"Q12_{i}": c for i, c in enumerate(channels, start=1)}}
+    row = in_2021(instrument_2021, row_2017, 1980) | {"Q13_6": videoconf}
+    cleaned, _ = derive_variables(raw_frame(instrument_2021, [row]), spec_2021, instrument_2021)
+    got, got_reason = cleaned.loc[0, "weekly_use"], cleaned.loc[0, "weekly_use__missing"]
+    assert (pd.isna(got) and value is None) or got == value
+    assert (pd.isna(got_reason) and reason is None) or got_reason == reason
+
+
+@pytest.mark.parametrize(
     ("typed", "year", "group", "reason"),
     [
         (1992, 1992, "Under 30", None),  # 29 in 2021
@@ -274,8 +294,14 @@ def test_a_2017_response_in_2021_names_cleans_to_the_same_values(
 ):
     old, _ = derive_variables(raw_frame(instrument_2017, [row_2017]), spec_2017, instrument_2017)
     row_2021 = in_2021(instrument_2021, row_2017, BAND_YEAR[row_2017.get("Q5", ELIGIBLE["Q5"])])
+    # A user answers the channel row 2017 did not ask (Q13_6) "Never": weekly_use, which needs
+    # every channel answered to say No, then means the same in both waves.
+    if {**ELIGIBLE, **row_2017}["Q11"] == 1:
+        row_2021["Q13_6"] = 1
     new, _ = derive_variables(raw_frame(instrument_2021, [row_2021]), spec_2021, instrument_2021)
     for name in old.columns:
+        if name.startswith("freq_videoconf"):  # not asked in 2017, asked in 2021
+            continue
         assert old[name].astype(object).equals(new[name].astype(object)), name
 
 

@@ -266,6 +266,21 @@ def test_unknown_config_key_stops_the_run_naming_it(repo_dir, tmp_path):
     assert "pseudonymize" in proc.stdout + proc.stderr
 
 
+def test_a_wave_whose_recode_assumes_another_year_stops_when_the_workflow_is_read(repo_dir, tmp_path):
+    """A third wave given the 2021 recode (which computes "Age in 2021") would mislabel every
+    age without a word: reading the workflow stops, before any job, with one message."""
+    workdir = make_copy(repo_dir, tmp_path)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["waves"]["2024"] = dict(config["waves"]["2021"])
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    proc = snakemake(workdir, "--dry-run", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "wave 2024: its recode specification workflow/recode/socialwork_2021.yaml assumes the year 2021" in out
+    assert "the wave id says 2024" in out
+    assert "Traceback" not in out and "Job stats" not in out
+
+
 def _results_files(workdir: Path) -> list[Path]:
     results = workdir / "results"
     return [p for p in results.rglob("*") if p.is_file()] if results.exists() else []

@@ -724,6 +724,7 @@ def variable_entry(d: Derived, spec: RecodeSpec, instrument: Instrument) -> dict
         "derived_from": _analysis_sources(var, spec),
         "rule": describe_rule(var, spec, instrument),
         "note": var.note,
+        "base": var.base,
         "required": var.required,
     }
     missing = d.missing
@@ -805,6 +806,8 @@ def codebook_markdown(book: dict) -> str:
         out.append(f"- Rule: {v['rule']}")
         if v["note"]:
             out.append(f"- Note: {v['note']}")
+        if v.get("base"):
+            out.append(f"- Base (of its percentages): {v['base']}")
         for c in v["corrections"]:
             out.append(f"- Correction: {c['rule']}: {c['n']:,}")
         if "levels" in v:
@@ -898,6 +901,8 @@ def clean_wave(
         "source_sha256": imported.provenance.get("source_sha256"),
         # Variable labels travel with the data, as haven's `label` attribute does.
         "labels": {var.name: var.label for var in spec.variables},
+        # Which respondents a derived flag's percentages are shares of, for the tables' note.
+        "bases": {var.name: var.base for var in spec.variables if var.base},
     }
     book = build_codebook(derived, spec, inst, wave=wave, imported=imported)
     if carried:

@@ -29,6 +29,7 @@ def _synthesize(args: argparse.Namespace) -> None:
         out_margins=args.margins,
         seed=args.seed,
         scale=args.scale,
+        wave=args.wave,
     )
     from swsurvey.outputs import sha256_file
 
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--instrument", default=DEFAULT_INSTRUMENT, type=Path)
     syn.add_argument("--seed", type=int, default=20170601)
     syn.add_argument("--scale", type=float, default=1.0)
+    syn.add_argument(
+        "--wave", default=None, help="the wave the file stands in for, named in its label (default: the instrument's)"
+    )
     syn.add_argument("--out", type=Path, default=Path("data/synthetic/socialwork_2017.sav"))
     syn.add_argument(
         "--margins", type=Path, default=Path("data/synthetic/population_margins_2017.csv")

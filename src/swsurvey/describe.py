@@ -4,7 +4,8 @@ For each table, variable, level, domain (a country, or a pooled set of countries
 weighting (the raked weights, or none), one row: the respondents in the cell and in its
 base, the percentage, its linearization SE (:func:`swsurvey.survey.svymean`, Lumley 2010, sec. 2.3), a 95%
 confidence interval, and the design
-effect against simple random sampling with replacement (R's ``deff="replace"``). Domains are
+effect against simple random sampling with replacement (R's ``deff="replace"``), and the base
+in words where the recode specification states it (``base``). Domains are
 estimated on the full design (zero weights outside the domain), with country as strata.
 The interval of a percentage is Korn and Graubard's (1998) beta interval on the design
 degrees of freedom (R's ``svyciprop(method="beta")``), which stays within 0-100%. A cell
@@ -194,6 +195,9 @@ def describe_wave(
                                        pooled=pooled, variance=variance)
     else:
         estimates["variance"] = f"linearization (Taylor series), strata: {stratum}"
+    # The base of a variable whose recode states one (a flag derived from several questions),
+    # for the tables' note; empty for the others, whose base is the respondents with a value.
+    estimates["base"] = estimates["variable"].map(provenance.get("bases", {})).fillna("")
     synthetic = bool(provenance.get("synthetic"))
     estimates.insert(0, "wave", wave)
     estimates["synthetic"] = synthetic

@@ -60,9 +60,20 @@ def note(estimates: pd.DataFrame, min_n: int) -> str:
         method = f"{method}; variance: {weighted['variance'].iloc[0]}"
     return (
         f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
-        f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. Unweighted "
+        f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. A percentage's "
+        "base is the respondents with a value (missing values are left out, whatever their reason)"
+        + bases_text(estimates) + ". Unweighted "
         "figures, SEs and design effects are in the long estimates file."
     )
+
+
+def bases_text(estimates: pd.DataFrame) -> str:
+    """'; for "<label>", <base>' for each variable whose recode states its base, in table order."""
+    if "base" not in estimates:
+        return ""
+    stated = estimates[estimates["base"].fillna("").astype(str) != ""]
+    pairs = dict.fromkeys(zip(stated["variable_label"], stated["base"]))
+    return "".join(f'; for "{label}", {base}' for label, base in pairs)
 
 
 def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:

@@ -64,6 +64,7 @@ DEFAULT_MODELS = {
                 "Hospital / health care", "Community or social service agency", "Child welfare",
                 "School / education", "Government / public service", "Other",
             ],  # fmt: skip
+            "talk_supervisor": ["Yes", "No"],  # those with a supervisor
         },
     },
 }

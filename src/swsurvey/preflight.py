@@ -1,5 +1,6 @@
 """Checks made when the workflow is read, before any job runs (and so before any job can
-delete the last good outputs): the config against its schema, and each wave's raw file.
+delete the last good outputs): the config against its schema, each wave's raw file, and the
+year each wave's recode assumes (:mod:`swsurvey.wave_year`).
 
 A problem here is one message on standard error, naming the config key and saying what to
 do, and exit status 1: no traceback, no schema dump, nothing run, nothing deleted. This
@@ -23,6 +24,7 @@ from typing import Any, NoReturn
 
 from swsurvey.errors import InputError
 from swsurvey.outputs import sha256_file, write_json
+from swsurvey.wave_year import WaveYearError, check_wave_years
 
 #: Where the raw files' checksums are cached between reads of the workflow.
 SHA256_CACHE = Path(".snakemake/swsurvey/raw_sha256.json")
@@ -168,5 +170,6 @@ def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> 
     try:
         check_config(config, schema_file, validate)
         check_raw_files(config["waves"])
-    except InputError as exc:
+        check_wave_years(config["waves"])
+    except (InputError, WaveYearError) as exc:
         stop(exc)

@@ -11,6 +11,7 @@ that need the instrument (does Q5 exist, is 7 one of its codes) live in
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -199,6 +200,7 @@ class AnalysisVariable:
     rule: Rule
     required: bool = False
     note: str | None = None
+    base: str | None = None  # which respondents its percentages are shares of, for the tables' note
 
     @property
     def ordered(self) -> bool:
@@ -502,6 +504,11 @@ def _check_references(spec: RecodeSpec) -> None:
             src = defined.get(rule.source)
             if src is None or not isinstance(src.rule, NumericRule):
                 fail(f"key age.source: {rule.source!r} is not a numeric analysis variable defined above", name)
+            # "Age in 2021" in a spec whose wave_year is 2024 would mislabel every age.
+            other = sorted({int(y) for y in re.findall(r"(?<!\d)\d{4}(?!\d)", var.label)} - {spec.wave_year})
+            if other:
+                fail(f"key label: names the year {other[0]}, but the age is the age reached in wave_year "
+                     f"{spec.wave_year}", name)
         elif isinstance(rule, BandsRule):
             src = defined.get(rule.source)
             if src is None or not isinstance(src.rule, NUMBER_RULES):
@@ -591,6 +598,7 @@ def load_recode(path: str | Path, schema_path: str | Path | None = None) -> Reco
                 rule=_rule(v),
                 required=bool(v.get("required", False)),
                 note=v.get("note"),
+                base=v.get("base"),
             )
             for v in doc["variables"]
         ),

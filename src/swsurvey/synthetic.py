@@ -604,7 +604,9 @@ class SpssMeta:
         }
 
 
-def generate_wave(instrument: Instrument, seed: int, scale: float = 1.0) -> tuple[pd.DataFrame, SpssMeta]:
+def generate_wave(
+    instrument: Instrument, seed: int, scale: float = 1.0, wave: str | None = None
+) -> tuple[pd.DataFrame, SpssMeta]:
     """Generate a raw Qualtrics-style export of the wave, and the metadata to write it with.
 
     Pure: the same instrument, seed and scale give the same frame. ``scale`` shrinks every
@@ -612,6 +614,9 @@ def generate_wave(instrument: Instrument, seed: int, scale: float = 1.0) -> tupl
     least a few rows) for fast test data; ``scale=1`` gives the published sample sizes (the
     instrument's ``countries_synthetic_n`` for a wave with none published). The instrument's
     wave picks the design: 2017, or the 2021 follow-up with its revised questionnaire.
+    ``wave`` is the wave the file stands in for, named in its file label (by default the
+    instrument's wave); a wave other than the instrument's is said in the file's notes too,
+    with the design it was generated from.
     """
     design = _design_of(instrument)
     _check_instrument(instrument, design)
@@ -625,7 +630,7 @@ def generate_wave(instrument: Instrument, seed: int, scale: float = 1.0) -> tupl
     cols.update(_metadata(rng, design, kind, country, stop, cols["UserLanguage"], scale))
     order = _duplicate_and_sort(rng, design, cols, kind, scale)
     data = _frame(instrument, cols, order)
-    return data, _spss_meta(instrument, design, seed)
+    return data, _spss_meta(instrument, design, seed, wave or instrument.wave)
 
 
 def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
@@ -653,16 +658,23 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
 
 
 def write_wave(
-    instrument_path: str | Path, out_sav: str | Path, out_margins: str | Path, seed: int, scale: float = 1.0
+    instrument_path: str | Path,
+    out_sav: str | Path,
+    out_margins: str | Path,
+    seed: int,
+    scale: float = 1.0,
+    wave: str | None = None,
 ) -> None:
     """Write the synthetic wave (.sav) and its population margins (.csv), both atomically.
+
+    ``wave``: the wave the file stands in for, named in its label (default: the instrument's).
 
     The .sav's creation date/time and product string are pinned after writing, so the same
     seed gives the same bytes on every run; the file is read back (metadata only) before it
     replaces anything, and neither output is replaced unless both were written.
     """
     instrument = load_instrument(instrument_path)
-    data, meta = generate_wave(instrument, seed, scale)
+    data, meta = generate_wave(instrument, seed, scale, wave)
     margins = population_margins(instrument, seed)
     # pyreadstat writes cell by cell: from plain Python strings, not Arrow-backed ones (an
     # Arrow string cell costs it microseconds), the same bytes.
@@ -1627,10 +1639,12 @@ def _measure(var: Variable, source: str) -> str:
     return "ordinal" if source in _ORDINAL else "nominal"
 
 
-def _file_label(instrument: Instrument, seed: int) -> str:
-    """The SPSS file label (at most 64 bytes), always starting with "SYNTHETIC DATA"."""
+def _file_label(wave: str, seed: int) -> str:
+    """The SPSS file label (at most 64 bytes), always starting with "SYNTHETIC DATA", naming
+    the wave the file stands in for when it fits."""
     for label in (
-        f"{FILE_LABEL_PREFIX} - #socialwork {instrument.wave} stand-in, seed {seed}",
+        f"{FILE_LABEL_PREFIX} - #socialwork {wave} stand-in, seed {seed}",
+        f"{FILE_LABEL_PREFIX} - #socialwork {wave} stand-in",
         f"{FILE_LABEL_PREFIX} - seed {seed}",
     ):
         if len(label.encode("utf-8")) <= _FILE_LABEL_BYTES:
@@ -1638,7 +1652,7 @@ def _file_label(instrument: Instrument, seed: int) -> str:
     return FILE_LABEL_PREFIX
 
 
-def _spss_meta(instrument: Instrument, design: _Design, seed: int) -> SpssMeta:
+def _spss_meta(instrument: Instrument, design: _Design, seed: int, wave: str) -> SpssMeta:
     """Labels, value labels, -99 declarations, formats and measures from the instrument."""
     labels, value_labels, missing, formats, measures = {}, {}, {}, {}, {}
     for var in instrument.variables:
@@ -1661,7 +1675,9 @@ def _spss_meta(instrument: Instrument, design: _Design, seed: int) -> SpssMeta:
             value_labels[var.name] = codes
     # SPSS document lines hold at most 80 bytes each.
     note = [f"SYNTHETIC DATA from swsurvey.synthetic, seed {seed}. Not real responses:", *design.note]
-    return SpssMeta(labels, value_labels, missing, formats, measures, _file_label(instrument, seed), note)
+    if wave != instrument.wave:
+        note.append(f"Stands in for wave {wave}; generated on the wave {instrument.wave} design.")
+    return SpssMeta(labels, value_labels, missing, formats, measures, _file_label(wave, seed), note)
 
 
 def _check_readable(path: Path, data: pd.DataFrame, meta: SpssMeta) -> None:

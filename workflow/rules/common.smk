@@ -10,8 +10,8 @@ from swsurvey.provenance import code_files
 from swsurvey.replicate_tables import planned_chunks
 
 # Before any job can run (and delete the outputs it would replace): the config against its
-# schema (filling in defaults) and every wave's raw file (present, and of its sha256). A
-# problem is one message naming the key, and exit status 1.
+# schema (filling in defaults), every wave's raw file (present, and of its sha256) and the year
+# its recode assumes. A problem is one message naming the key, and exit status 1.
 preflight.run(config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate)
 
 WAVES = list(config["waves"])

@@ -24,5 +24,6 @@ rule synthetic_wave:
     params:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],
+        wave=config["synthetic"]["wave"],
     script:
         "../../scripts/synthetic_wave.py"
