@@ -33,6 +33,7 @@ __all__ += [
 from swsurvey.survey.diagnostics import margin_table, weight_summary  # noqa: E402
 from swsurvey.survey.weighting import (  # noqa: E402
     Margin,
+    TrimBounds,
     as_margins,
     calibrate,
     joint_targets,
@@ -46,6 +47,7 @@ from swsurvey.survey.weighting import (  # noqa: E402
 
 __all__ += [
     "Margin",
+    "TrimBounds",
     "as_margins",
     "calibrate",
     "joint_targets",
