@@ -292,6 +292,17 @@ def test_bounds_the_targets_rule_out_are_reported_not_converged(dsrs):
     assert report.rake.max_rel_error < 1e-12  # the first raking's fit is not what is reported
 
 
+@pytest.mark.parametrize("max_rounds", [0, 1])
+def test_after_the_last_round_the_weights_are_held_at_the_bounds_and_reported(dsrs, max_rounds):
+    """[22, 36] needs two rounds; stopped earlier, the weights still outside are set to the
+    bounds without raking again, and the report says the margins do not hold."""
+    with pytest.warns(WeightingWarning, match="margins miss their targets"):
+        final, report = weight(dsrs, MARGINS, trim=(22, 36), epsilon=1e-14, maxit=1000, max_rounds=max_rounds)
+    assert report.rounds == max_rounds and not report.achieved.converged and not report.margins_hold
+    assert final.weights.min() == 22 and final.weights.max() == 36
+    assert report.achieved.max_rel_error == pytest.approx(_achieved_errors(final, MARGINS)[1], rel=1e-12)
+
+
 def test_trimming_relative_to_the_median_weight(dsrs, draked):
     median = float(np.median(draked.weights))
     final, report = weight(dsrs, MARGINS, trim=TrimBounds(0.65, 1.1, "median"), epsilon=1e-14, maxit=1000)

@@ -34,8 +34,15 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage, with_provenance
-from swsurvey.survey import TrimBounds, joint_targets, margin_table, svydesign, weight, weight_summary
-from swsurvey.survey.weighting import MARGIN_TOLERANCE
+from swsurvey.survey import (
+    MARGIN_TOLERANCE,
+    TrimBounds,
+    joint_targets,
+    margin_table,
+    svydesign,
+    weight,
+    weight_summary,
+)
 
 log = get_logger("weight")
 
@@ -204,7 +211,7 @@ def weight_respondents(
     counts the weights held at a bound per stratum; with ``trim`` the table also gives each
     stratum's bounds as weights (``trim_lower``, ``trim_upper``), the rounds of trimming and
     raking again (``trim_rounds``) and whether every margin cell of the stratum is within
-    :data:`~swsurvey.survey.weighting.MARGIN_TOLERANCE` of its target (``margins_hold``;
+    :data:`~swsurvey.survey.MARGIN_TOLERANCE` of its target (``margins_hold``;
     "All": every stratum's). The margin errors are the largest over every cell.
     """
     frame = pd.DataFrame({stratum: data[stratum].astype("object")})

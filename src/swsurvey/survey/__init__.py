@@ -32,6 +32,7 @@ __all__ += [
 # Weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics.
 from swsurvey.survey.diagnostics import margin_table, weight_summary  # noqa: E402
 from swsurvey.survey.weighting import (  # noqa: E402
+    MARGIN_TOLERANCE,
     Margin,
     TrimBounds,
     as_margins,
@@ -46,6 +47,7 @@ from swsurvey.survey.weighting import (  # noqa: E402
 )
 
 __all__ += [
+    "MARGIN_TOLERANCE",
     "Margin",
     "TrimBounds",
     "as_margins",

@@ -1335,7 +1335,7 @@ def weight(
         w, held, rounds, sweeps, converged, delta = _trim_and_rerake(
             coded, _joint_codes(coded, design.n), raked.weights, lower, upper, first.tolerance, maxit, max_rounds
         )
-        if rounds:
+        if held.any():
             final = dataclasses.replace(raked, weights=w)
             achieved = _rake_report(coded, w, first.iterations + sweeps, converged, delta, first.tolerance)
     margins_hold = achieved.max_rel_error <= margin_tolerance
