@@ -20,13 +20,16 @@ def config(repo_dir):
 
 
 def _walk(node, path="config"):
-    """Yield (path, subschema) for every key an object schema declares."""
+    """Yield (path, subschema) for every key an object schema declares (also in the
+    ``then`` of an ``if``, which declares the keys of a setting that may be null)."""
     for name, sub in (node.get("properties") or {}).items():
         yield f"{path}.{name}", sub, name in node.get("required", [])
         yield from _walk(sub, f"{path}.{name}")
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
         yield from _walk(extra, f"{path}.<key>")
+    if isinstance(node.get("then"), dict):
+        yield from _walk(node["then"], path)
 
 
 def test_every_key_has_a_description_and_a_default(schema):
@@ -40,8 +43,9 @@ def test_every_key_has_a_description_and_a_default(schema):
 
 def test_every_object_refuses_unknown_keys(schema):
     def objects(node, path="config"):
-        if node.get("type") == "object":
-            yield path, node
+        kind = node.get("type")
+        if kind == "object" or (isinstance(kind, list) and "object" in kind):
+            yield path, node.get("then", node)
         for name, sub in (node.get("properties") or {}).items():
             yield from objects(sub, f"{path}.{name}")
         if isinstance(node.get("additionalProperties"), dict):
@@ -98,3 +102,27 @@ def test_the_wave_year_check_reads_the_workflow_without_heavy_imports(repo_dir):
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'pyarrow', 'jsonschema'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_trim_is_null_or_bounds_whose_kind_the_schema_names(repo_dir, config):
+    """weighting.trim through the workflow's own validation (which fills in defaults):
+    null stays null, relative_to defaults to the median, unknown keys and the old
+    [lower, upper] list are refused naming the value."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    schema = str(repo_dir / "workflow/schemas/config.schema.yaml")
+
+    def resolved(trim):
+        settings = copy.deepcopy(config)
+        settings["weighting"]["trim"] = trim
+        validate(settings, schema, set_default=True)
+        return settings["weighting"]["trim"]
+
+    assert resolved(None) is None
+    assert resolved({"lower": 0.2, "upper": 5}) == {"lower": 0.2, "upper": 5, "relative_to": "median"}
+    assert resolved({"upper": 1000, "relative_to": None}) == {"lower": None, "upper": 1000, "relative_to": None}
+    for bad, named in (({"lower": 0.2, "uper": 5}, "uper"), ([10, 1000], r"\[10, 1000\]"),
+                       ({"lower": 0.2, "relative_to": "mean"}, "mean"), ({"lower": -1}, "-1")):
+        with pytest.raises(WorkflowError, match=named):
+            resolved(bad)

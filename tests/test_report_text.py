@@ -123,3 +123,45 @@ def test_an_import_warning_is_on_the_front_page_and_in_the_codebook_caption(numb
     quiet = snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(),
                                                 {"2017": numbers}, {"2017": CONFIG["waves"]["2017"]}))
     assert ".. warning::" not in quiet
+
+
+@pytest.mark.parametrize(
+    ("trim", "says"),
+    [
+        (None, ["Raking converged; the largest relative margin error is"]),
+        ({"lower": 0.3, "upper": 3, "relative_to": "median"},
+         ["The margins hold after trimming; the largest relative margin error is", "weights held at a bound",
+          "Canada 5.362 to 53.62", "the margins hold)"]),
+        ({"lower": 0.5, "upper": 2, "relative_to": "median"},
+         ["The margins DO NOT HOLD after trimming in Israel, United Kingdom: the largest relative margin error is 0.24",
+          "dots\noff the bars are the targets the trimmed weights miss (Israel, United Kingdom",
+          "the margins DO NOT HOLD in Israel, United Kingdom)"]),
+    ],
+)
+def test_weighting_captions_never_say_converged_when_the_margins_are_off(
+        tables, cleaned_2017, tmp_path, trim, says):
+    import warnings
+
+    from swsurvey.weights import weight_wave
+
+    weighting = CONFIG["weighting"]
+    diagnostics = tmp_path / "diagnostics.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bounds the targets rule out warn
+        weight_wave(cleaned_2017, REPO / CONFIG["waves"]["2017"]["targets"], tmp_path / "w.parquet", diagnostics,
+                    tmp_path / "margins.csv", wave="2017", stratum=weighting["stratum"],
+                    variables=weighting["variables"], level_map=weighting["level_map"],
+                    unknown=weighting["unknown_level"], epsilon=weighting["epsilon"], maxit=weighting["maxit"],
+                    trim=trim)
+    numbers = {"2017": wave_numbers({**{key: tables[key] for key in TABLES}, "diagnostics": diagnostics},
+                                    tables["published"])}
+    text = "\n".join(
+        snakemake_render(render_caption((REPO / "workflow/report" / name).read_text(), numbers), wave="2017")
+        for name in ("weight_diagnostics.rst", "weighting_figure.rst"))
+    text += snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(), numbers,
+                                                {"2017": CONFIG["waves"]["2017"]}))
+    for phrase in says:
+        assert phrase in text
+    held = pd.read_csv(diagnostics).set_index("country")
+    if trim is not None and not held["margins_hold"].all():
+        assert "converged" not in text.lower() and "meet every target" not in text

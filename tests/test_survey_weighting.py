@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ from swsurvey.survey.weighting import (
     CalibrationReport,
     Margin,
     RakeReport,
+    TrimBounds,
     WeightingWarning,
     as_margins,
     calibrate,
@@ -51,6 +53,7 @@ from swsurvey.survey.weighting import (
 )
 
 EXTRA = json.loads((Path(__file__).parent / "r" / "weighting_extra.json").read_text())
+TRIM = json.loads((Path(__file__).parent / "r" / "trim_weights.json").read_text())
 
 MARGINS = {
     "stype": {"E": 4421, "H": 755, "M": 1018},
@@ -234,17 +237,79 @@ def test_e07_trimmed_weights_and_means(draked):
         _check_stat(svymean(dtrim, ["api00", "sch.wide"]), outputs[key], key)
 
 
-def test_weight_pipeline_is_rake_then_trim(dsrs, draked):
-    final, report = weight(dsrs, MARGINS, trim=(25, 40), epsilon=1e-14, maxit=1000)
-    np.testing.assert_array_equal(final.weights, trim_weights(draked, 25, 40).weights)
-    assert report.rake.converged
-    outside = (draked.weights < 25) | (draked.weights > 40)
-    assert report.trimmed == int(outside.sum()) > 0
-    assert report.after["max"] == 40 and report.after["min"] == 25
+def test_weight_without_trimming_is_rake(dsrs, draked):
+    final, report = weight(dsrs, MARGINS, epsilon=1e-14, maxit=1000)
+    np.testing.assert_array_equal(final.weights, draked.weights)
+    assert report.achieved == report.rake == weighting_report(draked)
+    assert report.margins_hold and report.trimmed == 0 and report.rounds == 0
     assert report.before["kish_deff"] == pytest.approx(1.0)
     assert set(report.margins["margin"]) == set(MARGINS)
-    # trimming moves the margins away from the targets; the table shows by how much
-    assert np.abs(report.margins["error"]).max() > 1
+
+
+def _achieved_errors(design, margins) -> tuple[float, float]:
+    """The largest absolute and relative margin errors of a design's weights, from scratch."""
+    abs_err = rel_err = 0.0
+    for var, cells in margins.items():
+        target = pd.Series(cells, dtype=float)
+        error = (pd.Series(design.weights).groupby(design.data[var].to_numpy()).sum() - target).abs()
+        abs_err, rel_err = max(abs_err, float(error.max())), max(rel_err, float((error / target).max()))
+    return abs_err, rel_err
+
+
+def test_trimmed_weights_are_raked_again_so_the_margins_hold(dsrs, draked):
+    """Trim to [22, 36], rake the rest with the trimmed weights held: the bounds and every
+    margin hold, and the report gives what the final weights achieve."""
+    final, report = weight(dsrs, MARGINS, trim=(22, 36), epsilon=1e-14, maxit=1000)
+    w = final.weights
+    assert w.min() >= 22 and w.max() <= 36
+    assert report.rounds == 2  # the first raking again pushed weights over the bounds
+    first = (draked.weights < 22) | (draked.weights > 36)
+    assert report.held[first].all() and report.trimmed > int(first.sum())
+    np.testing.assert_array_equal(w[report.held], np.clip(w[report.held], 22, 36))
+    assert np.isin(w[report.held], [22, 36]).all()
+    assert report.margins_hold and report.achieved.converged
+    abs_err, rel_err = _achieved_errors(final, MARGINS)
+    assert rel_err < 1e-12 and report.achieved.max_rel_error < 1e-12
+    assert report.achieved.max_abs_error == pytest.approx(abs_err, abs=1e-10)
+    assert report.achieved.iterations > report.rake.iterations
+    assert np.abs(report.margins["rel_error"]).max() < 1e-12
+    assert report.after["max"] == 36 and report.after["min"] == 22
+    assert weighting_report(final) == report.rake  # the raking record is kept, as trimWeights keeps it
+
+
+def test_bounds_the_targets_rule_out_are_reported_not_converged(dsrs):
+    """37 schools with sch.wide No must weigh 1072 while those with comp.imp No (35 of them
+    among the 37) may weigh at most 1712 - 25 x 32: within [25, 40] the margins cannot all
+    hold. The report says so with the error the final weights really have."""
+    with pytest.warns(WeightingWarning, match="margins miss their targets"):
+        final, report = weight(dsrs, MARGINS, trim=(25, 40), epsilon=1e-14, maxit=1000)
+    assert final.weights.min() >= 25 and final.weights.max() <= 40
+    assert not report.margins_hold
+    abs_err, rel_err = _achieved_errors(final, MARGINS)
+    assert report.achieved.max_abs_error == pytest.approx(abs_err, rel=1e-12)
+    assert rel_err > 0.01 and report.achieved.max_rel_error == pytest.approx(rel_err, rel=1e-12)
+    assert report.achieved.max_rel_error == pytest.approx(np.abs(report.margins["rel_error"]).max(), rel=1e-12)
+    assert report.rake.max_rel_error < 1e-12  # the first raking's fit is not what is reported
+
+
+@pytest.mark.parametrize("max_rounds", [0, 1])
+def test_after_the_last_round_the_weights_are_held_at_the_bounds_and_reported(dsrs, max_rounds):
+    """[22, 36] needs two rounds; stopped earlier, the weights still outside are set to the
+    bounds without raking again, and the report says the margins do not hold."""
+    with pytest.warns(WeightingWarning, match="margins miss their targets"):
+        final, report = weight(dsrs, MARGINS, trim=(22, 36), epsilon=1e-14, maxit=1000, max_rounds=max_rounds)
+    assert report.rounds == max_rounds and not report.achieved.converged and not report.margins_hold
+    assert final.weights.min() == 22 and final.weights.max() == 36
+    assert report.achieved.max_rel_error == pytest.approx(_achieved_errors(final, MARGINS)[1], rel=1e-12)
+
+
+def test_trimming_relative_to_the_median_weight(dsrs, draked):
+    median = float(np.median(draked.weights))
+    final, report = weight(dsrs, MARGINS, trim=TrimBounds(0.65, 1.1, "median"), epsilon=1e-14, maxit=1000)
+    assert report.lower == pytest.approx(np.full(dsrs.n, 0.65 * median))
+    assert report.upper == pytest.approx(np.full(dsrs.n, 1.1 * median))
+    assert final.weights.min() >= 0.65 * median and final.weights.max() <= 1.1 * median * (1 + 1e-15)
+    assert report.trimmed > 0 and report.margins_hold
 
 
 # -- extra R cases (tests/r/weighting_extra.R) ---------------------------------------------
@@ -289,8 +354,7 @@ def _extra_design(api, name: str):
         return calibrate(ones, ["stype", "sch.wide"],
                          {"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, "sch.wideYes": 5122},
                          calfun="raking", epsilon=1e-12, maxit=100)
-    raked = rake(strat, MARGINS, epsilon=1e-13, maxit=200)
-    return trim_weights(raked, lower=18, upper=36, strict=name.endswith("strict"))
+    raise KeyError(name)
 
 
 EXTRA_CASES = [k for k, v in EXTRA.items() if isinstance(v, dict) and "mean" in v]
@@ -326,14 +390,76 @@ def test_poststratify_variance_uses_rs_weighted_post_stratum_means(api):
     assert not np.allclose(svymean(plain, ["api00", "enroll"]).vcov, expected, rtol=1e-3)
 
 
-def test_strict_trimming_matters_in_the_extra_case(api):
+# -- trimWeights in survey 4.5 (tests/r/trim_weights.R) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def draked_strat(api):
     strat = svydesign(api["apistrat"], weights="pw", strata="stype", fpc="fpc")
     raked = rake(strat, MARGINS, epsilon=1e-13, maxit=200)
-    once = trim_weights(raked, 18, 36)
-    assert int((once.weights > 36).sum()) == EXTRA["trim_strat_outside_after_one_pass"][0] == 43
-    strict = trim_weights(raked, 18, 36, strict=True)
-    assert strict.weights.max() <= 36 + 1e-9 and strict.weights.min() >= 18 - 1e-9
-    assert strict.weights.sum() == pytest.approx(raked.weights.sum(), rel=1e-12)
+    assert_close(raked.weights, TRIM["raked"], rel=1e-12, what="raked weights")
+    return raked
+
+
+def _trim_bounds(raked, name: str):
+    expected = TRIM[name]
+    if "lower_times_median" in expected:
+        return TrimBounds(expected["lower_times_median"], expected["upper_times_median"], "median",
+                          by="stype").resolve(raked)
+    return expected["lower"], expected["upper"]
+
+
+@pytest.mark.parametrize("name", ["once_18_36", "strict_14_36", "strict_18_36", "strict_stype_median"])
+def test_trim_weights_as_survey_4_5(draked_strat, name):
+    """Weights, warning and svymean (with the raking record kept) as R's trimWeights."""
+    expected = TRIM[name]
+    lower, upper = _trim_bounds(draked_strat, name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trimmed = trim_weights(draked_strat, lower, upper, strict=expected["strict"])
+    assert_close(trimmed.weights, expected["weights"], rel=1e-12, what=f"{name} weights")
+    failed = [w for w in caught if issubclass(w.category, WeightingWarning)]
+    assert len(failed) == len(expected["warnings"])
+    assert all("trimming failed" in str(w.message) for w in failed)
+    assert trimmed.calibration == draked_strat.calibration
+    stat = svymean(trimmed, ["api00", "enroll"])
+    assert_close(_stat(stat, "estimates"), expected["mean"], what=f"{name} mean")
+    assert_close(stat.vcov, _vcov(expected["vcov"]), REL, what=f"{name} vcov")
+
+
+def test_strict_trimming_keeps_once_trimmed_weights_at_their_bound(draked_strat):
+    """Survey 4.5's rule, by its definition: a weight outside the bounds after the first pass
+    is at its bound at the end, and only weights never trimmed took the trimmings, each the
+    same amount; survey 4.1's rule (shares to every weight inside) gives other weights."""
+    w = draked_strat.weights
+    strict = trim_weights(draked_strat, 14, 36, strict=True).weights
+    first = (w < 14) | (w > 36)
+    np.testing.assert_array_equal(strict[first], np.clip(w[first], 14, 36))
+    once = trim_weights(draked_strat, 14, 36).weights
+    second = ~first & ((once < 14) | (once > 36))
+    assert second.any()
+    np.testing.assert_array_equal(strict[second], np.clip(once[second], 14, 36))
+    untouched = ~first & ~second & (strict > 14) & (strict < 36)
+    shift = strict[untouched] - w[untouched]
+    assert shift == pytest.approx(np.full(len(shift), shift[0]), rel=1e-12)
+    assert strict.sum() == pytest.approx(w.sum(), rel=1e-12)
+
+
+def test_bounds_relative_to_the_median_are_rs_median_by_stratum(draked_strat):
+    expected = TRIM["strict_stype_median"]
+    lower, upper = TrimBounds(0.9, 1.1, "median", by="stype").resolve(draked_strat)
+    assert_close(lower / 0.9, expected["median"], rel=1e-12, what="median by stype")
+    assert_close(upper / 1.1, expected["median"], rel=1e-12, what="median by stype")
+    once = trim_weights(draked_strat, lower, upper).weights
+    assert int(((once < lower) | (once > upper)).sum()) == TRIM["once_stype_median_outside"] == 38
+    overall = TrimBounds(0.5, 2, "median").resolve(draked_strat)
+    assert (overall[0] == 0.5 * np.median(draked_strat.weights)).all()
+
+
+def test_trim_bounds_are_checked_naming_the_value():
+    assert "'mean'" in str(_err(TrimBounds, 0.5, 2, "mean"))
+    assert "-0.5" in str(_err(TrimBounds, -0.5, 2, "median"))
+    assert "lower 3 > upper 2" in str(_err(TrimBounds, 3, 2))
 
 
 def test_calibration_that_fails_is_an_error_or_forced_with_rs_criterion(api):

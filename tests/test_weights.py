@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from swsurvey.errors import InputError
-from swsurvey.weights import margin_targets, raking_levels, read_targets, weight_respondents, weight_wave
+from swsurvey.survey.weighting import WeightingWarning
+from swsurvey.weights import margin_targets, raking_levels, read_targets, trim_bounds, weight_respondents, weight_wave
 
 from conftest import WEIGHTING as SETTINGS
 
@@ -120,3 +123,116 @@ def test_a_targets_file_without_sources_or_dates_is_refused(repo_dir, tmp_path):
     table.drop(columns="source").to_csv(path, index=False)
     with pytest.raises(InputError, match="source"):
         read_targets(path, "country", ["gender", "age_group"])
+
+
+# -- trimming (weighting.trim) -------------------------------------------------------------
+
+#: Bounds the 2017 targets cannot meet in every country: an absolute upper bound of 1,000 is
+#: below what the United Kingdom's 134 respondents must weigh on average (118,000 / 134).
+ABSOLUTE = {"lower": 10, "upper": 1000, "relative_to": None}
+#: Bounds every country can meet: a third to three times its median raked weight.
+RELATIVE = {"lower": 0.3, "upper": 3, "relative_to": "median"}
+
+
+@pytest.fixture(scope="module")
+def cleaned(cleaned_path):
+    return pd.read_parquet(cleaned_path)
+
+
+def _trimmed(cleaned, targets, trim):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeightingWarning)  # bounds the targets rule out warn
+        weights, diagnostics, margins = weight_respondents(cleaned, targets, **{**SETTINGS, "trim": trim})
+    return cleaned.assign(weight=weights), diagnostics.set_index("country"), margins
+
+
+def _achieved(data, targets) -> pd.Series:
+    """Each country's largest relative margin error, from the weights and the targets file:
+    respondents who did not state a variable are targeted at their sample share of the
+    country's population, the others at the population's shares of the rest."""
+    worst = {}
+    for country, group in data.groupby("country", observed=True):
+        errors = []
+        for var in ("gender", "age_group"):
+            levels = group[var].astype(object).replace(SETTINGS["level_map"].get(var, {})).fillna("Not stated")
+            pop = targets[(targets["stratum"] == country) & (targets["variable"] == var)].set_index("level")
+            pop = pop.loc[pop.index.isin(set(levels)), "population_count"]  # levels nobody has are shared out
+            total = float(targets.loc[(targets["stratum"] == country) & (targets["variable"] == var),
+                                      "population_count"].sum())
+            unknown = float((levels == "Not stated").mean())
+            target = pop / pop.sum() * total * (1 - unknown)
+            if unknown:
+                target["Not stated"] = total * unknown
+            got = group["weight"].groupby(levels).sum().reindex(target.index)
+            errors.append(float(((got - target).abs() / target).max()))
+        worst[country] = max(errors)
+    return pd.Series(worst)
+
+
+def test_diagnostics_give_the_margin_error_the_trimmed_weights_achieve(cleaned, targets):
+    """Issue 12: with trimming the diagnostics said 8.5e-11 (the raking before the trim) while
+    margins.csv showed 0.45. Now they give the error of the final weights, which is the
+    margins table's, and say where the margins do not hold."""
+    data, diagnostics, margins = _trimmed(cleaned, targets, ABSOLUTE)
+    worst = float(margins["rel_error"].abs().max())
+    assert worst > 0.01
+    rows = len(diagnostics)
+    assert diagnostics["max_rel_margin_error"].tolist() == pytest.approx([worst] * rows, rel=1e-12)
+    assert diagnostics["max_abs_margin_error"].tolist() == pytest.approx([margins["error"].abs().max()] * rows, rel=1e-12)
+    by_country = _achieved(data, targets)
+    assert by_country.max() == pytest.approx(worst, rel=1e-6)
+    hold = diagnostics["margins_hold"]
+    assert not hold["United Kingdom"] and not hold["All"]
+    for country, error in by_country.items():
+        assert bool(hold[country]) == (error < 1e-6), country
+    assert data["weight"].between(10, 1000).all()
+
+
+def test_margins_hold_after_trimming_and_raking_again(cleaned, targets):
+    data, diagnostics, margins = _trimmed(cleaned, targets, RELATIVE)
+    assert (margins["rel_error"].abs() < 1e-9).all()
+    assert _achieved(data, targets).max() < 1e-9
+    assert diagnostics["margins_hold"].all() and diagnostics["converged"].all()
+    assert diagnostics.loc["All", "trimmed"] == diagnostics.drop("All")["trimmed"].sum() > 0
+    assert (diagnostics["trim_rounds"] >= 1).all()
+    population = targets.groupby("stratum")["population_count"].sum() / 2  # two variables
+    by_country = data.groupby("country", observed=True)["weight"].sum()
+    for country, total in population.items():
+        assert by_country[country] == pytest.approx(total, rel=1e-9)
+
+
+def test_relative_bounds_are_multiples_of_each_countrys_median_raked_weight(cleaned, targets, weighted):
+    data, diagnostics, _ = _trimmed(cleaned, targets, RELATIVE)
+    medians = weighted[0].groupby("country", observed=True)["weight"].median()
+    for country, median in medians.items():
+        lower, upper = diagnostics.loc[country, ["trim_lower", "trim_upper"]]
+        assert lower == pytest.approx(0.3 * median, rel=1e-12) and upper == pytest.approx(3 * median, rel=1e-12)
+        weights = data.loc[data["country"] == country, "weight"]
+        assert weights.min() >= lower * (1 - 1e-12) and weights.max() <= upper * (1 + 1e-12)
+    assert np.isnan(diagnostics.loc["All", "trim_lower"])  # the countries' bounds differ
+    absolute = _trimmed(cleaned, targets, ABSOLUTE)[1]
+    assert (absolute["trim_lower"] == 10).all() and (absolute["trim_upper"] == 1000).all()
+
+
+def test_without_trimming_the_diagnostics_keep_their_columns(weighted):
+    _, diagnostics, _ = weighted
+    assert not any(c.startswith("trim_") or c == "margins_hold" for c in diagnostics.columns)
+    assert (diagnostics["trimmed"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("trim", "named"),
+    [
+        ({"lower": 10, "upper": 1000}, r"weighting\.trim\.lower.*value 10.*relative_to: null"),
+        ({"lower": 0.2, "upper": 0.8}, r"weighting\.trim\.upper.*value 0\.8"),
+        ({"lower": 50, "upper": 5, "relative_to": None}, r"weighting\.trim.*lower bound 50 is above the upper bound 5"),
+        ({"lower": None, "upper": None}, r"weighting\.trim.*no bound"),
+        ({"lower": "a"}, r"weighting\.trim\.lower.*value 'a'"),
+        ({"lower": -1}, r"weighting\.trim\.lower.*value -1"),
+        ({"upper": 3, "relative_to": "mean"}, r"weighting\.trim\.relative_to.*value 'mean'"),
+        ({"upper": 3, "uper": 3}, r"weighting\.trim\.uper"),
+    ],
+)
+def test_bad_trim_settings_are_refused_naming_the_setting_and_value(trim, named):
+    with pytest.raises(InputError, match=named):
+        trim_bounds(trim, "country")

@@ -70,6 +70,20 @@ def _weight_numbers(diagnostics: pd.DataFrame) -> dict:
         "neff": {r["country"]: float(r["kish_neff"]) for _, r in countries.iterrows()},
         "converged": bool(diagnostics["converged"].astype(bool).all()),
         "max_rel_error": float(diagnostics["max_rel_margin_error"].max()),
+        "trim": _trim_numbers(countries) if "margins_hold" in diagnostics else None,
+    }
+
+
+def _trim_numbers(countries: pd.DataFrame) -> dict:
+    """Trimming (diagnostics of a run with weighting.trim set): each country's bounds and
+    trimmed weights, the rounds, and the countries whose margins do not hold."""
+    hold = countries["margins_hold"].astype(str).str.lower() == "true"
+    return {
+        "rounds": int(countries["trim_rounds"].max()),
+        "trimmed": int(countries["trimmed"].sum()),
+        "bounds": {r["country"]: f"{r['trim_lower']:,.4g} to {r['trim_upper']:,.4g}" for _, r in countries.iterrows()},
+        "margins_hold": bool(hold.all()),
+        "off": countries.loc[~hold, "country"].tolist(),
     }
 
 

@@ -3,7 +3,13 @@
 Each wave's cleaned respondents are raked, with country as the stratum, to joint
 country x gender and country x age-group population totals read from the wave's targets
 file (:func:`swsurvey.survey.weighting.rake`, Deming-Stephan iterative proportional
-fitting; Lumley 2010, sec. 7.3), then optionally trimmed (R's ``trimWeights`` rule).
+fitting; Lumley 2010, sec. 7.3), then optionally trimmed and raked again so that the
+margins still hold (:func:`swsurvey.survey.weighting.weight`: a weight once trimmed stays at
+its bound, as in R's ``trimWeights(strict = TRUE)`` of survey 4.5, and the others are raked
+to what the trimmed ones leave of the targets). The bounds (``weighting.trim``) are weights
+or, the usual practice, multiples of the median raked weight of the respondent's stratum.
+The diagnostics give the margin errors of the final weights, never those of the raking
+before the trimming.
 
 Respondents who did not state a raking variable (prefer not to say, unanswered) keep their
 place: within each country they form a level "Not stated" whose target is their own share
@@ -28,9 +34,20 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage, with_provenance
-from swsurvey.survey import joint_targets, svydesign, weight, weight_summary
+from swsurvey.survey import (
+    MARGIN_TOLERANCE,
+    TrimBounds,
+    joint_targets,
+    margin_table,
+    svydesign,
+    weight,
+    weight_summary,
+)
 
 log = get_logger("weight")
+
+#: Keys of the ``weighting.trim`` setting.
+TRIM_KEYS = ("lower", "upper", "relative_to")
 
 #: Columns a targets file must have (one row per stratum x variable x level): each figure
 #: says where it comes from and what date it refers to.
@@ -120,6 +137,60 @@ def read_targets(path: str | Path, stratum: str, variables: Sequence[str]) -> pd
     return frame.rename(columns={stratum: "stratum"})
 
 
+def trim_bounds(trim: Mapping | None, stratum: str) -> TrimBounds | None:
+    """The ``weighting.trim`` setting as trimming bounds (None: no trimming).
+
+    ``lower`` and ``upper`` (either may be null: no bound) are multiples of the median raked
+    weight of the respondent's stratum with ``relative_to: median`` (the default), or
+    weights with ``relative_to: null``. Relative bounds must keep the median inside them
+    (lower at most 1, upper at least 1): numbers outside that are almost always weights
+    given without ``relative_to: null``. Bad values are an :class:`InputError` naming the
+    setting and the value.
+    """
+    if trim is None:
+        return None
+    unknown = sorted(set(trim) - set(TRIM_KEYS))
+    if unknown:
+        raise InputError("unknown key of weighting.trim", variable=f"weighting.trim.{unknown[0]}")
+    relative_to = trim.get("relative_to", "median")
+    if relative_to not in ("median", None):
+        raise InputError('must be "median" or null (bounds that are weights)',
+                         variable="weighting.trim.relative_to", value=relative_to)
+    lower, upper = trim.get("lower"), trim.get("upper")
+    if lower is None and upper is None:
+        raise InputError("sets no bound: give lower, upper or both", variable="weighting.trim", value=dict(trim))
+    for key, bound in (("lower", lower), ("upper", upper)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))
+                                  or not np.isfinite(bound) or bound < 0):
+            raise InputError("must be a number of at least 0, or null", variable=f"weighting.trim.{key}", value=bound)
+    if lower is not None and upper is not None and lower > upper:
+        raise InputError(f"the lower bound {lower} is above the upper bound {upper}",
+                         variable="weighting.trim", value=dict(trim))
+    if relative_to == "median":
+        for key, bound, wrong in (("lower", lower, lower is not None and lower > 1),
+                                  ("upper", upper, upper is not None and upper < 1)):
+            if wrong:
+                raise InputError(
+                    "is a multiple of the median weight (relative_to: median) and would trim the "
+                    "median weight itself; for bounds that are weights set relative_to: null",
+                    variable=f"weighting.trim.{key}", value=bound,
+                )
+    return TrimBounds(
+        lower=0.0 if lower is None else float(lower),
+        upper=np.inf if upper is None else float(upper),
+        relative_to=relative_to,
+        by=stratum,
+    )
+
+
+def _by_stratum(values: np.ndarray, stratum: pd.Series, rows: pd.Series, overall) -> pd.Series:
+    """One value per diagnostics row: ``values`` (one per respondent, the same within a
+    stratum) summed or taken per stratum, and ``overall`` for the row "All"."""
+    per = pd.Series(values).groupby(stratum.to_numpy(), sort=False)
+    table = per.sum() if values.dtype == bool else per.first()
+    return rows.map({**table.to_dict(), "All": overall})
+
+
 def weight_respondents(
     data: pd.DataFrame,
     population: pd.DataFrame,
@@ -130,11 +201,18 @@ def weight_respondents(
     unknown: str,
     epsilon: float,
     maxit: int,
-    trim: Sequence[float] | None,
+    trim: Mapping | None,
 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
     """Raked (and trimmed) weights, a diagnostics table and a margins table.
 
-    Pure: a cleaned data frame and the targets in, arrays and frames out.
+    Pure: a cleaned data frame and the targets in, arrays and frames out. The diagnostics'
+    raking sweeps, convergence and margin errors describe the final weights (with ``trim``,
+    after trimming and raking again; see :func:`trim_bounds` for the setting), ``trimmed``
+    counts the weights held at a bound per stratum; with ``trim`` the table also gives each
+    stratum's bounds as weights (``trim_lower``, ``trim_upper``), the rounds of trimming and
+    raking again (``trim_rounds``) and whether every margin cell of the stratum is within
+    :data:`~swsurvey.survey.MARGIN_TOLERANCE` of its target (``margins_hold``;
+    "All": every stratum's). The margin errors are the largest over every cell.
     """
     frame = pd.DataFrame({stratum: data[stratum].astype("object")})
     margins = []
@@ -147,18 +225,36 @@ def weight_respondents(
         margins.append(joint_targets(table, [stratum, column], "total"))
     frame["base_weight"] = 1.0
     design = svydesign(frame, weights="base_weight", strata=stratum)
-    final, report = weight(design, margins, trim=tuple(trim) if trim else None, epsilon=epsilon, maxit=maxit)
+    bounds = trim_bounds(trim, stratum)
+    final, report = weight(design, margins, trim=bounds, epsilon=epsilon, maxit=maxit)
     summary = weight_summary(final, by=stratum).reset_index().rename(columns={"index": stratum})
     overall = weight_summary(final).to_frame().T.assign(**{stratum: "All"})
     diagnostics = pd.concat([summary, overall], ignore_index=True)
-    rake = report.rake
+    achieved = report.achieved
+    rows = diagnostics[stratum]
     diagnostics = diagnostics.assign(
-        iterations=rake.iterations,
-        converged=rake.converged,
-        max_abs_margin_error=rake.max_abs_error,
-        max_rel_margin_error=rake.max_rel_error,
-        trimmed=report.trimmed,
+        iterations=achieved.iterations,
+        converged=achieved.converged,
+        max_abs_margin_error=achieved.max_abs_error,
+        max_rel_margin_error=achieved.max_rel_error,
+        trimmed=_by_stratum(report.held, frame[stratum], rows, report.trimmed),
     )
+    if bounds is not None:
+        same = {name: float(b[0]) if (b == b[0]).all() else np.nan
+                for name, b in (("lower", report.lower), ("upper", report.upper))}
+        cells = margin_table(design, final, margins, by=stratum)
+        hold = (cells["rel_error"].abs() <= MARGIN_TOLERANCE).groupby(cells[stratum]).all()
+        diagnostics = diagnostics.assign(
+            trim_lower=_by_stratum(report.lower, frame[stratum], rows, same["lower"]),
+            trim_upper=_by_stratum(report.upper, frame[stratum], rows, same["upper"]),
+            trim_rounds=report.rounds,
+            margins_hold=rows.map({**hold.to_dict(), "All": report.margins_hold}).astype(bool),
+        )
+        log.info(
+            "%d weights trimmed (held at a bound) in %d rounds of trimming and raking again; the "
+            "margins %s (largest relative error %.3g)",
+            report.trimmed, report.rounds, "hold" if report.margins_hold else "DO NOT HOLD", achieved.max_rel_error,
+        )
     return final.weights, diagnostics, report.margins
 
 
@@ -176,7 +272,7 @@ def weight_wave(
     unknown: str,
     epsilon: float,
     maxit: int,
-    trim: Sequence[float] | None = None,
+    trim: Mapping | None = None,
 ) -> None:
     """Weight one wave: the cleaned data with a ``weight`` column, diagnostics and margins.
 

@@ -32,7 +32,9 @@ __all__ += [
 # Weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics.
 from swsurvey.survey.diagnostics import margin_table, weight_summary  # noqa: E402
 from swsurvey.survey.weighting import (  # noqa: E402
+    MARGIN_TOLERANCE,
     Margin,
+    TrimBounds,
     as_margins,
     calibrate,
     joint_targets,
@@ -45,7 +47,9 @@ from swsurvey.survey.weighting import (  # noqa: E402
 )
 
 __all__ += [
+    "MARGIN_TOLERANCE",
     "Margin",
+    "TrimBounds",
     "as_margins",
     "calibrate",
     "joint_targets",

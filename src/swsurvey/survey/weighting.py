@@ -14,8 +14,9 @@ are calibration (residual) variances (Lumley 2010, ch. 7):
 - :func:`calibrate` -- R's ``calibrate()``: linear (GREG), raking and bounded logit
   calibration (Deville & Särndal 1992) with R's Newton iterations (``grake``), recorded as
   :class:`~swsurvey.survey.variance.GregCalibration`.
-- :func:`trim_weights` -- R's ``trimWeights()``.
-- :func:`weight` -- raking then trimming as one step, with a report.
+- :func:`trim_weights` -- R's ``trimWeights()`` (survey 4.5's ``strict`` rule).
+- :func:`weight` -- raking, then trimming and raking again so the margins hold, as one
+  step, with a report of what the final weights achieve.
 
 Targets are tidy tables (:class:`Margin`; see :func:`as_margins`): marginal targets with
 columns ``variable``, ``level``, ``total``; joint targets with one column per variable and
@@ -48,10 +49,12 @@ __all__ = [
     "PostStratify",
     "RakeReport",
     "RakingRecord",
+    "TrimBounds",
     "WeightingReport",
     "WeightingWarning",
     "as_margins",
     "calibrate",
+    "MARGIN_TOLERANCE",
     "calibration_matrix",
     "joint_targets",
     "marginal_targets",
@@ -64,6 +67,10 @@ __all__ = [
 
 #: Column names accepted for a target table's totals (R's data frames use ``Freq``).
 TOTAL_COLUMNS = ("total", "Freq")
+
+#: Largest relative difference between a weighted margin and its target for :func:`weight`
+#: to say the margins hold.
+MARGIN_TOLERANCE = 1e-6
 
 
 class WeightingWarning(UserWarning):
@@ -533,26 +540,7 @@ def rake(
     w = design.weights.astype(float, copy=True)
     eps = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
     joint = _joint_codes(coded, design.n)
-    n_joint = int(joint.max()) + 1
-    old = np.bincount(joint, weights=w, minlength=n_joint)
-    psws: list[np.ndarray] = []
-    converged = False
-    delta = math.inf
-    sweeps = 0
-    while sweeps < maxit:
-        psws = []
-        for c in coded:
-            sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
-            ratio = np.append(c.totals / sums, 1.0)
-            w = w * ratio[c.codes]
-            psws.append(w)
-        sweeps += 1
-        new = np.bincount(joint, weights=w, minlength=n_joint)
-        delta = float(np.max(np.abs(old - new)))
-        if delta < eps:
-            converged = True
-            break
-        old = new
+    w, psws, sweeps, converged, delta = _ipf(coded, joint, w, eps, maxit)
     report = _rake_report(coded, w, sweeps, converged, delta, eps)
     if not converged:
         warnings.warn(
@@ -566,6 +554,48 @@ def rake(
         margins=tuple(PostStratification(c.codes, p) for c, p in zip(coded, psws)), report=report
     )
     return design.with_weights(w, record)
+
+
+def _ipf(coded: Sequence[_Coded], joint: np.ndarray, w: np.ndarray, eps: float, maxit: int,
+         held: np.ndarray | None = None):
+    """Deming-Stephan sweeps from weights ``w`` until no cell of ``joint`` moves by ``eps``.
+
+    Returns the weights, the weights after each margin's step in the last sweep (R's
+    variance record), the sweeps done, whether the criterion was met and the last change.
+    With ``held`` (a mask), those weights are not changed: each cell's other weights are
+    scaled to what the held ones leave of its target (nothing when they exceed it).
+    """
+    n_joint = int(joint.max()) + 1
+    old = np.bincount(joint, weights=w, minlength=n_joint)
+    if held is not None:
+        free = ~held
+        left = [np.maximum(c.totals - np.bincount(c.codes[held], weights=w[held],
+                                                  minlength=c.n_cells + 1)[: c.n_cells], 0.0)
+                for c in coded]
+    psws: list[np.ndarray] = []
+    converged = False
+    delta = math.inf
+    sweeps = 0
+    while sweeps < maxit:
+        psws = []
+        for i, c in enumerate(coded):
+            if held is None:
+                sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
+                ratio = np.append(c.totals / sums, 1.0)
+                w = w * ratio[c.codes]
+            else:
+                sums = np.bincount(c.codes[free], weights=w[free], minlength=c.n_cells + 1)[: c.n_cells]
+                ratio = np.append(np.divide(left[i], sums, out=np.ones_like(sums), where=sums > 0), 1.0)
+                w = np.where(free, w * ratio[c.codes], w)
+            psws.append(w)
+        sweeps += 1
+        new = np.bincount(joint, weights=w, minlength=n_joint)
+        delta = float(np.max(np.abs(old - new)))
+        if delta < eps:
+            converged = True
+            break
+        old = new
+    return w, psws, sweeps, converged, delta
 
 
 def _prepare(design: SurveyDesign, margins, margin_tolerance: float, partial: bool = False) -> list[_Coded]:
@@ -1094,54 +1124,139 @@ def _totals_by_name(population, names: list[str]) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def trim_weights(design: SurveyDesign, lower: float = -math.inf, upper: float = math.inf,
-                 strict: bool = False) -> SurveyDesign:
-    """Trim weights to ``[lower, upper]``: R's ``trimWeights()``.
+def _bound_arrays(lower, upper, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds as one value per row (R recycles a scalar bound), checked for order."""
+    lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
+    hi = np.broadcast_to(np.asarray(upper, dtype=float), (n,))
+    if np.isnan(lo).any() or np.isnan(hi).any():
+        raise InputError("trimming bounds are missing (NaN)")
+    reversed_ = lo > hi
+    if reversed_.any():
+        i = int(np.argmax(reversed_))
+        raise InputError(f"trimming bounds are reversed: lower {lo[i]:g} > upper {hi[i]:g}",
+                         count=int(reversed_.sum()))
+    return lo, hi
 
-    Weights outside the bounds are set to the bound and the total trimmed amount is shared
-    equally among the weights that were inside (R adds ``sum(trimmed) / n_inside`` to each),
-    so the weight total is unchanged. That can push weights just inside a bound over it;
-    ``strict=True`` repeats the trimming until no weight is outside (R's recursion).
+
+def trim_weights(design: SurveyDesign, lower=-math.inf, upper=math.inf,
+                 strict: bool = False) -> SurveyDesign:
+    """Trim weights to ``[lower, upper]``: R's ``trimWeights()`` as in survey 4.5.
+
+    Weight trimming (Lumley, survey package, ``trimWeights``; Potter 1990): weights outside
+    the bounds are set to the bound, and the total trimmed amount is shared equally among the
+    weights inside the bounds (R adds ``sum(trimmings) / sum(can_trim)`` to each), so the
+    weight total is unchanged. That can push a weight just inside a bound over it;
+    ``strict=True`` repeats the trimming until no weight is outside, with survey 4.5's rule
+    (since 4.4): a weight once trimmed stays at its bound and takes no share of later
+    trimmings, which go only to weights never trimmed (survey 4.1 shared them among all
+    weights inside the bounds). When no weight is left to take a share R warns "trimming
+    failed" and keeps the weights at the bounds, so the total changes; here that is a
+    :class:`WeightingWarning` giving the old and new totals. ``lower`` and ``upper`` are
+    numbers or one bound per row, as R's ``pmax``/``pmin`` recycle them.
 
     As in R the design's calibration record is kept unchanged (later SEs use it with the
     trimmed weights). Unlike R, rows with zero weight (outside a domain) are left at zero
     rather than raised to ``lower``. Bounds that no set of weights with this total can meet
-    (``lower * n > total`` or ``upper * n < total``) are an :class:`InputError`.
+    (their sums over the rows below or above the total) are an :class:`InputError`.
     """
-    lower, upper = float(lower), float(upper)
-    if lower > upper:
-        raise InputError(f"trimming bounds are reversed: lower {lower:g} > upper {upper:g}")
+    lo, hi = _bound_arrays(lower, upper, design.n)
     w = design.weights.astype(float, copy=True)
     active = w > 0
     n_active = int(active.sum())
     total = float(w[active].sum())
-    if (np.isfinite(lower) and lower * n_active > total * (1 + 1e-12)) or (
-        np.isfinite(upper) and upper * n_active < total * (1 - 1e-12)
-    ):
+    if float(lo[active].sum()) > total * (1 + 1e-12) or float(hi[active].sum()) < total * (1 - 1e-12):
         raise InputError(
-            f"no weights between {lower:g} and {upper:g} can keep the weight total {total:.6g} "
-            f"over {n_active} respondents"
+            f"no weights between the bounds (lower {lo[active].min():g}, upper {hi[active].max():g}) "
+            f"can keep the weight total {total:.6g} over {n_active} respondents"
         )
-    changed = False
-    for _ in range(10_000):
-        outside = active & ((w < lower) | (w > upper))
-        if not outside.any():
-            break
-        inside = active & ~outside
-        if not inside.any():
-            raise InputError(f"every weight is outside [{lower:g}, {upper:g}]: nothing to redistribute to")
-        new = np.where(active, np.clip(w, lower, upper), 0.0)
-        trimmed = float((w - new).sum())
-        new[inside] = new[inside] + trimmed / int(inside.sum())
+    outside = active & ((w < lo) | (w > hi))
+    if not outside.any():
+        return design
+    has_trimmed = np.zeros(design.n, dtype=bool)
+    while outside.any():
+        new = np.where(active, np.clip(w, lo, hi), 0.0)
+        can_trim = active & ~outside & ~has_trimmed
+        if can_trim.any():
+            new[can_trim] += float((w - new).sum()) / int(can_trim.sum())
+        else:
+            warnings.warn(
+                f"trimming failed: every weight has been trimmed, so the {int(outside.sum())} outside "
+                f"the bounds are set to them and the weight total changes from {total:.6g} to "
+                f"{float(new.sum()):.6g}",
+                WeightingWarning,
+                stacklevel=2,
+            )
+        has_trimmed |= outside
         w = new
-        changed = True
         if not strict:
             break
-    else:
-        raise InputError(f"strict trimming to [{lower:g}, {upper:g}] did not settle")
-    if not changed:
-        return design
+        outside = active & ((w < lo) | (w > hi))
     return dataclasses.replace(design, weights=w)
+
+
+@dataclass(frozen=True)
+class TrimBounds:
+    """Bounds for trimming in :func:`weight`: weights, or multiples of the median weight.
+
+    With ``relative_to=None`` the bounds are weights (``-inf`` / ``inf``: no bound). With
+    ``relative_to="median"`` they multiply the median of the weights to be trimmed (the
+    positive ones; R's type-7 median), within each group of the design's column ``by`` when
+    it is given (e.g. the strata the weights were raked within): ``TrimBounds(0.2, 5,
+    "median", by="country")`` keeps each weight between a fifth of and five times its
+    country's median weight, the usual way trimming bounds are set.
+    """
+
+    lower: float = -math.inf
+    upper: float = math.inf
+    relative_to: str | None = None
+    by: str | None = None
+
+    def __post_init__(self):
+        if self.relative_to not in (None, "median"):
+            raise InputError('trimming bounds are relative to "median" or to nothing (None)',
+                             value=self.relative_to)
+        if self.relative_to is not None and self.lower < 0:
+            raise InputError("a lower bound relative to the median cannot be negative", value=self.lower)
+        if self.lower > self.upper:
+            raise InputError(f"trimming bounds are reversed: lower {self.lower:g} > upper {self.upper:g}")
+
+    def resolve(self, design: SurveyDesign) -> tuple[np.ndarray, np.ndarray]:
+        """The lower and upper bound of every row of the design, as weights."""
+        n = design.n
+        if self.relative_to is None:
+            return _bound_arrays(self.lower, self.upper, n)
+        w = design.weights
+        active = w > 0
+        if self.by is None:
+            codes = np.zeros(n, dtype=np.int64)
+        else:
+            codes = pd.factorize(design.column(self.by), use_na_sentinel=False)[0]
+        medians = pd.Series(w[active]).groupby(codes[active]).median()
+        median = medians.reindex(range(int(codes.max()) + 1)).to_numpy()[codes]
+        with np.errstate(invalid="ignore"):  # inf x 0 (a group with zero median) stays unbounded
+            return _bound_arrays(np.nan_to_num(self.lower * median, nan=0.0),
+                                 np.nan_to_num(self.upper * median, nan=math.inf), n)
+
+
+def _trim_and_rerake(coded, joint, w, lower, upper, eps, maxit, max_rounds):
+    """Trim, then rake the untrimmed weights with the trimmed ones held at their bound, until
+    no weight is outside the bounds (see :func:`weight`)."""
+    active = w > 0
+    held = np.zeros(len(w), dtype=bool)
+    rounds, sweeps, converged, delta = 0, 0, True, 0.0
+    while True:
+        outside = active & ~held & ((w < lower) | (w > upper))
+        if not outside.any():
+            break
+        held |= outside
+        w = np.where(outside, np.clip(w, lower, upper), w)
+        if rounds == max_rounds:  # held at the bounds without raking again: margins are off
+            converged = False
+            break
+        rounds += 1
+        w, _, done, converged, delta = _ipf(coded, joint, w, eps, maxit, held)
+        sweeps += done
+    return w, held, rounds, sweeps, converged, delta
 
 
 # --------------------------------------------------------------------------------------------
@@ -1151,42 +1266,95 @@ def trim_weights(design: SurveyDesign, lower: float = -math.inf, upper: float = 
 
 @dataclass(frozen=True)
 class WeightingReport:
-    """Raking, then trimming: the rake report, how many raked weights were outside the
-    trimming bounds (``trimmed``), weight summaries before and after
-    (:func:`~swsurvey.survey.diagnostics.weight_summary`), and target vs achieved margins
-    after trimming (:func:`~swsurvey.survey.diagnostics.margin_table`)."""
+    """Raking, then trimming and raking again: how it ended and what the weights achieve.
+
+    ``rake`` is the first raking's :class:`RakeReport`; ``achieved`` describes the final
+    weights: every raking's sweeps (``iterations``), whether the last raking met R's
+    criterion (``converged``) and the largest margin errors of the final weights against the
+    targets. ``margins_hold`` is True when every final weighted margin is within
+    ``margin_tolerance`` (relative) of its target. ``held`` marks the weights trimmed (held at
+    a bound; ``trimmed`` counts them), ``rounds`` counts the rounds of trimming and raking
+    again, ``lower``/``upper`` are every row's bounds (None without trimming). ``before`` and
+    ``after`` are weight summaries (:func:`~swsurvey.survey.diagnostics.weight_summary`),
+    ``margins`` the target vs achieved margins of the final weights
+    (:func:`~swsurvey.survey.diagnostics.margin_table`)."""
 
     rake: RakeReport
-    trimmed: int
+    achieved: RakeReport
+    margins_hold: bool
+    held: np.ndarray
+    rounds: int
+    lower: np.ndarray | None
+    upper: np.ndarray | None
     before: pd.Series
     after: pd.Series
     margins: pd.DataFrame
+
+    @property
+    def trimmed(self) -> int:
+        return int(self.held.sum())
 
 
 def weight(
     design: SurveyDesign,
     margins,
-    trim: tuple[float, float] | None = None,
-    strict: bool = False,
+    trim: TrimBounds | tuple[float, float] | None = None,
     epsilon: float = 1e-10,
     maxit: int = 100,
-    margin_tolerance: float = 1e-6,
+    margin_tolerance: float = MARGIN_TOLERANCE,
+    max_rounds: int = 100,
 ) -> tuple[SurveyDesign, WeightingReport]:
     """Rake to ``margins`` (:func:`rake`, with ``epsilon``, ``maxit``, ``margin_tolerance``),
-    then optionally trim to ``trim=(lower, upper)`` (:func:`trim_weights`, ``strict``);
-    returns the final design and a :class:`WeightingReport`."""
+    then optionally trim and rake again so that the margins hold within the bounds.
+
+    ``trim`` is a :class:`TrimBounds` or ``(lower, upper)`` weights. Trimming follows R's
+    ``trimWeights(strict=TRUE)`` of survey 4.5 (:func:`trim_weights`): the weights outside
+    the bounds are set to the bound and, once trimmed, stay there. But the trimmed amount is
+    not shared out equally, which would move the margins off their targets: the untrimmed
+    weights are raked again, each cell's to what the trimmed ones leave of its target
+    (raking from the raked weights, which is raking from the design weights), and whatever
+    that raking pushes outside the bounds is trimmed in turn, until no weight is outside (at
+    most ``max_rounds`` rounds; after that the remaining weights are held at the bounds
+    without raking). The result keeps the first raking's variance record, as R's
+    ``trimWeights`` keeps it. When the bounds and the targets cannot both be met (e.g. a
+    cell whose weights are all held), the margins are left off their targets, the report
+    says so (``margins_hold`` False, the achieved errors) and a :class:`WeightingWarning`
+    names the worst cell. Returns the final design and a :class:`WeightingReport`.
+    """
     from swsurvey.survey.diagnostics import margin_table, weight_summary
 
     raked = rake(design, margins, epsilon=epsilon, maxit=maxit, margin_tolerance=margin_tolerance)
-    final = raked
-    trimmed = 0
+    first = weighting_report(raked)
+    final, achieved = raked, first
+    held = np.zeros(design.n, dtype=bool)
+    rounds, lower, upper = 0, None, None
     if trim is not None:
-        final = trim_weights(raked, trim[0], trim[1], strict=strict)
-        w = raked.weights
-        trimmed = int(np.sum((w > 0) & ((w < trim[0]) | (w > trim[1]))))
+        bounds = trim if isinstance(trim, TrimBounds) else TrimBounds(*trim)
+        lower, upper = bounds.resolve(raked)
+        coded = _prepare(design, margins, margin_tolerance)
+        w, held, rounds, sweeps, converged, delta = _trim_and_rerake(
+            coded, _joint_codes(coded, design.n), raked.weights, lower, upper, first.tolerance, maxit, max_rounds
+        )
+        if held.any():
+            final = dataclasses.replace(raked, weights=w)
+            achieved = _rake_report(coded, w, first.iterations + sweeps, converged, delta, first.tolerance)
+    margins_hold = achieved.max_rel_error <= margin_tolerance
+    if trim is not None and not margins_hold:
+        warnings.warn(
+            f"after trimming {int(held.sum())} weights in {rounds} rounds the margins miss their targets: "
+            f"the largest error is {achieved.max_abs_error:.3g} ({achieved.max_rel_error:.3g} relative) at "
+            f"{achieved.worst[0]} = {achieved.worst[1]}",
+            WeightingWarning,
+            stacklevel=2,
+        )
     report = WeightingReport(
-        rake=weighting_report(raked),
-        trimmed=trimmed,
+        rake=first,
+        achieved=achieved,
+        margins_hold=margins_hold,
+        held=held,
+        rounds=rounds,
+        lower=lower,
+        upper=upper,
         before=weight_summary(design),
         after=weight_summary(final),
         margins=margin_table(design, final, margins),
