@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testconfig import base_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -99,16 +100,8 @@ def cleaned_2021(tmp_path_factory) -> Path:
     return clean_stored_wave("2021", tmp_path_factory.mktemp("cleaned_2021"))
 
 
-#: The weighting stage's default settings (config.yaml), for tests that need weighted data.
-WEIGHTING = dict(
-    stratum="country",
-    variables=["gender", "age_group"],
-    level_map={},
-    unknown="Not stated",
-    epsilon=1e-10,
-    maxit=100,
-    trim=None,
-)
+#: The weighting stage's default settings (the tests' config), for tests that need weighted data.
+WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in base_config()["weighting"].items()}
 
 
 def rake_stored_wave(cleaned: Path, wave: str):

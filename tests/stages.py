@@ -1,21 +1,22 @@
 """Run the real stages of the pipeline after cleaning on one wave, as the workflow's rules do.
 
 Tests that need a wave's result tables (weights, estimates, tests, models, the main results)
-call :func:`run_stages` with the settings of ``config.yaml``, so they test what the default run
-produces, without starting Snakemake.
+call :func:`run_stages` with the tests' config (:mod:`testconfig`, the shipped defaults), so they
+test what the default run produces, without starting Snakemake.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from testconfig import base_config
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def default_config() -> dict:
-    return yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    """The tests' config (never the user's config.yaml)."""
+    return base_config()
 
 
 def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:

@@ -1,4 +1,6 @@
-"""The config schema: every key documented with a default, unknown keys refused by name."""
+"""The config schema: every key documented with a default, unknown keys refused by name; the
+shipped config.yaml is valid and records the stored synthetic files' SHA-256, whatever a user
+adds to it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import copy
 import jsonschema
 import pytest
 import yaml
+from testconfig import base_config
 
 
 @pytest.fixture(scope="module")
@@ -15,8 +18,15 @@ def schema(repo_dir):
 
 
 @pytest.fixture(scope="module")
-def config(repo_dir):
+def shipped(repo_dir):
+    """The user's config.yaml, read only to check it (the other tests use their own)."""
     return yaml.safe_load((repo_dir / "config.yaml").read_text())
+
+
+@pytest.fixture
+def config():
+    """The tests' config."""
+    return base_config()
 
 
 def _walk(node, path="config"):
@@ -56,8 +66,19 @@ def test_every_object_refuses_unknown_keys(schema):
         assert "additionalProperties" in node, f"{path} accepts unknown keys"
 
 
-def test_shipped_config_is_valid(schema, config):
+def test_shipped_config_and_the_tests_config_are_valid(schema, shipped, config):
+    jsonschema.Draft202012Validator(schema).validate(shipped)
     jsonschema.Draft202012Validator(schema).validate(config)
+
+
+def test_shipped_config_records_the_stored_synthetic_files_sha256(repo_dir, shipped, config):
+    """A wave of config.yaml read from a stored synthetic file records that file's SHA-256 (or
+    none): the one the tests' config records and test_synthetic checks `swsurvey synthesize`
+    rebuilds. Waves a user adds of other files are the user's to check."""
+    stored = {wave["raw"]: wave["sha256"] for wave in config["waves"].values()}
+    synthetic = {raw: wave.get("sha256") for wave in shipped["waves"].values()
+                 if (raw := wave["raw"]).startswith("data/synthetic/")}  # fmt: skip
+    assert synthetic and all(sha in (None, stored[raw]) for raw, sha in synthetic.items()), synthetic
 
 
 def test_unknown_key_is_an_error_naming_it(schema, config):

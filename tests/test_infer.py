@@ -206,9 +206,12 @@ def test_infer_wave_leaves_no_file_on_failure(weighted, tmp_path):
 
 
 def test_default_models_are_the_ones_config_runs(repo_dir):
+    """The package's defaults are the schema's (what a config without infer: runs) and the tests'."""
     import yaml
+    from testconfig import base_config
 
     from swsurvey.infer import DEFAULT_ITEMS, DEFAULT_MODELS
 
-    config = yaml.safe_load((repo_dir / "config.yaml").read_text())["infer"]
-    assert config["models"] == DEFAULT_MODELS and tuple(config["items"]) == DEFAULT_ITEMS
+    schema = yaml.safe_load((repo_dir / "workflow/schemas/config.schema.yaml").read_text())["properties"]["infer"]
+    for config in ({key: sub["default"] for key, sub in schema["properties"].items()}, base_config()["infer"]):
+        assert config["models"] == DEFAULT_MODELS and tuple(config["items"]) == DEFAULT_ITEMS

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from testconfig import base_config
 
 from swsurvey.audit import current_config
 from swsurvey.errors import InputError
@@ -107,7 +108,7 @@ def build_run(root: Path) -> Path:
     """A real run of import, cleaning, weighting and description of the synthetic 2017 wave."""
     for name in COPIED:
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config = base_config()
     config["describe"]["tables"] = TABLES
     (root / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     wave = config["waves"][WAVE]

@@ -2,7 +2,8 @@
 nothing to do, the HTML report, and clean failures on bad config or a bad raw file.
 
 Each run works in a fresh copy of the workflow (Snakefile, workflow/, scripts/, src/, envs/,
-config.yaml, data/) in a temporary folder, as a new clone would.
+data/) in a temporary folder, as a new clone would, with the tests' own config.yaml
+(:mod:`testconfig`), never the user's.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from testconfig import base_config, write_test_config
 
 from swsurvey.study_figures import FIGURES
 
 pytestmark = pytest.mark.workflow
 
-COPIED = ["Snakefile", "config.yaml", "workflow", "scripts", "src", "envs", "data"]
+COPIED = ["Snakefile", "workflow", "scripts", "src", "envs", "data"]
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -62,18 +64,20 @@ def swsurvey(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def make_copy(repo_dir: Path, dest: Path) -> Path:
+    """The workflow copied to ``dest`` with the tests' config.yaml (not the user's)."""
     for name in COPIED:
         src = repo_dir / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dest / name)
+    write_test_config(dest)
     return dest
 
 
 def small_config(workdir: Path) -> Path:
     """A config whose only wave is a 5% synthetic wave that the workflow generates itself."""
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config = base_config()
     config["synthetic"]["scale"] = 0.05
     config["waves"] = {
         "small": {
@@ -85,9 +89,7 @@ def small_config(workdir: Path) -> Path:
     }
     # Written over config.yaml, as a user edits it: a --configfile would be merged into
     # config.yaml's waves rather than replace them.
-    path = workdir / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    return write_test_config(workdir, config)
 
 
 @pytest.fixture(scope="module")
