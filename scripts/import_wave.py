@@ -6,7 +6,7 @@ from swsurvey.provenance import recorded
 from swsurvey.validation import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
-    privacy = dict(snakemake.params.privacy)
+    params = snakemake.params
     import_wave(
         raw=snakemake.input.raw,
         instrument=snakemake.input.instrument,
@@ -15,7 +15,12 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_codebook_md=snakemake.output.codebook_md,
         expected_sha256=snakemake.params.sha256,
         encoding=snakemake.params.encoding,
-        key_file=privacy.pop("pseudonym_key_file"),
+        key_file=params.pseudonym_key_file,
+        drop_instrument_pii=params.drop_instrument_pii,
+        drop_unlisted_strings=params.drop_unlisted_strings,
+        keep_strings=params.keep_strings,
+        drop=params.drop,
+        pseudonymise=params.pseudonymise,
         # with replicate weights supplied in the raw file, their columns are checked
         variance=supplied_setting(
             snakemake.params.columns,
@@ -23,5 +28,4 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
             snakemake.params.combined_weights,
             snakemake.params.full_sample_weight,
         ),
-        **privacy,
     )

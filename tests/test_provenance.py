@@ -128,8 +128,8 @@ def build_run(root: Path) -> Path:
                 "codebook_json": f"{out}/import/codebook.json",
                 "codebook_md": f"{out}/import/codebook.md",
             },
-            params={"sha256": wave["sha256"], "encoding": None,
-                    "privacy": {k: v for k, v in config["privacy"].items() if k != "date_precision"}, **variance},
+            params={"sha256": wave["sha256"], "encoding": None, **variance,
+                    **{k: v for k, v in config["privacy"].items() if k != "date_precision"}},
         )
         run_script(
             "clean_wave",

@@ -429,8 +429,8 @@ def test_every_cell_of_every_table_has_a_lineage(small_run):
         lineage = explain(workdir / "results", "small", table=row.table, variable=row.variable, level=row.level,
                           domain=row.domain, weighting=row.weighting, root=workdir)
         assert lineage.cell["estimate"] == row.estimate
-        # back to the job that generated the small synthetic raw file
-        rules = ["describe_wave", "weight_wave", "clean_wave", "import_wave", "synthetic_wave"]
+        # back to the job that generated the small synthetic raw file, and the check it passed
+        rules = ["describe_wave", "weight_wave", "clean_wave", "import_wave", "synthetic_wave", "check_export"]
         assert [step.rule for step in lineage.steps] == rules
 
 

@@ -12,7 +12,9 @@ from swsurvey.replicate_tables import planned_chunks
 # Before any job can run (and delete the outputs it would replace): the config against its
 # schema (filling in defaults), every wave's raw file (present, and of its sha256) and the year
 # its recode assumes. A problem is one message naming the key, and exit status 1.
-preflight.run(config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate)
+preflight.run(
+    config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate
+)
 
 WAVES = list(config["waves"])
 PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]
@@ -113,11 +115,6 @@ def wave_raw_of(wave):
 
 def wave_sha256(wildcards):
     return wave_config(wildcards)["sha256"]
-
-
-def import_privacy():
-    """The privacy settings the import uses (all but date_precision, which the cleaning uses)."""
-    return {k: v for k, v in config["privacy"].items() if k != "date_precision"}
 
 
 def wave_encoding(wildcards):

@@ -60,7 +60,12 @@ rule import_wave:
     params:
         sha256=wave_sha256,
         encoding=wave_encoding,
-        privacy=import_privacy(),
+        drop_instrument_pii=config["privacy"]["drop_instrument_pii"],
+        drop_unlisted_strings=config["privacy"]["drop_unlisted_strings"],
+        keep_strings=config["privacy"]["keep_strings"],
+        drop=config["privacy"]["drop"],
+        pseudonymise=config["privacy"]["pseudonymise"],
+        pseudonym_key_file=config["privacy"]["pseudonym_key_file"],
         # the keys of the wave's variance setting that supplied replicate weights use
         columns=wave_variance_setting("columns"),
         type=wave_variance_setting("type"),
