@@ -876,18 +876,20 @@ def clean_wave(
     carried = carried_columns(pq.read_schema(data).names, variance, file=data) if supplied(variance) else []
     required = required_raw_variables(spec, inst)
     imported = read_import(data, list(dict.fromkeys([*required, *carried])))
-    check_raw(imported.frame, spec, inst, file=data)
+    # Problems in the data are named by the raw file they came from, not only the import's copy.
+    source = imported.provenance.get("source")
+    raw_file = f"{source} (imported as {data})" if source else data
+    check_raw(imported.frame, spec, inst, file=raw_file)
     log.info("wave %s: %d raw responses, recode spec %s %s", wave, len(imported.frame), spec.name, spec.version)
 
     kept, flow = apply_exclusions(imported.frame, spec, inst)
-    cleaned, derived = derive_variables(imported.frame.iloc[np.flatnonzero(kept)], spec, inst, file=data)
+    cleaned, derived = derive_variables(imported.frame.iloc[np.flatnonzero(kept)], spec, inst, file=raw_file)
     cleaned = coarsen_dates(cleaned, derived, date_precision)
     check_cleaned(cleaned, spec, inst)
     log.info("wave %s: %d responses analysed", wave, len(cleaned))
     if carried:
-        source = imported.provenance.get("source")
         cleaned = carry_replicate_weights(cleaned, imported.frame.iloc[np.flatnonzero(kept)], carried, variance,
-                                          file=f"{source} (imported as {data})" if source else data)
+                                          file=raw_file)
         log.info("wave %s: carried the supplied replicate weights %s", wave, ", ".join(carried))
 
     synthetic = imported.synthetic

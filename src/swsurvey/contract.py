@@ -164,7 +164,9 @@ def check_values(
                 code, count, others = _bad_values(values, bad)
                 defined = ", ".join(str(c) for c in sorted(_code(v) for v in valid.tolist()))
                 raise InputError(
-                    f"code not defined by the instrument {instrument.path.name} (defined: {defined}){others}",
+                    f"code not defined by the instrument {instrument.path.name} (defined: {defined}){others}. "
+                    "If the questionnaire has this answer, add it to the variable's values in the instrument "
+                    "(and to the recode); if not, the export is not of this wave's questionnaire",
                     file=file, variable=name, value=code, count=count,
                 )
         elif var.value_range is not None:
@@ -174,7 +176,8 @@ def check_values(
             if bad.any():
                 value, count, others = _bad_values(values, bad)
                 raise InputError(
-                    f"value outside the instrument's range {_code(lo)}-{_code(hi)}{others}",
+                    f"value outside the instrument's range {_code(lo)}-{_code(hi)}{others}. Correct the "
+                    "export, or the range in the instrument if the questionnaire allows such values",
                     file=file, variable=name, value=value, count=count,
                 )
 
