@@ -1,11 +1,15 @@
 # Import: read the raw SPSS export as it is, keep every raw code and declaration in a typed
 # columnar file and a codebook, and stop personal data here.
 
+IMPORT_INPUTS = {
+    "raw": ("waves", "{wave}", "raw"),
+    "instrument": ("waves", "{wave}", "instrument"),
+}
+
 
 rule import_wave:
     input:
-        raw=wave_raw,
-        instrument=wave_instrument,
+        **config_inputs(IMPORT_INPUTS),
         code=rule_code("scripts/import_wave.py"),
     output:
         data="results/{wave}/import/responses.parquet",
@@ -29,12 +33,11 @@ rule import_wave:
         mem_mb=memory_for_data(1000, per_input_mb=8),
         runtime=minutes_for_data(10, per_input_gb=10),
     params:
-        sha256=wave_sha256,
-        privacy=config["privacy"],
-        # the keys of the wave's variance setting that supplied replicate weights use
-        columns=wave_variance_setting("columns"),
-        type=wave_variance_setting("type"),
-        combined_weights=wave_variance_setting("combined_weights"),
-        full_sample_weight=wave_variance_setting("full_sample_weight"),
+        **settings(
+            input=IMPORT_INPUTS,
+            sha256=("waves", "{wave}", "sha256"),
+            privacy=("privacy",),
+            **SUPPLIED_WEIGHTS,
+        ),
     script:
         "../../scripts/import_wave.py"
