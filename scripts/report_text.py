@@ -13,6 +13,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         caption_templates=list(snakemake.input.captions),
         out_description=snakemake.output.description,
         out_captions=list(snakemake.output.captions),
-        figures=sorted(snakemake.params.figures),
+        figures=snakemake.params.figures,
         changes=list(snakemake.input.changes),
     )

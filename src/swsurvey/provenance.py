@@ -141,8 +141,9 @@ RECORD_OUTPUT = "provenance"
 #: The rule param that says which config key each param and config-named input came from:
 #: {"params": {name: keys}, "input": {name: keys}}. It goes into the record, not to the work.
 CONFIG_KEYS = "config_keys"
-#: The last key of a key path that stands for the names of a mapping (its keys, in order), for a
-#: rule that takes only which models or waves there are, e.g. ["infer", "models", NAMES].
+#: The last key of a key path that stands for the names of a mapping (its keys, sorted: how a
+#: config is merged may reorder them), for a rule that takes only which models or waves there
+#: are, e.g. ["infer", "models", NAMES].
 NAMES = "<names>"
 UNKNOWN = "unknown"
 
@@ -459,11 +460,11 @@ MISSING = _Missing()
 
 def config_value(config: Any, keys: Sequence[str]) -> Any:
     """The value at ``keys`` in a config, or :data:`MISSING` when a key is absent. A last key
-    :data:`NAMES` gives the names of the mapping there (a list, in config order)."""
+    :data:`NAMES` gives the names of the mapping there (a sorted list)."""
     node = config
     for key in keys:
         if key == NAMES and isinstance(node, Mapping):
-            return list(node)
+            return sorted(node)
         if not isinstance(node, Mapping) or key not in node:
             return MISSING
         node = node[key]

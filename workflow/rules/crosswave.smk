@@ -29,7 +29,7 @@ rule crosswave_changes:
         **settings(
             main_results=("describe", "main_results"),
             min_n=("describe", "min_n"),
-            # which waves there are, in order, decides the estimates compared
+            # which waves there are decides the estimates compared
             waves=("waves", NAMES),
         ),
     script:
