@@ -5,4 +5,10 @@ from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
-    write_changes(list(snakemake.input.estimates), snakemake.output.csv, snakemake.output.md, **snakemake.params)
+    write_changes(
+        list(snakemake.input.estimates),  # one per wave, in config order (params.waves)
+        snakemake.output.csv,
+        snakemake.output.md,
+        main_results=snakemake.params.main_results,
+        min_n=snakemake.params.min_n,
+    )

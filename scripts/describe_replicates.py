@@ -4,10 +4,10 @@ from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
 from swsurvey.replicate_tables import replicate_chunk
 
-with to_logfile(snakemake.log[0]), recorded(snakemake):
+with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     replicate_chunk(
         data=snakemake.input.data,
         out=snakemake.output.chunk,
         chunk=int(snakemake.wildcards.chunk),
-        **snakemake.params,
+        **job.params,
     )

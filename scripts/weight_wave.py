@@ -4,7 +4,7 @@ from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
 from swsurvey.weights import weight_wave
 
-with to_logfile(snakemake.log[0]), recorded(snakemake):
+with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     weight_wave(
         data=snakemake.input.data,
         targets=snakemake.input.targets,
@@ -12,5 +12,5 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_diagnostics=snakemake.output.diagnostics,
         out_margins=snakemake.output.margins,
         wave=snakemake.wildcards.wave,
-        **snakemake.params,
+        **job.params,
     )

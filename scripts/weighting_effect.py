@@ -4,11 +4,11 @@ from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
 from swsurvey.weighting_effect import write_weighting_effect
 
-with to_logfile(snakemake.log[0]), recorded(snakemake):
+with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     write_weighting_effect(
         estimates=snakemake.input.estimates,
         out_csv=snakemake.output.csv,
         out_md=snakemake.output.md,
         wave=snakemake.wildcards.wave,
-        **snakemake.params,
+        **job.params,
     )

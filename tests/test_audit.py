@@ -96,6 +96,80 @@ def test_a_changed_setting_flags_the_outputs_of_the_rules_that_use_it(run):
     assert "min_n (describe.min_n): 10 then, 30 now" in findings[0].detail
 
 
+def edit_config(run: Path, edit) -> None:
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    edit(config)
+    (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+WEIGHTS = {f"results/2017/weight/{name}" for name in ("responses.parquet", "diagnostics.csv", "margins.csv")}
+
+
+def test_a_setting_flags_the_outputs_of_the_rules_that_take_it_and_what_is_made_from_them(run):
+    """weighting.maxit and waves.<wave>.variance.chunk are both 100: each is traced to its own
+    key, so each names its own rule's outputs (the estimates are made from the weights)."""
+    edit_config(run, lambda config: config["weighting"].update(maxit=50))
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(path, "settings changed") for path in WEIGHTS} | {(ESTIMATES, "upstream changed")}
+    assert "maxit (weighting.maxit): 100 then, 50 now" in findings[-1].detail
+    assert "rule describe_wave read results/2017/weight/responses.parquet" in findings[0].detail
+
+    edit_config(run, lambda config: config["weighting"].update(maxit=100))
+    edit_config(run, lambda config: config["waves"]["2017"].update(variance={"chunk": 50}))
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(ESTIMATES, "settings changed")}
+    assert "variance (waves.2017.variance)" in findings[0].detail and "maxit" not in findings[0].detail
+
+
+def test_a_config_named_input_moved_to_another_file_is_a_changed_setting(run):
+    (run / "data/targets.csv").write_bytes((run / "data/synthetic/population_margins_2017.csv").read_bytes())
+    edit_config(run, lambda config: config["waves"]["2017"].update(targets="data/targets.csv"))
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(path, "settings changed") for path in WEIGHTS} | {(ESTIMATES, "upstream changed")}
+    assert ("input targets (waves.2017.targets): \"data/synthetic/population_margins_2017.csv\" then, "
+            "\"data/targets.csv\" now") in findings[-1].detail
+
+
+def test_config_that_reaches_no_output_flags_nothing(run):
+    """Another wave and another model reach none of this run's outputs (they add jobs of their
+    own); nor does trimming stay null by being written out."""
+
+    def edit(config):
+        config["waves"]["2023"] = {**config["waves"]["2017"], "published": None}
+        config["infer"]["models"]["training"] = {"formula": 'I(training == "Yes") ~ country', "family": "quasibinomial"}
+        config["weighting"]["trim"] = None
+
+    edit_config(run, edit)
+    assert audit(run / "results/manifest.json", run) == []
+
+
+def test_inspecting_a_file_as_the_readme_suggests_flags_nothing(run):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "swsurvey.cli", "inspect", "data/synthetic/socialwork_2017.sav"],
+                          cwd=run, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert list((run / "results/inspect").iterdir())
+    assert audit(run / "results/manifest.json", run) == []
+
+
+def test_code_imported_from_another_checkout_is_named(tmp_path):
+    """The jobs import the package the environment has (here this repository's, installed
+    editable), not the run's copy: when the two differ, the code that ran is not the code the
+    records hash."""
+
+    def edit_the_run_s_copy(root: Path) -> None:
+        weights = root / "src/swsurvey/weights.py"
+        weights.write_text(weights.read_text() + "\n# the run's checkout differs from the installed one\n")
+
+    run = build_run(tmp_path / "run", before=edit_the_run_s_copy)
+    findings = audit(run / "results/manifest.json", run)
+    assert problems(findings) == {(path, "code changed") for path in WEIGHTS} | {(ESTIMATES, "upstream changed")}
+    detail = next(f.detail for f in findings if f.problem == "code changed")
+    assert "imported the swsurvey package from" in detail and "src/swsurvey/weights.py" in detail
+
+
 def test_a_setting_the_rule_does_not_use_flags_nothing(run):
     config = yaml.safe_load((run / "config.yaml").read_text())
     config["infer"]["items"] = ["any_ict_use"]

@@ -29,10 +29,12 @@ from swsurvey.errors import InputError
 from swsurvey.manifest import build_manifest, manifest_html, manifest_markdown, write_manifest
 from swsurvey.outputs import sha256_file, with_provenance
 from swsurvey.provenance import (
+    CONFIG_KEYS,
+    NAMES,
     RECORD_FORMAT,
     code_files,
     code_hash,
-    config_keys,
+    config_value,
     find_records,
     find_seeds,
     git_state,
@@ -89,12 +91,18 @@ def snakemake_object(rule, *, input, output, params=None, wildcards=None, config
     )
 
 
-def run_script(rule, config, *, input, output, params=None):
-    """Run scripts/<rule>.py as Snakemake would, recorded; the cwd is the run's folder."""
+def run_script(rule, config, *, input, output, settings=None, inputs=None):
+    """Run scripts/<rule>.py as Snakemake would, recorded; the cwd is the run's folder. As the
+    rules do, ``settings`` are the params by their config key paths, and ``inputs`` the input
+    files named by config; both go into the params' config keys."""
     script = f"scripts/{rule}.py"
+    settings, inputs = settings or {}, inputs or {}
+    params = {name: config_value(config, keys) for name, keys in settings.items()}
+    params[CONFIG_KEYS] = {"params": settings, "input": inputs}
     smk = snakemake_object(
         rule,
-        input={**input, "code": [str(p) for p in code_files(script, package_root="src/swsurvey")]},
+        input={**input, **{name: config_value(config, keys) for name, keys in inputs.items()},
+               "code": [str(p) for p in code_files(script, package_root="src/swsurvey")]},
         output={**output, "provenance": f"results/{WAVE}/provenance/{rule}.json"},
         params=params,
         wildcards={"wave": WAVE},
@@ -104,16 +112,25 @@ def run_script(rule, config, *, input, output, params=None):
         runpy.run_path(script, init_globals={"snakemake": smk})
 
 
-def build_run(root: Path) -> Path:
-    """A real run of import, cleaning, weighting and description of the synthetic 2017 wave."""
+#: The keys of the wave's variance setting the import and cleaning take, by their key paths.
+SUPPLIED_WEIGHTS = {key: ["waves", WAVE, "variance", key] for key in NO_SUPPLIED_WEIGHTS}
+#: The privacy settings the import takes, one parameter each.
+PRIVACY_KEYS = ("drop_instrument_pii", "drop_unlisted_strings", "keep_strings", "drop", "pseudonymise",
+                "pseudonym_key_file")
+
+
+def build_run(root: Path, before=None) -> Path:
+    """A real run of import, cleaning, weighting and description of the synthetic 2017 wave;
+    ``before(root)`` is called once the run's files are copied, before any job."""
     for name in COPIED:
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if before is not None:
+        before(root)
     config = base_config()
     config["describe"]["tables"] = TABLES
     (root / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    wave = config["waves"][WAVE]
-    weighting = config["weighting"]
     out = f"results/{WAVE}"
+    wave = ["waves", WAVE]
     with contextlib.chdir(root):
         # as the workflow resolves it: the schema's defaults filled in (the wave's variance setting)
         resolved = current_config(Path("config.yaml"), Path("workflow/schemas/config.schema.yaml"))
@@ -122,24 +139,24 @@ def build_run(root: Path) -> Path:
         run_script(
             "import_wave",
             resolved,
-            input={"raw": wave["raw"], "instrument": wave["instrument"]},
+            input={},
+            inputs={"raw": [*wave, "raw"], "instrument": [*wave, "instrument"]},
             output={
                 "data": f"{out}/import/responses.parquet",
                 "codebook_json": f"{out}/import/codebook.json",
                 "codebook_md": f"{out}/import/codebook.md",
             },
-            params={"sha256": wave["sha256"], "encoding": None, **variance,
-                    **{k: v for k, v in config["privacy"].items() if k != "date_precision"}},
+            settings={"sha256": [*wave, "sha256"], "encoding": [*wave, "encoding"], **SUPPLIED_WEIGHTS,
+                      **{key: ["privacy", key] for key in PRIVACY_KEYS}},
         )
         run_script(
             "clean_wave",
             resolved,
             input={
                 "data": f"{out}/import/responses.parquet",
-                "instrument": wave["instrument"],
-                "recode": wave["recode"],
                 "recode_schema": "workflow/schemas/recode.schema.yaml",
             },
+            inputs={"instrument": [*wave, "instrument"], "recode": [*wave, "recode"]},
             output={
                 "data": f"{out}/clean/responses.parquet",
                 "codebook_json": f"{out}/clean/codebook.json",
@@ -147,25 +164,26 @@ def build_run(root: Path) -> Path:
                 "flow_csv": f"{out}/clean/exclusion_flow.csv",
                 "flow_md": f"{out}/clean/exclusion_flow.md",
             },
-            params={"date_precision": config["privacy"]["date_precision"], **variance},
+            settings={"date_precision": ["privacy", "date_precision"], **SUPPLIED_WEIGHTS},
         )
         run_script(
             "weight_wave",
-            config,
-            input={"data": f"{out}/clean/responses.parquet", "targets": wave["targets"]},
+            resolved,
+            input={"data": f"{out}/clean/responses.parquet"},
+            inputs={"targets": [*wave, "targets"]},
             output={
                 "data": f"{out}/weight/responses.parquet",
                 "diagnostics": f"{out}/weight/diagnostics.csv",
                 "margins": f"{out}/weight/margins.csv",
             },
-            params={
-                "stratum": weighting["stratum"],
-                "variables": weighting["variables"],
-                "level_map": weighting["level_map"],
-                "unknown": weighting["unknown_level"],
-                "epsilon": weighting["epsilon"],
-                "maxit": weighting["maxit"],
-                "trim": weighting["trim"],
+            settings={
+                "stratum": ["weighting", "stratum"],
+                "variables": ["weighting", "variables"],
+                "level_map": ["weighting", "level_map"],
+                "unknown": ["weighting", "unknown_level"],
+                "epsilon": ["weighting", "epsilon"],
+                "maxit": ["weighting", "maxit"],
+                "trim": ["weighting", "trim"],
             },
         )
         run_script(
@@ -173,12 +191,12 @@ def build_run(root: Path) -> Path:
             resolved,
             input={"data": f"{out}/weight/responses.parquet", "replicates": []},
             output={"estimates": f"{out}/describe/estimates.csv"},
-            params={
-                "tables": config["describe"]["tables"],
-                "pooled": config["describe"]["pooled"],
-                "min_n": config["describe"]["min_n"],
-                "stratum": weighting["stratum"],
-                "variance": resolved["waves"][WAVE]["variance"],
+            settings={
+                "tables": ["describe", "tables"],
+                "pooled": ["describe", "pooled"],
+                "min_n": ["describe", "min_n"],
+                "stratum": ["weighting", "stratum"],
+                "variance": [*wave, "variance"],
             },
         )
         write_manifest(
@@ -281,6 +299,8 @@ def test_job_record_lists_real_files_with_hashes_rows_and_synthetic_flag(tmp_pat
         outputs={"estimates": "out.csv"},
         code=[script],
         params={"min_n": 10, "nested": {"bootstrap_seed": 7}, "seed": 3},
+        config_keys={"min_n": ("describe", "min_n")},
+        input_config_keys={"data": ("waves", "2017", "raw")},
         config={"describe": {"min_n": 10}},
         started=started,
         ended=started,
@@ -303,7 +323,8 @@ def test_job_record_lists_real_files_with_hashes_rows_and_synthetic_flag(tmp_pat
     assert record["rows"] == {"in": {"in.parquet": 5}, "out": {"out.csv": 2}}
     assert record["synthetic"] is True
     assert record["seeds"] == {"nested.bootstrap_seed": 7, "seed": 3}
-    assert record["config_keys"] == {"min_n": ["describe", "min_n"]}
+    assert record["config_keys"] == {"min_n": ["describe", "min_n"]}  # as given: none is guessed
+    assert record["input_config_keys"] == {"data": ["waves", "2017", "raw"]}
     assert record["code"]["files"] == [{"path": "script.py", "sha256": sha256_file(script)}]
     assert record["code"]["sha256"] == code_hash([script], root=tmp_path)
     assert record["started"].endswith("Z") and "T" in record["started"]
@@ -329,20 +350,12 @@ def test_seeds_are_found_at_any_depth():
     assert find_seeds({"settings": {"models": [{"Seed": 1}]}, "scale": 1.0}) == {"settings.models.0.Seed": 1}
 
 
-def test_config_keys_prefer_the_jobs_wildcards_and_skip_ties():
-    config = {
-        "figures": {"a": {}, "b": {}},
-        "describe": {"min_n": 10},
-        "infer": {"items": ["x"], "min_n": 10},
-        "waves": {"2017": {"sha256": "abc"}},
-    }
-    params = {"settings": {}, "min_n": 10, "tested_items": ["x"], "sha256": "abc", "other": 10}
-    assert config_keys(params, config, {"wave": "2017", "figure": "b"}) == {
-        "settings": ["figures", "b"],
-        "tested_items": ["infer", "items"],
-        "sha256": ["waves", "2017", "sha256"],
-        # min_n and other are 10 in two places: no guess
-    }
+def test_config_value_follows_a_key_path_and_gives_a_mapping_s_names():
+    config = {"infer": {"models": {"b": {"family": "x"}, "a": {}}}, "weighting": {"trim": None}}
+    assert config_value(config, ["infer", "models", "b", "family"]) == "x"
+    assert config_value(config, ["infer", "models", NAMES]) == ["a", "b"]  # whatever the order
+    assert config_value(config, ["weighting", "trim"]) is None
+    assert repr(config_value(config, ["weighting", "maxit"])) == "<missing>"
 
 
 def test_git_state_is_unknown_outside_a_checkout_and_a_commit_inside(tmp_path, repo_dir):
@@ -364,11 +377,13 @@ def test_recorded_writes_the_record_after_the_work_from_a_real_snakemake_object(
         "copy_rule",
         input={"data": str(data), "code": [str(script)]},
         output={"data": str(tmp_path / "out.parquet"), "provenance": str(tmp_path / "prov" / "copy_rule.json")},
-        params={"seed": 5, "min_n": 10},
+        params={"seed": 5, "min_n": 10, CONFIG_KEYS: {"params": {"seed": ["seed"], "min_n": ["describe", "min_n"]},
+                                                      "input": {"data": ["waves", "w1", "raw"]}}},
         wildcards={"wave": "w1"},
         config={"describe": {"min_n": 10}, "seed": 5},
     )
     with recorded(smk, root=tmp_path) as job:
+        assert job.params == {"seed": 5, "min_n": 10}  # the settings to work with
         assert not (tmp_path / "prov" / "copy_rule.json").exists()
         shutil.copy(data, tmp_path / "out.parquet")
         job.notes["rows_dropped"] = 0
@@ -380,6 +395,7 @@ def test_recorded_writes_the_record_after_the_work_from_a_real_snakemake_object(
     assert record["code"]["files"] == [{"path": "scripts/copy_rule.py", "sha256": sha256_file(script)}]
     assert record["params"] == {"seed": 5, "min_n": 10}
     assert record["config_keys"] == {"seed": ["seed"], "min_n": ["describe", "min_n"]}
+    assert record["input_config_keys"] == {"data": ["waves", "w1", "raw"]}
     assert record["seeds"] == {"seed": 5}
     assert record["notes"] == {"rows_dropped": 0}
     assert record["synthetic"] is False
@@ -435,6 +451,7 @@ rule copy_table:
         provenance="results/{name}/provenance/copy_table.json",
     params:
         seed=config["seed"],
+        config_keys={"params": {"seed": ["seed"]}, "input": {}},
     log:
         "logs/{name}.log",
     script:
@@ -485,6 +502,16 @@ def test_the_run_writes_one_record_per_job(run_dir):
     assert sorted(r["rule"] for r in records) == ["clean_wave", "describe_wave", "import_wave", "weight_wave"]
     weight = next(r for r in records if r["rule"] == "weight_wave")
     assert weight["config_keys"]["unknown"] == ["weighting", "unknown_level"]
+    assert weight["config_keys"]["trim"] == ["weighting", "trim"]
+    assert weight["input_config_keys"] == {"targets": ["waves", "2017", "targets"]}
+    assert "config_keys" not in weight["params"]
+    # the package the job imported (this test's, installed from the repository), whose modules
+    # are the same bytes as the run's copy that the record hashes
+    imported = weight["code"]["imported"]
+    hashed = {e["path"]: e["sha256"] for e in weight["code"]["files"]}
+    assert "src/swsurvey/weights.py" in [e["path"] for e in imported["files"]]
+    assert all(hashed[e["path"]] == e["sha256"] for e in imported["files"])
+    assert imported["package"].endswith("src/swsurvey")
     assert (
         weight["rows"]["in"]["results/2017/clean/responses.parquet"]
         == weight["rows"]["out"]["results/2017/weight/responses.parquet"]

@@ -5,14 +5,22 @@
 - **modified**: a file (output, record, or a file the run read) whose SHA-256 differs;
 - **missing**: a listed file that is gone;
 - **unexpected**: a file under the results folder that no record lists (``.snakemake``,
-  ``logs``, the manifest and its summaries, and ``ro-crate/`` are not the run's outputs);
+  ``logs``, the manifest and its summaries, ``ro-crate/``, and ``inspect/``, where
+  ``swsurvey inspect`` writes a file's codebook to look at, are not the run's outputs);
 - **code changed**: an output whose rule ran code that differs now: the current checkout's
-  hash of the *same* code files (the record lists them) is not the recorded one;
-- **settings changed**: an output whose rule used a setting that the current config.yaml
-  resolves differently. Each record says where in the config each parameter came from
-  (``config_keys``), so the current value is looked up there, after the schema's defaults
-  are filled in as the workflow does. A parameter that could not be traced to one config key
-  is compared through the config file's hash instead, and the finding says so.
+  hash of the *same* code files (the record lists them) is not the recorded one; or whose job
+  imported a ``swsurvey`` package whose modules were not those files (an editable install of
+  another checkout: the code that ran is not the code the record hashed);
+- **settings changed**: an output whose rule took a setting that the current config.yaml
+  resolves differently. Each record says which config key each parameter and each
+  config-named input file came from (``config_keys``, ``input_config_keys``: the rules state
+  them), so the current value is looked up there, after the schema's defaults are filled in as
+  the workflow does. A parameter without a key is not a setting;
+- **upstream changed**: an output made from another output that has code or settings changed
+  (or is itself upstream changed): a rerun rebuilds it too.
+
+So an edit of config.yaml names exactly the outputs a rerun would rebuild (the outputs the
+edited key reaches), and nothing else.
 
 ``swsurvey audit`` prints the findings and exits 1 when there is any.
 """
@@ -37,11 +45,14 @@ from swsurvey.provenance import (
     combined_code_hash,
     config_value,
     read_record,
+    relative_path,
     resolve,
 )
 
 #: Folders below the results folder that hold no outputs of the run.
 IGNORED_FOLDERS = {".snakemake", "logs", "ro-crate"}
+#: Folders of the results folder itself that hold no outputs of the run: ``swsurvey inspect``'s.
+IGNORED_TOP_FOLDERS = {"inspect"}
 #: The workflow's config schema, whose defaults the workflow fills in (snakemake validate).
 CONFIG_SCHEMA = Path("workflow/schemas/config.schema.yaml")
 
@@ -84,8 +95,30 @@ def current_config(config_file: Path, schema: Path | None) -> dict[str, Any] | N
     return config
 
 
+def _imported_finding(record: Mapping[str, Any]) -> str | None:
+    """Which package modules the job imported from elsewhere with other content than the
+    checkout's files its record hashes."""
+    imported = record["code"].get("imported")
+    if not imported:
+        return None
+    hashed = {entry["path"]: entry["sha256"] for entry in record["code"]["files"]}
+    other = [entry["path"] for entry in imported["files"] if entry["sha256"] != hashed.get(entry["path"])]
+    if not other:
+        return None
+    return (
+        f"rule {record['rule']} imported the swsurvey package from {imported['package']}, whose modules "
+        f"differ from the checkout's files its record hashes: {', '.join(other)}"
+    )
+
+
 def _code_finding(record: Mapping[str, Any], root: Path) -> str | None:
     """What differs between the code a job ran and the same files in the current checkout."""
+    found = [text for text in (_imported_finding(record), _checkout_finding(record, root)) if text is not None]
+    return "; ".join(found) if found else None
+
+
+def _checkout_finding(record: Mapping[str, Any], root: Path) -> str | None:
+    """Which of the code files a job's record hashes differ in the current checkout."""
     recorded = record["code"]["files"]
     present = [entry["path"] for entry in recorded if resolve(entry["path"], root).is_file()]
     current = code_entries(present, root)
@@ -100,25 +133,26 @@ def _code_finding(record: Mapping[str, Any], root: Path) -> str | None:
     return f"rule {record['rule']} ran code that has changed since: {', '.join(changed)}"
 
 
-def _settings_findings(record: Mapping[str, Any], config: dict[str, Any] | None, config_sha: str | None) -> list[str]:
-    """The rule's parameters whose value the current config gives differently."""
-    keys = record.get("config_keys", {})
+def _settings_findings(record: Mapping[str, Any], config: dict[str, Any] | None, root: Path) -> list[str]:
+    """The rule's parameters, and its input files named by config, that the current config
+    gives differently."""
+    taken = [(name, keys, record["params"].get(name)) for name, keys in record.get("config_keys", {}).items()]
+    for name, keys in record.get("input_config_keys", {}).items():
+        paths = [entry["path"] for entry in record["inputs"] if entry.get("name") == name]
+        taken.append((f"input {name}", keys, paths[0] if len(paths) == 1 else (paths or None)))
     changed = []
-    for name, value in record["params"].items():
-        if name in keys:
-            if config is None:
-                changed.append(f"{name} ({'.'.join(keys[name])}): the config file is gone")
-                continue
-            now = config_value(config, keys[name])
-            if now is MISSING:
-                changed.append(f"{name} ({'.'.join(keys[name])}): no longer in the config")
-            elif canonical_json(now) != canonical_json(value):
-                changed.append(f"{name} ({'.'.join(keys[name])}): {_brief(value)} then, {_brief(now)} now")
-        elif config_sha != record["config"].get("file_sha256"):
-            changed.append(
-                f"{name}: not traceable to one config key, and {record['config'].get('file')} has changed "
-                "since (compared by file hash, so this setting may be unchanged)"
-            )
+    for name, keys, value in taken:
+        where = f"{name} ({'.'.join(keys)})"
+        if config is None:
+            changed.append(f"{where}: the config file is gone")
+            continue
+        now = config_value(config, keys)
+        if name.startswith("input ") and isinstance(now, str):
+            now = relative_path(now, root)
+        if now is MISSING:
+            changed.append(f"{where}: no longer in the config")
+        elif canonical_json(now) != canonical_json(value):
+            changed.append(f"{where}: {_brief(value)} then, {_brief(now)} now")
     return changed
 
 
@@ -139,6 +173,8 @@ def _unexpected(outputs_root: Path, known: set[Path], manifest_path: Path) -> li
                 continue
             if path.resolve() not in known:
                 found.append(path)
+        if Path(folder) == outputs_root:
+            dirs[:] = [d for d in dirs if d not in IGNORED_TOP_FOLDERS]
     return found
 
 
@@ -180,27 +216,51 @@ def audit(manifest_path: str | Path, repo_root: str | Path | None = None) -> lis
         for path in _unexpected(outputs_root, known, manifest_path)
     ]
 
-    configs: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+    configs: dict[str, dict[str, Any] | None] = {}
+    records = []
+    changed: set[str] = set()  # outputs a rerun rebuilds for their own code or settings
     for entry in manifest["records"]:
         record_path = resolve(entry["path"], root)
         if not record_path.is_file():
             continue  # already reported missing
         record = read_record(record_path)
+        records.append(record)
         outputs = [out["path"] for out in record["outputs"]]
         code = _code_finding(record, root)
         if code is not None:
             findings += [Finding(path, "code changed", code) for path in outputs]
         config_file = record["config"].get("file") or "config.yaml"
         if config_file not in configs:
-            on_disk = resolve(config_file, root)
-            configs[config_file] = (
-                current_config(on_disk, root / CONFIG_SCHEMA),
-                sha256_file(on_disk) if on_disk.is_file() else None,
-            )
-        changed_settings = _settings_findings(record, *configs[config_file])
+            configs[config_file] = current_config(resolve(config_file, root), root / CONFIG_SCHEMA)
+        changed_settings = _settings_findings(record, configs[config_file], root)
         if changed_settings:
             detail = f"rule {record['rule']} used settings that {config_file} now gives differently: " + "; ".join(
                 changed_settings
             )
             findings += [Finding(path, "settings changed", detail) for path in outputs]
+        if code is not None or changed_settings:
+            changed.update(outputs)
+    findings += _upstream_findings(records, changed)
     return sorted(set(findings))
+
+
+def _upstream_findings(records: list[dict[str, Any]], changed: set[str]) -> list[Finding]:
+    """The outputs made, directly or through other jobs, from outputs in ``changed``."""
+    findings = []
+    stale = set(changed)
+    todo = list(records)
+    while todo:
+        waiting = []
+        for record in todo:
+            outputs = [out["path"] for out in record["outputs"]]
+            source = next((entry["path"] for entry in record["inputs"] if entry["path"] in stale), None)
+            if source is None:
+                waiting.append(record)
+                continue
+            detail = f"rule {record['rule']} read {source}, which a rerun rebuilds"
+            findings += [Finding(path, "upstream changed", detail) for path in outputs if path not in changed]
+            stale.update(outputs)
+        if len(waiting) == len(todo):
+            break
+        todo = waiting
+    return findings

@@ -60,11 +60,14 @@ One JSON object (``format`` is :data:`RECORD_FORMAT`)::
       "params": {"min_n": 10, "stratum": "country", "tables": {...}, "pooled": {...}},
       "params_sha256": "c0de...",
       "config_keys": {"min_n": ["describe", "min_n"], "stratum": ["weighting", "stratum"], ...},
+      "input_config_keys": {},
       "seeds": {},
       "config": {"sha256": "77aa...", "file": "config.yaml", "file_sha256": "e3b0..."},
       "code": {"files": [{"path": "scripts/describe_wave.py", "sha256": "..."},
                          {"path": "src/swsurvey/describe.py", "sha256": "..."}, ...],
-               "sha256": "5e5e..."},
+               "sha256": "5e5e...",
+               "imported": {"package": "src/swsurvey",
+                            "files": [{"path": "src/swsurvey/describe.py", "sha256": "..."}, ...]}},
       "software": {"python": "3.11.7", "snakemake": "9.27.1",
                    "packages": {"pandas": "3.1.1", ..., "swsurvey": "0.1.0"}},
       "git": {"commit": "5e976b3...", "dirty": false},
@@ -72,9 +75,15 @@ One JSON object (``format`` is :data:`RECORD_FORMAT`)::
       "notes": {}
     }
 
-``config_keys`` says where in the config each parameter's value was found (so an audit can
-compare it with what the current config.yaml says); a parameter whose value could not be
-traced to one config key unambiguously has none. ``rows`` is given for Parquet and CSV files.
+``config_keys`` says where in the config each parameter came from, and ``input_config_keys``
+the same of each input file the config names (``waves.<wave>.raw``...), so an audit can
+compare them with what the current config.yaml says. The rules state them (the rule's
+``config_keys`` param, made by ``settings`` in ``workflow/rules/common.smk``): nothing is
+guessed from values, and a parameter without a key is not a setting. ``code.imported`` is the
+``swsurvey`` package the job actually imported (its folder, and the SHA-256 there of each
+package module the job's code lists): an environment whose package is another checkout's ran
+other code than ``code.files`` hashes, which the audit reports. ``rows`` is given for Parquet
+and CSV files.
 ``stage`` and ``synthetic`` come from the pipeline's own Parquet metadata
 (:data:`swsurvey.outputs.PROVENANCE_KEY`). ``git`` is ``"unknown"`` outside a git checkout.
 """
@@ -105,7 +114,7 @@ from swsurvey.outputs import PROVENANCE_KEY, sha256_file, write_json
 RECORD_FORMAT = "swsurvey-provenance/1"
 #: Where records live below the results folder: ``results/<wave>/provenance/<rule>.json``.
 RECORDS_GLOB = "**/provenance/*.json"
-#: The package whose modules :func:`code_files` follows.
+#: The package whose modules :func:`code_files` follows: the one this process imported.
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The distributions whose versions every record carries (the pinned runtime dependencies).
 PACKAGES = (
@@ -124,9 +133,18 @@ PACKAGES = (
     "rocrate",
     "swsurvey",
 )
+#: The package's folder in a checkout, relative to the checkout (where code_files finds modules).
+CHECKOUT_PACKAGE = "src/swsurvey"
 #: Rule inputs and outputs that are not data: the code run and the record itself.
 CODE_INPUT = "code"
 RECORD_OUTPUT = "provenance"
+#: The rule param that says which config key each param and config-named input came from:
+#: {"params": {name: keys}, "input": {name: keys}}. It goes into the record, not to the work.
+CONFIG_KEYS = "config_keys"
+#: The last key of a key path that stands for the names of a mapping (its keys, sorted: how a
+#: config is merged may reorder them), for a rule that takes only which models or waves there
+#: are, e.g. ["infer", "models", NAMES].
+NAMES = "<names>"
 UNKNOWN = "unknown"
 
 
@@ -284,6 +302,21 @@ def code_hash(files: Iterable[str | Path], root: str | Path | None = None) -> st
     return combined_code_hash(code_entries(files, root))
 
 
+def imported_package(code: Iterable[str | Path], root: str | Path | None = None) -> dict[str, Any]:
+    """The ``swsurvey`` package this process imported: its folder, and the SHA-256 there of each
+    module of the checkout's package (:data:`CHECKOUT_PACKAGE`) that ``code`` lists, by the
+    checkout path. They equal ``code``'s own hashes when the job ran this checkout's code; an
+    editable install of another checkout, or an older installed copy, gives others."""
+    package = PACKAGE_DIR
+    files = []
+    for path in sorted({relative_path(file, root) for file in code}):
+        inside = Path(path).relative_to(CHECKOUT_PACKAGE) if path.startswith(CHECKOUT_PACKAGE + "/") else None
+        if inside is not None:
+            on_disk = package / inside
+            files.append({"path": path, "sha256": sha256_file(on_disk) if on_disk.is_file() else None})
+    return {"package": relative_path(package, root), "files": files}
+
+
 # -- files -------------------------------------------------------------------------------
 
 
@@ -416,41 +449,6 @@ def find_seeds(params: Mapping[str, Any]) -> dict[str, Any]:
     return seeds
 
 
-def _config_nodes(config: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    if isinstance(config, Mapping):
-        for key, value in config.items():
-            yield path + (str(key),), value
-            yield from _config_nodes(value, path + (str(key),))
-
-
-def config_keys(
-    params: Mapping[str, Any], config: Mapping[str, Any], wildcards: Mapping[str, str] | None = None
-) -> dict[str, list[str]]:
-    """Where in ``config`` each parameter's value was found, as a list of keys.
-
-    A value found in several places is given the place that names the job's wildcards (the
-    wave, the figure) and ends in the parameter's own name; if that still leaves a tie, the
-    parameter gets no key rather than a guess.
-    """
-    wildcard_values = set((wildcards or {}).values())
-    nodes = [(path, canonical_json(value)) for path, value in _config_nodes(config)]
-    found: dict[str, list[str]] = {}
-    for name, value in params.items():
-        text = canonical_json(value)
-        candidates = [path for path, node in nodes if node == text]
-        if not candidates:
-            continue
-
-        def score(path: tuple[str, ...], name: str = name) -> tuple[int, bool]:
-            return (len(wildcard_values.intersection(path)), path[-1] == name)
-
-        best = max(score(path) for path in candidates)
-        winners = [path for path in candidates if score(path) == best]
-        if len(winners) == 1:
-            found[name] = list(winners[0])
-    return found
-
-
 class _Missing:
     def __repr__(self) -> str:
         return "<missing>"
@@ -461,9 +459,12 @@ MISSING = _Missing()
 
 
 def config_value(config: Any, keys: Sequence[str]) -> Any:
-    """The value at ``keys`` in a config, or :data:`MISSING` when a key is absent."""
+    """The value at ``keys`` in a config, or :data:`MISSING` when a key is absent. A last key
+    :data:`NAMES` gives the names of the mapping there (a sorted list)."""
     node = config
     for key in keys:
+        if key == NAMES and isinstance(node, Mapping):
+            return sorted(node)
         if not isinstance(node, Mapping) or key not in node:
             return MISSING
         node = node[key]
@@ -492,18 +493,22 @@ def job_record(
     ended: datetime,
     wildcards: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
+    config_keys: Mapping[str, Sequence[str]] | None = None,
+    input_config_keys: Mapping[str, Sequence[str]] | None = None,
     config: Mapping[str, Any] | None = None,
     config_file: str | Path | None = "config.yaml",
     notes: Mapping[str, Any] | None = None,
+    imported: Mapping[str, Any] | None = None,
     root: str | Path | None = None,
 ) -> dict[str, Any]:
     """One job's provenance record (see the module docstring for its shape).
 
     ``inputs`` and ``outputs`` map names to a path or a list of paths (unnamed files as
-    ``(None, path)`` pairs). ``code`` is the job's code files (:func:`code_files`). ``config``
-    is the whole config the job saw (``snakemake.config``): its hash is recorded and each
-    parameter is traced to its key (:func:`config_keys`). ``config_file``, relative to
-    ``root``, is hashed too when it exists.
+    ``(None, path)`` pairs). ``code`` is the job's code files (:func:`code_files`).
+    ``config_keys`` and ``input_config_keys`` say which config key each parameter and each
+    config-named input came from (as the rule states them). ``config`` is the whole config the
+    job saw (``snakemake.config``): its hash is recorded. ``config_file``, relative to ``root``,
+    is hashed too when it exists. ``imported`` is :func:`imported_package` of the job.
     """
     wildcards = {str(key): str(value) for key, value in (wildcards or {}).items()}
     params = jsonable(dict(params or {}))
@@ -532,10 +537,12 @@ def job_record(
         },
         "params": params,
         "params_sha256": sha256_json(params),
-        "config_keys": {} if config is None else config_keys(params, config, wildcards),
+        "config_keys": jsonable(dict(config_keys or {})),
+        "input_config_keys": jsonable(dict(input_config_keys or {})),
         "seeds": find_seeds(params),
         "config": config_info,
-        "code": {"files": code_list, "sha256": combined_code_hash(code_list)},
+        "code": {"files": code_list, "sha256": combined_code_hash(code_list)}
+        | ({} if imported is None else {"imported": jsonable(dict(imported))}),
         "software": software(),
         "git": git_state(root),
         "synthetic": any(synthetic_flags) if synthetic_flags else None,
@@ -574,11 +581,13 @@ def find_records(results_root: str | Path = "results") -> list[Path]:
 
 @dataclass
 class Job:
-    """The job being recorded. ``notes`` (JSON values) go into the record as they are."""
+    """The job being recorded. ``params`` are the rule's settings for the work (its params less
+    :data:`CONFIG_KEYS`); ``notes`` (JSON values) go into the record as they are."""
 
     rule: str
     wildcards: dict[str, str]
     started: datetime
+    params: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -620,31 +629,36 @@ def recorded(
     ``snakemake`` is the object Snakemake injects into a script (or anything with the same
     ``rule``, ``input``, ``output``, ``params``, ``wildcards`` and ``config``). Nothing is
     written when the block raises, so a failed job leaves no record. Yields a :class:`Job`
-    whose ``notes`` the work may fill in.
+    whose ``params`` are the settings to work with and whose ``notes`` the work may fill in.
     """
     record_path = snakemake.output.get(RECORD_OUTPUT)
     if record_path is None:
         raise ValueError(f"rule {snakemake.rule} declares no output named '{RECORD_OUTPUT}' for its record")
     root_path = _root(root)
     wildcards = {str(k): str(v) for k, v in _items(snakemake.wildcards) if k is not None}
-    job = Job(rule=snakemake.rule, wildcards=wildcards, started=utc_now())
+    params = {k: v for k, v in _items(snakemake.params) if k is not None}
+    keys = params.pop(CONFIG_KEYS, None) or {}
+    job = Job(rule=snakemake.rule, wildcards=wildcards, started=utc_now(), params=dict(params))
     clock = time.perf_counter()
     yield job
     # The wall clock dates the start; the monotonic clock times the work (immune to clock steps).
     ended = job.started + timedelta(seconds=time.perf_counter() - clock)
-    params = {k: v for k, v in _items(snakemake.params) if k is not None}
+    code = _snakemake_code(snakemake, root_path)
     record = job_record(
         rule=snakemake.rule,
         wildcards=wildcards,
         inputs=[(k, v) for k, v in _items(snakemake.input) if k != CODE_INPUT],
         outputs=[(k, v) for k, v in _items(snakemake.output) if k != RECORD_OUTPUT],
-        code=_snakemake_code(snakemake, root_path),
+        code=code,
         started=job.started,
         ended=ended,
         params=params,
+        config_keys=keys.get("params"),
+        input_config_keys=keys.get("input"),
         config=getattr(snakemake, "config", None),
         config_file=config_file,
         notes=job.notes,
+        imported=imported_package(code, root_path),
         root=root_path,
     )
     write_record(resolve(record_path, root_path), record)

@@ -1,12 +1,16 @@
 # Cleaning: exclusions in a stated order, missing values with their reasons, and the analysis
 # variables, all as the wave's recode specification says.
 
+CLEAN_INPUTS = {
+    "instrument": ("waves", "{wave}", "instrument"),
+    "recode": ("waves", "{wave}", "recode"),
+}
+
 
 rule clean_wave:
     input:
+        **config_inputs(CLEAN_INPUTS),
         data="results/{wave}/import/responses.parquet",
-        instrument=wave_instrument,
-        recode=wave_recode,
         recode_schema="workflow/schemas/recode.schema.yaml",
         code=rule_code("scripts/clean_wave.py"),
     output:
@@ -39,11 +43,10 @@ rule clean_wave:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        date_precision=config["privacy"]["date_precision"],
-        # the keys of the wave's variance setting that supplied replicate weights use
-        columns=wave_variance_setting("columns"),
-        type=wave_variance_setting("type"),
-        combined_weights=wave_variance_setting("combined_weights"),
-        full_sample_weight=wave_variance_setting("full_sample_weight"),
+        **settings(
+            input=CLEAN_INPUTS,
+            date_precision=("privacy", "date_precision"),
+            **SUPPLIED_WEIGHTS,
+        ),
     script:
         "../../scripts/clean_wave.py"

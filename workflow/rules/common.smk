@@ -6,7 +6,7 @@ import re
 from snakemake.utils import validate
 
 from swsurvey import preflight
-from swsurvey.provenance import code_files
+from swsurvey.provenance import CONFIG_KEYS, NAMES, code_files, config_value
 from swsurvey.replicate_tables import planned_chunks
 
 # Before any job can run (and delete the outputs it would replace): the config against its
@@ -100,12 +100,57 @@ def minutes_for_data(base_minutes, per_input_gb):
     return runtime
 
 
+# The settings that each of the rules takes from config, each by its key path: a tuple of
+# keys, where "{wave}", "{figure}" and "{model}" stand for the job's wildcard, and NAMES (last)
+# for the names of a mapping. The job's provenance record keeps each key path (the param
+# CONFIG_KEYS), so the audit compares exactly the setting the rule took with the same key of
+# the current config.
+def job_keys(keys, wildcards):
+    """A key path with its wildcards made the job's."""
+    return [
+        getattr(wildcards, key[1:-1]) if key[:1] + key[-1:] == "{}" else key
+        for key in keys
+    ]
+
+
+def from_config(keys):
+    """The config value at a key path, as a function of the job's wildcards."""
+
+    def value(wildcards):
+        return config_value(config, job_keys(keys, wildcards))
+
+    return value
+
+
+def config_inputs(sources):
+    """A rule's input files named by config: {input name: key path}. Give the same mapping to
+    settings(input=...), so the record says where each came from."""
+    return {name: from_config(keys) for name, keys in sources.items()}
+
+
+def settings(input=None, **sources):
+    """A rule's params taken from config, {param name: key path}; and the param CONFIG_KEYS,
+    the key path of each and of each input of config_inputs(input), for the job's record.
+    A change of a value reruns the jobs that take it (the profile's params trigger), and the
+    audit names exactly their outputs."""
+
+    def keys(wildcards):
+        return {
+            "params": {
+                name: job_keys(path, wildcards) for name, path in sources.items()
+            },
+            "input": {
+                name: job_keys(path, wildcards) for name, path in (input or {}).items()
+            },
+        }
+
+    return {name: from_config(path) for name, path in sources.items()} | {
+        CONFIG_KEYS: keys
+    }
+
+
 def wave_config(wildcards):
     return config["waves"][wildcards.wave]
-
-
-def wave_raw(wildcards):
-    return wave_raw_of(wildcards.wave)
 
 
 def wave_raw_of(wave):
@@ -113,39 +158,17 @@ def wave_raw_of(wave):
     return config["waves"][wave]["raw"]
 
 
-def wave_sha256(wildcards):
-    return wave_config(wildcards)["sha256"]
-
-
-def wave_encoding(wildcards):
-    return wave_config(wildcards)["encoding"]
-
-
-def wave_instrument(wildcards):
-    return wave_config(wildcards)["instrument"]
-
-
-def wave_recode(wildcards):
-    return wave_config(wildcards)["recode"]
-
-
-def wave_targets(wildcards):
-    return wave_config(wildcards)["targets"]
-
-
 def wave_variance(wildcards):
     """A wave's variance setting: linearization, or a replicate method."""
     return wave_config(wildcards)["variance"]
 
 
-def wave_variance_setting(key):
-    """One key of a wave's variance setting (waves.<wave>.variance.<key>), for a rule that
-    needs only some keys: a change of the others does not rerun it."""
-
-    def setting(wildcards):
-        return wave_variance(wildcards)[key]
-
-    return setting
+#: A wave's variance setting, and the keys of it that supplied replicate weights use.
+VARIANCE = ("waves", "{wave}", "variance")
+SUPPLIED_WEIGHTS = {
+    key: VARIANCE + (key,)
+    for key in ("columns", "type", "combined_weights", "full_sample_weight")
+}
 
 
 def replicate_chunks(wildcards):
@@ -175,11 +198,6 @@ def infer_replicate_layouts(wildcards):
     ]
 
 
-def model_spec(wildcards):
-    """A model's settings (config infer.models.<model>), so changing them reruns that model."""
-    return config["infer"]["models"][wildcards.model]
-
-
 def model_tables(kind):
     """The tables of one kind (coefficients, term_tests, model_status) of every model of a
     wave, in config order, for rule infer_wave to gather."""
@@ -195,10 +213,6 @@ def model_tables(kind):
     return tables
 
 
-def wave_published(wildcards):
-    return wave_config(wildcards)["published"]
-
-
 FIGURE_TABLES = {
     "flow": "results/{wave}/clean/exclusion_flow.csv",
     "estimates": "results/{wave}/describe/estimates.csv",
@@ -212,11 +226,6 @@ def figure_input(wildcards):
     from swsurvey.study_figures import FIGURES
 
     return FIGURE_TABLES[FIGURES[wildcards.figure][1]].format(wave=wildcards.wave)
-
-
-def figure_settings(wildcards):
-    """A figure's own settings, so changing them reruns that figure alone."""
-    return config["figures"][wildcards.figure]
 
 
 def crosswave_outputs():

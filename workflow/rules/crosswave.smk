@@ -26,8 +26,12 @@ rule crosswave_changes:
         mem_mb=1000,
         runtime=10,
     params:
-        main_results=config["describe"]["main_results"],
-        min_n=config["describe"]["min_n"],
+        **settings(
+            main_results=("describe", "main_results"),
+            min_n=("describe", "min_n"),
+            # which waves there are decides the estimates compared
+            waves=("waves", NAMES),
+        ),
     script:
         "../../scripts/crosswave_changes.py"
 

@@ -19,10 +19,12 @@ rule describe_replicates:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        tables=config["describe"]["tables"],
-        pooled=config["describe"]["pooled"],
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        **settings(
+            tables=("describe", "tables"),
+            pooled=("describe", "pooled"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+        ),
     script:
         "../../scripts/describe_replicates.py"
 
@@ -52,11 +54,13 @@ rule describe_wave:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        tables=config["describe"]["tables"],
-        pooled=config["describe"]["pooled"],
-        min_n=config["describe"]["min_n"],
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        **settings(
+            tables=("describe", "tables"),
+            pooled=("describe", "pooled"),
+            min_n=("describe", "min_n"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+        ),
     script:
         "../../scripts/describe_wave.py"
 
@@ -89,7 +93,7 @@ rule format_tables:
         mem_mb=500,
         runtime=5,
     params:
-        min_n=config["describe"]["min_n"],
+        **settings(min_n=("describe", "min_n")),
     script:
         "../../scripts/format_tables.py"
 
@@ -124,16 +128,21 @@ rule weighting_effect:
         mem_mb=500,
         runtime=5,
     params:
-        main_results=config["describe"]["main_results"],
-        min_n=config["describe"]["min_n"],
+        **settings(
+            main_results=("describe", "main_results"),
+            min_n=("describe", "min_n"),
+        ),
     script:
         "../../scripts/weighting_effect.py"
 
 
+PUBLISHED_INPUTS = {"published": ("waves", "{wave}", "published")}
+
+
 rule reproduce_published:
     input:
+        **config_inputs(PUBLISHED_INPUTS),
         estimates="results/{wave}/describe/estimates.csv",
-        published=wave_published,
         code=rule_code("scripts/reproduce_published.py"),
     output:
         csv=report(
@@ -157,5 +166,7 @@ rule reproduce_published:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        **settings(input=PUBLISHED_INPUTS),
     script:
         "../../scripts/reproduce_published.py"

@@ -28,6 +28,6 @@ rule study_figure:
         mem_mb=500,
         runtime=5,
     params:
-        settings=figure_settings,
+        **settings(settings=("figures", "{figure}")),
     script:
         "../../scripts/study_figure.py"

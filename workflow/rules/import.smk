@@ -2,14 +2,18 @@
 # every raw code and declaration in a typed columnar file and a codebook, and stop personal
 # data here.
 
+IMPORT_INPUTS = {
+    "raw": ("waves", "{wave}", "raw"),
+    "instrument": ("waves", "{wave}", "instrument"),
+}
+
 
 # A job deletes its outputs when it starts, so an export is checked in a job of its own before
 # the import replaces anything: a refused export stops the run with the last good import, and
 # everything made from it, untouched. The check runs again on every run until it passes.
 rule check_export:
     input:
-        raw=wave_raw,
-        instrument=wave_instrument,
+        **config_inputs(IMPORT_INPUTS),
         code=rule_code("scripts/check_export.py"),
     output:
         report="results/{wave}/import/export_check.json",
@@ -25,15 +29,14 @@ rule check_export:
         mem_mb=memory_for_data(1000, per_input_mb=8),
         runtime=minutes_for_data(10, per_input_gb=10),
     params:
-        encoding=wave_encoding,
+        **settings(input=IMPORT_INPUTS, encoding=("waves", "{wave}", "encoding")),
     script:
         "../../scripts/check_export.py"
 
 
 rule import_wave:
     input:
-        raw=wave_raw,
-        instrument=wave_instrument,
+        **config_inputs(IMPORT_INPUTS),
         check=rules.check_export.output.report,
         code=rule_code("scripts/import_wave.py"),
     output:
@@ -58,18 +61,17 @@ rule import_wave:
         mem_mb=memory_for_data(1000, per_input_mb=8),
         runtime=minutes_for_data(10, per_input_gb=10),
     params:
-        sha256=wave_sha256,
-        encoding=wave_encoding,
-        drop_instrument_pii=config["privacy"]["drop_instrument_pii"],
-        drop_unlisted_strings=config["privacy"]["drop_unlisted_strings"],
-        keep_strings=config["privacy"]["keep_strings"],
-        drop=config["privacy"]["drop"],
-        pseudonymise=config["privacy"]["pseudonymise"],
-        pseudonym_key_file=config["privacy"]["pseudonym_key_file"],
-        # the keys of the wave's variance setting that supplied replicate weights use
-        columns=wave_variance_setting("columns"),
-        type=wave_variance_setting("type"),
-        combined_weights=wave_variance_setting("combined_weights"),
-        full_sample_weight=wave_variance_setting("full_sample_weight"),
+        **settings(
+            input=IMPORT_INPUTS,
+            sha256=("waves", "{wave}", "sha256"),
+            encoding=("waves", "{wave}", "encoding"),
+            drop_instrument_pii=("privacy", "drop_instrument_pii"),
+            drop_unlisted_strings=("privacy", "drop_unlisted_strings"),
+            keep_strings=("privacy", "keep_strings"),
+            drop=("privacy", "drop"),
+            pseudonymise=("privacy", "pseudonymise"),
+            pseudonym_key_file=("privacy", "pseudonym_key_file"),
+            **SUPPLIED_WEIGHTS,
+        ),
     script:
         "../../scripts/import_wave.py"

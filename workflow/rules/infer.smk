@@ -23,10 +23,12 @@ rule infer_replicates:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        tested_items=config["infer"]["items"],
-        models=config["infer"]["models"],
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        **settings(
+            tested_items=("infer", "items"),
+            models=("infer", "models"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+        ),
     script:
         "../../scripts/infer_replicates.py"
 
@@ -57,9 +59,11 @@ rule infer_tests:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        tested_items=config["infer"]["items"],
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        **settings(
+            tested_items=("infer", "items"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+        ),
     script:
         "../../scripts/infer_tests.py"
 
@@ -86,9 +90,11 @@ rule infer_model:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        spec=model_spec,
-        stratum=config["weighting"]["stratum"],
-        variance=wave_variance,
+        **settings(
+            spec=("infer", "models", "{model}"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+        ),
     script:
         "../../scripts/infer_model.py"
 
@@ -122,5 +128,8 @@ rule infer_wave:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        # which models there are decides the tables gathered
+        **settings(models=("infer", "models", NAMES)),
     script:
         "../../scripts/infer_wave.py"

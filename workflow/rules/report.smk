@@ -34,7 +34,6 @@ rule report_text:
         mem_mb=500,
         runtime=5,
     params:
-        waves=config["waves"],
-        figures=sorted(config["figures"]),
+        **settings(waves=("waves",), figures=("figures", NAMES)),
     script:
         "../../scripts/report_text.py"

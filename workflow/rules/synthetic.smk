@@ -2,10 +2,12 @@
 # data/synthetic/ (its SHA-256 in config.yaml); this rule rebuilds a wave from the seed, at any
 # scale, e.g. the small test wave CI runs the workflow on.
 
+SYNTHETIC_INPUTS = {"instrument": ("synthetic", "instrument")}
+
 
 rule synthetic_wave:
     input:
-        instrument=config["synthetic"]["instrument"],
+        **config_inputs(SYNTHETIC_INPUTS),
         code=rule_code("scripts/synthetic_wave.py"),
     output:
         sav="results/synthetic/socialwork_synthetic.sav",
@@ -22,8 +24,11 @@ rule synthetic_wave:
         mem_mb=1000,
         runtime=10,
     params:
-        seed=config["synthetic"]["seed"],
-        scale=config["synthetic"]["scale"],
-        wave=config["synthetic"]["wave"],
+        **settings(
+            input=SYNTHETIC_INPUTS,
+            seed=("synthetic", "seed"),
+            scale=("synthetic", "scale"),
+            wave=("synthetic", "wave"),
+        ),
     script:
         "../../scripts/synthetic_wave.py"

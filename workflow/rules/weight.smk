@@ -1,10 +1,12 @@
 # Weighting: rake each wave within country to the population margins of its targets file.
 
+WEIGHT_INPUTS = {"targets": ("waves", "{wave}", "targets")}
+
 
 rule weight_wave:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data="results/{wave}/clean/responses.parquet",
-        targets=wave_targets,
         code=rule_code("scripts/weight_wave.py"),
     output:
         data="results/{wave}/weight/responses.parquet",
@@ -34,13 +36,16 @@ rule weight_wave:
         mem_mb=memory_for_data(1000, per_input_mb=40),
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
-        stratum=config["weighting"]["stratum"],
-        variables=config["weighting"]["variables"],
-        level_map=config["weighting"]["level_map"],
-        unknown=config["weighting"]["unknown_level"],
-        epsilon=config["weighting"]["epsilon"],
-        maxit=config["weighting"]["maxit"],
-        trim=config["weighting"]["trim"],
+        **settings(
+            input=WEIGHT_INPUTS,
+            stratum=("weighting", "stratum"),
+            variables=("weighting", "variables"),
+            level_map=("weighting", "level_map"),
+            unknown=("weighting", "unknown_level"),
+            epsilon=("weighting", "epsilon"),
+            maxit=("weighting", "maxit"),
+            trim=("weighting", "trim"),
+        ),
     script:
         "../../scripts/weight_wave.py"
 
