@@ -77,6 +77,7 @@ EDITS = {
     "waves.<wave>.recode": copy_of("recode"),
     "waves.<wave>.targets": copy_of("targets"),
     "waves.<wave>.published": "workflow/published/socialwork_2017.yaml",  # none before
+    "waves.<wave>.encoding": "latin1",  # every byte is a latin1 character: the file still reads
     "waves.<wave>.variance.method": "JK1",
     "waves.<wave>.variance.replicates": 20,
     "waves.<wave>.variance.seed": 1,
@@ -95,13 +96,14 @@ EDITS = {
     "privacy.drop": ["UserLanguage"],
     "privacy.pseudonymise": [],
     "privacy.pseudonym_key_file": ".secrets/other.key",
+    "privacy.date_precision": "second",
     "weighting.stratum": "gender",
     "weighting.variables": ["gender"],
     "weighting.level_map": {},
     "weighting.unknown_level": "Unknown",
     "weighting.epsilon": 1.0e-8,
     "weighting.maxit": 50,
-    "weighting.trim": [0.3, 3.0],
+    "weighting.trim": {"lower": 0.3, "upper": 3.0},
     "describe.tables": lambda tables, _: dict(list(tables.items())[:2]),
     "describe.pooled": lambda pooled, _: dict(list(pooled.items())[:1]),
     "describe.min_n": 11,
@@ -117,6 +119,7 @@ EDITS = {
     "synthetic.instrument": copy_of("synthetic"),
     "synthetic.seed": 1,
     "synthetic.scale": 0.06,
+    "synthetic.wave": "small",
     # not leaves: a user adds a wave (a copy of this one's file) or a model
     "waves": lambda waves, workdir: {
         **waves, "second": {**waves[WAVE], "raw": copy_of("second")(waves[WAVE]["raw"], workdir)}

@@ -50,6 +50,8 @@ def _schema_at(schema: Mapping, path: Sequence[Any]) -> Mapping:
     """The part of the schema that describes the config value at ``path``."""
     node = schema
     for part in path:
+        if "properties" not in node and isinstance(node.get("then"), Mapping):
+            node = node["then"]  # keys checked only when the value is an object (e.g. weighting.trim)
         props = node.get("properties") or {}
         if part in props:
             node = props[part]
@@ -77,6 +79,7 @@ def config_problem(config: Mapping, schema: Mapping) -> str | None:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
         node = _schema_at(schema, path)
+        node = node["then"] if "properties" not in node and isinstance(node.get("then"), Mapping) else node
         allowed = list(node.get("properties") or {})
         given = error.instance if isinstance(error.instance, Mapping) else {}
         unknown = [k for k in given if k not in allowed]
