@@ -99,7 +99,7 @@ EDITS = {
     "privacy.date_precision": "second",
     "weighting.stratum": "gender",
     "weighting.variables": ["gender"],
-    "weighting.level_map": {},
+    "weighting.level_map": {"gender": {"Non-binary / gender diverse": "Not stated"}},
     "weighting.unknown_level": "Unknown",
     "weighting.epsilon": 1.0e-8,
     "weighting.maxit": 50,
