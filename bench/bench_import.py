@@ -8,7 +8,7 @@ Each child imports the same modules before it starts its clock, reports its own 
 and its peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``); the best of ``--repeat`` runs is
 kept. Prints a table and exits 1 if a target is missed.
 
-    /work/venv/bin/python bench/bench_import.py [--rows 1000000] [--repeat 2]
+    .venv/bin/python bench/bench_import.py [--rows 1000000] [--repeat 2]
 
 This is a benchmark, not a test: timings depend on the machine.
 """

@@ -19,7 +19,7 @@ Prints them as one per-stage Markdown table, writes it as CSV beside the run cop
 (``<workdir>/pipeline_<rows>_seed<seed>.csv``), and prints the targets (workflow < 120 s,
 peak < 4 GB) and whether they are met; exits 1 if not.
 
-    /work/venv/bin/python bench/bench_pipeline.py [--rows 1000000] [--seed 20170601]
+    .venv/bin/python bench/bench_pipeline.py [--rows 1000000] [--seed 20170601]
         [--workdir /tmp/swsurvey-bench] [--keep]
 
 This is a benchmark, not a test: timings depend on the machine (the target has 2 cores).

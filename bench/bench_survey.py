@@ -16,7 +16,7 @@ Target: every step at least 10 times faster than R; peak memory of the Python si
 per step (a total, an SE or a statistic) is printed for both sides, to show they computed
 the same thing. This is a benchmark, not a test.
 
-    /work/venv/bin/python bench/bench_survey.py [--rows 1000000] [--no-r]
+    .venv/bin/python bench/bench_survey.py [--rows 1000000] [--no-r]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from swsurvey.importing import import_wave
 from swsurvey.logging import to_logfile
 from swsurvey.provenance import recorded
-from swsurvey.validation import supplied_setting
+from swsurvey.variance_setting import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     params = snakemake.params

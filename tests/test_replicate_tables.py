@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 
 from swsurvey.describe import describe
-from swsurvey.replicate_tables import (
-    CellShares,
-    chunk_replicates,
-    n_chunks,
-    replicate_design,
-    replicate_variance,
-)
+from swsurvey.replicate_tables import CellShares, replicate_design, replicate_variance
+from swsurvey.variance_setting import chunk_replicates, n_chunks
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import replicate_estimates
 

@@ -23,7 +23,8 @@ import yaml
 from swsurvey.cleaning import clean_wave
 from swsurvey.errors import InputError
 from swsurvey.importing import import_wave
-from swsurvey.replicate_tables import planned_chunks, replicate_design, replicates_per_chunk
+from swsurvey.replicate_tables import replicate_design
+from swsurvey.variance_setting import planned_chunks, replicates_per_chunk
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import svrepdesign
 from swsurvey.validation import check_replicate_values

@@ -66,18 +66,16 @@ from swsurvey.recode import (
 )
 from swsurvey.validation import (
     MISSING_SUFFIX,
-    carried_columns,
     check_cleaned,
     check_raw,
     check_recode_against_instrument,
     check_replicate_values,
     checkbox_set,
-    full_sample_weight,
     raw_variable,
     required_raw_variables,
     rule_raw_sources,
-    supplied,
 )
+from swsurvey.variance_setting import carried_columns, full_sample_weight, supplied
 
 log = get_logger("cleaning")
 

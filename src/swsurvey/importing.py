@@ -49,7 +49,7 @@ from swsurvey.instrument import Instrument, load_instrument
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, sha256_file, with_provenance
 from swsurvey.spss_header import SpssHeader, read_header
-from swsurvey.validation import carried_columns, full_sample_weight, supplied
+from swsurvey.variance_setting import carried_columns, full_sample_weight, supplied
 
 log = get_logger("import")
 

@@ -41,7 +41,7 @@ from swsurvey.infer import (
 )
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.replicate_tables import chunk_replicates, replicates_per_chunk
+from swsurvey.variance_setting import chunk_replicates, replicates_per_chunk
 from swsurvey.survey.chisq import svychisq_statistic
 from swsurvey.survey.replicates import replicate_estimates
 

@@ -93,6 +93,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -230,14 +231,21 @@ def code_files(
         if file in seen:
             continue
         seen.add(file)
-        for imported in _imported_modules(file, module, package):
+        stat = file.stat()
+        for imported in _imported_modules(file, stat.st_mtime_ns, stat.st_size, module, package):
             todo.extend(_module_files(imported, package_root))
     return sorted((Path(relative_path(file, root_path)) for file in seen), key=lambda p: p.as_posix())
 
 
-def _imported_modules(file: Path, module: str | None, package: str) -> Iterator[str]:
-    """Names of the package's modules (or candidates) that ``file`` imports."""
-    tree = ast.parse(file.read_bytes(), filename=str(file))
+@functools.lru_cache(maxsize=4096)
+def _imported_modules(file: Path, mtime_ns: int, size: int, module: str | None, package: str) -> tuple[str, ...]:
+    """Names of the package's modules (or candidates) that ``file`` imports. Each file is
+    parsed once per version (its modification time and size are part of the cache key): the
+    workflow asks for the code of every rule when it is read, and the rules share modules."""
+    return tuple(_imports_of(ast.parse(file.read_bytes(), filename=str(file)), file, module, package))
+
+
+def _imports_of(tree: ast.AST, file: Path, module: str | None, package: str) -> Iterator[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:

@@ -36,18 +36,20 @@ from swsurvey.outputs import atomic_path, read_stage
 from swsurvey.survey import svydesign
 from swsurvey.survey.ciprop import korn_graubard
 from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates, svrepdesign
-from swsurvey.validation import (
+from swsurvey.validation import check_replicate_values
+from swsurvey.variance_setting import (
     SUPPLIED,
-    check_replicate_values,
-    check_variance_setting,
+    chunk_replicates,
     full_sample_weight,
+    planned_replicates,
     replicate_columns,
+    replicates_per_chunk,
+    sharded,
     supplied,
 )
 
 log = get_logger("replicates")
 
-LINEARIZATION = "linearization"
 #: Key columns of a cell: the same as the estimates file's.
 KEYS = ["table", "variable", "level", "domain"]
 
@@ -160,56 +162,6 @@ class CellShares:
 
 def _not_asked(data: pd.DataFrame, tables: Mapping[str, Sequence[str]]) -> set[str]:
     return {v for variables in tables.values() for v in variables if not_asked_in_wave(data, v)}
-
-
-#: Methods whose number of replicates is known before the data are read (config's
-#: ``replicates``), so that they can be split into jobs; the jackknife's and BRR's follow from
-#: the design (one per PSU, or a Hadamard order) and are computed in one job. Supplied
-#: replicate weights are split into jobs when ``columns`` lists them by name (their number is
-#: the list's length); found by a regular expression, their number is known only from the
-#: data, so they are computed in one job (see :func:`sharded`).
-SHARDED = ("bootstrap", "subbootstrap")
-
-
-def chunk_replicates(n_replicates: int, chunk: int, size: int) -> range:
-    """The replicates of chunk number ``chunk`` (0-based) when chunks hold ``size`` each."""
-    return range(chunk * size, min((chunk + 1) * size, n_replicates))
-
-
-def n_chunks(n_replicates: int, size: int) -> int:
-    return -(-n_replicates // size)
-
-
-def planned_replicates(variance: Mapping) -> int | None:
-    """The number of replicates, when the config alone says it (None: known from the data)."""
-    if variance["method"] in SHARDED:
-        return int(variance["replicates"])
-    if supplied(variance) and not isinstance(variance.get("columns"), str):
-        return len(variance["columns"])
-    return None
-
-
-def sharded(variance: Mapping) -> bool:
-    """Whether a wave's replicates are split into jobs of ``chunk`` replicates."""
-    return planned_replicates(variance) is not None
-
-
-def planned_chunks(variance: Mapping) -> int:
-    """How many jobs a wave's replicates are split into (0 for linearization), from the
-    config alone: it is called when Snakemake plans the jobs, before any data is read. The
-    setting's parts that can be checked without the data are checked here, so a supplied
-    setting without columns or type stops the run before any job starts."""
-    check_variance_setting(variance)
-    if variance["method"] == LINEARIZATION:
-        return 0
-    if sharded(variance):
-        return n_chunks(planned_replicates(variance), int(variance["chunk"]))
-    return 1
-
-
-def replicates_per_chunk(variance: Mapping, n_replicates: int) -> int:
-    """How many replicates each chunk job computes (all of them in one job when unsharded)."""
-    return int(variance["chunk"]) if sharded(variance) else max(n_replicates, 1)
 
 
 def data_columns(path: str | Path, variance: Mapping) -> list[str]:

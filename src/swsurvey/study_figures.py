@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from swsurvey.errors import InputError
 from swsurvey.figures import DOUBLE_COLUMN, PALETTE, _style, save  # noqa: E402
+from swsurvey.plan import FIGURE_SOURCES  # noqa: E402
 
 #: A journal's one-column width, in inches.
 SINGLE_COLUMN = 3.5
@@ -417,14 +418,16 @@ def draw_weighting_shift(effect_csv: str | Path, out_png: str | Path, out_svg: s
 
 
 #: Figure name -> (draw function, which input it reads).
-FIGURES = {
-    "any_use_by_country": (draw_any_use, "estimates"),
-    "frequency_by_channel": (draw_frequency, "estimates"),
-    "purposes_heatmap": (draw_purposes, "estimates"),
-    "exclusion_flow": (draw_exclusion_flow, "flow"),
-    "odds_ratios": (draw_odds_ratios, "coefficients"),
-    "weighting_shift": (draw_weighting_shift, "weighting_effect"),
+_DRAW = {
+    "any_use_by_country": draw_any_use,
+    "frequency_by_channel": draw_frequency,
+    "purposes_heatmap": draw_purposes,
+    "exclusion_flow": draw_exclusion_flow,
+    "odds_ratios": draw_odds_ratios,
+    "weighting_shift": draw_weighting_shift,
 }
+#: Each study figure: how it is drawn, and the table it is drawn from (swsurvey.plan says which).
+FIGURES = {name: (draw, FIGURE_SOURCES[name]) for name, draw in _DRAW.items()}
 
 
 def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, **settings) -> None:

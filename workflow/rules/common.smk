@@ -7,7 +7,8 @@ from snakemake.utils import validate
 
 from swsurvey import preflight
 from swsurvey.provenance import CONFIG_KEYS, NAMES, code_files, config_value
-from swsurvey.replicate_tables import planned_chunks
+from swsurvey.plan import FIGURE_SOURCES
+from swsurvey.variance_setting import planned_chunks
 
 # Before any job can run (and delete the outputs it would replace): the config against its
 # schema (filling in defaults), every wave's raw file (present, and of its sha256) and the year
@@ -222,10 +223,8 @@ FIGURE_TABLES = {
 
 
 def figure_input(wildcards):
-    """The table a figure is drawn from (swsurvey.study_figures.FIGURES says which)."""
-    from swsurvey.study_figures import FIGURES
-
-    return FIGURE_TABLES[FIGURES[wildcards.figure][1]].format(wave=wildcards.wave)
+    """The table a figure is drawn from (swsurvey.plan.FIGURE_SOURCES says which)."""
+    return FIGURE_TABLES[FIGURE_SOURCES[wildcards.figure]].format(wave=wildcards.wave)
 
 
 def crosswave_outputs():
