@@ -147,3 +147,17 @@ def test_trim_is_null_or_bounds_whose_kind_the_schema_names(repo_dir, config):
                        ({"lower": 0.2, "relative_to": "mean"}, "mean"), ({"lower": -1}, "-1")):
         with pytest.raises(WorkflowError, match=named):
             resolved(bad)
+
+
+def test_a_config_that_gives_only_its_waves_gets_the_study_s_settings(repo_dir):
+    """The schema's defaults are the study's settings (the tests' config, as shipped): a user's
+    config.yaml that names only its waves runs the study as shipped (it once left freq_videoconf
+    out of the tables while a main result needed it, and the run failed at the main results)."""
+    from snakemake.utils import validate
+    from testconfig import base_config
+
+    shipped = base_config()
+    only_waves = {"waves": copy.deepcopy(shipped["waves"])}
+    validate(only_waves, str(repo_dir / "workflow/schemas/config.schema.yaml"))
+    validate(shipped, str(repo_dir / "workflow/schemas/config.schema.yaml"))
+    assert {k: v for k, v in only_waves.items() if k != "waves"} == {k: v for k, v in shipped.items() if k != "waves"}
