@@ -116,13 +116,13 @@ def test_an_import_warning_is_on_the_front_page_and_in_the_codebook_caption(numb
     warned = {**numbers, "import_warnings": ["Code -99 (Seen but unanswered) is not declared user-missing"]}
     front = snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(),
                                                 {"2017": warned}, {"2017": CONFIG["waves"]["2017"]}))
-    assert ".. warning::" in front and "Import of wave 2017: Code -99" in front
+    assert "<b>Warning, import of wave 2017:</b> Code -99" in front
     caption = snakemake_render(render_caption((REPO / "workflow/report/import_codebook.rst").read_text(),
                                               {"2017": warned}), wave="2017")
     assert "**Warning:** Code -99" in caption
     quiet = snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(),
                                                 {"2017": numbers}, {"2017": CONFIG["waves"]["2017"]}))
-    assert ".. warning::" not in quiet
+    assert "Warning, import of wave" not in quiet
 
 
 @pytest.mark.parametrize(
