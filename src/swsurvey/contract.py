@@ -53,7 +53,9 @@ def _code(value: Any) -> int | float | Any:
     return value
 
 
-def _expects_number(var: Variable) -> bool:
+def expects_number(var: Variable) -> bool:
+    """A variable the instrument gives codes or a range: the export must hold it as numbers,
+    and its values are checked (:func:`check_values`)."""
     return var.kind == "numeric" and (var.coded or var.value_range is not None)
 
 
@@ -75,7 +77,7 @@ def check_dictionary(raw_variables: Sequence[Any], instrument: Instrument, *, fi
         raw = by_name.get(var.name)
         if raw is None:
             continue
-        if _expects_number(var) and raw.type != "numeric":
+        if expects_number(var) and raw.type != "numeric":
             raise InputError(
                 f"is stored as {raw.type} ({raw.format}) where the instrument has numeric codes: "
                 "export with 'Use numeric values' (Qualtrics) so answers are codes, not their text",
@@ -97,10 +99,11 @@ def check_dictionary(raw_variables: Sequence[Any], instrument: Instrument, *, fi
                 )
 
 
-def dictionary_warnings(raw_variables: Sequence[Any], instrument: Instrument) -> list[str]:
+def dictionary_warnings(raw_variables: Sequence[Any], instrument: Instrument, *, file_format: str) -> list[str]:
     """User-missing codes the instrument declares on coded questions that the file does not
-    declare missing (for ``.sav``; a ``.por`` file cannot carry them, and says so)."""
-    if not instrument.user_missing:
+    declare missing. None for a ``.por`` file (``file_format`` "por"), which cannot carry
+    them (its codebook says so)."""
+    if not instrument.user_missing or file_format == "por":
         return []
     by_name = {v.name: v for v in raw_variables}
     undeclared: dict[int, list[str]] = {}
@@ -153,7 +156,7 @@ def check_values(
         )
     for name, array in columns.items():
         var = instrument.by_name.get(name)
-        if var is None or not _expects_number(var) or not pa.types.is_floating(array.type):
+        if var is None or not expects_number(var) or not pa.types.is_floating(array.type):
             continue
         values = _numbers(array)
         present = ~np.isnan(values)

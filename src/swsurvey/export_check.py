@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from swsurvey.contract import check_dictionary, check_values, dictionary_warnings
+from swsurvey.contract import check_dictionary, check_values, dictionary_warnings, expects_number
 from swsurvey.instrument import load_instrument
 from swsurvey.importing import read_columns, read_metadata
 from swsurvey.logging import get_logger
-from swsurvey.outputs import sha256_file, write_json
+from swsurvey.outputs import write_json
 from swsurvey.spss_header import read_header
 
 log = get_logger("check_export")
@@ -41,16 +41,14 @@ def check_export(raw: str | Path, instrument: str | Path, out_report: str | Path
     meta = read_metadata(raw, header, encoding)
     check_dictionary(meta.variables, contract, file=raw)
     present = set(meta.names)
-    coded = [v.name for v in contract.variables if v.name in present and v.kind == "numeric"
-             and (v.coded or v.value_range is not None)]
+    coded = [v.name for v in contract.variables if v.name in present and expects_number(v)]
     columns, rows = read_columns(meta, coded)
     check_values(columns, rows, contract, file=raw)
-    warnings = [] if header.format == "por" else dictionary_warnings(meta.variables, contract)
+    warnings = dictionary_warnings(meta.variables, contract, file_format=header.format)
     for warning in warnings:
         log.warning("%s: %s", raw.name, warning)
     report = {
-        "file": raw.name,
-        "sha256": sha256_file(raw),
+        "file": raw.name,  # its SHA-256 is in the job's provenance record
         "format": header.format,
         "encoding": meta.encoding if encoding is None else f"{encoding} (config; declared {meta.encoding})",
         "rows": rows,

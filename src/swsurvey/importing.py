@@ -695,10 +695,10 @@ def _import_wave(
     warnings: list[str] = []
     if instrument is not None:
         check_dictionary(meta.variables, instrument, file=raw)
-        if header.format != "por":  # a .por file cannot carry missing declarations (a note says so)
-            warnings = dictionary_warnings(meta.variables, instrument)
+        # in the codebook; in the workflow, rule check_export has already shown them
+        warnings = dictionary_warnings(meta.variables, instrument, file_format=header.format)
         for warning in warnings:
-            log.warning("%s: %s", raw.name, warning)
+            log.info("%s: %s", raw.name, warning)
     plan = plan_privacy(
         meta.variables,
         instrument=instrument,

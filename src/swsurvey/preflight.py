@@ -46,12 +46,19 @@ def _key(path: Sequence[Any]) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def _object_schema(node: Mapping) -> Mapping:
+    """The schema of an object's keys: the node's own, or its ``then`` for a value whose keys
+    are checked only when it is an object (e.g. weighting.trim, which may be null)."""
+    if "properties" not in node and isinstance(node.get("then"), Mapping):
+        return node["then"]
+    return node
+
+
 def _schema_at(schema: Mapping, path: Sequence[Any]) -> Mapping:
     """The part of the schema that describes the config value at ``path``."""
     node = schema
     for part in path:
-        if "properties" not in node and isinstance(node.get("then"), Mapping):
-            node = node["then"]  # keys checked only when the value is an object (e.g. weighting.trim)
+        node = _object_schema(node)
         props = node.get("properties") or {}
         if part in props:
             node = props[part]
@@ -78,8 +85,7 @@ def config_problem(config: Mapping, schema: Mapping) -> str | None:
         return None
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
-        node = _schema_at(schema, path)
-        node = node["then"] if "properties" not in node and isinstance(node.get("then"), Mapping) else node
+        node = _object_schema(_schema_at(schema, path))
         allowed = list(node.get("properties") or {})
         given = error.instance if isinstance(error.instance, Mapping) else {}
         unknown = [k for k in given if k not in allowed]
