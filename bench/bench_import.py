@@ -3,7 +3,7 @@
 Makes (once, seeded) a 1,000,000-row x 80-column labelled .sav in bench/out/ shaped like a
 Qualtrics export (60 coded questions with value labels and -99 declared user-missing, 12
 other numbers, 5 strings, 3 datetimes), then runs, each in a fresh subprocess so that peak
-memory is clean, a bare ``pyreadstat.read_sav`` and ``swsurvey.importing.import_wave`` on it.
+memory is clean, a bare ``pyreadstat.read_sav`` and ``swsurvey.stages.importing.import_wave`` on it.
 Each child imports the same modules before it starts its clock, reports its own wall time
 and its peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``); the best of ``--repeat`` runs is
 kept. Prints a table and exits 1 if a target is missed.
@@ -91,7 +91,7 @@ def child(mode: str, sav: str) -> None:
     import pyarrow.parquet  # noqa: F401  (same modules loaded in both modes)
     import pyreadstat
 
-    from swsurvey.importing import import_wave
+    from swsurvey.stages.importing import import_wave
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()

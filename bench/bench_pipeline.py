@@ -40,7 +40,7 @@ from pathlib import Path
 
 import psutil
 
-from swsurvey.outputs import sha256_file
+from swsurvey.io.files import sha256_file
 
 REPO = Path(__file__).resolve().parent.parent
 INSTRUMENT = "workflow/instruments/socialwork_2017.yaml"
@@ -67,7 +67,7 @@ STAGES = [
     "infer_replicates",
     "infer_tests",
     "infer_model",
-    "infer_wave",
+    "gather_models",
     "study_figure",
     "report_text",
     "manifest",
@@ -79,7 +79,7 @@ STAGES = [
 
 def make_wave(sav: Path, margins: Path, rows: int, seed: int) -> None:
     """Write the wave (run in its own process: the parent stays small)."""
-    from swsurvey.instrument import load_instrument
+    from swsurvey.study.instrument import load_instrument
     from swsurvey.synthetic import generate_wave, write_wave
 
     base_rows = len(generate_wave(load_instrument(REPO / INSTRUMENT), seed, 1.0)[0])

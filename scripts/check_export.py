@@ -1,8 +1,8 @@
-"""Snakemake adapter: check one wave's raw export against its instrument (see swsurvey.export_check)."""
+"""Snakemake adapter: check one wave's raw export against its instrument (see swsurvey.stages.export_check)."""
 
-from swsurvey.export_check import check_export
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.export_check import check_export
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     check_export(

@@ -1,9 +1,9 @@
-"""Snakemake adapter: clean one wave as its recode specification says (see swsurvey.cleaning)."""
+"""Snakemake adapter: clean one wave as its recode specification says (see swsurvey.stages.cleaning)."""
 
-from swsurvey.cleaning import clean_wave
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.variance_setting import supplied_setting
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.cleaning import clean_wave
+from swsurvey.study.variance_setting import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     clean_wave(

@@ -1,8 +1,8 @@
-"""Snakemake adapter: changes of the key estimates between waves (see swsurvey.crosswave)."""
+"""Snakemake adapter: changes of the key estimates between waves (see swsurvey.stages.crosswave)."""
 
-from swsurvey.crosswave import write_changes
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.crosswave import write_changes
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_changes(

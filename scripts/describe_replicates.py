@@ -1,8 +1,8 @@
-"""Snakemake adapter: one chunk of replicate estimates of the tables (see swsurvey.replicate_tables)."""
+"""Snakemake adapter: one chunk of replicate estimates of the tables (see swsurvey.stages.describe_replicates)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.replicate_tables import replicate_chunk
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.describe_replicates import replicate_chunk
 
 with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     replicate_chunk(

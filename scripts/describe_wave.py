@@ -1,8 +1,8 @@
-"""Snakemake adapter: the descriptive tables of one wave (see swsurvey.describe)."""
+"""Snakemake adapter: the descriptive tables of one wave (see swsurvey.stages.describe)."""
 
-from swsurvey.describe import describe_wave
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.describe import describe_wave
 
 with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     describe_wave(

@@ -1,8 +1,8 @@
-"""Snakemake adapter: the descriptive tables as Markdown, HTML and Excel (see swsurvey.formats)."""
+"""Snakemake adapter: the descriptive tables as Markdown, HTML and Excel (see swsurvey.io.tables)."""
 
-from swsurvey.formats import format_tables
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.io.tables import format_tables
+from swsurvey.provenance.records import recorded
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     format_tables(

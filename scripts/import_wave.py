@@ -1,9 +1,9 @@
-"""Snakemake adapter: import one wave's raw SPSS export (see swsurvey.importing)."""
+"""Snakemake adapter: import one wave's raw SPSS export (see swsurvey.stages.importing)."""
 
-from swsurvey.importing import import_wave
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.variance_setting import supplied_setting
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.importing import import_wave
+from swsurvey.study.variance_setting import supplied_setting
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     params = snakemake.params

@@ -1,8 +1,8 @@
-"""Snakemake adapter: one chunk of the tests' and models' replicate estimates (see swsurvey.infer_replicates)."""
+"""Snakemake adapter: one chunk of the tests' and models' replicate estimates (see swsurvey.stages.infer_replicates)."""
 
-from swsurvey.infer_replicates import infer_replicate_chunk
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.infer_replicates import infer_replicate_chunk
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     infer_replicate_chunk(

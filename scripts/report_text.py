@@ -1,8 +1,8 @@
-"""Snakemake adapter: the report's description and captions with key numbers (see swsurvey.report_text)."""
+"""Snakemake adapter: the report's description and captions with key numbers (see swsurvey.stages.report_text)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.report_text import TABLES, write_report_text
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.report_text import TABLES, write_report_text
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_report_text(

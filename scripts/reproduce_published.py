@@ -1,8 +1,8 @@
-"""Snakemake adapter: the published figures beside the pipeline's (see swsurvey.reproduce)."""
+"""Snakemake adapter: the published figures beside the pipeline's (see swsurvey.stages.published)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.reproduce import reproduce_wave
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.published import reproduce_wave
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     reproduce_wave(

@@ -1,8 +1,8 @@
-"""Snakemake adapter: draw one study figure (see swsurvey.study_figures)."""
+"""Snakemake adapter: draw one study figure (see swsurvey.stages.study_figures)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.study_figures import draw_figure
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.study_figures import draw_figure
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     draw_figure(

@@ -1,7 +1,7 @@
 """Snakemake adapter: write a synthetic wave from its seed (see swsurvey.synthetic)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
 from swsurvey.synthetic import write_wave
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):

@@ -1,8 +1,8 @@
-"""Snakemake adapter: rake one wave to its population margins (see swsurvey.weights)."""
+"""Snakemake adapter: rake one wave to its population margins (see swsurvey.stages.weighting)."""
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
-from swsurvey.weights import weight_wave
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.weighting import weight_wave
 
 with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     weight_wave(

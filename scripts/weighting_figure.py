@@ -1,8 +1,8 @@
-"""Snakemake adapter: draw the weighting stage's margins figure (see swsurvey.figures)."""
+"""Snakemake adapter: draw the weighting stage's margins figure (see swsurvey.stages.figures)."""
 
-from swsurvey.figures import draw_weighting_figure
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.figures import draw_weighting_figure
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     draw_weighting_figure(

@@ -45,14 +45,14 @@ def r_survey_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def instrument_2017():
-    from swsurvey.instrument import load_instrument
+    from swsurvey.study.instrument import load_instrument
 
     return load_instrument(REPO / "workflow" / "instruments" / "socialwork_2017.yaml")
 
 
 @pytest.fixture(scope="session")
 def instrument_2021():
-    from swsurvey.instrument import load_instrument
+    from swsurvey.study.instrument import load_instrument
 
     return load_instrument(REPO / "workflow" / "instruments" / "socialwork_2021.yaml")
 
@@ -61,8 +61,8 @@ def clean_stored_wave(wave: str, out: Path) -> Path:
     """A stored synthetic wave (``data/synthetic/socialwork_<wave>.sav``) through the real
     import and cleaning stages, with its instrument and recode spec; the cleaned Parquet
     file's path (the flow is ``flow.csv`` beside it)."""
-    from swsurvey.cleaning import clean_wave
-    from swsurvey.importing import import_wave
+    from swsurvey.stages.cleaning import clean_wave
+    from swsurvey.stages.importing import import_wave
 
     workflow = REPO / "workflow"
     import_wave(
@@ -109,7 +109,7 @@ def rake_stored_wave(cleaned: Path, wave: str):
     and the raking's diagnostics and margins tables."""
     import pandas as pd
 
-    from swsurvey.weights import read_targets, weight_respondents
+    from swsurvey.stages.weighting import read_targets, weight_respondents
 
     data = pd.read_parquet(cleaned)
     targets = read_targets(REPO / f"data/synthetic/population_margins_{wave}.csv", "country", ["gender", "age_group"])

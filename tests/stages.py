@@ -22,12 +22,12 @@ def default_config() -> dict:
 def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     """The export's check, weighting, descriptive, inferential stages, main results and
     reproduction: their paths."""
-    from swsurvey.describe import describe_wave
-    from swsurvey.export_check import check_export
-    from swsurvey.infer import infer_wave
-    from swsurvey.reproduce import reproduce_wave
-    from swsurvey.weighting_effect import write_weighting_effect
-    from swsurvey.weights import weight_wave
+    from swsurvey.stages.describe import describe_wave
+    from swsurvey.stages.export_check import check_export
+    from swsurvey.stages.infer import infer_wave
+    from swsurvey.stages.published import reproduce_wave
+    from swsurvey.stages.weighting import weight_wave
+    from swsurvey.stages.weighting_effect import write_weighting_effect
 
     config = default_config()
     settings = config["waves"][wave]

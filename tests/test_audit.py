@@ -9,8 +9,8 @@ import pytest
 import yaml
 from test_provenance import build_run
 
-from swsurvey.audit import Finding, audit
 from swsurvey.errors import InputError
+from swsurvey.provenance.audit import Finding, audit
 
 ESTIMATES = "results/2017/describe/estimates.csv"
 
@@ -75,11 +75,11 @@ def test_a_file_no_record_lists_is_unexpected(run):
 
 
 def test_a_changed_code_file_flags_the_outputs_of_every_rule_that_ran_it(run):
-    describe = run / "src/swsurvey/describe.py"
+    describe = run / "src/swsurvey/stages/describe.py"
     describe.write_text(describe.read_text() + "\n# an edit\n")
     findings = audit(run / "results/manifest.json", run)
     assert problems(findings) == {(ESTIMATES, "code changed")}
-    assert "src/swsurvey/describe.py" in findings[0].detail
+    assert "src/swsurvey/stages/describe.py" in findings[0].detail
 
     errors = run / "src/swsurvey/errors.py"  # every stage imports it
     errors.write_text(errors.read_text() + "\n")
@@ -160,14 +160,14 @@ def test_code_imported_from_another_checkout_is_named(tmp_path):
     records hash."""
 
     def edit_the_run_s_copy(root: Path) -> None:
-        weights = root / "src/swsurvey/weights.py"
+        weights = root / "src/swsurvey/stages/weighting.py"
         weights.write_text(weights.read_text() + "\n# the run's checkout differs from the installed one\n")
 
     run = build_run(tmp_path / "run", before=edit_the_run_s_copy)
     findings = audit(run / "results/manifest.json", run)
     assert problems(findings) == {(path, "code changed") for path in WEIGHTS} | {(ESTIMATES, "upstream changed")}
     detail = next(f.detail for f in findings if f.problem == "code changed")
-    assert "imported the swsurvey package from" in detail and "src/swsurvey/weights.py" in detail
+    assert "imported the swsurvey package from" in detail and "src/swsurvey/stages/weighting.py" in detail
 
 
 def test_a_setting_the_rule_does_not_use_flags_nothing(run):

@@ -18,16 +18,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from swsurvey.cleaning import (
+from swsurvey.errors import InputError
+from swsurvey.stages.cleaning import (
     SYNTHETIC_BANNER,
     apply_exclusions,
     clean_wave,
     derive_variables,
     flow_table,
 )
-from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument, load_instrument
-from swsurvey.recode import load_recode
+from swsurvey.study.instrument import Instrument, load_instrument
+from swsurvey.study.recode import load_recode
 
 REPO = Path(__file__).resolve().parents[1]
 INSTRUMENT = REPO / "workflow" / "instruments" / "socialwork_2017.yaml"
@@ -565,7 +565,7 @@ def test_dates_in_the_analysis_files_are_kept_to_the_day_by_default(cleaned_2017
     book = json.loads((cleaned_2017.parent / "clean.json").read_text())
     summary = next(v for v in book["variables"] if v["name"] == "recorded_date")["summary"]
     assert summary["min"].endswith("T00:00:00") and summary["max"].endswith("T00:00:00")
-    from swsurvey.cleaning import clean_wave
+    from swsurvey.stages.cleaning import clean_wave
 
     out = tmp_path / "seconds"
     workflow = Path(__file__).resolve().parents[1] / "workflow"

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from swsurvey.codebook import code_key, json_value, md_cell, missing_declaration, render_raw_codebook
+from swsurvey.io.codebook import md_cell, missing_declaration, render_raw_codebook
+from swsurvey.io.codes import code_key, json_value
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -178,7 +179,7 @@ def test_render_without_optional_parts() -> None:
 
 
 def test_real_codebook_renders(real_sav_dir: Path, tmp_path: Path) -> None:
-    from swsurvey.importing import import_wave
+    from swsurvey.stages.importing import import_wave
 
     out = tmp_path / "out"
     book = import_wave(

@@ -97,7 +97,7 @@ def test_wrong_checksum_format_is_refused(schema, config):
 
 def test_a_wave_id_naming_another_year_than_its_recode_is_refused(repo_dir, config):
     """The check the workflow runs when it is read (workflow/rules/common.smk)."""
-    from swsurvey.wave_year import WaveYearError, check_wave_years, wave_id_year
+    from swsurvey.study.wave_year import WaveYearError, check_wave_years, wave_id_year
 
     check_wave_years(config["waves"], root=repo_dir)  # 2017 and 2021 assume their own years
     assert [wave_id_year(w) for w in ("2024", "2024_pilot", "2024b", "small", "20245", "v2024")] == [
@@ -119,7 +119,7 @@ def test_the_wave_year_check_reads_the_workflow_without_heavy_imports(repo_dir):
     import subprocess
     import sys
 
-    code = ("import sys, swsurvey.wave_year; "
+    code = ("import sys, swsurvey.study.wave_year; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'pyarrow', 'jsonschema'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

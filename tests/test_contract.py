@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 
-from swsurvey.contract import same_label
 from swsurvey.errors import InputError
-from swsurvey.importing import import_wave
-from swsurvey.instrument import load_instrument
+from swsurvey.stages.importing import import_wave
+from swsurvey.study.contract import same_label
+from swsurvey.study.instrument import load_instrument
 
 REPO = Path(__file__).resolve().parents[1]
 STORED = REPO / "data/synthetic/socialwork_2017.sav"

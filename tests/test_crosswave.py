@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from swsurvey.crosswave import changes, changes_markdown, write_changes
-from swsurvey.describe import describe
 from swsurvey.errors import InputError
-from swsurvey.study_figures import changes_figure
+from swsurvey.stages.crosswave import changes, changes_markdown, write_changes
+from swsurvey.stages.describe import describe
+from swsurvey.stages.study_figures import changes_figure
 
 POOLED = {"All four countries": ["Canada", "United States", "Israel", "United Kingdom"]}
 ITEMS = {"any_ict_use": "Yes", "outside_hours": "Yes"}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swsurvey.describe import describe, describe_wave
 from swsurvey.errors import InputError
+from swsurvey.stages.describe import describe, describe_wave
 
 POOLED = {"Canada, United States and Israel": ["Canada", "United States", "Israel"]}
 TABLES = {"ICT": ["any_ict_use", "outside_hours"], "Sample": ["gender"]}
@@ -80,7 +80,7 @@ def test_a_table_naming_an_unknown_variable_is_an_error(weighted):
 
 
 def test_a_variable_the_wave_did_not_ask_is_reported_as_not_asked_never_as_zero(weighted, tmp_path):
-    from swsurvey.formats import NOT_ASKED_TEXT, wide_tables
+    from swsurvey.io.tables import NOT_ASKED_TEXT, wide_tables
 
     levels = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
     lacking = weighted.assign(
@@ -109,9 +109,9 @@ def test_the_tables_note_says_the_base_the_recode_states_for_weekly_use(cleaned_
     and it travels with the data into every row of the variable and the tables' note."""
     from conftest import REPO, WEIGHTING
 
-    from swsurvey.formats import format_tables
-    from swsurvey.recode import load_recode
-    from swsurvey.weights import weight_wave
+    from swsurvey.io.tables import format_tables
+    from swsurvey.stages.weighting import weight_wave
+    from swsurvey.study.recode import load_recode
 
     base = load_recode(REPO / "workflow/recode/socialwork_2017.yaml")["weekly_use"].base
     assert base and "unanswered" in base

@@ -6,11 +6,10 @@ import hashlib
 
 import pandas as pd
 import pytest
-
-from swsurvey.figures import draw_weighting_figure, margin_shares
-from swsurvey.weights import read_targets, weight_respondents
-
 from conftest import WEIGHTING as SETTINGS
+
+from swsurvey.stages.figures import draw_weighting_figure, margin_shares
+from swsurvey.stages.weighting import read_targets, weight_respondents
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +38,21 @@ def test_weighting_figure_has_the_same_bytes_on_a_rerun(margins_csv, tmp_path):
         assert "SYNTHETIC DATA" in text and "Share within country" in text
         digests.append((hashlib.sha256(png.read_bytes()).digest(), hashlib.sha256(svg.read_bytes()).digest()))
     assert digests[0] == digests[1]
+
+
+def test_the_palette_is_seaborns_colorblind_palette():
+    """figures.PALETTE states seaborn's "colorblind" palette so that figures without a seaborn
+    plot need not import seaborn; it must stay the palette seaborn gives."""
+    import seaborn as sns
+
+    from swsurvey.stages.figures import PALETTE
+
+    assert PALETTE == [tuple(colour) for colour in sns.color_palette("colorblind")]
+
+
+def test_a_figure_without_a_seaborn_plot_does_not_import_seaborn():
+    import subprocess
+    import sys
+
+    code = "import sys, swsurvey.stages.study_figures, swsurvey.stages.figures; print('seaborn' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from swsurvey.formats import format_tables, tables_html, wide_tables
+from swsurvey.io.tables import format_tables, tables_html, wide_tables
 
 ROWS = [
     # table, variable_label, level, domain, weighting, estimate, ci_lower, ci_upper, small_base

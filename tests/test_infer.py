@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from swsurvey.errors import InputError
-from swsurvey.infer import DEFAULT_ITEMS, DEFAULT_MODELS, country_tests, fit_models, holm, infer_wave
+from swsurvey.stages.infer import DEFAULT_ITEMS, DEFAULT_MODELS, country_tests, fit_models, holm, infer_wave
 from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
 
@@ -210,7 +210,7 @@ def test_default_models_are_the_ones_config_runs(repo_dir):
     import yaml
     from testconfig import base_config
 
-    from swsurvey.infer import DEFAULT_ITEMS, DEFAULT_MODELS
+    from swsurvey.stages.infer import DEFAULT_ITEMS, DEFAULT_MODELS
 
     schema = yaml.safe_load((repo_dir / "workflow/schemas/config.schema.yaml").read_text())["properties"]["infer"]
     for config in ({key: sub["default"] for key, sub in schema["properties"].items()}, base_config()["infer"]):

@@ -2,7 +2,7 @@
 
 Real files throughout: the stored synthetic 2017 wave, weighted, written as the weighting
 stage writes it; the split entry points must give the bytes the one-process
-:func:`swsurvey.infer.infer_wave` gives, whatever the chunking.
+:func:`swsurvey.stages.infer.infer_wave` gives, whatever the chunking.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import json
 
 import numpy as np
 import pytest
+from test_infer import _write_weighted
 
 from swsurvey.errors import InputError
-from swsurvey.infer import DEFAULT_ITEMS, DEFAULT_MODELS, gather_models, infer_model, infer_tests, infer_wave
-from swsurvey.infer_replicates import gather, infer_replicate_chunk
-from test_infer import _write_weighted
+from swsurvey.stages.gather_models import gather_models
+from swsurvey.stages.infer import DEFAULT_MODELS, infer_model, infer_tests, infer_wave
+from swsurvey.stages.infer_chunks import gather
+from swsurvey.stages.infer_replicates import infer_replicate_chunk
 
 ITEMS = ["any_ict_use", "initiator", "talk_peers"]
 VARIANCE = {"method": "bootstrap", "replicates": 12, "seed": 8, "chunk": 5}

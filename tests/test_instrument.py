@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import load_instrument
+from swsurvey.study.instrument import load_instrument
 
 
 def test_project_instrument_matches_the_shared_contract(repo_dir, shared_instrument_dir):

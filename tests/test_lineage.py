@@ -9,8 +9,8 @@ import pytest
 from test_provenance import build_run
 
 from swsurvey.errors import InputError
-from swsurvey.lineage import explain
-from swsurvey.outputs import sha256_file
+from swsurvey.io.files import sha256_file
+from swsurvey.provenance.lineage import explain
 
 CELL = dict(table="2. Informal ICT use", variable="any_ict_use", level="Yes", domain="Canada")
 
@@ -35,7 +35,7 @@ def test_an_estimate_is_traced_back_to_the_raw_export(run):
     assert [step.rule for step in lineage.steps] == ["describe_wave", "weight_wave", "clean_wave", "import_wave"]
 
     describe, weight, clean, imported = lineage.steps
-    assert "src/swsurvey/describe.py" in [entry["path"] for entry in describe.code]
+    assert "src/swsurvey/stages/describe.py" in [entry["path"] for entry in describe.code]
     assert describe.params["min_n"] == 10
     assert [(f.role, f.path, f.made_by) for f in describe.inputs] == [
         ("data", "results/2017/weight/responses.parquet", "weight_wave")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_workflow import make_copy, small_config
 
 PROFILES = Path(__file__).resolve().parents[1] / "workflow" / "profiles"

@@ -24,11 +24,12 @@ import pytest
 import yaml
 from testconfig import base_config
 
-from swsurvey.audit import current_config
 from swsurvey.errors import InputError
-from swsurvey.manifest import build_manifest, manifest_html, manifest_markdown, write_manifest
-from swsurvey.outputs import sha256_file, with_provenance
-from swsurvey.provenance import (
+from swsurvey.io.files import sha256_file, with_provenance
+from swsurvey.provenance.audit import current_config
+from swsurvey.provenance.crate import write_crate
+from swsurvey.provenance.manifest import build_manifest, manifest_html, manifest_markdown, write_manifest
+from swsurvey.provenance.records import (
     CONFIG_KEYS,
     NAMES,
     RECORD_FORMAT,
@@ -43,7 +44,6 @@ from swsurvey.provenance import (
     recorded,
     utc_now,
 )
-from swsurvey.rocrate_export import write_crate
 
 REPO = Path(__file__).resolve().parents[1]
 WAVE = "2017"
@@ -154,7 +154,7 @@ def build_run(root: Path, before=None) -> Path:
             resolved,
             input={
                 "data": f"{out}/import/responses.parquet",
-                "recode_schema": "workflow/schemas/recode.schema.yaml",
+                "recode_schema": "src/swsurvey/study/recode.schema.yaml",
             },
             inputs={"instrument": [*wave, "instrument"], "recode": [*wave, "recode"]},
             output={
@@ -228,10 +228,10 @@ def test_code_files_of_describe_wave_include_describe_and_the_survey_modules_it_
     for expected in [
         "scripts/describe_wave.py",
         "src/swsurvey/__init__.py",
-        "src/swsurvey/describe.py",
+        "src/swsurvey/stages/describe.py",
         "src/swsurvey/errors.py",
-        "src/swsurvey/logging.py",
-        "src/swsurvey/outputs.py",
+        "src/swsurvey/io/logfile.py",
+        "src/swsurvey/io/files.py",
         "src/swsurvey/survey/__init__.py",
         "src/swsurvey/survey/design.py",
         "src/swsurvey/survey/ciprop.py",
@@ -240,7 +240,7 @@ def test_code_files_of_describe_wave_include_describe_and_the_survey_modules_it_
     ]:
         assert expected in files
     # modules describe never imports stay out, so editing them does not rerun describe_wave
-    assert "src/swsurvey/importing.py" not in files
+    assert "src/swsurvey/stages/importing.py" not in files
     assert "src/swsurvey/cli.py" not in files
     assert files == sorted(files)
     assert all(not Path(f).is_absolute() for f in files)
@@ -404,7 +404,7 @@ def test_recorded_writes_the_record_after_the_work_from_a_real_snakemake_object(
 
 def test_recorded_takes_the_script_named_after_the_rule_when_there_is_no_code_input(tmp_path):
     (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "describe_wave.py").write_text("from swsurvey.describe import describe_wave\n")
+    (tmp_path / "scripts" / "describe_wave.py").write_text("from swsurvey.stages.describe import describe_wave\n")
     smk = snakemake_object(
         "describe_wave",
         input={},
@@ -415,7 +415,7 @@ def test_recorded_takes_the_script_named_after_the_rule_when_there_is_no_code_in
         pass
     paths = [e["path"] for e in read_record(tmp_path / "p.json")["code"]["files"]]
     assert "scripts/describe_wave.py" in paths
-    assert any(p.endswith("src/swsurvey/describe.py") for p in paths)
+    assert any(p.endswith("src/swsurvey/stages/describe.py") for p in paths)
 
 
 def test_a_failed_job_leaves_no_record(tmp_path):
@@ -434,7 +434,7 @@ def test_a_rule_without_a_provenance_output_is_refused_before_the_work(tmp_path)
 
 
 SNAKEFILE = """
-from swsurvey.provenance import code_files
+from swsurvey.provenance.records import code_files
 
 configfile: "config.yaml"
 
@@ -461,8 +461,8 @@ rule copy_table:
 SCRIPT = """
 import shutil
 
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
 
 with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
     shutil.copy(snakemake.input.table, snakemake.output.table)
@@ -488,7 +488,7 @@ def test_recorded_works_in_a_real_snakemake_job(tmp_path):
     assert [e["path"] for e in record["outputs"]] == ["results/x/table.csv"]
     code = [e["path"] for e in record["code"]["files"]]
     assert "scripts/copy_table.py" in code
-    assert any(p.endswith("swsurvey/provenance.py") for p in code)
+    assert any(p.endswith("swsurvey/provenance/records.py") for p in code)
     assert record["seeds"] == {"seed": 3} and record["config_keys"] == {"seed": ["seed"]}
     assert record["config"]["file_sha256"] == sha256_file(tmp_path / "config.yaml")
     assert record["notes"] == {"copied": True}
@@ -509,14 +509,14 @@ def test_the_run_writes_one_record_per_job(run_dir):
     # are the same bytes as the run's copy that the record hashes
     imported = weight["code"]["imported"]
     hashed = {e["path"]: e["sha256"] for e in weight["code"]["files"]}
-    assert "src/swsurvey/weights.py" in [e["path"] for e in imported["files"]]
+    assert "src/swsurvey/stages/weighting.py" in [e["path"] for e in imported["files"]]
     assert all(hashed[e["path"]] == e["sha256"] for e in imported["files"])
     assert imported["package"].endswith("src/swsurvey")
     assert (
         weight["rows"]["in"]["results/2017/clean/responses.parquet"]
         == weight["rows"]["out"]["results/2017/weight/responses.parquet"]
     )
-    assert "src/swsurvey/weights.py" in [e["path"] for e in weight["code"]["files"]]
+    assert "src/swsurvey/stages/weighting.py" in [e["path"] for e in weight["code"]["files"]]
 
 
 def test_manifest_lists_every_output_and_the_files_no_job_made(run_dir):

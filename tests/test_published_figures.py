@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 import yaml
 
-
 #: Published figure -> (analysis variable, levels counted, base: who answered it).
 FIGURES = {
     "any_informal_ict_use": ("any_ict_use", {"Yes"}),

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.recode import (
+from swsurvey.study.recode import (
     SCHEMA_PATH,
     AgeRule,
     AnyOf,
@@ -18,8 +18,8 @@ from swsurvey.recode import (
     CheckboxRule,
     CodeRule,
     CopyRule,
-    NumericRule,
     Match,
+    NumericRule,
     load_recode,
 )
 
@@ -280,8 +280,8 @@ def test_the_raking_variables_have_the_targets_levels_so_tables_models_and_weigh
     diverse" everywhere, not only when raking)."""
     import pandas as pd
 
-    from swsurvey.instrument import load_instrument
-    from swsurvey.recode import code_levels, labels_of
+    from swsurvey.study.instrument import load_instrument
+    from swsurvey.study.recode import code_levels, labels_of
 
     config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     weighting = config["weighting"]

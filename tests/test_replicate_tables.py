@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swsurvey.describe import describe
-from swsurvey.replicate_tables import CellShares, replicate_design, replicate_variance
-from swsurvey.variance_setting import chunk_replicates, n_chunks
+from swsurvey.stages.describe import describe
+from swsurvey.stages.describe_replicates import CellShares, replicate_variance
+from swsurvey.stages.designs import replicate_design
+from swsurvey.study.variance_setting import chunk_replicates, n_chunks
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import replicate_estimates
 

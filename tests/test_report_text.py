@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from stages import REPO, default_config, run_stages
 
-from swsurvey.report_text import TABLES, render_caption, render_description, wave_numbers, write_report_text
+from swsurvey.stages.report_text import TABLES, render_caption, render_description, wave_numbers, write_report_text
 
 CONFIG = default_config()
 
@@ -142,7 +142,7 @@ def test_weighting_captions_never_say_converged_when_the_margins_are_off(
         tables, cleaned_2017, tmp_path, trim, says):
     import warnings
 
-    from swsurvey.weights import weight_wave
+    from swsurvey.stages.weighting import weight_wave
 
     weighting = CONFIG["weighting"]
     diagnostics = tmp_path / "diagnostics.csv"

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.reproduce import load_published, reproduction_table
+from swsurvey.stages.published import load_published, reproduction_table
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swsurvey.study_figures import (
+from swsurvey.stages.study_figures import (
     CHANNELS,
     COUNTRIES,
     FREQUENCY_LEVELS,
@@ -218,7 +218,7 @@ def _coefficients() -> pd.DataFrame:
 
 
 def test_forest_plot_draws_each_odds_ratio_and_its_interval_weighted_beside_unweighted():
-    from swsurvey.study_figures import odds_ratio_forest
+    from swsurvey.stages.study_figures import odds_ratio_forest
 
     coef = _coefficients()
     fig = odds_ratio_forest(coef, "m")
@@ -233,7 +233,7 @@ def test_forest_plot_draws_each_odds_ratio_and_its_interval_weighted_beside_unwe
 
 def test_forest_plot_of_an_unknown_model_is_an_error():
     from swsurvey.errors import InputError
-    from swsurvey.study_figures import odds_ratio_forest
+    from swsurvey.stages.study_figures import odds_ratio_forest
 
     with pytest.raises(InputError, match="nomodel"):
         odds_ratio_forest(_coefficients(), "nomodel")

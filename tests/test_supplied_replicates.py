@@ -20,14 +20,14 @@ import pyreadstat
 import pytest
 import yaml
 
-from swsurvey.cleaning import clean_wave
 from swsurvey.errors import InputError
-from swsurvey.importing import import_wave
-from swsurvey.replicate_tables import replicate_design
-from swsurvey.variance_setting import planned_chunks, replicates_per_chunk
+from swsurvey.stages.cleaning import clean_wave
+from swsurvey.stages.designs import replicate_design
+from swsurvey.stages.importing import import_wave
+from swsurvey.study.validation import check_replicate_values
+from swsurvey.study.variance_setting import planned_chunks, replicates_per_chunk
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import svrepdesign
-from swsurvey.validation import check_replicate_values
 
 REPO = Path(__file__).resolve().parents[1]
 STORED = REPO / "data/synthetic/socialwork_2017.sav"

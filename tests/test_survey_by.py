@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from rsurvey import ABS_ZERO, assert_close, case, dataset
+
 from swsurvey.errors import InputError
 from swsurvey.survey import svyby, svyciprop, svydesign, svymean, svyratio, svytotal
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import rsurvey
 from rsurvey import assert_close, case, dataset
+
 from swsurvey.errors import InputError
-from swsurvey.survey import svydesign, svyciprop, svymean
+from swsurvey.survey import svyciprop, svydesign, svymean
 from swsurvey.survey.ciprop import CIPROP_METHODS, _approx, _spline
 
 EXTRA = json.loads((Path(__file__).parent / "r" / "estimates_extra.json").read_text())

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from rsurvey import assert_close, dataset
+
 from swsurvey.errors import InputError
 from swsurvey.survey import svyby, svydesign, svymean, svytotal
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from rsurvey import REL, assert_close, case, dataset
+
 from swsurvey.errors import InputError
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.diagnostics import SUMMARY_FIELDS, margin_table, weight_summary

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from rsurvey import REL, assert_close, case, dataset
+
 from swsurvey.errors import InputError
 from swsurvey.survey import SvyStat, svydesign, svymean, svyratio, svytotal, svyvar
 

@@ -19,18 +19,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import rsurvey
 from rsurvey import REL, REL_P, assert_close
+
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign
-from swsurvey.survey.variance import Raking
 from swsurvey.survey.glm import (
     NonConvergenceWarning,
     SeparationWarning,
     reg_term_test,
     svyglm,
 )
+from swsurvey.survey.variance import Raking
 
 EXTRA = Path(__file__).parent / "r" / "models_extra.json"
 

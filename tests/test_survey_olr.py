@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import rsurvey
 from rsurvey import REL, REL_P, assert_close
+
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign
 from swsurvey.survey.glm import NonConvergenceWarning, reg_term_test

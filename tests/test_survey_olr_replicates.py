@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import rsurvey
 from rsurvey import REL, assert_close
+
 from swsurvey.errors import InputError
 from swsurvey.survey import as_svrepdesign, svrepdesign, svydesign
 from swsurvey.survey.glm import ModelWarning, reg_term_test

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from rsurvey import ABS_ZERO, REL, assert_close, case, dataset, weights_file
+
 from swsurvey.errors import InputError
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.estimates import svymean, svytotal

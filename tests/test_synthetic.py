@@ -19,8 +19,8 @@ import yaml
 from testconfig import base_config
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Variable
-from swsurvey.outputs import sha256_file
+from swsurvey.io.files import sha256_file
+from swsurvey.study.instrument import Variable
 from swsurvey.synthetic import (
     DEFAULT_SEED,
     FILE_LABEL_PREFIX,

@@ -14,20 +14,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from swsurvey.cleaning import derive_variables
+# The Qualtrics-like frame builder is shared with the cleaning tests.
+from test_cleaning import INSTRUMENT, SPEC, raw_frame
+
 from swsurvey.errors import InputError
-from swsurvey.instrument import load_instrument
-from swsurvey.recode import load_recode
-from swsurvey.validation import (
+from swsurvey.stages.cleaning import derive_variables
+from swsurvey.study.instrument import load_instrument
+from swsurvey.study.recode import load_recode
+from swsurvey.study.validation import (
     check_cleaned,
     check_raw,
     check_recode_against_instrument,
     declared_schema,
     required_raw_variables,
 )
-
-# The Qualtrics-like frame builder is shared with the cleaning tests.
-from test_cleaning import INSTRUMENT, SPEC, raw_frame
 
 RAW_FILE = "results/test/import/responses.parquet"
 

@@ -13,16 +13,15 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
-
-from swsurvey.cleaning import derive_variables
-from swsurvey.errors import InputError
-from swsurvey.instrument import load_instrument
-from swsurvey.recode import AgeRule, BandsRule, NumericRule, load_recode
-from swsurvey.synthetic import FILE_LABEL_PREFIX, FOLLOW_UP_SEED, MARGINS_SOURCE, generate_wave
-
 from conftest import REPO
 from test_cleaning import ELIGIBLE, raw_frame
 from test_synthetic import eligible_completes
+
+from swsurvey.errors import InputError
+from swsurvey.stages.cleaning import derive_variables
+from swsurvey.study.instrument import load_instrument
+from swsurvey.study.recode import AgeRule, BandsRule, NumericRule, load_recode
+from swsurvey.synthetic import FILE_LABEL_PREFIX, FOLLOW_UP_SEED, MARGINS_SOURCE, generate_wave
 
 STORED_SAV = REPO / "data/synthetic/socialwork_2021.sav"
 STORED_MARGINS = REPO / "data/synthetic/population_margins_2021.csv"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from stages import default_config
 
-from swsurvey.describe import describe
 from swsurvey.errors import InputError
-from swsurvey.weighting_effect import weighting_effect, weighting_effect_markdown, write_weighting_effect
+from swsurvey.stages.describe import describe
+from swsurvey.stages.weighting_effect import weighting_effect, weighting_effect_markdown, write_weighting_effect
 
 CONFIG = default_config()
 ITEMS = {"any_ict_use": "Yes", "initiator": "Both"}

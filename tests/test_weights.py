@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import WEIGHTING as SETTINGS
 
 from swsurvey.errors import InputError
+from swsurvey.stages.weighting import (
+    margin_targets,
+    raking_levels,
+    read_targets,
+    trim_bounds,
+    weight_respondents,
+    weight_wave,
+)
 from swsurvey.survey.weighting import WeightingWarning
-from swsurvey.weights import margin_targets, raking_levels, read_targets, trim_bounds, weight_respondents, weight_wave
-
-from conftest import WEIGHTING as SETTINGS
 
 
 @pytest.fixture(scope="module")

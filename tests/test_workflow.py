@@ -20,7 +20,7 @@ import pytest
 import yaml
 from testconfig import base_config, write_test_config
 
-from swsurvey.study_figures import FIGURES
+from swsurvey.stages.study_figures import FIGURES
 
 pytestmark = pytest.mark.workflow
 
@@ -352,7 +352,7 @@ def test_a_raw_file_copied_again_with_the_same_bytes_reruns_nothing(small_run, t
 
 def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(small_run):
     workdir, _, _ = small_run
-    module = workdir / "src/swsurvey/weighting_effect.py"
+    module = workdir / "src/swsurvey/stages/weighting_effect.py"
     original = module.read_bytes()
     try:
         module.write_bytes(original + b"\n# a change of content\n")
@@ -387,7 +387,7 @@ def test_a_changed_variance_method_reruns_the_estimates_not_the_data_stages(smal
     jobs = job_counts(snakemake(workdir, "--configfile", str(path), "--dry-run").stdout)
     assert not {"import_wave", "clean_wave", "weight_wave", "weighting_figure"} & set(jobs), jobs
     assert jobs["describe_replicates"] == jobs["infer_replicates"] == 2, jobs
-    assert {"describe_wave", "infer_tests", "infer_model", "infer_wave", "report_text", "manifest"} <= set(jobs)
+    assert {"describe_wave", "infer_tests", "infer_model", "gather_models", "report_text", "manifest"} <= set(jobs)
 
 
 def test_the_audit_passes_on_the_run_and_fails_naming_a_tampered_result(small_run):
@@ -423,7 +423,7 @@ def test_explain_traces_a_table_cell_back_to_the_raw_file(small_run):
 
 
 def test_every_cell_of_every_table_has_a_lineage(small_run):
-    from swsurvey.lineage import explain
+    from swsurvey.provenance.lineage import explain
 
     workdir, _, _ = small_run
     estimates = pd.read_csv(workdir / "results/small/describe/estimates.csv", dtype=str, keep_default_na=False)
@@ -465,7 +465,7 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
 def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_chunking(repo_dir, tmp_path):
     """The tables' and the tests' and models' replicates in chunk jobs, the tests and each model
     in a job of their own: the same bytes with 3 chunks or 1, and as one process computes them."""
-    from swsurvey.infer import infer_wave
+    from swsurvey.stages.infer import infer_wave
 
     workdir = make_copy(repo_dir, tmp_path)
     config = small_config(workdir)

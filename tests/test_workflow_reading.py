@@ -24,7 +24,7 @@ def workflow_imports() -> list[str]:
 
 def test_the_workflow_reads_only_light_modules():
     modules = workflow_imports()
-    assert "swsurvey.plan" in modules and "swsurvey.variance_setting" in modules
+    assert "swsurvey.plan" in modules and "swsurvey.study.variance_setting" in modules
     code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -34,7 +34,7 @@ def test_the_workflow_reads_only_light_modules():
 
 def test_each_figure_has_a_source_table_and_a_drawing():
     from swsurvey.plan import FIGURE_SOURCES
-    from swsurvey.study_figures import FIGURES
+    from swsurvey.stages.study_figures import FIGURES
 
     assert list(FIGURES) == list(FIGURE_SOURCES)
     assert {source for _, source in FIGURES.values()} <= {"estimates", "flow", "coefficients", "weighting_effect"}

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from swsurvey.errors import InputError
-from swsurvey.logging import get_logger
+from swsurvey.io.logfile import get_logger
 
 DEFAULT_INSTRUMENT = Path("workflow/instruments/socialwork_2017.yaml")
 
@@ -31,14 +31,14 @@ def _synthesize(args: argparse.Namespace) -> None:
         scale=args.scale,
         wave=args.wave,
     )
-    from swsurvey.outputs import sha256_file
+    from swsurvey.io.files import sha256_file
 
     print(f"wrote {args.out} (sha256 {sha256_file(args.out)}) and {args.margins}")
 
 
 def _inspect(args: argparse.Namespace) -> None:
     """Import a file into a scratch folder and print where its codebook is."""
-    from swsurvey.importing import import_wave
+    from swsurvey.stages.importing import import_wave
 
     out = Path(args.out)
     import_wave(
@@ -53,7 +53,7 @@ def _inspect(args: argparse.Namespace) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from swsurvey.audit import audit
+    from swsurvey.provenance.audit import audit
 
     findings = audit(args.manifest, args.root)
     for finding in findings:
@@ -64,7 +64,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from swsurvey.lineage import explain
+    from swsurvey.provenance.lineage import explain
 
     lineage = explain(
         args.results,
@@ -79,8 +79,8 @@ def _explain(args: argparse.Namespace) -> None:
 
 
 def _manifest(args: argparse.Namespace) -> None:
-    from swsurvey.manifest import build_manifest, write_manifest
-    from swsurvey.provenance import find_records
+    from swsurvey.provenance.manifest import build_manifest, write_manifest
+    from swsurvey.provenance.records import find_records
 
     out = args.out or args.results / "manifest.json"
     manifest = build_manifest(find_records(args.results), outputs_root=args.results)
@@ -89,8 +89,8 @@ def _manifest(args: argparse.Namespace) -> None:
 
 
 def _rocrate(args: argparse.Namespace) -> None:
-    from swsurvey.provenance import find_records
-    from swsurvey.rocrate_export import write_crate
+    from swsurvey.provenance.crate import write_crate
+    from swsurvey.provenance.records import find_records
 
     print(f"wrote {write_crate(find_records(args.results), args.out or args.results / 'ro-crate')}")
 

@@ -1,6 +1,6 @@
 """Checks made when the workflow is read, before any job runs (and so before any job can
 delete the last good outputs): the config against its schema, each wave's raw file, and the
-year each wave's recode assumes (:mod:`swsurvey.wave_year`).
+year each wave's recode assumes (:mod:`swsurvey.study.wave_year`).
 
 A problem here is one message on standard error, naming the config key and saying what to
 do, and exit status 1: no traceback, no schema dump, nothing run, nothing deleted. This
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from swsurvey.errors import InputError
-from swsurvey.outputs import sha256_file, write_json
-from swsurvey.wave_year import WaveYearError, check_wave_years
+from swsurvey.io.files import sha256_file, write_json
+from swsurvey.study.wave_year import WaveYearError, check_wave_years
 
 #: Where the raw files' checksums are cached between reads of the workflow.
 SHA256_CACHE = Path(".snakemake/swsurvey/raw_sha256.json")

@@ -84,8 +84,8 @@ import pandas as pd
 import pyreadstat
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument, Variable, load_instrument
-from swsurvey.outputs import atomic_path
+from swsurvey.io.files import atomic_path
+from swsurvey.study.instrument import Instrument, Variable, load_instrument
 
 #: Seed of the stored default wave (``data/synthetic/socialwork_2017.sav``): the 2017 launch month.
 DEFAULT_SEED = 20170601

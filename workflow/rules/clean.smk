@@ -11,7 +11,7 @@ rule clean_wave:
     input:
         **config_inputs(CLEAN_INPUTS),
         data="results/{wave}/import/responses.parquet",
-        recode_schema="workflow/schemas/recode.schema.yaml",
+        recode_schema="src/swsurvey/study/recode.schema.yaml",
         code=rule_code("scripts/clean_wave.py"),
     output:
         data="results/{wave}/clean/responses.parquet",

@@ -6,9 +6,9 @@ import re
 from snakemake.utils import validate
 
 from swsurvey import preflight
-from swsurvey.provenance import CONFIG_KEYS, NAMES, code_files, config_value
+from swsurvey.provenance.records import CONFIG_KEYS, NAMES, code_files, config_value
 from swsurvey.plan import FIGURE_SOURCES
-from swsurvey.variance_setting import planned_chunks
+from swsurvey.study.variance_setting import planned_chunks
 
 # Before any job can run (and delete the outputs it would replace): the config against its
 # schema (filling in defaults), every wave's raw file (present, and of its sha256) and the year
@@ -66,7 +66,7 @@ def rule_code(script):
 #     150-210 MB and 0.6-1.0 GB; seconds, and up to a few minutes (describe) for 1M rows.
 #     Their Parquet input is ~20 times smaller than the data in memory: 1,000 MB + 40 MB per
 #     MB of input, 10 min + 60 min per GB.
-#   Everything else (infer_wave only gathers the models' tables) reads tables of estimates,
+#   Everything else (gather_models only gathers the models' tables) reads tables of estimates,
 #     whose size does not grow with the number of respondents: 100-350 MB and 1-5 s whatever
 #     the wave. The seconds-long tables, figures and report text ask for 500 MB and 5 min and
 #     form the group "small_jobs", which a cluster profile submits as few SLURM jobs (see
@@ -201,7 +201,7 @@ def infer_replicate_layouts(wildcards):
 
 def model_tables(kind):
     """The tables of one kind (coefficients, term_tests, model_status) of every model of a
-    wave, in config order, for rule infer_wave to gather."""
+    wave, in config order, for rule gather_models to gather."""
 
     def tables(wildcards):
         return expand(
@@ -251,7 +251,7 @@ def provenance_records():
         "format_tables",
         "weighting_effect",
         "infer_tests",
-        "infer_wave",
+        "gather_models",
     ]
     records = expand("results/{wave}/provenance/{rule}.json", wave=WAVES, rule=per_wave)
     records += expand(

@@ -1,5 +1,5 @@
 # Inference: country differences (Rao-Scott, Holm) and survey-weighted models, weighted and not.
-# The tests are one job, each model another (rule infer_model), gathered by rule infer_wave;
+# The tests are one job, each model another (rule infer_model), gathered by rule gather_models;
 # with a replicate variance method, every replicate's tests and refits are computed once per
 # chunk of replicates (rule infer_replicates) and gathered by the test and model jobs.
 
@@ -99,12 +99,12 @@ rule infer_model:
         "../../scripts/infer_model.py"
 
 
-rule infer_wave:
+rule gather_models:
     input:
         coefficients=model_tables("coefficients"),
         terms=model_tables("term_tests"),
         status=model_tables("model_status"),
-        code=rule_code("scripts/infer_wave.py"),
+        code=rule_code("scripts/gather_models.py"),
     output:
         coefficients=report(
             "results/{wave}/infer/coefficients.csv",
@@ -115,11 +115,11 @@ rule infer_wave:
         ),
         terms="results/{wave}/infer/term_tests.csv",
         status="results/{wave}/infer/model_status.csv",
-        provenance="results/{wave}/provenance/infer_wave.json",
+        provenance="results/{wave}/provenance/gather_models.json",
     log:
         "logs/{wave}/infer.log",
     benchmark:
-        "benchmarks/{wave}/infer_wave.tsv"
+        "benchmarks/{wave}/gather_models.tsv"
     group:
         "small_jobs"
     conda:
@@ -132,4 +132,4 @@ rule infer_wave:
         # which models there are decides the tables gathered
         **settings(models=("infer", "models", NAMES)),
     script:
-        "../../scripts/infer_wave.py"
+        "../../scripts/gather_models.py"

@@ -1,5 +1,5 @@
 # The report's front page and captions, with key numbers read from every wave's results
-# (swsurvey.report_text): `snakemake --report report.html` shows them after a run.
+# (swsurvey.stages.report_text): `snakemake --report report.html` shows them after a run.
 
 
 rule report_text:

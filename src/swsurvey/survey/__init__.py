@@ -97,12 +97,12 @@ __all__ += [
 
 # Replicate-weight designs (svrepdesign, as.svrepdesign) and their variance engine.
 from swsurvey.survey.replicates import (  # noqa: E402
+    ReplicateStatistic,
     SvrepChisq,
     SvrepCiProp,
     SvrepGlm,
     SvrepStat,
     SvyRepDesign,
-    ReplicateStatistic,
     as_svrepdesign,
     combine,
     replicate_estimates,

@@ -36,8 +36,8 @@ from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign, is_replicate
-from swsurvey.survey.modelframe import design_rows
 from swsurvey.survey.estimates import DF, describe_df, mean_matrix, quantile, resolve_df
+from swsurvey.survey.modelframe import design_rows
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["CIPROP_METHODS", "SvyCiProp", "svyciprop"]

@@ -63,7 +63,7 @@ A calibrated design cannot be converted (its replicates would not be calibrated)
 
 Evaluated apart: ``svyglm_refit``, ``svyolr_refit`` and ``svychisq_statistic`` give an
 estimator's replicate statistic (:class:`ReplicateStatistic`) to be evaluated on chunks of
-replicates elsewhere (the workflow's jobs, :mod:`swsurvey.infer_replicates`); the stacked
+replicates elsewhere (the workflow's jobs, :mod:`swsurvey.stages.infer_replicates`); the stacked
 estimates, given back as ``replicates=``, make the estimator return what it would have
 computed itself, to the last bit.
 """

@@ -3,7 +3,7 @@
 A Snakemake job deletes its outputs when it starts. Checking the export in the import job
 itself would cost the last good import whenever an export is refused; checked here first,
 a refused export stops the run with every earlier output untouched (the import, and all
-made from it, wait for this check). The checks are :mod:`swsurvey.contract`'s; the import
+made from it, wait for this check). The checks are :mod:`swsurvey.study.contract`'s; the import
 runs them again on what it reads, so the library's ``import_wave`` is safe on its own.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from swsurvey.contract import check_dictionary, check_values, dictionary_warnings, expects_number
-from swsurvey.instrument import load_instrument
-from swsurvey.importing import read_columns, read_metadata
-from swsurvey.logging import get_logger
-from swsurvey.outputs import write_json
-from swsurvey.spss_header import read_header
+from swsurvey.io.files import write_json
+from swsurvey.io.logfile import get_logger
+from swsurvey.io.spss import read_columns, read_metadata
+from swsurvey.io.spss_header import read_header
+from swsurvey.study.contract import check_dictionary, check_values, dictionary_warnings, expects_number
+from swsurvey.study.instrument import load_instrument
 
 log = get_logger("check_export")
 

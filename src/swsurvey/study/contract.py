@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument, Variable
+from swsurvey.study.instrument import Instrument, Variable
 
 #: Quotes and dashes that differ between exports of the same label but mean the same.
 _SAME_CHARACTERS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
@@ -61,7 +61,7 @@ def expects_number(var: Variable) -> bool:
 
 def check_dictionary(raw_variables: Sequence[Any], instrument: Instrument, *, file: str | Path) -> None:
     """The file's dictionary against the instrument (``raw_variables``: the import's
-    :class:`~swsurvey.importing.RawVariable` list, anything with name, type, format and
+    :class:`~swsurvey.stages.importing.RawVariable` list, anything with name, type, format and
     value_labels)."""
     by_name = {v.name: v for v in raw_variables}
     absent = [v.name for v in instrument.variables if not v.personal and v.name not in by_name]

@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from swsurvey.errors import InputError
-from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, read_stage, with_provenance
+from swsurvey.io.files import atomic_path, read_stage, with_provenance
+from swsurvey.io.logfile import get_logger
 from swsurvey.survey import (
     MARGIN_TOLERANCE,
     TrimBounds,

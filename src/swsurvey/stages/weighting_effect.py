@@ -1,7 +1,7 @@
 """The main results weighted beside unweighted, so the effect of weighting is visible.
 
 For each headline item (a variable and the level that is its result, e.g. any informal ICT
-use = "Yes") and each domain, the long estimates file (:mod:`swsurvey.describe`) already
+use = "Yes") and each domain, the long estimates file (:mod:`swsurvey.stages.describe`) already
 holds the unweighted percentage and the raked one with its 95% interval and design effect.
 This module puts them side by side with the shift weighting makes (weighted minus
 unweighted, in percentage points). Nothing is re-estimated: every number is a cell of the
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.formats import BANNER, SUPPRESSED
-from swsurvey.outputs import atomic_path, write_text
+from swsurvey.io.files import atomic_path, write_text
+from swsurvey.io.tables import BANNER, SUPPRESSED
 
 COLUMNS = [
     "wave", "table", "variable", "variable_label", "level", "domain", "base_n",

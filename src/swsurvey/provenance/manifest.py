@@ -1,6 +1,6 @@
 """The run's manifest: every job's provenance record gathered into one file and one summary.
 
-:func:`build_manifest` reads the records (:mod:`swsurvey.provenance`) and lists every file the
+:func:`build_manifest` reads the records (:mod:`swsurvey.provenance.records`) and lists every file the
 run made (its SHA-256, size, rows, producing rule, wave and record) and every file it read
 that no job made (the raw export, the instrument, the recode specification, the targets...),
 with the run's code hashes, config hashes, git commit and package versions. Values that every
@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from swsurvey.errors import InputError
-from swsurvey.formats import BANNER
-from swsurvey.outputs import sha256_file, write_json, write_text
-from swsurvey.provenance import (
+from swsurvey.io.files import sha256_file, write_json, write_text
+from swsurvey.io.tables import BANNER
+from swsurvey.provenance.records import (
     canonical_json,
     parquet_provenance,
     read_document,
@@ -306,7 +306,7 @@ def write_run_provenance(
     outputs_root: str | Path = "results",
 ) -> dict[str, Any]:
     """The run's manifest (JSON, Markdown, HTML) and its Workflow Run RO-Crate, from the records."""
-    from swsurvey.rocrate_export import write_crate
+    from swsurvey.provenance.crate import write_crate
 
     records = [Path(r) for r in records]
     manifest = build_manifest(records, outputs_root=outputs_root)

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, read_stage
+from swsurvey.io.files import atomic_path, read_stage
+from swsurvey.io.logfile import get_logger
+from swsurvey.stages.designs import linearization_label, replicate_design
+from swsurvey.stages.infer_chunks import gather
 from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
 from swsurvey.survey.glm import (
@@ -114,8 +116,6 @@ def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: s
     replicate ``variance`` method, the weighted design's replicate-weight version."""
     frame = data.assign(**{"_w_": _weights(data, weight, weighting)})
     if _replicated(variance, weighting):
-        from swsurvey.replicate_tables import replicate_design
-
         return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance)
     return svydesign(frame, weights="_w_", strata=stratum)
 
@@ -124,7 +124,7 @@ def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str
     """How a weighting's SEs are computed, as the tables name it."""
     if _replicated(variance, weighting):
         return weighting_design(data, stratum, weight, weighting, variance).variance
-    return f"linearization (Taylor series), strata: {stratum}"
+    return linearization_label(stratum)
 
 
 def country_tests(
@@ -136,7 +136,7 @@ def country_tests(
     adjustment across the items within each weighting. ``n`` counts respondents with the
     item answered; an item whose test fails gives NaN and the error in ``method``. With a
     replicate ``variance``, ``replicates`` may give each item's replicate estimates (key
-    :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.infer_replicates`)."""
+    :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.stages.infer_replicates`)."""
     for var in (stratum, *items):
         if var not in data.columns:
             raise InputError("variable not in the data", variable=var)
@@ -241,7 +241,7 @@ def fit_models(
     :class:`InputError` gives a status row with the error; non-convergence and separation are
     reported there too. With a replicate ``variance``, the weighted fits' replicate refits may
     be given in ``replicates`` (key :func:`model_key`), computed apart in chunks
-    (:mod:`swsurvey.infer_replicates`).
+    (:mod:`swsurvey.stages.infer_replicates`).
     """
     coefs, terms, status = [], [], []
     for name, spec in models.items():
@@ -324,8 +324,6 @@ def _labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, 
 def _gathered(frame: pd.DataFrame, stratum: str, variance: Mapping | None, replicate_chunks: Sequence[str | Path],
               replicate_layouts: Sequence[str | Path]) -> dict:
     """The replicate chunks' estimates, checked to be of this wave's replicate design."""
-    from swsurvey.infer_replicates import gather
-
     if not replicate_chunks:
         return {}
     if not _replicated(variance, "weighted"):
@@ -352,8 +350,8 @@ def infer_wave(
     (all or none), each with ``wave``, ``variance`` (how each row's SEs were computed:
     linearization, or the wave's replicate method for the weighted rows) and ``synthetic``
     columns. The workflow splits the same work into jobs (:func:`infer_tests`,
-    :func:`infer_model` per model, :func:`gather_models`, and the replicate chunks of
-    :mod:`swsurvey.infer_replicates`), with the same bytes."""
+    :func:`infer_model` per model, :func:`swsurvey.stages.gather_models.gather_models`, and the replicate chunks of
+    :mod:`swsurvey.stages.infer_replicates`), with the same bytes."""
     frame, synthetic = _read_weighted(data)
     tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance)
     coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance)
@@ -396,32 +394,6 @@ def infer_model(
     outputs = _labelled((coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
                         synthetic=synthetic)  # fmt: skip
     _write_all(outputs, (out_coefficients, out_terms, out_status))
-
-
-def gather_models(
-    coefficients: Sequence[str | Path], terms: Sequence[str | Path], status: Sequence[str | Path],
-    out_coefficients: str | Path, out_terms: str | Path, out_status: str | Path,
-) -> None:
-    """The models' tables (one CSV of each kind per model, from :func:`infer_model`) in one
-    CSV of each kind, in the order given: the rows as written, under the common header."""
-    frames = []
-    for paths in (coefficients, terms, status):
-        header, bodies = None, []
-        for path in paths:
-            text = Path(path).read_text(encoding="utf-8")
-            first, _, body = text.partition("\n")
-            if header is not None and first != header:
-                raise InputError("the models' tables have different columns", file=path)
-            header = first
-            bodies.append(body)
-        if header is None:
-            raise InputError("no model tables to gather")
-        frames.append(header + "\n" + "".join(bodies))
-    paths = [Path(p) for p in (out_coefficients, out_terms, out_status)]
-    with contextlib.ExitStack() as stack:
-        tmps = [stack.enter_context(atomic_path(p)) for p in paths]
-        for text, tmp in zip(frames, tmps):
-            Path(tmp).write_text(text, encoding="utf-8")
 
 
 def _write_all(frames: Sequence[pd.DataFrame], paths: Sequence[str | Path]) -> None:

@@ -24,7 +24,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from swsurvey.outputs import write_text
+from swsurvey.io.files import write_text
 
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
@@ -144,7 +144,7 @@ def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None 
         "shift": _shift_numbers(effect),
         "main_results": effect.to_dict("records"),
         "published": None,
-        # what makes the run right only by luck (swsurvey.contract.dictionary_warnings)
+        # what makes the run right only by luck (swsurvey.study.contract.dictionary_warnings)
         "import_warnings": json.loads(Path(tables["export_check"]).read_text(encoding="utf-8"))["warnings"],
     }
     if published:

@@ -21,8 +21,8 @@ import pandas as pd
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.formats import BANNER, SUPPRESSED
-from swsurvey.outputs import atomic_path, write_text
+from swsurvey.io.files import atomic_path, write_text
+from swsurvey.io.tables import BANNER, SUPPRESSED
 
 METHOD = "Wald 95%, normal, independent samples: SE = sqrt(SE1² + SE2²)"
 COLUMNS = [

@@ -1,7 +1,7 @@
 """The run as a Workflow Run RO-Crate (Provenance Run Crate profile, 0.6).
 
 :func:`write_crate` describes one run of the workflow, from its job records
-(:mod:`swsurvey.provenance`), in ``results/ro-crate/ro-crate-metadata.json`` (RO-Crate 1.3,
+(:mod:`swsurvey.provenance.records`), in ``results/ro-crate/ro-crate-metadata.json`` (RO-Crate 1.3,
 written with the ``rocrate`` package):
 
 - the workflow: ``Snakefile``, a ``ComputationalWorkflow`` (and ``HowTo``) in the Snakemake
@@ -34,9 +34,9 @@ from rocrate.model.computationalworkflow import ComputationalWorkflow
 from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
-from swsurvey.manifest import build_manifest
-from swsurvey.outputs import sha256_file, write_text
-from swsurvey.provenance import read_record, relative_path, resolve
+from swsurvey.io.files import sha256_file, write_text
+from swsurvey.provenance.manifest import build_manifest
+from swsurvey.provenance.records import read_record, relative_path, resolve
 
 #: The profiles the crate conforms to: (permalink, name, version).
 PROFILES = (

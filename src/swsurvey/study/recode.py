@@ -2,10 +2,10 @@
 
 A spec (``workflow/recode/*.yaml``) says which responses are excluded, in which order, and how
 each analysis variable comes from raw codes. It is data, not code: its shape is checked
-against ``workflow/schemas/recode.schema.yaml`` and its internal references (reasons, earlier
+against the package's ``recode.schema.yaml`` (:data:`SCHEMA_PATH`) and its internal references (reasons, earlier
 variables, levels) here, so a typo stops the run with the spec file and the key named. Checks
 that need the instrument (does Q5 exist, is 7 one of its codes) live in
-:mod:`swsurvey.validation`.
+:mod:`swsurvey.study.validation`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ import jsonschema
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument
+from swsurvey.study.instrument import Instrument
 
 #: Step ids of the exclusion flow's first row (raw responses) and last row (analysed).
 START_STEP, END_STEP = "raw", "analysed"
 
-#: The schema every spec must satisfy (beside the package in a source checkout).
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "recode.schema.yaml"
+#: The schema every spec must satisfy: the spec format's definition, shipped with the package.
+SCHEMA_PATH = Path(__file__).with_name("recode.schema.yaml")
 
 
 # ---------------------------------------------------------------------------------------------
-# Conditions: a small tree of tests, evaluated column-wise by swsurvey.cleaning.
+# Conditions: a small tree of tests, evaluated column-wise by swsurvey.stages.cleaning.
 
 
 @dataclass(frozen=True)
@@ -534,17 +534,6 @@ def _check_references(spec: RecodeSpec) -> None:
         defined[name] = var
 
 
-def _default_schema(spec_path: Path) -> Path:
-    """The source checkout's schema; else the one of the workflow the spec sits in.
-
-    The second serves an installed (non-editable) package run from a clone, where the
-    package's parents are site-packages: ``workflow/recode/x.yaml`` -> ``workflow/schemas/``.
-    """
-    if SCHEMA_PATH.exists():
-        return SCHEMA_PATH
-    return spec_path.resolve().parents[1] / "schemas" / SCHEMA_PATH.name
-
-
 def load_recode(path: str | Path, schema_path: str | Path | None = None) -> RecodeSpec:
     """Read a recode spec, check it against the schema and itself, and return it as dataclasses.
 
@@ -559,7 +548,7 @@ def load_recode(path: str | Path, schema_path: str | Path | None = None) -> Reco
         doc = yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"recode spec is not valid YAML: {exc}", file=path) from None
-    validate_document(doc, path, Path(schema_path) if schema_path else _default_schema(path))
+    validate_document(doc, path, Path(schema_path) if schema_path else SCHEMA_PATH)
 
     m = doc["missing"]
     missing = MissingReasons(

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.outputs import atomic_path
+from swsurvey.io.files import atomic_path
 
 
 def load_published(path: str | Path) -> dict:

@@ -1,6 +1,6 @@
 """Audit a finished run: are the files on disk still the ones its provenance records describe?
 
-:func:`audit` re-hashes every file the manifest (:mod:`swsurvey.manifest`) lists and reports:
+:func:`audit` re-hashes every file the manifest (:mod:`swsurvey.provenance.manifest`) lists and reports:
 
 - **modified**: a file (output, record, or a file the run read) whose SHA-256 differs;
 - **missing**: a listed file that is gone;
@@ -36,9 +36,9 @@ from typing import Any
 import yaml
 
 from swsurvey.errors import InputError
-from swsurvey.manifest import read_manifest
-from swsurvey.outputs import sha256_file
-from swsurvey.provenance import (
+from swsurvey.io.files import sha256_file
+from swsurvey.provenance.manifest import read_manifest
+from swsurvey.provenance.records import (
     MISSING,
     canonical_json,
     code_entries,

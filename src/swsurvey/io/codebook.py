@@ -9,55 +9,20 @@ same raw file gives the same bytes.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from swsurvey.importing import RawMetadata
+from swsurvey.io.codes import code_key, json_value
 
-#: Open ends of a missing-value range (``LO THRU -1``), as SPSS spells them; JSON has no inf.
-LOWEST = "LO"
-HIGHEST = "HI"
+if TYPE_CHECKING:
+    from swsurvey.io.spss import RawMetadata
 
 #: How the pseudonym columns are computed (said in the codebook; the key itself never is).
 PSEUDONYM_METHOD = (
     "HMAC-SHA256 keyed with the project's secret pseudonymisation key, hex, first 20 characters"
 )
-
-
-# -- JSON-safe values -------------------------------------------------------------------
-
-
-def json_value(value: Any) -> Any:
-    """A raw code as a JSON-safe value: 1.0 -> 1, 1.5 -> 1.5, -inf -> "LO", inf -> "HI".
-
-    Strings pass through; NaN (never a declared code) becomes None.
-    """
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) or hasattr(value, "__float__"):
-        number = float(value)
-        if math.isnan(number):
-            return None
-        if math.isinf(number):
-            return HIGHEST if number > 0 else LOWEST
-        if number.is_integer() and abs(number) < 2**53:
-            return int(number)
-        return number
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    return str(value)
-
-
-def code_key(value: Any) -> str:
-    """A code rendered canonically for use as a JSON key: "1" not "1.0", strings as they are."""
-    value = json_value(value)
-    return value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
 
 
 def missing_declaration(ranges: Sequence[tuple[Any, Any]]) -> dict[str, list]:
@@ -88,7 +53,7 @@ def build_raw_codebook(
     """The codebook dict of one raw file, in file order, with every raw variable listed.
 
     ``warnings`` are what makes a run on this file right only by luck (see
-    :func:`swsurvey.contract.dictionary_warnings`): the Markdown shows them first, and the
+    :func:`swsurvey.study.contract.dictionary_warnings`): the Markdown shows them first, and the
     report repeats them.
 
     ``dropped`` holds (name, reason) pairs; ``pseudonymised`` holds (name, replaced_by).

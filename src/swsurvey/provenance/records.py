@@ -1,9 +1,9 @@
 """Provenance of every job: what went in, what came out, with which code, settings and software.
 
 Each Snakemake job writes one JSON *record* beside its outputs. The records are what
-:mod:`swsurvey.manifest` aggregates into the run's manifest, what :mod:`swsurvey.audit` checks
-the files on disk against, what :mod:`swsurvey.lineage` walks back from one estimate to the raw
-file, and what :mod:`swsurvey.rocrate_export` turns into a Workflow Run RO-Crate.
+:mod:`swsurvey.provenance.manifest` aggregates into the run's manifest, what :mod:`swsurvey.provenance.audit` checks
+the files on disk against, what :mod:`swsurvey.provenance.lineage` walks back from one estimate to the raw
+file, and what :mod:`swsurvey.provenance.crate` turns into a Workflow Run RO-Crate.
 
 Wiring a rule
 -------------
@@ -11,7 +11,7 @@ A rule lists the code it runs as an input named ``code`` and declares an output 
 ``provenance`` (one record per job, so the file name carries every wildcard)::
 
     # workflow/rules/common.smk
-    from swsurvey.provenance import code_files
+    from swsurvey.provenance.records import code_files
 
     # workflow/rules/describe.smk
     rule describe_wave:
@@ -64,10 +64,10 @@ One JSON object (``format`` is :data:`RECORD_FORMAT`)::
       "seeds": {},
       "config": {"sha256": "77aa...", "file": "config.yaml", "file_sha256": "e3b0..."},
       "code": {"files": [{"path": "scripts/describe_wave.py", "sha256": "..."},
-                         {"path": "src/swsurvey/describe.py", "sha256": "..."}, ...],
+                         {"path": "src/swsurvey/stages/describe.py", "sha256": "..."}, ...],
                "sha256": "5e5e...",
                "imported": {"package": "src/swsurvey",
-                            "files": [{"path": "src/swsurvey/describe.py", "sha256": "..."}, ...]}},
+                            "files": [{"path": "src/swsurvey/stages/describe.py", "sha256": "..."}, ...]}},
       "software": {"python": "3.11.7", "snakemake": "9.27.1",
                    "packages": {"pandas": "3.1.1", ..., "swsurvey": "0.1.0"}},
       "git": {"commit": "5e976b3...", "dirty": false},
@@ -85,7 +85,7 @@ package module the job's code lists): an environment whose package is another ch
 other code than ``code.files`` hashes, which the audit reports. ``rows`` is given for Parquet
 and CSV files.
 ``stage`` and ``synthetic`` come from the pipeline's own Parquet metadata
-(:data:`swsurvey.outputs.PROVENANCE_KEY`). ``git`` is ``"unknown"`` outside a git checkout.
+(:data:`swsurvey.io.files.PROVENANCE_KEY`). ``git`` is ``"unknown"`` outside a git checkout.
 """
 
 from __future__ import annotations
@@ -109,14 +109,14 @@ from pathlib import Path
 from typing import Any
 
 from swsurvey.errors import InputError
-from swsurvey.outputs import PROVENANCE_KEY, sha256_file, write_json
+from swsurvey.io.files import PROVENANCE_KEY, sha256_file, write_json
 
 #: The ``format`` of every job record; a reader refuses any other.
 RECORD_FORMAT = "swsurvey-provenance/1"
 #: Where records live below the results folder: ``results/<wave>/provenance/<rule>.json``.
 RECORDS_GLOB = "**/provenance/*.json"
 #: The package whose modules :func:`code_files` follows: the one this process imported.
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 #: The distributions whose versions every record carries (the pinned runtime dependencies).
 PACKAGES = (
     "snakemake",

@@ -1,8 +1,8 @@
-"""Snakemake adapter: the models' tables of one wave gathered into one of each kind (see swsurvey.infer)."""
+"""Snakemake adapter: the models' tables of one wave gathered into one of each kind (see swsurvey.stages.gather_models)."""
 
-from swsurvey.infer import gather_models
-from swsurvey.logging import to_logfile
-from swsurvey.provenance import recorded
+from swsurvey.io.logfile import to_logfile
+from swsurvey.provenance.records import recorded
+from swsurvey.stages.gather_models import gather_models
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     gather_models(

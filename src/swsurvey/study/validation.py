@@ -13,7 +13,7 @@ number of rows, never a silent NA:
 
 And, for a wave whose replicate weights come with its data (variance method ``supplied``),
 that they are weights (:func:`check_replicate_values`; which columns they are, the variance
-setting says: :func:`swsurvey.variance_setting.carried_columns`).
+setting says: :func:`swsurvey.study.variance_setting.carried_columns`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument, Variable
-from swsurvey.recode import (
+from swsurvey.study.instrument import Instrument, Variable
+from swsurvey.study.recode import (
     NUMBER_RULES,
     AnalysisVariable,
     CasesRule,
@@ -364,7 +364,7 @@ def check_cleaned(frame: pd.DataFrame, spec: RecodeSpec, instrument: Instrument)
 #
 # A wave whose export ships replicate weight columns (as many public surveys do) carries them,
 # unchanged and row-aligned, from the raw file to the weighted data; the replicate design is
-# then built from them (swsurvey.replicate_tables.replicate_design). They are numbers, not
+# then built from them (swsurvey.stages.describe_replicates.replicate_design). They are numbers, not
 # answers: a column the instrument defines, a string, a date or a column the privacy settings
 # drop is never a replicate weight, so nothing personal can pass this way.
 

@@ -1,6 +1,6 @@
 """The published formats of the descriptive tables: Markdown, HTML and an Excel workbook.
 
-All three are drawn from the long estimates file (:mod:`swsurvey.describe`) and show the same
+All three are drawn from the long estimates file (:mod:`swsurvey.stages.describe`) and show the same
 thing: per table, the weighted percentage and its 95% confidence interval for each variable
 (by its label) and level (by its value label, never a code) in each domain, with cells whose
 base is below the minimum suppressed (‡). The workbook has one sheet per table, plus the long
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from swsurvey.outputs import atomic_path
+from swsurvey.io.files import atomic_path
 
 SUPPRESSED = "‡"
 #: A not-asked variable's cells (its level says "not asked in this wave"): no number, never 0.

@@ -1,12 +1,12 @@
 """Cleaning: exclusions in a stated order, analysis variables, missing values with their reasons.
 
-Everything this module does is what a recode specification (:mod:`swsurvey.recode`) says: a
+Everything this module does is what a recode specification (:mod:`swsurvey.study.recode`) says: a
 new export of the same instrument runs with no code change. The steps, as in
 :func:`clean_wave`:
 
 1. read the import stage's Parquet file and its provenance (synthetic or not);
 2. check the spec against the instrument and the raw codes against both
-   (:mod:`swsurvey.validation`), before anything is derived;
+   (:mod:`swsurvey.study.validation`), before anything is derived;
 3. apply the exclusions in the spec's order, counting each per country (the exclusion flow);
 4. derive the analysis variables as labelled (ordered) categoricals, keeping for every missing
    value its reason in ``<variable>__missing`` (haven's tagged NA, as a column);
@@ -39,10 +39,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from swsurvey.errors import InputError
-from swsurvey.instrument import Instrument, load_instrument
-from swsurvey.logging import get_logger
-from swsurvey.outputs import PROVENANCE_KEY, atomic_path, with_provenance
-from swsurvey.recode import (
+from swsurvey.io.files import PROVENANCE_KEY, atomic_path, with_provenance
+from swsurvey.io.logfile import get_logger
+from swsurvey.study.instrument import Instrument, load_instrument
+from swsurvey.study.recode import (
     END_STEP,
     NUMBER_RULES,
     START_STEP,
@@ -64,7 +64,7 @@ from swsurvey.recode import (
     load_recode,
     rule_inputs,
 )
-from swsurvey.validation import (
+from swsurvey.study.validation import (
     MISSING_SUFFIX,
     check_cleaned,
     check_raw,
@@ -75,7 +75,7 @@ from swsurvey.validation import (
     required_raw_variables,
     rule_raw_sources,
 )
-from swsurvey.variance_setting import carried_columns, full_sample_weight, supplied
+from swsurvey.study.variance_setting import carried_columns, full_sample_weight, supplied
 
 log = get_logger("cleaning")
 
@@ -104,7 +104,7 @@ class ImportedWave:
 def read_import(path: str | Path, columns: list[str]) -> ImportedWave:
     """Read ``columns`` (those present) of an import-stage Parquet file and its ``swsurvey`` record.
 
-    Absent columns are left for :func:`swsurvey.validation.check_raw` to report together.
+    Absent columns are left for :func:`swsurvey.study.validation.check_raw` to report together.
     """
     path = Path(path)
     try:

@@ -4,7 +4,7 @@ Each figure is a pure function from a results table (the describe stage's long e
 or the cleaning stage's exclusion flow) to a matplotlib Figure. Intervals are the design-based
 95% Korn-Graubard intervals in the estimates file (``ci_lower``/``ci_upper``), drawn by hand;
 seaborn never computes an interval here. Each ``draw_*`` function reads one CSV and writes one
-figure as PNG and SVG through :func:`swsurvey.figures.save`, so each can be its own Snakemake job.
+figure as PNG and SVG through :func:`swsurvey.stages.figures.save`, so each can be its own Snakemake job.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from swsurvey.errors import InputError
-from swsurvey.figures import DOUBLE_COLUMN, PALETTE, _style, save  # noqa: E402
 from swsurvey.plan import FIGURE_SOURCES  # noqa: E402
+from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, rc_style, save  # noqa: E402
 
 #: A journal's one-column width, in inches.
 SINGLE_COLUMN = 3.5
@@ -104,7 +103,7 @@ def any_use_by_country(estimates: pd.DataFrame, title: str | None = None) -> plt
     pooled domains are drawn as diamonds below a rule; small bases are drawn as open markers.
     """
     table = any_use_table(estimates)
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.32 * len(table) + 1.2))
         for y, row in enumerate(table.itertuples(index=False)):
             pooled = row.domain not in COUNTRIES
@@ -172,10 +171,12 @@ def diverging_layout(estimates: pd.DataFrame, domain: str = "All four countries"
 def frequency_by_channel(estimates: pd.DataFrame, domain: str = "All four countries",
                          title: str | None = None) -> plt.Figure:
     """Diverging stacked bars of how often each channel is used with clients (weighted %)."""
+    import seaborn as sns  # only the figures that need it pay for importing it
+
     layout = diverging_layout(estimates, domain)
     channels = list(layout["channel"].cat.categories)
     colours = dict(zip(FREQUENCY_LEVELS, sns.color_palette("BrBG", len(FREQUENCY_LEVELS))))
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.36 * len(channels) + 1.3))
         for level in FREQUENCY_LEVELS:
             part = layout[layout["level"] == level]
@@ -236,8 +237,10 @@ def purposes_table(estimates: pd.DataFrame) -> pd.DataFrame:
 
 def purposes_heatmap(estimates: pd.DataFrame, title: str | None = None) -> plt.Figure:
     """Heat map of the weighted % using ICT for each purpose, by country, annotated with the %."""
+    import seaborn as sns  # only the figures that need it pay for importing it
+
     table = purposes_table(estimates)
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.32 * len(table) + 1.6))
         sns.heatmap(table, annot=True, fmt=".0f", cmap="viridis", vmin=0, vmax=100, linewidths=0.5,
                     linecolor="white", annot_kws={"fontsize": 7},
@@ -271,7 +274,7 @@ def exclusion_flow(flow: pd.DataFrame, title: str | None = None) -> plt.Figure:
     countries = flow_countries(flow)
     steps = flow[flow["Total excluded"].notna()].reset_index(drop=True)
     first, last = flow.iloc[0], flow.iloc[-1]
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.42 * len(steps) + 1.5))
         y = np.arange(len(steps))
         left = np.zeros(len(steps))
@@ -347,7 +350,7 @@ def odds_ratio_forest(coefficients: pd.DataFrame, model: str = "weekly_use") -> 
     if rows.empty:
         raise InputError("no odds ratios for the model", variable=model)
     terms = list(dict.fromkeys(rows["term"]))
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.28 * len(terms) + 1.4))
         for offset, (weighting, colour, face) in zip(
             (-0.15, 0.15), (("weighted", PALETTE[0], PALETTE[0]), ("unweighted", PALETTE[1], "white"))
@@ -388,7 +391,7 @@ def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> p
         raise InputError("no main results to draw", variable="weighting_effect")
     domains = [d for d in (domains or _domain_order(dict.fromkeys(rows["domain"]))) if d in set(rows["domain"])]
     items = list(dict.fromkeys(rows["variable_label"] + ": " + rows["level"]))
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, axes = plt.subplots(1, len(domains), sharey=True, sharex=True, squeeze=False,
                                  figsize=(DOUBLE_COLUMN, 0.3 * len(items) + 1.5))
         for k, (ax, domain) in enumerate(zip(axes[0], domains)):
@@ -458,7 +461,7 @@ def changes_figure(table: pd.DataFrame) -> plt.Figure:
     domains = [d for d in COUNTRIES + ["All four countries"] if d in set(shown["domain"])]
     pairs = list(dict.fromkeys(zip(weighted["from_wave"], weighted["to_wave"])))
     items = list(dict.fromkeys(shown["variable_label"] + ": " + shown["level"]))
-    with plt.rc_context(_style()):
+    with plt.rc_context(rc_style()):
         fig, axes = plt.subplots(1, len(pairs), sharey=True, squeeze=False,
                                  figsize=(DOUBLE_COLUMN, 0.42 * len(items) + 1.6))
         for ax, (a, b) in zip(axes[0], pairs):

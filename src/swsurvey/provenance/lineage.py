@@ -2,7 +2,7 @@
 
 :func:`explain` finds one cell of a wave's long estimates file
 (``results/<wave>/describe/estimates.csv``: table x variable x level x domain x weighting) and
-walks back through the provenance records (:mod:`swsurvey.provenance`): the record that made
+walks back through the provenance records (:mod:`swsurvey.provenance.records`): the record that made
 the estimates file names its inputs (the weighted data), the record that made those names
 theirs (the cleaned data and the targets file), and so on to the files no job made (the
 recode specification, the instrument, the raw SPSS export). Every file comes with its path,
@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.outputs import sha256_file
-from swsurvey.provenance import canonical_json, find_records, read_record, relative_path, resolve
+from swsurvey.io.files import sha256_file
+from swsurvey.provenance.records import canonical_json, find_records, read_record, relative_path, resolve
 
 #: The columns that pick one cell of the estimates file, in the order they narrow it.
 CELL_KEYS = ("table", "variable", "level", "domain", "weighting")

@@ -11,7 +11,7 @@ same bytes whatever the chunking.
 Each replicate needs every cell of every table at once, so the statistic is written for
 speed: for each variable, one weighted count of (level x stratum) cells (``np.bincount``),
 from which each domain (a country, or a pooled set of countries) is a sum of strata. The
-weights are treated as fixed, as the linearization SEs of :mod:`swsurvey.describe` treat
+weights are treated as fixed, as the linearization SEs of :mod:`swsurvey.stages.describe` treat
 them: raking is not repeated within each replicate.
 
 From the variance, each cell gets its SE, a 95% Korn-Graubard interval on the replicate
@@ -22,23 +22,18 @@ linearization row uses.
 
 from __future__ import annotations
 
-import dataclasses
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from swsurvey.describe import not_asked_in_wave
+
 from swsurvey.errors import InputError
-from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.survey import svydesign
-from swsurvey.survey.ciprop import korn_graubard
-from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates, svrepdesign
-from swsurvey.validation import check_replicate_values
-from swsurvey.variance_setting import (
-    SUPPLIED,
+from swsurvey.io.files import atomic_path, read_stage
+from swsurvey.io.logfile import get_logger
+from swsurvey.stages.designs import linearization_label, replicate_design
+from swsurvey.stages.not_asked import not_asked_in_wave
+from swsurvey.study.variance_setting import (
     chunk_replicates,
     full_sample_weight,
     planned_replicates,
@@ -47,68 +42,13 @@ from swsurvey.variance_setting import (
     sharded,
     supplied,
 )
+from swsurvey.survey.ciprop import korn_graubard
+from swsurvey.survey.replicates import replicate_estimates
 
 log = get_logger("replicates")
 
 #: Key columns of a cell: the same as the estimates file's.
 KEYS = ["table", "variable", "level", "domain"]
-
-
-def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping):
-    """The replicate design a wave's ``variance`` setting asks for (see the config schema)."""
-    method = variance["method"]
-    if method == SUPPLIED:
-        return supplied_design(data, weight=weight, variance=variance)
-    design = svydesign(data, weights=weight, strata=stratum)
-    options = {"mse": variance.get("mse", False)}
-    if method in ("bootstrap", "subbootstrap"):
-        options.update(replicates=variance["replicates"], seed=variance["seed"])
-    if method == "Fay":
-        options.update(fay_rho=variance["fay_rho"])
-    return as_svrepdesign(design, type=method, **options)
-
-
-def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
-    """The replicate design of replicate weights supplied in the data (method ``supplied``).
-
-    The estimates use the pipeline's own weight (``weight``, the raked weight); the supplied
-    columns become replicate factors (``combined_weights`` false: the columns are factors
-    already, R's ``combined.weights=FALSE``; true: each column divided by the file's
-    ``full_sample_weight``), and replicate r's weights are factor_r times ``weight``: R's
-    ``svrepdesign(repweights=factors, weights=weight, combined.weights=FALSE, type=, scale=,
-    rscales=, fay.rho=, mse=)``. Raking is not repeated within the replicates. ``scale`` and
-    ``rscales`` left null take R's defaults for the type and the columns as given: with
-    combined weights, JK1's scale is (R-1)/R and JKn needs ``rscales``, as R says; with
-    factors, R's guesses from the factors."""
-    fsw = full_sample_weight(variance)
-    names = replicate_columns([str(c) for c in data.columns], variance, exclude=[weight, *([fsw] if fsw else [])])
-    if fsw is not None and fsw not in data:
-        raise InputError("full-sample weight column (waves.<wave>.variance.full_sample_weight) not in the data",
-                         variable=fsw)
-    check_replicate_values(data, names, fsw)
-    type_ = variance["type"]
-    scale, rscales = variance.get("scale"), variance.get("rscales")
-    if fsw is not None and type_ == "JK1" and scale is None:
-        scale = (len(names) - 1) / len(names)
-        log.warning("supplied JK1 replicate weights without scale: guessing (R-1)/R = %g from the %d columns, as R "
-                    "does for combined weights", scale, len(names))
-    if fsw is not None and type_ == "JKn" and rscales is None:
-        raise InputError("JKn with combined weights needs rscales (R: must provide rscales for combined JKn "
-                         "weights)", variable="waves.<wave>.variance.rscales")
-    factors = data[names].to_numpy(dtype=float)
-    if fsw is not None:
-        factors = factors / data[fsw].to_numpy(dtype=float)[:, None]
-    frame = data.assign(**{name: factors[:, i] for i, name in enumerate(names)})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        design = svrepdesign(frame, repweights=names, type=type_, weights=weight, combined_weights=False,
-                             scale=scale, rscales=rscales, fay_rho=variance.get("fay_rho") if type_ == "Fay" else None,
-                             mse=bool(variance.get("mse", False)))
-    for warning in caught:
-        log.warning("supplied replicate weights: %s", warning.message)
-    columns = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
-    source = f"{columns} / {fsw}" if fsw is not None else columns
-    return dataclasses.replace(design, method=f"{design.method} ({source} as factors of the raked weight)")
 
 
 class CellShares:
@@ -238,7 +178,7 @@ def replicate_variance(
     lo, hi = korn_graubard(p, v, out["base_n"].to_numpy(dtype=float), df.to_numpy())
     linear_var = (out["se"].to_numpy() / 100) ** 2
     out["variance"] = np.where(out["weighting"].eq("weighted"), design.variance,
-                               "linearization (Taylor series), strata: " + stratum)
+                               linearization_label(stratum))
     out.loc[weighted, "deff"] = (out["deff"] * v / linear_var)[weighted]
     out.loc[weighted, "se"] = 100 * np.sqrt(v[weighted])
     out.loc[weighted, "ci_lower"] = 100 * lo[weighted]

@@ -9,7 +9,7 @@ every test's and model's replicate statistic on them
 (:class:`~swsurvey.survey.replicates.ReplicateStatistic`, from
 :func:`~swsurvey.survey.chisq.svychisq_statistic`, :func:`~swsurvey.survey.glm.svyglm_refit`
 and :func:`~swsurvey.survey.olr.svyolr_refit`). The test and model jobs gather the chunks
-(:func:`gather`) and give each estimator its columns (``svychisq(..., replicates=)``,
+(:func:`swsurvey.stages.infer_chunks.gather`) and give each estimator its columns (``svychisq(..., replicates=)``,
 ``svyglm(..., replicates=)``), which then computes what it would have computed itself.
 Replicate r's weights depend only on the design and (for the bootstrap) on the seed and r,
 and each replicate is evaluated on its own, so the result has the same bytes whatever the
@@ -17,7 +17,7 @@ chunking. As in the descriptive stage, the raked weights are held fixed within r
 
 A chunk is written as two files: the estimates (``.npy``, replicates x columns) and their
 layout (``.json``: which test or model each run of columns belongs to, see
-:func:`swsurvey.infer.country_test_key` and :func:`swsurvey.infer.model_key`).
+:func:`swsurvey.stages.infer.country_test_key` and :func:`swsurvey.stages.infer.model_key`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.infer import (
+from swsurvey.io.files import atomic_path, read_stage
+from swsurvey.io.logfile import get_logger
+from swsurvey.stages.infer import (
     check_model_spec,
     country_test_key,
     fit_model,
@@ -39,16 +41,12 @@ from swsurvey.infer import (
     model_key,
     weighting_design,
 )
-from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.variance_setting import chunk_replicates, replicates_per_chunk
+from swsurvey.stages.infer_chunks import LAYOUT_FORMAT
+from swsurvey.study.variance_setting import chunk_replicates, replicates_per_chunk
 from swsurvey.survey.chisq import svychisq_statistic
 from swsurvey.survey.replicates import replicate_estimates
 
 log = get_logger("infer")
-
-LAYOUT_FORMAT = "swsurvey-infer-replicates/1"
-
 
 class InferStatistics:
     """Every weighted test's and model's replicate statistic of a wave, evaluated together.
@@ -113,41 +111,3 @@ def infer_replicate_chunk(
             np.save(handle, estimates, allow_pickle=False)
         Path(tmp_layout).write_text(json.dumps(layout, indent=1) + "\n", encoding="utf-8")
     return estimates
-
-
-def gather(chunks: Sequence[str | Path], layouts: Sequence[str | Path], variance: str | None = None
-           ) -> dict[str, np.ndarray]:
-    """The chunks' replicate estimates of each test and model (key: its name, value:
-    replicates x its columns), checked: one layout for all, every replicate once, in order,
-    and (when ``variance`` is given) made with the replicate design it names."""
-    if len(chunks) != len(layouts):
-        raise InputError(f"{len(chunks)} replicate chunks but {len(layouts)} layouts")
-    if not chunks:
-        return {}
-    described = [json.loads(Path(p).read_text(encoding="utf-8")) for p in layouts]
-    first = described[0]
-    expected_start = 0
-    for path, layout in zip(layouts, described):
-        if layout.get("format") != LAYOUT_FORMAT:
-            raise InputError("not a layout of replicate estimates", file=path, value=layout.get("format"))
-        if layout["statistics"] != first["statistics"] or layout["n_replicates"] != first["n_replicates"]:
-            raise InputError("the replicate chunks were computed for different tests, models or designs", file=path)
-        if layout["replicates"][0] != expected_start:
-            raise InputError(f"replicate chunk starts at replicate {layout['replicates'][0]}, expected "
-                             f"{expected_start}", file=path)  # fmt: skip
-        if variance is not None and layout["variance"] != variance:
-            raise InputError(f"the replicate chunk was made with {layout['variance']!r}, not the wave's {variance!r}",
-                             file=path)  # fmt: skip
-        expected_start = layout["replicates"][1]
-    if expected_start != first["n_replicates"]:
-        raise InputError(f"the replicate chunks hold {expected_start} of {first['n_replicates']} replicates",
-                         file=layouts[-1])
-    estimates = np.vstack([np.load(p, allow_pickle=False) for p in chunks])
-    out, start = {}, 0
-    for part in first["statistics"]:
-        out[part["key"]] = estimates[:, start : start + part["columns"]]
-        start += part["columns"]
-    if start != estimates.shape[1]:
-        raise InputError(f"the replicate chunks have {estimates.shape[1]} columns, the layout {start}",
-                         file=chunks[0])
-    return out

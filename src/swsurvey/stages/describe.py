@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.logging import get_logger
-from swsurvey.outputs import atomic_path, read_stage
+from swsurvey.io.files import atomic_path, read_stage
+from swsurvey.io.logfile import get_logger
+from swsurvey.stages.designs import linearization_label
+from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
 from swsurvey.survey import SvyCiProp, svydesign, svymean
 from swsurvey.survey.ciprop import korn_graubard
 from swsurvey.survey.modelframe import design_rows
@@ -37,19 +39,6 @@ COLUMNS = [
     "table", "variable", "variable_label", "level", "domain", "weighting", "n", "base_n",
     "estimate", "se", "ci_lower", "ci_upper", "ci_method", "deff", "small_base", "not_asked",
 ]
-#: The missing reason of a question the respondent was not shown (the recode specifications'
-#: ``missing.not_asked``); a variable with no other value was not asked in the wave.
-NOT_ASKED = "not asked"
-#: The level written on a not-asked variable's rows.
-NOT_ASKED_LEVEL = "not asked in this wave"
-
-
-def not_asked_in_wave(data: pd.DataFrame, variable: str) -> bool:
-    """Whether no respondent of the wave was asked the variable's question."""
-    reasons = data.get(f"{variable}__missing")
-    return bool(data[variable].isna().all() and reasons is not None and (reasons.astype(str) == NOT_ASKED).all())
-
-
 def domains(countries: pd.Series, pooled: Mapping[str, Sequence[str]]) -> dict[str, np.ndarray]:
     """Each country present, then each pooled set of countries, as boolean row masks."""
     out = {str(c): (countries == c).to_numpy() for c in countries.cat.categories if (countries == c).any()}
@@ -172,15 +161,15 @@ def describe_wave(
     variance: Mapping | None = None,
     replicate_chunks: Sequence[str | Path] = (),
 ) -> None:
-    """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.formats`).
+    """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.io.tables`).
 
     With a replicate ``variance`` method the weighted rows' SEs, intervals and design effects
-    come from the gathered ``replicate_chunks`` (:mod:`swsurvey.replicate_tables`); every row
+    come from the gathered ``replicate_chunks`` (:mod:`swsurvey.stages.describe_replicates`); every row
     names its variance method."""
     # Only the columns the tables use (a variable and its missing reasons), not the whole file.
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
     if variance and variance["method"] != "linearization":
-        from swsurvey.replicate_tables import data_columns
+        from swsurvey.stages.describe_replicates import data_columns
 
         wanted += data_columns(data, variance)  # replicate weights supplied in the data, if any
     table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
@@ -189,12 +178,12 @@ def describe_wave(
         frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled, min_n=min_n
     )
     if variance and variance["method"] != "linearization":
-        from swsurvey.replicate_tables import replicate_variance
+        from swsurvey.stages.describe_replicates import replicate_variance
 
         estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
                                        pooled=pooled, variance=variance)
     else:
-        estimates["variance"] = f"linearization (Taylor series), strata: {stratum}"
+        estimates["variance"] = linearization_label(stratum)
     # The base of a variable whose recode states one (a flag derived from several questions),
     # for the tables' note; empty for the others, whose base is the respondents with a value.
     estimates["base"] = estimates["variable"].map(provenance.get("bases", {})).fillna("")
