@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from swsurvey.errors import InputError
+from swsurvey.io.tables import BANNER
 from swsurvey.stages.cleaning import (
-    SYNTHETIC_BANNER,
     apply_exclusions,
     clean_wave,
     derive_variables,
@@ -502,9 +502,9 @@ def test_the_synthetic_flag_reaches_every_output(instrument, tmp_path, synthetic
     assert json.loads(paths["out_codebook_json"].read_text())["synthetic"] is synthetic
     assert pd.read_csv(paths["out_flow_csv"])["synthetic"].eq(synthetic).all()
     for md in (paths["out_codebook_md"], paths["out_flow_md"]):
-        assert (SYNTHETIC_BANNER in md.read_text()) is synthetic
+        assert (BANNER in md.read_text()) is synthetic
         if synthetic:
-            assert md.read_text().splitlines()[0].endswith(f"**{SYNTHETIC_BANNER}**")
+            assert md.read_text().splitlines()[0].endswith(f"**{BANNER}**")
 
 
 def test_an_input_without_import_provenance_is_refused(instrument, tmp_path):

@@ -12,14 +12,17 @@ import json
 import numpy as np
 import pytest
 from test_infer import _write_weighted
+from testconfig import base_config
 
 from swsurvey.errors import InputError
 from swsurvey.stages.gather_models import gather_models
-from swsurvey.stages.infer import DEFAULT_MODELS, infer_model, infer_tests, infer_wave
+from swsurvey.stages.infer import infer_model, infer_tests, infer_wave
 from swsurvey.stages.infer_chunks import gather
 from swsurvey.stages.infer_replicates import infer_replicate_chunk
 
 ITEMS = ["any_ict_use", "initiator", "talk_peers"]
+#: The study's models, as config.yaml states them.
+DEFAULT_MODELS = base_config()["infer"]["models"]
 VARIANCE = {"method": "bootstrap", "replicates": 12, "seed": 8, "chunk": 5}
 
 

@@ -10,7 +10,7 @@ CLEAN_INPUTS = {
 rule clean_wave:
     input:
         **config_inputs(CLEAN_INPUTS),
-        data="results/{wave}/import/responses.parquet",
+        data=rules.import_wave.output.data,
         recode_schema="src/swsurvey/study/recode.schema.yaml",
         code=rule_code("scripts/clean_wave.py"),
     output:

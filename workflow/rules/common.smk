@@ -175,7 +175,7 @@ SUPPLIED_WEIGHTS = {
 def replicate_chunks(wildcards):
     """The chunks of replicate estimates a wave's tables gather (none for linearization)."""
     return expand(
-        "results/{wave}/describe/replicates/chunk_{chunk}.npy",
+        rules.describe_replicates.output.chunk,
         wave=wildcards.wave,
         chunk=range(planned_chunks(wave_variance(wildcards))),
     )
@@ -185,7 +185,7 @@ def infer_replicate_chunks(wildcards):
     """The chunks of replicate estimates a wave's tests and models gather (none for
     linearization): as many as the tables', of the same replicates."""
     return expand(
-        "results/{wave}/infer/replicates/chunk_{chunk}.npy",
+        rules.infer_replicates.output.chunk,
         wave=wildcards.wave,
         chunk=range(planned_chunks(wave_variance(wildcards))),
     )
@@ -193,38 +193,42 @@ def infer_replicate_chunks(wildcards):
 
 def infer_replicate_layouts(wildcards):
     """What each chunk's columns are (one JSON file beside each chunk)."""
-    return [
-        path.removesuffix(".npy") + ".json"
-        for path in infer_replicate_chunks(wildcards)
-    ]
+    return expand(
+        rules.infer_replicates.output.layout,
+        wave=wildcards.wave,
+        chunk=range(planned_chunks(wave_variance(wildcards))),
+    )
 
 
 def model_tables(kind):
-    """The tables of one kind (coefficients, term_tests, model_status) of every model of a
-    wave, in config order, for rule gather_models to gather."""
+    """The tables of one kind (rule infer_model's output ``coefficients``, ``terms`` or
+    ``status``) of every model of a wave, in config order, for rule gather_models to gather.
+    """
 
     def tables(wildcards):
         return expand(
-            "results/{wave}/infer/models/{model}/{kind}.csv",
+            rules.infer_model.output.get(kind),
             wave=wildcards.wave,
             model=list(config["infer"]["models"]),
-            kind=kind,
         )
 
     return tables
 
 
-FIGURE_TABLES = {
-    "flow": "results/{wave}/clean/exclusion_flow.csv",
-    "estimates": "results/{wave}/describe/estimates.csv",
-    "coefficients": "results/{wave}/infer/coefficients.csv",
-    "weighting_effect": "results/{wave}/describe/weighting_effect.csv",
-}
+def figure_table(source):
+    """The table a figure's source names (the values of swsurvey.plan.FIGURE_SOURCES), by the
+    rule and output that make it."""
+    return {
+        "flow": rules.clean_wave.output.flow_csv,
+        "estimates": rules.describe_wave.output.estimates,
+        "coefficients": rules.gather_models.output.coefficients,
+        "weighting_effect": rules.weighting_effect.output.csv,
+    }[source]
 
 
 def figure_input(wildcards):
     """The table a figure is drawn from (swsurvey.plan.FIGURE_SOURCES says which)."""
-    return FIGURE_TABLES[FIGURE_SOURCES[wildcards.figure]].format(wave=wildcards.wave)
+    return figure_table(FIGURE_SOURCES[wildcards.figure]).format(wave=wildcards.wave)
 
 
 def crosswave_outputs():
@@ -232,112 +236,97 @@ def crosswave_outputs():
     if len(WAVES) < 2:
         return []
     return [
-        "results/crosswave/changes.csv",
-        "results/crosswave/changes.md",
-        "results/crosswave/changes.png",
-        "results/crosswave/changes.svg",
+        rules.crosswave_changes.output.csv,
+        rules.crosswave_changes.output.md,
+        rules.crosswave_figure.output.png,
+        rules.crosswave_figure.output.svg,
     ]
 
 
 def provenance_records():
     """The record of every job the run makes (see workflow/rules/provenance.smk)."""
     per_wave = [
-        "check_export",
-        "import_wave",
-        "clean_wave",
-        "weight_wave",
-        "weighting_figure",
-        "describe_wave",
-        "format_tables",
-        "weighting_effect",
-        "infer_tests",
-        "gather_models",
+        rules.check_export,
+        rules.import_wave,
+        rules.clean_wave,
+        rules.weight_wave,
+        rules.weighting_figure,
+        rules.describe_wave,
+        rules.format_tables,
+        rules.weighting_effect,
+        rules.infer_tests,
+        rules.gather_models,
     ]
-    records = expand("results/{wave}/provenance/{rule}.json", wave=WAVES, rule=per_wave)
+    records = [
+        path
+        for wave in WAVES
+        for rule in per_wave
+        for path in expand(rule.output.provenance, wave=wave)
+    ]
+    records += expand(rules.reproduce_published.output.provenance, wave=PUBLISHED_WAVES)
     records += expand(
-        "results/{wave}/provenance/reproduce_published.json", wave=PUBLISHED_WAVES
-    )
-    records += expand(
-        "results/{wave}/provenance/study_figure_{figure}.json",
+        rules.study_figure.output.provenance,
         wave=WAVES,
         figure=list(config["figures"]),
     )
     records += expand(
-        "results/{wave}/provenance/infer_model_{model}.json",
+        rules.infer_model.output.provenance,
         wave=WAVES,
         model=list(config["infer"]["models"]),
     )
     for wave in WAVES:
-        chunks = planned_chunks(config["waves"][wave]["variance"])
-        records += expand(
-            "results/{wave}/provenance/{stage}_replicates_{chunk}.json",
-            wave=wave,
-            stage=["describe", "infer"],
-            chunk=range(chunks),
-        )
+        chunks = range(planned_chunks(config["waves"][wave]["variance"]))
+        for stage in (rules.describe_replicates, rules.infer_replicates):
+            records += expand(stage.output.provenance, wave=wave, chunk=chunks)
     if len(WAVES) > 1:
         records += [
-            "results/crosswave/provenance/crosswave_changes.json",
-            "results/crosswave/provenance/crosswave_figure.json",
+            rules.crosswave_changes.output.provenance,
+            rules.crosswave_figure.output.provenance,
         ]
     if any(wave_raw_of(wave).startswith("results/synthetic/") for wave in WAVES):
-        records.append("results/synthetic/provenance/synthetic_wave.json")
-    return records + ["results/report/provenance/report_text.json"]
+        records.append(rules.synthetic_wave.output.provenance)
+    return records + [rules.report_text.output.provenance]
 
 
 def final_outputs():
     """Every wave's outputs of every stage, and the report's description and captions."""
+    per_wave = [
+        rules.import_wave.output.data,
+        rules.import_wave.output.codebook_json,
+        rules.import_wave.output.codebook_md,
+        rules.clean_wave.output.data,
+        rules.clean_wave.output.codebook_json,
+        rules.clean_wave.output.codebook_md,
+        rules.clean_wave.output.flow_csv,
+        rules.clean_wave.output.flow_md,
+        rules.weight_wave.output.data,
+        rules.weight_wave.output.diagnostics,
+        rules.weight_wave.output.margins,
+        rules.weighting_figure.output.png,
+        rules.weighting_figure.output.svg,
+        rules.describe_wave.output.estimates,
+        rules.format_tables.output.md,
+        rules.format_tables.output.html,
+        rules.format_tables.output.xlsx,
+        rules.weighting_effect.output.csv,
+        rules.weighting_effect.output.md,
+        rules.infer_tests.output.tests,
+        rules.gather_models.output.coefficients,
+        rules.gather_models.output.terms,
+        rules.gather_models.output.status,
+    ]
+    figures = [rules.study_figure.output.png, rules.study_figure.output.svg]
+    published = [
+        rules.reproduce_published.output.csv,
+        rules.reproduce_published.output.md,
+    ]
+    manifest = rules.manifest.output
     return (
-        expand(
-            [
-                "results/{wave}/import/responses.parquet",
-                "results/{wave}/import/codebook.json",
-                "results/{wave}/import/codebook.md",
-                "results/{wave}/clean/responses.parquet",
-                "results/{wave}/clean/codebook.json",
-                "results/{wave}/clean/codebook.md",
-                "results/{wave}/clean/exclusion_flow.csv",
-                "results/{wave}/clean/exclusion_flow.md",
-                "results/{wave}/weight/responses.parquet",
-                "results/{wave}/weight/diagnostics.csv",
-                "results/{wave}/weight/margins.csv",
-                "results/{wave}/weight/margins.png",
-                "results/{wave}/weight/margins.svg",
-                "results/{wave}/describe/estimates.csv",
-                "results/{wave}/describe/tables.md",
-                "results/{wave}/describe/tables.html",
-                "results/{wave}/describe/tables.xlsx",
-                "results/{wave}/describe/weighting_effect.csv",
-                "results/{wave}/describe/weighting_effect.md",
-                "results/{wave}/infer/country_tests.csv",
-                "results/{wave}/infer/coefficients.csv",
-                "results/{wave}/infer/term_tests.csv",
-                "results/{wave}/infer/model_status.csv",
-            ],
-            wave=WAVES,
-        )
-        + expand(
-            [
-                "results/{wave}/figures/{figure}.png",
-                "results/{wave}/figures/{figure}.svg",
-            ],
-            wave=WAVES,
-            figure=list(config["figures"]),
-        )
-        + expand(
-            [
-                "results/{wave}/describe/published.csv",
-                "results/{wave}/describe/published.md",
-            ],
-            wave=PUBLISHED_WAVES,
-        )
+        expand(per_wave, wave=WAVES)
+        + expand(figures, wave=WAVES, figure=list(config["figures"]))
+        + expand(published, wave=PUBLISHED_WAVES)
         + crosswave_outputs()
-        + ["results/report/workflow.rst"]
-        + [
-            "results/manifest.json",
-            "results/manifest.md",
-            "results/manifest.html",
-            "results/ro-crate/ro-crate-metadata.json",
-        ]
-        + expand("results/report/captions/{caption}.rst", caption=CAPTIONS)
+        + [rules.report_text.output.description]
+        + [manifest.json, manifest.md, manifest.html, manifest.crate]
+        + rules.report_text.output.captions
     )

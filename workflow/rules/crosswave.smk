@@ -38,7 +38,7 @@ rule crosswave_changes:
 
 rule crosswave_figure:
     input:
-        changes="results/crosswave/changes.csv",
+        changes=rules.crosswave_changes.output.csv,
         code=rule_code("scripts/crosswave_figure.py"),
     output:
         png=report(

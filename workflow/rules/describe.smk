@@ -3,7 +3,7 @@
 
 rule describe_replicates:
     input:
-        data="results/{wave}/weight/responses.parquet",
+        data=rules.weight_wave.output.data,
         code=rule_code("scripts/describe_replicates.py"),
     output:
         chunk="results/{wave}/describe/replicates/chunk_{chunk}.npy",
@@ -31,7 +31,7 @@ rule describe_replicates:
 
 rule describe_wave:
     input:
-        data="results/{wave}/weight/responses.parquet",
+        data=rules.weight_wave.output.data,
         replicates=replicate_chunks,
         code=rule_code("scripts/describe_wave.py"),
     output:
@@ -67,7 +67,7 @@ rule describe_wave:
 
 rule format_tables:
     input:
-        estimates="results/{wave}/describe/estimates.csv",
+        estimates=rules.describe_wave.output.estimates,
         code=rule_code("scripts/format_tables.py"),
     output:
         html=report(
@@ -100,7 +100,7 @@ rule format_tables:
 
 rule weighting_effect:
     input:
-        estimates="results/{wave}/describe/estimates.csv",
+        estimates=rules.describe_wave.output.estimates,
         code=rule_code("scripts/weighting_effect.py"),
     output:
         csv=report(
@@ -142,7 +142,7 @@ PUBLISHED_INPUTS = {"published": ("waves", "{wave}", "published")}
 rule reproduce_published:
     input:
         **config_inputs(PUBLISHED_INPUTS),
-        estimates="results/{wave}/describe/estimates.csv",
+        estimates=rules.describe_wave.output.estimates,
         code=rule_code("scripts/reproduce_published.py"),
     output:
         csv=report(

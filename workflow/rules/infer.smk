@@ -6,7 +6,7 @@
 
 rule infer_replicates:
     input:
-        data="results/{wave}/weight/responses.parquet",
+        data=rules.weight_wave.output.data,
         code=rule_code("scripts/infer_replicates.py"),
     output:
         chunk="results/{wave}/infer/replicates/chunk_{chunk}.npy",
@@ -35,7 +35,7 @@ rule infer_replicates:
 
 rule infer_tests:
     input:
-        data="results/{wave}/weight/responses.parquet",
+        data=rules.weight_wave.output.data,
         replicates=infer_replicate_chunks,
         layouts=infer_replicate_layouts,
         code=rule_code("scripts/infer_tests.py"),
@@ -70,7 +70,7 @@ rule infer_tests:
 
 rule infer_model:
     input:
-        data="results/{wave}/weight/responses.parquet",
+        data=rules.weight_wave.output.data,
         replicates=infer_replicate_chunks,
         layouts=infer_replicate_layouts,
         code=rule_code("scripts/infer_model.py"),
@@ -102,8 +102,8 @@ rule infer_model:
 rule gather_models:
     input:
         coefficients=model_tables("coefficients"),
-        terms=model_tables("term_tests"),
-        status=model_tables("model_status"),
+        terms=model_tables("terms"),
+        status=model_tables("status"),
         code=rule_code("scripts/gather_models.py"),
     output:
         coefficients=report(

@@ -6,7 +6,7 @@ WEIGHT_INPUTS = {"targets": ("waves", "{wave}", "targets")}
 rule weight_wave:
     input:
         **config_inputs(WEIGHT_INPUTS),
-        data="results/{wave}/clean/responses.parquet",
+        data=rules.clean_wave.output.data,
         code=rule_code("scripts/weight_wave.py"),
     output:
         data="results/{wave}/weight/responses.parquet",
@@ -52,7 +52,7 @@ rule weight_wave:
 
 rule weighting_figure:
     input:
-        margins="results/{wave}/weight/margins.csv",
+        margins=rules.weight_wave.output.margins,
         code=rule_code("scripts/weighting_figure.py"),
     output:
         png=report(

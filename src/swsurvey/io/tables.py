@@ -23,6 +23,7 @@ from swsurvey.io.files import atomic_path
 SUPPRESSED = "‡"
 #: A not-asked variable's cells (its level says "not asked in this wave"): no number, never 0.
 NOT_ASKED_TEXT = "—"
+#: The first line of every table, codebook and page made from synthetic data (stated once here).
 BANNER = "SYNTHETIC DATA — not real survey responses"
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)

@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.io.files import PROVENANCE_KEY, atomic_path, with_provenance
 from swsurvey.io.logfile import get_logger
+from swsurvey.io.tables import BANNER
 from swsurvey.study.instrument import Instrument, load_instrument
 from swsurvey.study.recode import (
     END_STEP,
@@ -79,8 +80,6 @@ from swsurvey.study.variance_setting import carried_columns, full_sample_weight,
 
 log = get_logger("cleaning")
 
-#: The first line of every Markdown output made from synthetic data.
-SYNTHETIC_BANNER = "SYNTHETIC DATA — not real survey responses"
 TOTAL = "Total"
 
 
@@ -268,7 +267,7 @@ def _md(text: object) -> str:
 
 
 def _banner(synthetic: bool) -> str:
-    return f"> **{SYNTHETIC_BANNER}**\n\n" if synthetic else ""
+    return f"> **{BANNER}**\n\n" if synthetic else ""
 
 
 def flow_markdown(flow: ExclusionFlow, *, wave: str, synthetic: bool, spec: RecodeSpec) -> str:
@@ -760,7 +759,7 @@ def build_codebook(
     n = len(next(iter(derived.values())).missing) if derived else 0
     book: dict = {}
     if imported.synthetic:
-        book["notice"] = SYNTHETIC_BANNER
+        book["notice"] = BANNER
     book |= {
         "stage": "clean",
         "wave": wave,

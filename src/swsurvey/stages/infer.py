@@ -38,38 +38,6 @@ log = get_logger("infer")
 
 WEIGHTINGS = ("weighted", "unweighted")
 
-# The study's questions: the same as config.yaml's ``infer`` section (which is what runs).
-DEFAULT_ITEMS = (
-    "any_ict_use", "weekly_use", "outside_hours", "initiator", "friend_request", "searched_online",
-    "search_appropriate", "workplace_policy", "talk_supervisor", "talk_peers",
-)  # fmt: skip
-DEFAULT_MODELS = {
-    "weekly_use": {
-        "formula": (
-            'I(weekly_use == "Yes") ~ age_group + experience_band + gender + private_practice + psychotherapy + country'
-        ),
-        "family": "quasibinomial",
-        "reference": {"private_practice": "No", "psychotherapy": "No"},
-    },
-    "frequency": {
-        "formula": "freq_overall ~ age_group + experience_band + gender + private_practice + psychotherapy + country",
-        "family": "ordinal",
-        "reference": {"private_practice": "No", "psychotherapy": "No"},
-    },
-    "supervision": {
-        "formula": 'I(talk_supervisor == "Yes") ~ workplace_policy + setting + age_group',
-        "family": "quasibinomial",
-        "reference": {"workplace_policy": "No"},
-        "domain": {
-            "country": ["Canada"],
-            "setting": [
-                "Hospital / health care", "Community or social service agency", "Child welfare",
-                "School / education", "Government / public service", "Other",
-            ],  # fmt: skip
-            "talk_supervisor": ["Yes", "No"],  # those with a supervisor
-        },
-    },
-}
 FAMILIES = ("quasibinomial", "gaussian", "quasipoisson", "ordinal")
 
 TEST_COLUMNS = ["weighting", "item", "statistic", "ndf", "ddf", "p_value", "p_holm", "method", "n", "n_missing"]

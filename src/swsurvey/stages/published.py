@@ -15,6 +15,7 @@ import yaml
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path
+from swsurvey.io.tables import BANNER
 
 
 def load_published(path: str | Path) -> dict:
@@ -58,7 +59,7 @@ def reproduction_table(estimates: pd.DataFrame, published: dict) -> pd.DataFrame
 
 
 def reproduction_markdown(table: pd.DataFrame, *, wave: str, domain: str, synthetic: bool) -> str:
-    lines = ["> **SYNTHETIC DATA — not real survey responses**", ""] if synthetic else []
+    lines = [f"> **{BANNER}**", ""] if synthetic else []
     lines += [
         f"# Published figures reproduced, wave {wave}",
         "",
