@@ -1,8 +1,8 @@
-"""Snakemake adapter: one model of one wave, weighted and unweighted (see swsurvey.stages.infer)."""
+"""Snakemake adapter: one model of one wave, weighted and unweighted (see swsurvey.stages.models)."""
 
 from swsurvey.io.logfile import to_logfile
 from swsurvey.provenance.records import recorded
-from swsurvey.stages.infer import infer_model
+from swsurvey.stages.models import infer_model
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     infer_model(

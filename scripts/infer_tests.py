@@ -1,8 +1,8 @@
-"""Snakemake adapter: the country tests of one wave (see swsurvey.stages.infer)."""
+"""Snakemake adapter: the country tests of one wave (see swsurvey.stages.country_tests)."""
 
 from swsurvey.io.logfile import to_logfile
 from swsurvey.provenance.records import recorded
-from swsurvey.stages.infer import infer_tests
+from swsurvey.stages.country_tests import infer_tests
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     infer_tests(

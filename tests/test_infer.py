@@ -12,7 +12,9 @@ import pytest
 from testconfig import base_config
 
 from swsurvey.errors import InputError
-from swsurvey.stages.infer import country_tests, fit_models, holm, infer_wave
+from swsurvey.stages.country_tests import country_tests, holm
+from swsurvey.stages.infer import infer_wave
+from swsurvey.stages.models import fit_models
 from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
 

@@ -15,10 +15,12 @@ from test_infer import _write_weighted
 from testconfig import base_config
 
 from swsurvey.errors import InputError
+from swsurvey.stages.country_tests import infer_tests
 from swsurvey.stages.gather_models import gather_models
-from swsurvey.stages.infer import infer_model, infer_tests, infer_wave
+from swsurvey.stages.infer import infer_wave
 from swsurvey.stages.infer_chunks import gather
 from swsurvey.stages.infer_replicates import infer_replicate_chunk
+from swsurvey.stages.models import infer_model
 
 ITEMS = ["any_ict_use", "initiator", "talk_peers"]
 #: The study's models, as config.yaml states them.

@@ -14,6 +14,7 @@ import dataclasses
 import warnings
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
@@ -24,6 +25,9 @@ from swsurvey.survey import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
 
 log = get_logger("replicates")
+
+#: Every result is given twice: with the raked weights, and with all weights 1.
+WEIGHTINGS = ("weighted", "unweighted")
 
 
 def linearization_label(stratum: str) -> str:
@@ -86,3 +90,33 @@ def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
     columns = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
     source = f"{columns} / {fsw}" if fsw is not None else columns
     return dataclasses.replace(design, method=f"{design.method} ({source} as factors of the raked weight)")
+
+
+def weights_of(data: pd.DataFrame, weight: str, weighting: str) -> np.ndarray:
+    """A weighting's weights: the column ``weight`` ("weighted") or all 1 ("unweighted")."""
+    if weighting == "unweighted":
+        return np.ones(len(data))
+    if weight not in data.columns:
+        raise InputError("no weight column in the data", variable=weight)
+    return data[weight].to_numpy(dtype=float)
+
+
+def replicated(variance: Mapping | None, weighting: str) -> bool:
+    """Whether a weighting's SEs come from replicates: the weighted rows of a replicate method."""
+    return bool(variance) and variance["method"] != "linearization" and weighting == "weighted"
+
+
+def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None):
+    """The design of one weighting: the raked weights (or none) with country as strata; with a
+    replicate ``variance`` method, the weighted design's replicate-weight version."""
+    frame = data.assign(**{"_w_": weights_of(data, weight, weighting)})
+    if replicated(variance, weighting):
+        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance)
+    return svydesign(frame, weights="_w_", strata=stratum)
+
+
+def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None) -> str:
+    """How a weighting's SEs are computed, as the tables name it."""
+    if replicated(variance, weighting):
+        return weighting_design(data, stratum, weight, weighting, variance).variance
+    return linearization_label(stratum)

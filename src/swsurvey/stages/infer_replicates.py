@@ -17,7 +17,7 @@ chunking. As in the descriptive stage, the raked weights are held fixed within r
 
 A chunk is written as two files: the estimates (``.npy``, replicates x columns) and their
 layout (``.json``: which test or model each run of columns belongs to, see
-:func:`swsurvey.stages.infer.country_test_key` and :func:`swsurvey.stages.infer.model_key`).
+:func:`swsurvey.stages.country_tests.country_test_key` and :func:`swsurvey.stages.models.model_key`).
 """
 
 from __future__ import annotations
@@ -33,15 +33,10 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.infer import (
-    check_model_spec,
-    country_test_key,
-    fit_model,
-    model_design,
-    model_key,
-    weighting_design,
-)
+from swsurvey.stages.country_tests import country_test_key
+from swsurvey.stages.designs import weighting_design
 from swsurvey.stages.infer_chunks import LAYOUT_FORMAT
+from swsurvey.stages.models import check_model_spec, fit_model, model_design, model_key
 from swsurvey.study.variance_setting import chunk_replicates, replicates_per_chunk
 from swsurvey.survey.chisq import svychisq_statistic
 from swsurvey.survey.replicates import replicate_estimates
