@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from swsurvey.errors import InputError
-from swsurvey.survey.weighting import WeightingWarning
+from swsurvey.survey.targets import WeightingWarning
 from swsurvey.weights import margin_targets, raking_levels, read_targets, trim_bounds, weight_respondents, weight_wave
 
 from conftest import WEIGHTING as SETTINGS

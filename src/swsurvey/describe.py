@@ -27,8 +27,9 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.survey import SvyCiProp, svydesign, svymean
-from swsurvey.survey.ciprop import korn_graubard
+from swsurvey.survey.ciprop import SvyCiProp, korn_graubard
+from swsurvey.survey.design import svydesign
+from swsurvey.survey.estimates import svymean
 from swsurvey.survey.modelframe import design_rows
 
 log = get_logger("describe")

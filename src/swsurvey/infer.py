@@ -20,16 +20,10 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq
-from swsurvey.survey.glm import (
-    ModelWarning,
-    NonConvergenceWarning,
-    SeparationWarning,
-    reg_term_test,
-    svyglm,
-    svyglm_refit,
-)
+from swsurvey.survey.design import svydesign
+from swsurvey.survey.glm import SeparationWarning, reg_term_test, svyglm, svyglm_refit
+from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning
 from swsurvey.survey.olr import svyolr, svyolr_refit
 
 log = get_logger("infer")

@@ -33,8 +33,8 @@ from swsurvey.describe import not_asked_in_wave
 from swsurvey.errors import InputError
 from swsurvey.logging import get_logger
 from swsurvey.outputs import atomic_path, read_stage
-from swsurvey.survey import svydesign
 from swsurvey.survey.ciprop import korn_graubard
+from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, replicate_estimates, svrepdesign
 from swsurvey.validation import check_replicate_values
 from swsurvey.variance_setting import (
