@@ -46,16 +46,14 @@ def python_side(data_csv: str, pop_gender: str, pop_age: str) -> dict:
     sys.path.insert(0, str(HERE))
     import survey_data as sd
 
-    from swsurvey.survey import (
-        joint_targets,
-        rake,
-        svyby,
-        svychisq,
-        svydesign,
-        svyglm,
-        svymean,
-        svyolr,
-    )
+    from swsurvey.survey.by import svyby
+    from swsurvey.survey.chisq import svychisq
+    from swsurvey.survey.design import svydesign
+    from swsurvey.survey.estimates import svymean
+    from swsurvey.survey.glm import svyglm
+    from swsurvey.survey.olr import svyolr
+    from swsurvey.survey.targets import joint_targets
+    from swsurvey.survey.weighting import rake
 
     levels = {
         "country": sd.COUNTRIES,

@@ -19,7 +19,7 @@ from swsurvey.stages.weighting import (
     weight_respondents,
     weight_wave,
 )
-from swsurvey.survey.weighting import WeightingWarning
+from swsurvey.survey.targets import WeightingWarning
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-# Extra reference values from R's survey package for tests/test_survey_ciprop.py,
-# tests/test_survey_by.py and tests/test_survey_design.py (lonely PSUs).
+# Extra reference values from R's survey package for tests/survey/test_ciprop.py,
+# tests/survey/test_by.py and tests/survey/test_design.py (lonely PSUs).
 #
 # Regenerate from the repository root with
 #     Rscript tests/r/estimates_extra.R > tests/r/estimates_extra.json

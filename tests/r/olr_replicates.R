@@ -1,5 +1,5 @@
 # Reference values from R's survey package for svyolr on replicate-weight designs
-# (survey:::svyolr.svyrep.design; tests/test_survey_olr_replicates.py).
+# (survey:::svyolr.svyrep.design; tests/survey/test_olr_replicates.py).
 #
 # Regenerate from the repository root with
 #     Rscript tests/r/olr_replicates.R tests/r

@@ -1,5 +1,5 @@
 # Reference values from R's survey package for replicate-weight variance
-# (tests/test_survey_replicates.py): as.svrepdesign (JK1, JKn, BRR, Fay, bootstrap,
+# (tests/survey/test_replicates.py): as.svrepdesign (JK1, JKn, BRR, Fay, bootstrap,
 # subbootstrap) and svrepdesign with supplied replicate weights, and the estimators R
 # defines for them (svymean, svytotal, proportions, svyby, svyciprop, svyglm, svychisq).
 #

@@ -1,4 +1,4 @@
-# Reference values of trimWeights() in survey 4.5 for tests/test_survey_weighting.py: one
+# Reference values of trimWeights() in survey 4.5 for tests/survey/test_weighting.py: one
 # pass; strict = TRUE where survey 4.5's rule (a weight once trimmed stays at its bound and
 # later trimmings go only to weights never trimmed) gives other weights than survey 4.1's
 # (which shared them among every weight inside the bounds); a strict trimming where the 4.5

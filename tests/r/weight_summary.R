@@ -1,4 +1,4 @@
-# Reference values for tests/test_survey_diagnostics.py: weight summaries (the reference
+# Reference values for tests/survey/test_diagnostics.py: weight summaries (the reference
 # conventions' w_summary: plain R arithmetic, quantile type 7) overall and by group.
 # Run from the repository root:  Rscript tests/r/weight_summary.R  (writes weight_summary.json)
 suppressPackageStartupMessages(library(survey))

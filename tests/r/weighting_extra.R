@@ -1,4 +1,4 @@
-# Extra reference values for tests/test_survey_weighting.py: postStratify with unequal base
+# Extra reference values for tests/survey/test_weighting.py: postStratify with unequal base
 # weights, rake with a joint margin and with clusters, calibrate (logit, bounded linear,
 # numeric variable, margins list, rescaled weights). trimWeights is in trim_weights.R (survey
 # 4.5's strict rule). Run from the repository root with R's survey package (Debian's 4.1):

@@ -29,8 +29,9 @@ from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import linearization_label
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
-from swsurvey.survey import SvyCiProp, svydesign, svymean
-from swsurvey.survey.ciprop import korn_graubard
+from swsurvey.survey.ciprop import SvyCiProp, korn_graubard
+from swsurvey.survey.design import svydesign
+from swsurvey.survey.estimates import svymean
 from swsurvey.survey.modelframe import design_rows
 
 log = get_logger("describe")

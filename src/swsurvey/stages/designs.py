@@ -21,7 +21,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.study.validation import check_replicate_values
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
-from swsurvey.survey import svydesign
+from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
 
 log = get_logger("replicates")

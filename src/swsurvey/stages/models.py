@@ -22,14 +22,8 @@ from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import WEIGHTINGS, replicated, weighting_design
 from swsurvey.stages.infer_tables import gathered, labelled, read_weighted, write_all
-from swsurvey.survey.glm import (
-    ModelWarning,
-    NonConvergenceWarning,
-    SeparationWarning,
-    reg_term_test,
-    svyglm,
-    svyglm_refit,
-)
+from swsurvey.survey.glm import SeparationWarning, reg_term_test, svyglm, svyglm_refit
+from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning
 from swsurvey.survey.olr import svyolr, svyolr_refit
 
 log = get_logger("infer")

@@ -34,15 +34,10 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage, with_provenance
 from swsurvey.io.logfile import get_logger
-from swsurvey.survey import (
-    MARGIN_TOLERANCE,
-    TrimBounds,
-    joint_targets,
-    margin_table,
-    svydesign,
-    weight,
-    weight_summary,
-)
+from swsurvey.survey.design import svydesign
+from swsurvey.survey.diagnostics import margin_table, weight_summary
+from swsurvey.survey.targets import joint_targets
+from swsurvey.survey.weighting import MARGIN_TOLERANCE, TrimBounds, weight
 
 log = get_logger("weight")
 

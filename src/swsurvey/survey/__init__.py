@@ -1,126 +1,121 @@
 """Design-based survey statistics that agree with R's survey package (Lumley 2004, 2010).
 
 Independent of the #socialwork study. The vocabulary is R's: a design object
-(:func:`svydesign`) carries weights, strata, first-stage clusters, a finite-population
-correction and any calibration, and every estimate's variance comes from one linearization
-engine (:func:`swsurvey.survey.variance.design_vcov`), as R's ``svyrecvar`` does, or, for a
-replicate-weight design (:func:`as_svrepdesign`, :func:`svrepdesign`), from its replicates
-(:mod:`swsurvey.survey.replicates`, R's ``svrVar``).
+(:func:`~swsurvey.survey.design.svydesign`) carries weights, strata, first-stage clusters, a
+finite-population correction and any calibration, and every estimate's variance comes from
+one linearization engine (:func:`swsurvey.survey.variance.design_vcov`), as R's
+``svyrecvar`` does, or, for a replicate-weight design
+(:func:`~swsurvey.survey.replicates.as_svrepdesign`,
+:func:`~swsurvey.survey.replicates.svrepdesign`), from its replicates
+(:mod:`swsurvey.survey.replicates`, R's ``svrVar``). Each estimator's module holds both its
+paths and chooses between them once, by the design's type.
+
+The modules, one job each:
+
+=================  ============================================================================
+``design``         ``svydesign``: the design object
+``variance``       the linearization variance (R's ``svyrecvar``) and calibration records
+``replicates``     replicate-weight designs (``svrepdesign``, ``as.svrepdesign``) and their
+                   variance (``svrVar``, ``withReplicates``)
+``repweights``     how replicate weights are made (jackknife, BRR, Fay, bootstraps, supplied)
+``hadamard``       the Hadamard matrices of R's ``brrweights``
+``svystat``        the ``svystat`` result and its Wald intervals
+``distributions``  R's p/q distribution functions (``qt``, ``pf``, ...) from scipy.special
+``estimates``      ``svymean``, ``svytotal``, ``svyratio``, ``svyvar``
+``by``             ``svyby``
+``ciprop``         ``svyciprop``; ``interpolation``: R's ``spline`` and ``approx`` for it
+``chisq``          ``svychisq``, ``svytable``
+``modelframe``     model formulas and matrices
+``glmfit``         R's ``glm.fit`` (families, IRLS, rank checks)
+``glm``            ``svyglm``, ``regTermTest``
+``olr``            ``svyolr``
+``targets``        weighting targets and their coding against the data
+``weighting``      ``rake``, ``postStratify``, ``calibrate``, ``trimWeights``
+``diagnostics``    weight summaries and achieved margins
+=================  ============================================================================
+
+``from swsurvey.survey import svymean`` works for every public name: importing this package
+imports none of its modules, and a name imports only the module that defines it (PEP 562). The
+package's own modules and scripts import from the defining module, so that the workflow's
+static reading of imports (:func:`swsurvey.provenance.code_files`) sees exactly the modules a
+job uses.
 """
 
-from swsurvey.survey.design import SurveyDesign, svydesign
+from __future__ import annotations
 
-__all__ = ["SurveyDesign", "svydesign"]
+import importlib
 
-# Estimates, proportion confidence intervals and domain estimates.
-from swsurvey.survey.by import SvyBy, svyby  # noqa: E402
-from swsurvey.survey.ciprop import SvyCiProp, svyciprop  # noqa: E402
-from swsurvey.survey.estimates import SvyStat, svymean, svyratio, svytotal, svyvar  # noqa: E402
+#: Each public name and the module that defines it.
+_MODULES = {
+    # designs and variance
+    "SurveyDesign": "design",
+    "svydesign": "design",
+    "SvyRepDesign": "replicates",
+    "ReplicateStatistic": "replicates",
+    "as_svrepdesign": "replicates",
+    "combine": "replicates",
+    "replicate_estimates": "replicates",
+    "svrepdesign": "replicates",
+    "with_replicates": "replicates",
+    # estimates, proportion confidence intervals and domain estimates
+    "SvyStat": "svystat",
+    "SvrepStat": "svystat",
+    "svymean": "estimates",
+    "svyratio": "estimates",
+    "svytotal": "estimates",
+    "svyvar": "estimates",
+    "SvyBy": "by",
+    "svyby": "by",
+    "SvyCiProp": "ciprop",
+    "SvrepCiProp": "ciprop",
+    "svyciprop": "ciprop",
+    # weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics
+    "MARGIN_TOLERANCE": "weighting",
+    "TrimBounds": "weighting",
+    "calibrate": "weighting",
+    "poststratify": "weighting",
+    "rake": "weighting",
+    "trim_weights": "weighting",
+    "weight": "weighting",
+    "weighting_report": "weighting",
+    "Margin": "targets",
+    "as_margins": "targets",
+    "joint_targets": "targets",
+    "marginal_targets": "targets",
+    "margin_table": "diagnostics",
+    "weight_summary": "diagnostics",
+    # models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable)
+    "SvyChisq": "chisq",
+    "SvrepChisq": "chisq",
+    "svychisq": "chisq",
+    "svychisq_statistic": "chisq",
+    "svytable": "chisq",
+    "ModelWarning": "glmfit",
+    "NonConvergenceWarning": "glmfit",
+    "RegTermTest": "glm",
+    "SeparationWarning": "glm",
+    "SvyGlm": "glm",
+    "SvrepGlm": "glm",
+    "reg_term_test": "glm",
+    "svyglm": "glm",
+    "svyglm_refit": "glm",
+    "SvyOlr": "olr",
+    "SvrepOlr": "olr",
+    "svyolr": "olr",
+    "svyolr_refit": "olr",
+}
 
-__all__ += [
-    "SvyBy",
-    "SvyCiProp",
-    "SvyStat",
-    "svyby",
-    "svyciprop",
-    "svymean",
-    "svyratio",
-    "svytotal",
-    "svyvar",
-]
+__all__ = sorted(_MODULES)
 
-# Weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics.
-from swsurvey.survey.diagnostics import margin_table, weight_summary  # noqa: E402
-from swsurvey.survey.weighting import (  # noqa: E402
-    MARGIN_TOLERANCE,
-    Margin,
-    TrimBounds,
-    as_margins,
-    calibrate,
-    joint_targets,
-    marginal_targets,
-    poststratify,
-    rake,
-    trim_weights,
-    weight,
-    weighting_report,
-)
 
-__all__ += [
-    "MARGIN_TOLERANCE",
-    "Margin",
-    "TrimBounds",
-    "as_margins",
-    "calibrate",
-    "joint_targets",
-    "margin_table",
-    "marginal_targets",
-    "poststratify",
-    "rake",
-    "trim_weights",
-    "weight",
-    "weight_summary",
-    "weighting_report",
-]
+def __getattr__(name: str):
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-# Models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable).
-from swsurvey.survey.chisq import SvyChisq, svychisq, svychisq_statistic, svytable  # noqa: E402
-from swsurvey.survey.glm import (  # noqa: E402
-    ModelWarning,
-    NonConvergenceWarning,
-    RegTermTest,
-    SeparationWarning,
-    SvyGlm,
-    reg_term_test,
-    svyglm,
-    svyglm_refit,
-)
-from swsurvey.survey.olr import SvrepOlr, SvyOlr, svyolr, svyolr_refit  # noqa: E402
 
-__all__ += [
-    "ModelWarning",
-    "NonConvergenceWarning",
-    "RegTermTest",
-    "SeparationWarning",
-    "SvyChisq",
-    "SvyGlm",
-    "SvyOlr",
-    "reg_term_test",
-    "svychisq",
-    "svychisq_statistic",
-    "svyglm",
-    "svyglm_refit",
-    "svyolr",
-    "svyolr_refit",
-    "svytable",
-]
-
-# Replicate-weight designs (svrepdesign, as.svrepdesign) and their variance engine.
-from swsurvey.survey.replicates import (  # noqa: E402
-    ReplicateStatistic,
-    SvrepChisq,
-    SvrepCiProp,
-    SvrepGlm,
-    SvrepStat,
-    SvyRepDesign,
-    as_svrepdesign,
-    combine,
-    replicate_estimates,
-    svrepdesign,
-    with_replicates,
-)
-
-__all__ += [
-    "SvrepChisq",
-    "SvrepCiProp",
-    "SvrepGlm",
-    "SvrepOlr",
-    "SvrepStat",
-    "SvyRepDesign",
-    "ReplicateStatistic",
-    "as_svrepdesign",
-    "combine",
-    "replicate_estimates",
-    "svrepdesign",
-    "with_replicates",
-]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
-from swsurvey.survey.estimates import DF, SvyStat, svymean
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.estimates import svymean
+from swsurvey.survey.replicates import SvyRepDesign, combine
+from swsurvey.survey.svystat import DF, SvrepStat, SvyStat
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["SvyBy", "svyby"]
@@ -177,17 +179,26 @@ def svyby(
         rows[name] = [level_lists[k][i] for i in idx]
     groups = pd.DataFrame(rows)
     joint = None
-    if covmat and is_replicate(design):  # R: svrVar of every domain's replicates together
-        from swsurvey.survey.replicates import joint_vcov
-
-        joint = joint_vcov(design, results)
-        results = [replace(r, replicates=None) for r in results]
-    elif covmat:
-        influences = [r.influence for r in results]
-        joint = design_vcov(design, np.hstack(influences))
-        joint = (joint + joint.T) / 2.0
-        results = [_without_influence(r) for r in results]
+    if covmat:
+        joint, results = (_replicate_joint if isinstance(design, SvyRepDesign) else _joint)(design, results)
     return SvyBy(by=tuple(by_names), groups=groups, results=tuple(results), covmat=joint)
+
+
+def _joint(design: SurveyDesign, results: list) -> tuple[np.ndarray, list]:
+    """The covariance of every domain's estimates from their influence values together (the
+    design covariance of the bound influence values), and the results without them."""
+    joint = design_vcov(design, np.hstack([r.influence for r in results]))
+    return (joint + joint.T) / 2.0, [_without_influence(r) for r in results]
+
+
+def _replicate_joint(design: SvyRepDesign, results: list[SvrepStat]) -> tuple[np.ndarray, list]:
+    """The covariance of every domain's estimates from their replicates (R's ``svyby`` with
+    ``covmat=TRUE`` on a replicate design: ``svrVar`` of the bound replicates), and the
+    results without them."""
+    theta = np.concatenate([r.estimates for r in results])
+    reps = np.hstack([r.replicates for r in results])
+    joint = combine(theta, reps, design.scale, design.rscales, design.mse)
+    return joint, [replace(r, replicates=None) for r in results]
 
 
 def _without_influence(result):

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.distributions import pchisq, pf
+from swsurvey.survey.estimates import svrep_stat, totals_statistic
 from swsurvey.survey.modelframe import design_rows, factor_codes, level_label
+from swsurvey.survey.replicates import SvyRepDesign, with_variance
 from swsurvey.survey.variance import design_vcov
 
-__all__ = ["SvyChisq", "svychisq", "svychisq_statistic", "svytable"]
+__all__ = ["SvrepChisq", "SvyChisq", "svychisq", "svychisq_statistic", "svytable"]
 
 STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 _RAO_SCOTT = "Pearson's X^2: Rao & Scott adjustment"
@@ -65,6 +67,16 @@ class SvyChisq:
             f"{self.method}\n{self.row_var} x {self.col_var}: {self.statistic_name} = "
             f"{self.statistic:.6g}, {params}, p-value = {self.p_value:.4g}"
         )
+
+
+@dataclass(frozen=True, eq=False)
+class SvrepChisq(SvyChisq):
+    """:class:`SvyChisq` from a replicate design, its ``variance`` named."""
+
+    variance: str = ""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n(variance: {self.variance})"
 
 
 @dataclass(frozen=True)
@@ -129,25 +141,6 @@ def _main_effects(nr: int, nc: int) -> tuple[np.ndarray, np.ndarray]:
     return X1, inter
 
 
-def _replicate_statistic(design, X: np.ndarray, complete: np.ndarray, statistic: str):
-    """The means or totals of ``X`` over the complete rows, as a replicate statistic."""
-    from swsurvey.survey.replicates import totals_statistic
-
-    return totals_statistic(design.subset(complete), X, statistic)
-
-
-def _replicate_vcov(design, X: np.ndarray, complete: np.ndarray, statistic: str, replicates):
-    """On a replicate design, the replicate covariance of the means or totals of ``X`` over
-    the complete rows (R's svychisq.svyrep.design: ``svymean``/``svytotal(na.rm=TRUE)``),
-    from ``replicates`` when given."""
-    if not is_replicate(design):
-        return None
-    from swsurvey.survey.replicates import svrep_stat
-
-    names = [str(j) for j in range(X.shape[1])]
-    return svrep_stat(design.subset(complete), X, names, statistic, replicates=replicates).vcov
-
-
 def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F",
              replicates: np.ndarray | None = None) -> SvyChisq:
     """Test the association of two categorical variables: R's ``svychisq(~row_var +
@@ -160,14 +153,12 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     "saddlepoint" statistics are not available here); ``replicates`` are the estimates of
     :func:`svychisq_statistic` on every replicate, when computed elsewhere (in chunks).
     """
-    if replicates is not None and not is_replicate(design):
+    if isinstance(design, SvyRepDesign):  # R's svychisq.svyrep.design
+        result = _svychisq(design, row_var, col_var, statistic, _Replicates(replicates))
+        return with_variance(result, SvrepChisq, design)
+    if replicates is not None:
         raise InputError("replicate estimates are for replicate-weight designs; this design has none")
-    result = _svychisq(design, row_var, col_var, statistic, replicates)
-    if not is_replicate(design):
-        return result
-    from swsurvey.survey.replicates import with_variance
-
-    return with_variance(result, design)
+    return _svychisq(design, row_var, col_var, statistic, _Linearization)
 
 
 def svychisq_statistic(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F"):
@@ -175,14 +166,66 @@ def svychisq_statistic(design: SurveyDesign, row_var: str, col_var: str, statist
     cell means, or for the Wald statistics the totals, of the complete rows), as a
     :class:`~swsurvey.survey.replicates.ReplicateStatistic`: evaluate it apart and give the
     stacked estimates to ``svychisq(..., replicates=)``."""
-    if not is_replicate(design):
+    if not isinstance(design, SvyRepDesign):
         raise InputError("replicate statistics are for replicate-weight designs; this design has none")
-    return _svychisq(design, row_var, col_var, statistic, None, statistic_only=True)
+    return _svychisq(design, row_var, col_var, statistic, _ReplicateStatistic)
 
 
-def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, replicates=None,
-              statistic_only: bool = False):
-    """The test (an :class:`SvyChisq`), or with ``statistic_only`` its replicate statistic."""
+class _Linearization:
+    """The covariances of :func:`svychisq` on a linearization design (R's
+    ``svychisq.survey.design``: ``svyrecvar`` of the influence values)."""
+
+    @staticmethod
+    def total_vcov(design: SurveyDesign, Z: np.ndarray, wd: np.ndarray, complete: np.ndarray):
+        """The totals of the columns of ``Z`` (weighted in place by ``wd``) and their covariance."""
+        Z *= wd[:, None]
+        return Z.sum(axis=0), design_vcov(design, Z)
+
+    @staticmethod
+    def mean_vcov(design: SurveyDesign, infl: np.ndarray, mean2: np.ndarray, wd: np.ndarray, psum: float,
+                  complete: np.ndarray) -> np.ndarray:
+        """The covariance of the cell proportions (``infl``: cell indicators, made influence
+        values in place)."""
+        infl -= mean2[None, :]
+        infl *= (wd / psum)[:, None]
+        return design_vcov(design, infl)
+
+
+class _Replicates:
+    """The covariances of :func:`svychisq` on a replicate-weight design (R's
+    ``svychisq.svyrep.design``: ``svymean``/``svytotal(na.rm=TRUE)`` of the complete rows
+    with their replicate covariance), from ``replicates`` when they were computed elsewhere."""
+
+    def __init__(self, replicates: np.ndarray | None):
+        self.replicates = replicates
+
+    def _vcov(self, design: SvyRepDesign, X: np.ndarray, complete: np.ndarray, statistic: str) -> np.ndarray:
+        names = [str(j) for j in range(X.shape[1])]
+        return svrep_stat(design.subset(complete), X, names, statistic, replicates=self.replicates).vcov
+
+    def total_vcov(self, design: SvyRepDesign, Z: np.ndarray, wd: np.ndarray, complete: np.ndarray):
+        vcov = self._vcov(design, Z, complete, "total")
+        Z *= wd[:, None]
+        return Z.sum(axis=0), vcov
+
+    def mean_vcov(self, design: SvyRepDesign, infl: np.ndarray, mean2: np.ndarray, wd: np.ndarray, psum: float,
+                  complete: np.ndarray) -> np.ndarray:
+        return self._vcov(design, infl, complete, "mean")
+
+
+class _ReplicateStatistic:
+    """What :func:`svychisq_statistic` gives: the replicate statistic of the means or totals
+    the test's covariance comes from, instead of the test."""
+
+    @staticmethod
+    def statistic(design: SvyRepDesign, X: np.ndarray, complete: np.ndarray, statistic: str):
+        return totals_statistic(design.subset(complete), X, statistic)
+
+
+
+def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, path):
+    """The test (an :class:`SvyChisq`) with ``path``'s covariances, or with
+    :class:`_ReplicateStatistic` its replicate statistic."""
     if statistic not in STATISTICS:
         raise InputError(f"statistic must be one of {', '.join(STATISTICS)}", value=statistic)
     coded = _code(design, row_var, col_var)
@@ -217,13 +260,10 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, 
         Z[idx, k + coded.r[idx]] = 1.0
         Z[idx, k + nr + coded.c[idx]] = 1.0
         Z[idx, -1] = 1.0
-        if statistic_only:
-            return _replicate_statistic(design, Z, complete, "total")
+        if path is _ReplicateStatistic:
+            return path.statistic(design, Z, complete, "total")
         nu = design.degf(coded.rows)
-        replicated = _replicate_vcov(design, Z, complete, "total", replicates)
-        Z *= wd[:, None]
-        totals = Z.sum(axis=0)
-        Vc = design_vcov(design, Z) if replicated is None else replicated
+        totals, Vc = path.total_vcov(design, Z, wd, complete)
         del Z
         Tr, Tc, T1 = totals[k : k + nr], totals[k + nr : k + nr + nc], totals[-1]
         rows = np.tile(np.arange(nr), nc)
@@ -253,7 +293,7 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, 
             raise InputError("too few design degrees of freedom for the adjusted Wald test", value=nu)
         return SvyChisq(
             row_var, col_var, stat, "F", {"ndf": float(ndf), "ddf": ddf},
-            float(stats.f.sf(stat, ndf, ddf)), _WALD, frame, n_missing, nu, pearson,
+            float(pf(stat, ndf, ddf, lower_tail=False)), _WALD, frame, n_missing, nu, pearson,
         )
     # Rao-Scott: design covariance of the cell proportions (R's svymean(mm, na.rm=TRUE))
     psum = wd.sum()
@@ -261,14 +301,10 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, 
     infl = np.zeros((design.n, k))
     idx = np.flatnonzero(complete)
     infl[idx, cell[idx]] = 1.0
-    if statistic_only:
-        return _replicate_statistic(design, infl, complete, "mean")
+    if path is _ReplicateStatistic:
+        return path.statistic(design, infl, complete, "mean")
     nu = design.degf(coded.rows)
-    V = _replicate_vcov(design, infl, complete, "mean", replicates)
-    if V is None:
-        infl -= mean2[None, :]
-        infl *= (wd / psum)[:, None]
-        V = design_vcov(design, infl)
+    V = path.mean_vcov(design, infl, mean2, wd, psum, complete)
     del infl
     X1, inter = _main_effects(nr, nc)
     coef, *_ = np.linalg.lstsq(X1, inter, rcond=None)
@@ -286,10 +322,10 @@ def _svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str, 
         stat = pearson / tr
         return SvyChisq(
             row_var, col_var, stat, "F", {"ndf": d0, "ddf": d0 * nu},
-            float(stats.f.sf(stat, d0, d0 * nu)), _RAO_SCOTT, frame, n_missing, nu, pearson, eig,
+            float(pf(stat, d0, d0 * nu, lower_tail=False)), _RAO_SCOTT, frame, n_missing, nu, pearson, eig,
         )
     df = delta.shape[1]
-    p = float(stats.chi2.sf(pearson / (tr / df), df))
+    p = float(pchisq(pearson / (tr / df), df, lower_tail=False))
     return SvyChisq(
         row_var, col_var, pearson, "X-squared", {"df": float(df)}, p, _RAO_SCOTT, frame, n_missing, nu, pearson, eig,
     )

@@ -32,15 +32,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
-from swsurvey.survey.estimates import DF, describe_df, mean_matrix, quantile, resolve_df
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.distributions import pnorm, qbeta, qf, qnorm, qt
+from swsurvey.survey.estimates import mean_matrix, svrep_stat
+from swsurvey.survey.glm import glm_vcov
+from swsurvey.survey.glmfit import glm_family
+from swsurvey.survey.interpolation import approx, spline
 from swsurvey.survey.modelframe import design_rows
+from swsurvey.survey.replicates import SvyRepDesign, with_variance
+from swsurvey.survey.svystat import DF, SvyStat, describe_df, quantile, resolve_df
 from swsurvey.survey.variance import design_vcov
 
-__all__ = ["CIPROP_METHODS", "SvyCiProp", "svyciprop"]
+__all__ = ["CIPROP_METHODS", "SvrepCiProp", "SvyCiProp", "korn_graubard", "svyciprop"]
 
 CIPROP_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wilson")
 
@@ -110,6 +115,18 @@ class SvyCiProp:
                 "level": [self.level],
             }
         )
+
+
+@dataclass(frozen=True, eq=False)
+class SvrepCiProp(SvyCiProp):
+    """:class:`SvyCiProp` from a replicate design, its ``variance`` named."""
+
+    variance: str = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = super().to_frame()
+        frame["variance"] = self.variance
+        return frame
 
 
 # -- the 0/1 variable -------------------------------------------------------------------------
@@ -212,121 +229,36 @@ def _fit_logit(y: np.ndarray, prior: np.ndarray, epsilon: float = 1e-8, maxit: i
     return _LogitFit(coef=coef, mu=float(mu[0]), deviance=dev, working_weights=working, y=y, prior=prior)
 
 
-def _svyglm_logit(design: SurveyDesign, y: np.ndarray, weight_mean: float):
-    """R's ``svyglm(y ~ 1, design, family=quasibinomial)``: the fit, the sandwich variance of
-    the intercept (``cov.unscaled``) and the model-based one (``naive.cov``).
-    ``weight_mean`` is the mean weight over the design's rows before glm drops those with a
-    missing response, by which R's ``rescale=TRUE`` divides the weights."""
+def _svyglm_logit(design: SurveyDesign, y: np.ndarray, weight_mean: float, path):
+    """R's ``svyglm(y ~ 1, design, family=quasibinomial)``: the fit, the variance of the
+    intercept (``path``'s: the sandwich ``cov.unscaled``, or the replicates') and the
+    model-based one (``naive.cov``). ``weight_mean`` is the mean weight over the design's rows
+    before glm drops those with a missing response, by which R's ``rescale=TRUE`` divides the
+    weights."""
     prior = design.weights / weight_mean
     fit = _fit_logit(y, prior)
     naive = 1.0 / fit.working_weights.sum()  # chol2inv(R) for one column
-    if is_replicate(design):  # R's svyglm.svyrep.design: the intercept refitted per replicate
-        from swsurvey.survey.replicates import logit_variance
-
-        return fit, logit_variance(design, y, fit.coef), naive
-    resid_working = (fit.y - fit.mu) / _mu_eta(np.array([fit.coef]))[0]
-    estfun = resid_working * fit.working_weights
-    var = float(design_vcov(design, (estfun * naive)[:, None])[0, 0])
-    return fit, var, naive
+    return fit, path.logit_variance(design, y, fit, naive), naive
 
 
-def _fmm_spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """R's ``spline_coef`` with method "fmm" (Forsythe, Malcolm & Moler 1977)."""
-    n = len(x)
-    b = np.zeros(n)
-    c = np.zeros(n)
-    d = np.zeros(n)
-    if n < 3:
-        t = y[1] - y[0]
-        b[:] = t / (x[1] - x[0])
-        return b, c, d
-    nm1 = n - 1
-    d[0] = x[1] - x[0]
-    c[1] = (y[1] - y[0]) / d[0]
-    for i in range(1, nm1):
-        d[i] = x[i + 1] - x[i]
-        b[i] = 2.0 * (d[i - 1] + d[i])
-        c[i + 1] = (y[i + 1] - y[i]) / d[i]
-        c[i] = c[i + 1] - c[i]
-    b[0] = -d[0]
-    b[nm1] = -d[nm1 - 1]
-    c[0] = c[nm1] = 0.0
-    if n > 3:
-        c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0])
-        c[nm1] = c[nm1 - 1] / (x[nm1] - x[nm1 - 2]) - c[nm1 - 2] / (x[nm1 - 1] - x[nm1 - 3])
-        c[0] = c[0] * d[0] * d[0] / (x[3] - x[0])
-        c[nm1] = -c[nm1] * d[nm1 - 1] * d[nm1 - 1] / (x[nm1] - x[nm1 - 3])
-    for i in range(1, n):
-        t = d[i - 1] / b[i - 1]
-        b[i] = b[i] - t * d[i - 1]
-        c[i] = c[i] - t * c[i - 1]
-    c[nm1] = c[nm1] / b[nm1]
-    for i in range(nm1 - 1, -1, -1):
-        c[i] = (c[i] - d[i] * c[i + 1]) / b[i]
-    b[nm1] = (y[nm1] - y[nm1 - 1]) / d[nm1 - 1] + d[nm1 - 1] * (c[nm1 - 1] + 2.0 * c[nm1])
-    for i in range(nm1):
-        b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2.0 * c[i])
-        d[i] = (c[i + 1] - c[i]) / d[i]
-        c[i] = 3.0 * c[i]
-    c[nm1] = 3.0 * c[nm1]
-    d[nm1] = d[nm1 - 1]
-    return b, c, d
+class _Linearization:
+    """What :func:`svyciprop` computes differently on a linearization design."""
 
+    @staticmethod
+    def mean(design: SurveyDesign, y: np.ndarray, name: str) -> SvyStat:
+        return mean_matrix(design, y[:, None], [name])
 
-def _spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``spline(x, y)``: FMM spline at ``3 * length(x)`` equally spaced points."""
-    b, c, d = _fmm_spline(x, y)
-    n_out = 3 * len(x)
-    xmin, xmax = x[0], x[-1]
-    by = (xmax - xmin) / (n_out - 1)
-    u = xmin + np.arange(n_out) * by
-    u[-1] = xmax
-    i = np.clip(np.searchsorted(x, u, side="right") - 1, 0, len(x) - 1)
-    dx = u - x[i]
-    return u, y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
+    @staticmethod
+    def logit_variance(design: SurveyDesign, y: np.ndarray, fit: _LogitFit, naive: float) -> float:
+        """The sandwich variance of the intercept (R's ``svy.varcoef``)."""
+        resid_working = (fit.y - fit.mu) / _mu_eta(np.array([fit.coef]))[0]
+        estfun = resid_working * fit.working_weights
+        return float(design_vcov(design, (estfun * naive)[:, None])[0, 0])
 
-
-def _approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
-    """R's ``approx(x, y, xout)`` (linear, rule 1, ties averaged)."""
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    ux, inverse = np.unique(x, return_inverse=True)
-    if len(ux) < len(x):
-        y = np.bincount(inverse, weights=y) / np.bincount(inverse)
-        x = ux
-    out = np.empty(len(xout))
-    for k, v in enumerate(xout):
-        if v < x[0] or v > x[-1] or np.isnan(v):
-            out[k] = np.nan
-            continue
-        i, j = 0, len(x) - 1
-        while i < j - 1:
-            ij = (i + j) // 2
-            if v < x[ij]:
-                j = ij
-            else:
-                i = ij
-        if v == x[j]:
-            out[k] = y[j]
-        elif v == x[i]:
-            out[k] = y[i]
-        else:
-            out[k] = y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
-    return out
-
-
-def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple[float, float]:
-    """R's ``confint.svyglm(method="likelihood")`` for the intercept: ``MASSprofile_glm``
-    then ``confint_profile`` (Rao-Scott scaling by ``lambda = var / naive``)."""
-    rows = design_rows(design)
-    lam = var / naive
-    a = (1.0 - level) / 2.0
-    alpha = stats.norm.cdf(quantile(a, ddf) * math.sqrt(lam)) / 2.0
-    if is_replicate(design):  # summary.svrepglm's: sum(prior weight x squared Pearson residual)
-        dispersion = float(np.sum(fit.prior * (fit.y - fit.mu) ** 2) / (fit.mu * (1.0 - fit.mu)))
-    else:
-        # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson"), which scales
-        # by sqrt(prior weight / sampling weight rescaled to mean 1 over the rows glm kept)
+    @staticmethod
+    def dispersion(design: SurveyDesign, fit: _LogitFit, rows: np.ndarray, weight_mean: float) -> float:
+        """summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson"), which scales
+        by sqrt(prior weight / sampling weight rescaled to mean 1 over the rows glm kept)."""
         w = design.weights
         ratio = w[rows].mean() / weight_mean
         pearson = np.where(fit.prior != 0, (fit.y - fit.mu) * math.sqrt(ratio) / math.sqrt(fit.mu * (1.0 - fit.mu)), 0.0)
@@ -334,9 +266,52 @@ def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple
         psum = w.sum()
         xbar = np.sum(pearson * w / psum)
         dev_sq = (pearson - xbar) * (pearson - xbar) * n_w / (n_w - 1)
-        dispersion = float(np.sum(dev_sq * w / psum))
+        return float(np.sum(dev_sq * w / psum))
+
+    @staticmethod
+    def result(result: SvyCiProp, design: SurveyDesign) -> SvyCiProp:
+        return result
+
+
+class _Replicates:
+    """What :func:`svyciprop` computes differently on a replicate-weight design (R's
+    ``svymean`` and ``svyglm`` on a ``svyrep.design``)."""
+
+    @staticmethod
+    def mean(design: SvyRepDesign, y: np.ndarray, name: str) -> SvyStat:
+        return svrep_stat(design, y[:, None], [name])  # R's svymean.svyrep.design
+
+    @staticmethod
+    def logit_variance(design: SvyRepDesign, y: np.ndarray, fit: _LogitFit, naive: float) -> float:
+        """The replicate variance of the intercept (R's ``svyglm.svyrep.design``: the
+        intercept refitted on every replicate)."""
+        rows = design.rows
+        values, inverse = np.unique(y[rows], return_inverse=True)
+        X = np.ones((len(values), 1))
+        vcov = glm_vcov(design, rows, inverse.ravel(), X, values, glm_family("quasibinomial"), np.array([fit.coef]))
+        return float(vcov[0, 0])
+
+    @staticmethod
+    def dispersion(design: SvyRepDesign, fit: _LogitFit, rows: np.ndarray, weight_mean: float) -> float:
+        """summary.svrepglm's: sum(prior weight x squared Pearson residual)."""
+        return float(np.sum(fit.prior * (fit.y - fit.mu) ** 2) / (fit.mu * (1.0 - fit.mu)))
+
+    @staticmethod
+    def result(result: SvyCiProp, design: SvyRepDesign) -> SvrepCiProp:
+        return with_variance(result, SvrepCiProp, design)
+
+
+def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean, path) -> tuple[float, float]:
+    """R's ``confint.svyglm(method="likelihood")`` for the intercept: ``MASSprofile_glm``
+    then ``confint_profile`` (Rao-Scott scaling by ``lambda = var / naive``), with
+    ``path``'s dispersion."""
+    rows = design_rows(design)
+    lam = var / naive
+    a = (1.0 - level) / 2.0
+    alpha = pnorm(quantile(a, ddf) * math.sqrt(lam)) / 2.0
+    dispersion = path.dispersion(design, fit, rows, weight_mean)
     n = int(rows.sum())
-    zmax = math.sqrt(stats.f.isf(alpha, 1, n - 1))
+    zmax = math.sqrt(qf(alpha, 1, n - 1, lower_tail=False))
     delta = zmax / 5.0
     se = math.sqrt(var)
     y_raw = np.where(np.isnan(y), 0.0, y)
@@ -356,10 +331,10 @@ def _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean) -> tuple
             bs.append(bi)
     order = np.argsort(np.array(zs), kind="stable")
     zs_sorted, bs_sorted = np.array(zs)[order], np.array(bs)[order]
-    sx, sy = _spline(bs_sorted, zs_sorted)
+    sx, sy = spline(bs_sorted, zs_sorted)
     unscaled = 2.0 * alpha
-    cutoff = np.array([stats.norm.ppf(unscaled), stats.norm.isf(unscaled)])
-    lo, hi = _approx(sy, sx, cutoff)
+    cutoff = np.array([qnorm(unscaled), qnorm(unscaled, lower_tail=False)])
+    lo, hi = approx(sy, sx, cutoff)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         warnings.warn("the profile likelihood did not reach the interval's end (R gives NA)", stacklevel=3)
     return lo, hi
@@ -374,9 +349,9 @@ def korn_graubard(p, var, n_rows, df, level: float = 0.95) -> tuple[np.ndarray, 
     alpha = 1.0 - level
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = p * (1.0 - p) / var
-        n_eff = n_eff * (stats.t.ppf(alpha / 2.0, np.asarray(n_rows) - 1) / stats.t.ppf(alpha / 2.0, df)) ** 2
-        lo = stats.beta.ppf(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
-        hi = stats.beta.ppf(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
+        n_eff = n_eff * (qt(alpha / 2.0, np.asarray(n_rows) - 1) / qt(alpha / 2.0, df)) ** 2
+        lo = qbeta(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
+        hi = qbeta(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
     undefined = ~((p > 0) & (p < 1) & (var > 0))
     return np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
 
@@ -409,6 +384,7 @@ def svyciprop(
         raise InputError(f"method must be one of {', '.join(CIPROP_METHODS)}", value=method)
     if not 0 < level < 1:
         raise InputError("level must be between 0 and 1", value=level)
+    path = _Replicates if isinstance(design, SvyRepDesign) else _Linearization
     y, name = _indicator(design, variable, value)
     # R evaluates df = degf(design), nrow(design) and svyglm's weight rescaling on the
     # design it was given, before missing values leave the estimate
@@ -428,12 +404,7 @@ def svyciprop(
     if na.any():
         y = np.where(na, 0.0, y)
     ddf = resolve_df(df, design_df)
-    if is_replicate(design):  # R's svymean.svyrep.design
-        from swsurvey.survey.replicates import svrep_stat
-
-        m = svrep_stat(design, y[:, None], [name])
-    else:
-        m = mean_matrix(design, y[:, None], [name])
+    m = path.mean(design, y, name)
     p = float(m.estimates[0])
     v = float(m.vcov[0, 0])
     se = math.sqrt(v)
@@ -468,14 +439,14 @@ def svyciprop(
         half = z * math.sqrt(p * (1.0 - p) / n_eff + z2n / (4.0 * n_eff)) / (1.0 + z2n)
         lo, hi = centre - half, centre + half
     else:  # logit, likelihood: survey-weighted logistic regression
-        fit, var, naive = _svyglm_logit(design, y, weight_mean)
+        fit, var, naive = _svyglm_logit(design, y, weight_mean, path)
         estimate = _expit(fit.coef)
         if method == "logit":
-            tlevel = 1.0 - 2.0 * stats.norm.cdf(quantile(a, ddf))
+            tlevel = 1.0 - 2.0 * pnorm(quantile(a, ddf))
             ta = (1.0 - tlevel) / 2.0
-            lo, hi = (_expit(fit.coef + math.sqrt(var) * f) for f in stats.norm.ppf([ta, 1.0 - ta]))
+            lo, hi = (_expit(fit.coef + math.sqrt(var) * f) for f in qnorm([ta, 1.0 - ta]))
         else:
-            blo, bhi = _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean)
+            blo, bhi = _likelihood_ci(design, y, fit, var, naive, level, ddf, weight_mean, path)
             lo, hi = _expit(blo), _expit(bhi)
     result = SvyCiProp(
         name=name,
@@ -488,8 +459,4 @@ def svyciprop(
         df=ddf,
         design_df=design_df,
     )
-    if not is_replicate(design):
-        return result
-    from swsurvey.survey.replicates import with_variance
-
-    return with_variance(result, design)
+    return path.result(result, design)

@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
 
-if TYPE_CHECKING:
-    from swsurvey.survey.variance import Adjustment
-
 #: How a stratum with a single PSU enters the variance (R's options(survey.lonely.psu)).
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
+
+
+class Adjustment(Protocol):
+    """A calibration the weights went through, as the variance engine applies it to influence
+    values (R's ``postStrata``): :mod:`swsurvey.survey.variance` and
+    :mod:`swsurvey.survey.weighting` make them."""
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """The influence values ``x`` (n x k) as residuals of the calibration."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +92,7 @@ class SurveyDesign:
         Matches R's ``subset(design, ...)`` for linearization designs. Missing values in the
         mask count as outside the domain.
         """
-        mask = _as_mask(mask, self.n)
+        mask = as_mask(mask, self.n)
         if not mask.any():
             raise InputError("the domain is empty: no row of the design is in it")
         weights = np.where(mask, self.weights, 0.0)
@@ -111,14 +117,8 @@ class SurveyDesign:
             raise InputError("not a variable of the design's data", variable=name) from None
 
 
-def is_replicate(design) -> bool:
-    """Whether ``design`` carries replicate weights (a
-    :class:`~swsurvey.survey.replicates.SvyRepDesign`, R's ``svyrep.design``): its variances
-    come from the replicates, not from linearization."""
-    return getattr(design, "repweights", None) is not None
-
-
-def _as_mask(mask: np.ndarray | pd.Series, n: int) -> np.ndarray:
+def as_mask(mask: np.ndarray | pd.Series, n: int) -> np.ndarray:
+    """A domain as a boolean mask of the design's ``n`` rows (missing values: outside)."""
     if isinstance(mask, pd.Series):
         mask = mask.to_numpy(dtype=object)
     arr = np.asarray(mask)

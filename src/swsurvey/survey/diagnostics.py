@@ -16,7 +16,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
-from swsurvey.survey.weighting import _factor_values, _prepare
+from swsurvey.survey.targets import code_margins, factor_values
 
 __all__ = ["SUMMARY_FIELDS", "margin_table", "weight_summary"]
 
@@ -63,7 +63,7 @@ def weight_summary(weights, by=None) -> pd.Series | pd.DataFrame:
     if len(labels) != len(w):
         raise InputError(f"by has {len(labels)} values, the weights {len(w)}")
     name = str(by) if isinstance(by, str) else (labels.name or "group")
-    factor = _factor_values(labels.reset_index(drop=True), name)
+    factor = factor_values(labels.reset_index(drop=True), name)
     codes = factor.codes[keep]
     table = _summaries(w[keep], codes, len(factor.levels))
     counts = np.bincount(codes, minlength=len(factor.levels))
@@ -123,13 +123,14 @@ def margin_table(design_before: SurveyDesign, design_after: SurveyDesign, target
     domain and the shares are within the domain; a margin that includes ``by`` gives each
     cell in its own domain with its target, a margin that does not gives every cell in
     every domain with no target (NaN). The two designs must have the same rows; the targets
-    are checked against the data as :func:`~swsurvey.survey.weighting.rake` checks them.
+    are checked against the data as :func:`~swsurvey.survey.weighting.rake` checks them
+    (:func:`~swsurvey.survey.targets.code_margins`).
     """
     if design_before.n != design_after.n:
         raise InputError(f"the designs have {design_before.n} and {design_after.n} rows")
-    coded = _prepare(design_before, targets, margin_tolerance)
+    coded = code_margins(design_before, targets, margin_tolerance)
     if by is not None:
-        dom = _factor_values(design_before.column(by), by)
+        dom = factor_values(design_before.column(by), by)
         n_dom, dom_codes, dom_levels = len(dom.levels), dom.codes, dom.levels
     else:
         n_dom, dom_codes, dom_levels = 1, np.zeros(design_before.n, dtype=np.int64), [None]

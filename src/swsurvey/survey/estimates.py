@@ -9,7 +9,11 @@ package, Lumley 2004; Lumley 2010 "Complex Surveys", ch. 2-3):
 * the ratio of two totals ``R = t_y / t_x`` has influence values ``w (y - R x) / t_x``
   (Binder 1983; Lumley 2010, sec. 2.4.2).
 
-Every variance comes from :func:`swsurvey.survey.variance.design_vcov`, R's ``svyrecvar``.
+Every variance comes from :func:`swsurvey.survey.variance.design_vcov`, R's ``svyrecvar``,
+or, for ``svymean`` and ``svytotal`` on a replicate-weight design
+(:class:`~swsurvey.survey.replicates.SvyRepDesign`), from the replicates (R's
+``svymean.svyrep.design`` and ``svytotal.svyrep.design``: :func:`svrep_stat`); ``svyratio``
+and ``svyvar`` use linearization only, as the replicate design's error says.
 A categorical variable (a pandas Categorical, or strings/objects, or booleans, which R's
 ``model.matrix`` turns into a factor) gives one estimate per level, named as R names them
 (``stypeH``, ``sch.wideYes``, ``flagTRUE``), with the full covariance of all of them.
@@ -22,141 +26,33 @@ design's fpc), ``deff="replace"`` by the variance under sampling WITH replacemen
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy.sparse as sp
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
+from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.modelframe import factor_codes, is_categorical, level_label
+from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
+from swsurvey.survey.svystat import SvrepStat, SvyStat
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
-    "SvyStat",
-    "quantile",
-    "resolve_df",
+    "drop_missing",
+    "mean_matrix",
+    "model_matrix",
+    "svrep_stat",
     "svymean",
     "svyratio",
     "svytotal",
     "svyvar",
+    "totals_statistic",
 ]
 
 Deff = bool | str
-DF = int | float | str | None
-
-
-# -- confidence-interval helpers -----------------------------------------------------------
-
-
-def resolve_df(df: DF, design_df: int) -> float:
-    """Degrees of freedom for a Wald interval: None or inf = normal quantiles (R's confint
-    default ``df=Inf``), "design" = the design's degrees of freedom, a number = that."""
-    if df is None:
-        return math.inf
-    if isinstance(df, str):
-        if df != "design":
-            raise InputError("df must be None, 'design' or a positive number", value=df)
-        df = design_df
-    df = float(df)
-    if not df > 0:
-        raise InputError("degrees of freedom must be positive", value=df)
-    return df
-
-
-def quantile(p: float | np.ndarray, df: float) -> np.ndarray:
-    """R's ``qt(p, df)``; with ``df = inf`` exactly ``qnorm(p)``."""
-    if math.isinf(df):
-        return stats.norm.ppf(p)
-    return stats.t.ppf(p, df)
-
-
-def describe_df(df: float, design_df: int | None = None) -> str:
-    if math.isinf(df):
-        return "normal quantiles"
-    label = f"{df:g}"
-    if design_df is not None and df == design_df:
-        return f"t on {label} design df"
-    return f"t on {label} df"
-
-
-# -- the result type --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class SvyStat:
-    """Estimates with their design-based covariance (R's ``svystat``).
-
-    ``names`` are R's names of the estimates, ``estimates`` their values, ``vcov`` their
-    covariance matrix, ``statistic`` one of "mean", "total", "ratio", "variance", ``df`` the
-    design degrees of freedom of the design they were computed on (R's ``degf``),
-    ``deff`` the design effects when asked for, ``influence`` (only when asked for) the
-    n x k weighted influence values whose design covariance is ``vcov``.
-    """
-
-    names: tuple[str, ...]
-    estimates: np.ndarray
-    vcov: np.ndarray
-    statistic: str
-    df: int
-    deff: np.ndarray | None = None
-    influence: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def se(self) -> np.ndarray:
-        """Standard errors: square roots of the covariance's diagonal (R's ``SE``)."""
-        return np.sqrt(np.diag(self.vcov))
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __getitem__(self, name: str) -> float:
-        """The estimate called ``name``."""
-        try:
-            return float(self.estimates[self.names.index(name)])
-        except ValueError:
-            raise InputError("no estimate of that name", value=name) from None
-
-    def as_dict(self, what: str = "estimates") -> dict[str, float]:
-        """``{name: value}`` for "estimates", "se" or "deff"."""
-        values = {"estimates": self.estimates, "se": self.se, "deff": self.deff}[what]
-        if values is None:
-            raise InputError("no design effects were computed (pass deff=True)")
-        return {n: float(v) for n, v in zip(self.names, values, strict=True)}
-
-    def confint(self, level: float = 0.95, df: DF = None) -> np.ndarray:
-        """Wald intervals, a k x 2 array (R's ``confint.svystat``).
-
-        ``df=None`` uses normal quantiles as R's default (``df=Inf``); ``df="design"`` t
-        quantiles on the design degrees of freedom (R's ``confint(m, df=degf(design))``);
-        a number, t quantiles on that many degrees of freedom.
-        """
-        dof = resolve_df(df, self.df)
-        a = (1.0 - level) / 2.0
-        fac = quantile(np.array([a, 1.0 - a]), dof)
-        return self.estimates[:, None] + np.outer(self.se, fac)
-
-    def ci_method(self, df: DF = None) -> str:
-        return f"Wald, {describe_df(resolve_df(df, self.df), self.df)}"
-
-    def to_frame(self, level: float = 0.95, df: DF = None) -> pd.DataFrame:
-        """One row per estimate: name, estimate, se, ci_lower, ci_upper, ci_method, deff."""
-        ci = self.confint(level, df)
-        return pd.DataFrame(
-            {
-                "name": list(self.names),
-                "estimate": self.estimates,
-                "se": self.se,
-                "ci_lower": ci[:, 0],
-                "ci_upper": ci[:, 1],
-                "ci_method": self.ci_method(df),
-                "deff": self.deff if self.deff is not None else np.full(len(self.names), np.nan),
-            }
-        )
 
 
 # -- the analysis variables as a matrix (R's model.matrix(~0 + x) per term) ------------------
@@ -364,15 +260,13 @@ def svymean(
     ``na_rm=True`` drops rows with a missing value from the domain (zero weight);
     otherwise missing values are an :class:`InputError` naming the variable.
     ``influence=True`` keeps the influence values (for joint covariances, as in svyby).
-    A replicate-weight design (:mod:`~swsurvey.survey.replicates`) gets the replicate
-    variance instead (R's ``svymean.svyrep.design``).
+    A replicate-weight design (:class:`~swsurvey.survey.replicates.SvyRepDesign`) gets the
+    replicate variance instead (R's ``svymean.svyrep.design``, :func:`svrep_stat`).
     """
     _check_deff(deff)
     X, names, missing = model_matrix(design, variables)
     design, X = drop_missing(design, X, missing, na_rm)
-    if is_replicate(design):  # R's svymean.svyrep.design; influence=True keeps the replicates
-        from swsurvey.survey.replicates import svrep_stat
-
+    if isinstance(design, SvyRepDesign):  # R's svymean.svyrep.design; influence=True keeps the replicates
         return svrep_stat(design, X, names, "mean", deff, keep_replicates=influence)
     return mean_matrix(design, X, names, deff, influence, overwrite=True)
 
@@ -393,9 +287,7 @@ def svytotal(
     _check_deff(deff)
     X, names, missing = model_matrix(design, variables)
     design, X = drop_missing(design, X, missing, na_rm)
-    if is_replicate(design):  # R's svytotal.svyrep.design; influence=True keeps the replicates
-        from swsurvey.survey.replicates import svrep_stat
-
+    if isinstance(design, SvyRepDesign):  # R's svytotal.svyrep.design; influence=True keeps the replicates
         return svrep_stat(design, X, names, "total", deff, keep_replicates=influence)
     return total_matrix(design, X, names, deff, influence)
 
@@ -532,3 +424,63 @@ def svyvar(
         df=result.df,
         influence=result.influence,
     )
+
+
+# -- replicate-weight designs: R's svymean.svyrep.design, svytotal.svyrep.design ------------------
+
+
+def svrep_stat(
+    design: SvyRepDesign,
+    X: np.ndarray,
+    names: Sequence[str],
+    statistic: str = "mean",
+    deff: bool | str = False,
+    keep_replicates: bool = False,
+    replicates: np.ndarray | None = None,
+) -> SvrepStat:
+    """Means (Hajek) or totals of the columns of ``X`` (no missing values) with replicate
+    variance: R's ``svymean.svyrep.design`` and ``svytotal.svyrep.design``. ``deff`` as R:
+    the variance over ``svyvar``'s estimate divided by the rows (times ``(N - n)/N`` unless
+    "replace"; for totals also times ``N^2``); ``replicates`` are the estimates of
+    :func:`totals_statistic` on every replicate when they were computed elsewhere."""
+    rows = design.rows
+    estimator = totals_statistic(design, X, statistic)
+    theta = estimator.theta
+    vcov, reps = replicate_vcov(design, theta, estimator.statistic, replicates)
+    effects = None
+    if deff:
+        n_obs = len(rows)
+        psum = float(design.weights.sum())
+        vsrs = _srs_variance(design, X, n_obs) / n_obs * (psum**2 if statistic == "total" else 1.0)
+        if deff != "replace":
+            vsrs = vsrs * (psum - n_obs) / psum
+        effects = _ratio_or_nan(np.diag(vcov), vsrs)
+    return SvrepStat(
+        names=tuple(names), estimates=theta, vcov=vcov, statistic=statistic, df=design.degf(), deff=effects,
+        variance=design.variance, replicates=reps if keep_replicates else None,
+    )
+
+
+def totals_statistic(design: SvyRepDesign, X: np.ndarray, statistic: str = "mean") -> ReplicateStatistic:
+    """The means (Hajek) or totals of the columns of ``X`` over the design's rows, as a
+    replicate statistic (what :func:`svrep_stat` evaluates on every replicate)."""
+    rows = design.rows
+    if not design.weights[rows].sum() > 0:
+        raise InputError("the weights of the rows in the estimate sum to zero")
+    estimator = _Totals(X[rows], mean=statistic == "mean")
+    return ReplicateStatistic(rows=rows, statistic=estimator, theta=estimator(design.weights[rows]))
+
+
+class _Totals:
+    """Weighted totals of the columns of ``X`` (the design's rows), or their means (Hajek),
+    one replicate at a time: a sparse product whose sums run in row order, whatever else
+    is computed alongside."""
+
+    def __init__(self, X: np.ndarray, mean: bool):
+        rows = X.T if not mean else np.vstack([X.T, np.ones(X.shape[0])])
+        self.matrix = sp.csr_matrix(rows)
+        self.mean = mean
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        t = self.matrix @ w
+        return t[:-1] / t[-1] if self.mean else t

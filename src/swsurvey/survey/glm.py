@@ -15,9 +15,14 @@ calibration all enter. t statistics are referred to ``degf(design) + 1 - p`` deg
 freedom, the dispersion is ``svyvar`` of the Pearson residuals, as R's ``summary.svyglm``.
 
 To agree with R to rounding error (not just to R's convergence tolerance) the fit follows
-``glm.fit``'s path: R's starting values (``mustart``), its IRLS steps and its stopping rule
-``|dev - dev_old| / (|dev| + 0.1) < epsilon``; like R, the reported ``(X'WX)^-1`` and working
-weights are those of the last IRLS step (they differ from the converged ones by ~1e-6).
+``glm.fit``'s path (:mod:`swsurvey.survey.glmfit`): R's starting values (``mustart``), its IRLS
+steps and its stopping rule; like R, the reported ``(X'WX)^-1`` and working weights are those of
+the last IRLS step.
+
+On a replicate-weight design (:class:`~swsurvey.survey.replicates.SvyRepDesign`) ``svyglm`` is
+R's ``svyglm.svyrep.design``: the model is refitted on every replicate's weights from the
+full-sample coefficients (``glm.fit(start=)``), the covariance is R's ``svrVar`` of the
+refits and the dispersion that of ``summary.svrepglm``; the result is a :class:`SvrepGlm`.
 
 Speed: rows enter the estimating equations only through their covariate pattern (values
 of the model variables) and weight, so the fit runs over the distinct patterns with summed
@@ -38,142 +43,43 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
-from scipy import stats
+import scipy.sparse as sp
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
-from swsurvey.survey.modelframe import (
-    ModelFrame,
-    aliased_columns,
-    covariate_patterns,
-    design_rows,
-    level_label,
-    model_frame,
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.distributions import pchisq, pf, pt, qnorm, qt
+from swsurvey.survey.glmfit import (
+    FAMILIES,
+    Family,
+    GlmFit,
+    ModelWarning,
+    NonConvergenceWarning,
+    check_rank,
+    fit_glm,
+    glm_family,
 )
+from swsurvey.survey.modelframe import ModelFrame, covariate_patterns, design_rows, level_label, model_frame
+from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov, with_variance
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
-    "ModelWarning",
-    "NonConvergenceWarning",
     "RegTermTest",
     "SeparationWarning",
+    "SvrepGlm",
     "SvyGlm",
+    "glm_refit",
+    "glm_vcov",
     "reg_term_test",
     "svyglm_refit",
     "svyglm",
 ]
 
 _EPS = np.finfo(float).eps
-_THRESH = 30.0
-_MTHRESH = -30.0
-_INVEPS = 1.0 / _EPS
-
-
-class ModelWarning(UserWarning):
-    """A model was fitted but its result needs care (see the result's flags)."""
-
-
-class NonConvergenceWarning(ModelWarning):
-    """The iterations stopped at their limit before meeting the convergence criterion."""
-
 
 class SeparationWarning(ModelWarning):
     """Complete or quasi-complete separation in a logistic model: some coefficients are
     infinite in truth, so their estimates, SEs and tests are meaningless."""
 
-
-# -- families: R's C code for the logit link, R's dev.resids ---------------------------------------
-
-
-@dataclass(frozen=True)
-class _Family:
-    name: str  # as given (R's family name)
-    kind: str  # "gaussian" | "binomial" | "poisson"
-
-    def linkfun(self, mu):
-        if self.kind == "binomial":
-            return np.log(mu / (1.0 - mu))
-        if self.kind == "poisson":
-            return np.log(mu)
-        return mu
-
-    def linkinv(self, eta):
-        if self.kind == "binomial":
-            # R's C logit_linkinv: exp(eta) clamped to [eps, 1/eps]
-            e = np.exp(np.clip(eta, _MTHRESH, _THRESH))
-            tmp = np.where(eta < _MTHRESH, _EPS, np.where(eta > _THRESH, _INVEPS, e))
-            return tmp / (1.0 + tmp)
-        if self.kind == "poisson":
-            return np.maximum(np.exp(eta), _EPS)
-        return eta
-
-    def mu_eta(self, eta):
-        if self.kind == "binomial":
-            # R's C logit_mu_eta
-            e = np.exp(np.clip(eta, _MTHRESH, _THRESH))
-            opexp = 1.0 + e
-            return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, e / (opexp * opexp))
-        if self.kind == "poisson":
-            return np.maximum(np.exp(eta), _EPS)
-        return np.ones_like(eta)
-
-    def variance(self, mu):
-        if self.kind == "binomial":
-            return mu * (1.0 - mu)
-        if self.kind == "poisson":
-            return mu
-        return np.ones_like(mu)
-
-    def dev_resids(self, y, mu, wt):
-        if self.kind == "binomial":
-            return 2.0 * wt * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
-        if self.kind == "poisson":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(y > 0, wt * (y * np.log(np.where(y > 0, y, 1.0) / mu) - (y - mu)), mu * wt)
-            return 2.0 * r
-        return wt * (y - mu) ** 2
-
-    def mustart(self, y, wt):
-        if self.kind == "binomial":
-            return (wt * y + 0.5) / (wt + 1.0)
-        if self.kind == "poisson":
-            return y + 0.1
-        return y.copy()
-
-    def null_mu(self) -> float:
-        return {"binomial": 0.5, "poisson": 1.0, "gaussian": 0.0}[self.kind]
-
-    def statsmodels(self):
-        import statsmodels.api as sm
-
-        if self.kind == "binomial":
-            return sm.families.Binomial()
-        if self.kind == "poisson":
-            return sm.families.Poisson()
-        return sm.families.Gaussian()
-
-
-def _ylogy(y, mu):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y != 0, y * np.log(np.where(y != 0, y, 1.0) / mu), 0.0)
-
-
-FAMILIES = {
-    "gaussian": "gaussian",
-    "quasibinomial": "binomial",
-    "binomial": "binomial",
-    "quasipoisson": "poisson",
-    "poisson": "poisson",
-}
-
-
-def _family(name: str) -> _Family:
-    if name not in FAMILIES:
-        raise InputError(
-            "family must be 'gaussian', 'quasibinomial' or 'quasipoisson'", value=name
-        )
-    return _Family(name=name, kind=FAMILIES[name])
 
 
 # -- results ----------------------------------------------------------------------------------------
@@ -226,7 +132,7 @@ class SvyGlm:
         """Two-sided p-values of the t statistics on ``df_residual`` df (NaN if df <= 0, as R)."""
         if self.df_residual <= 0:
             return np.full(len(self.names), np.nan)
-        return 2.0 * stats.t.sf(np.abs(self.t_value), self.df_residual)
+        return 2.0 * pt(np.abs(self.t_value), self.df_residual, lower_tail=False)
 
     @property
     def is_logistic(self) -> bool:
@@ -255,7 +161,7 @@ class SvyGlm:
             warnings.warn("no residual degrees of freedom: confidence intervals are NaN", ModelWarning, stacklevel=2)
             q = np.nan
         else:
-            q = stats.norm.ppf(0.5 + level / 2) if math.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
+            q = qnorm(0.5 + level / 2) if math.isinf(df) else qt(0.5 + level / 2, df)
         half = q * self.se
         return pd.DataFrame(
             {"lower": self.coefficients - half, "upper": self.coefficients + half}, index=list(self.names)
@@ -293,6 +199,20 @@ class SvyGlm:
             frame["odds_ratio"] = np.exp(frame["estimate"])
             frame["odds_ratio_lower"] = np.exp(frame["ci_lower"])
             frame["odds_ratio_upper"] = np.exp(frame["ci_upper"])
+        return frame
+
+
+@dataclass(frozen=True, eq=False)
+class SvrepGlm(SvyGlm):
+    """:class:`SvyGlm` from a replicate design (R's ``svrepglm``): ``vcov`` from the replicate
+    refits, ``dispersion`` as R's ``summary.svrepglm`` (the Pearson statistic with the
+    rescaled weights), ``variance`` named."""
+
+    variance: str = ""
+
+    def to_frame(self, level: float = 0.95, df: float | None = None) -> pd.DataFrame:
+        frame = super().to_frame(level, df)
+        frame["variance"] = self.variance
         return frame
 
 
@@ -339,161 +259,17 @@ def reg_term_test(fit, term: str | Sequence[str], df: float | None = None) -> Re
     ddf = fit.df_residual if df is None else df
     p = len(index)
     if math.isinf(ddf):
-        return RegTermTest(terms, chisq, p, math.inf, float(stats.chi2.sf(chisq, p)), chisq)
+        return RegTermTest(terms, chisq, p, math.inf, float(pchisq(chisq, p, lower_tail=False)), chisq)
     if ddf <= 0:
         raise InputError("the test needs positive denominator degrees of freedom", value=ddf)
     fstat = chisq / p
-    return RegTermTest(terms, fstat, p, float(ddf), float(stats.f.sf(fstat, p, ddf)), chisq)
+    return RegTermTest(terms, fstat, p, float(ddf), float(pf(fstat, p, ddf, lower_tail=False)), chisq)
 
 
 # -- fitting -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class GlmFit:
-    """The end state of R's ``glm.fit`` over covariate patterns: coefficients, the final
-    ``eta`` and ``mu`` per pattern, the last IRLS step's working weight per unit of prior
-    weight per pattern (``mu.eta^2 / V(mu)`` at the previous iterate, as R reports it) and
-    that step's ``(X'WX)^-1`` (R's ``cov.unscaled``)."""
-
-    beta: np.ndarray
-    eta: np.ndarray
-    mu: np.ndarray
-    unit_weights: np.ndarray
-    cov_unscaled: np.ndarray
-    converged: bool
-    iterations: int
-    perfect_separation: bool = False
-
-
-def _solve_normal(gram: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve ``gram b = rhs`` and invert ``gram`` by a Cholesky factorisation of the
-    equilibrated matrix (unit diagonal), which keeps the accuracy of a QR here."""
-    diag = np.diag(gram)
-    d = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
-    scaled = gram * np.outer(d, d)
-    try:
-        factor = scipy.linalg.cho_factor(scaled)
-        inverse = scipy.linalg.cho_solve(factor, np.eye(len(d)))
-    except np.linalg.LinAlgError:  # numerically singular mid-iteration (e.g. separation)
-        inverse = np.linalg.pinv(scaled, hermitian=True)
-    beta = d * (inverse @ (d * rhs))
-    inverse = inverse * np.outer(d, d)
-    return beta, (inverse + inverse.T) / 2
-
-
-def _wgram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return X.T @ (X * w[:, None])
-
-
-def fit_glm(
-    X: np.ndarray,
-    y: np.ndarray,
-    prior: np.ndarray,
-    family: _Family,
-    inverse: np.ndarray | None = None,
-    maxit: int = 25,
-    epsilon: float = 1e-8,
-    engine: str = "irls",
-    start: np.ndarray | None = None,
-) -> GlmFit:
-    """R's ``glm.fit(X, y, weights=prior, family=)`` (no offset), rows of positive weight.
-
-    ``X`` and ``y`` are per covariate pattern and ``inverse`` gives each row's pattern
-    (None: one row per pattern); ``prior`` is per row. R's first step starts from
-    ``mustart``, which depends on each row's own weight, so it is done row by row (as
-    pattern sums); later steps depend on rows only through their pattern and use the
-    patterns' summed weights. Iterations stop as R's: ``|dev - dev_old| / (|dev| + 0.1) <
-    epsilon``, at most ``maxit``. ``engine="irls"`` solves each weighted least-squares step
-    by the normal equations (fast on many rows); ``"statsmodels"`` continues from R's first
-    step with statsmodels' GLM IRLS (QR of the weighted matrix) and R's stopping rule. Both
-    end where R's ``glm.fit`` ends. ``start`` (coefficients) is R's ``glm.fit(start=)``: the
-    iterations begin at ``eta = X start`` instead of ``mustart`` (as replicate refits do).
-    """
-    if engine not in ("irls", "statsmodels"):
-        raise InputError("engine must be 'irls' or 'statsmodels'", value=engine)
-    if inverse is None:
-        y_row, wp = y, prior
-    else:
-        y_row = y[inverse]
-        wp = np.bincount(inverse, weights=prior, minlength=len(y))
-
-    def pattern_sum(v):
-        return v if inverse is None else np.bincount(inverse, weights=v, minlength=len(y))
-
-    if start is not None:  # R's glm.fit(start=): every step on pattern sums
-        beta = np.asarray(start, dtype=float)
-        eta = X @ beta
-        mu = family.linkinv(eta)
-        dev = float(np.sum(family.dev_resids(y, mu, wp)))
-        iterations, converged, engine = 0, False, "irls"
-    else:  # R's first step, row by row
-        eta0 = family.linkfun(family.mustart(y_row, prior))
-        mu0 = family.linkinv(eta0)
-        mu_eta0 = family.mu_eta(eta0)
-        z0 = eta0 + (y_row - mu0) / mu_eta0
-        w0 = prior * mu_eta0**2 / family.variance(mu0)
-        wsum = pattern_sum(w0)
-        beta, cov = _solve_normal(_wgram(X, wsum), X.T @ pattern_sum(w0 * z0))
-        unit = wsum / np.where(wp > 0, wp, 1.0)
-        dev_old = float(np.sum(family.dev_resids(y_row, mu0, prior)))
-        eta = X @ beta
-        mu = family.linkinv(eta)
-        dev = float(np.sum(family.dev_resids(y, mu, wp)))
-        iterations, converged = 1, abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon
-    perfect = False
-    if not converged and maxit > 1 and engine == "statsmodels":
-        return _fit_statsmodels(X, y, wp, family, beta, maxit, epsilon)
-    while not converged and iterations < maxit:
-        dev_old = dev
-        mu_eta = family.mu_eta(eta)
-        unit = mu_eta**2 / family.variance(mu)
-        w = wp * unit
-        z = eta + (y - mu) / mu_eta
-        beta, cov = _solve_normal(_wgram(X, w), X.T @ (w * z))
-        eta = X @ beta
-        mu = family.linkinv(eta)
-        dev = float(np.sum(family.dev_resids(y, mu, wp)))
-        iterations += 1
-        converged = abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon
-    if family.kind == "binomial" and np.allclose(mu - y, 0):
-        perfect = True
-    return GlmFit(beta, eta, mu, unit, cov, bool(converged), iterations, perfect)
-
-
-def _fit_statsmodels(X, y, wp, family, beta1, maxit, epsilon) -> GlmFit:
-    """statsmodels' GLM IRLS from R's first step, with R's stopping rule."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
-
-    model = sm.GLM(y, X, family=family.statsmodels(), var_weights=wp)
-    perfect = False
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit(
-            start_params=beta1, maxiter=maxit - 1, tol=epsilon, atol=0.1 * epsilon, rtol=epsilon, wls_method="qr"
-        )
-    for item in caught:
-        if issubclass(item.category, PerfectSeparationWarning):
-            perfect = True
-        elif not issubclass(item.category, RuntimeWarning):
-            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-    beta = np.asarray(res.params)
-    eta = X @ beta
-    unit = np.asarray(model.weights) / np.where(wp > 0, wp, 1.0)
-    return GlmFit(
-        beta=beta,
-        eta=eta,
-        mu=family.linkinv(eta),
-        unit_weights=unit,
-        cov_unscaled=np.asarray(res.normalized_cov_params),
-        converged=bool(res.converged),
-        iterations=1 + int(res.fit_history["iteration"]),
-        perfect_separation=perfect,
-    )
-
-
-def _check_response(y: np.ndarray, family: _Family, name: str) -> None:
+def _check_response(y: np.ndarray, family: Family, name: str) -> None:
     if family.kind == "binomial":
         bad = (y < 0) | (y > 1)
         if bad.any():
@@ -510,24 +286,6 @@ def _check_response(y: np.ndarray, family: _Family, name: str) -> None:
         if bad.any():
             raise InputError("a Poisson model needs a non-negative response", variable=name, count=int(bad.sum()))
 
-
-def _check_rank(X: np.ndarray, w: np.ndarray, names: Sequence[str]) -> None:
-    """An InputError naming the aliased columns of ``X`` (rows weighted by ``w``)."""
-    gram = _wgram(X, w)
-    scale = np.sqrt(np.diag(gram))
-    safe = np.where(scale > 0, scale, 1.0)
-    norm = gram / np.outer(safe, safe)
-    norm[scale == 0, :] = 0.0
-    norm[:, scale == 0] = 0.0
-    aliased = aliased_columns(norm)
-    if aliased:
-        which = [names[j] for j in aliased]
-        raise InputError(
-            "the model matrix is rank-deficient: these columns are constant zero or linear "
-            "combinations of earlier ones among the rows used (R would report NA "
-            "coefficients); drop or merge them: " + ", ".join(which),
-            variable=", ".join(which),
-        )
 
 
 def _structural_separation(mf: ModelFrame, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> list[str]:
@@ -609,11 +367,11 @@ def svyglm_refit(
 
 
 def _svyglm(design, formula, family, reference, maxit, epsilon, separation, engine, replicates=None, refit_only=False):
-    if (replicates is not None or refit_only) and not is_replicate(design):
-        raise InputError("replicate estimates are for replicate-weight designs; this design has none")
+    path = _Replicates if isinstance(design, SvyRepDesign) else _Linearization
+    path.check(replicates, refit_only)
     if separation not in ("warn", "raise"):
         raise InputError("separation must be 'warn' or 'raise'", value=separation)
-    fam = _family(family)
+    fam = glm_family(family)
     mf = model_frame(design, formula, reference)
     if mf.response_levels is not None and fam.kind != "binomial":
         raise InputError("a categorical response needs family='quasibinomial'", variable=mf.formula.response_var)
@@ -640,7 +398,7 @@ def _svyglm(design, formula, family, reference, maxit, epsilon, separation, engi
         inverse, first = groups
         X, y = mf.matrix(index[first]), y_rows[first]
     wp = prior if inverse is None else np.bincount(inverse, weights=prior, minlength=len(y))
-    _check_rank(X, wp, mf.names)
+    check_rank(X, wp, mf.names)
     flags: list[str] = []
     if fam.kind == "binomial":
         flags.extend(_structural_separation(mf, X, y, wp))
@@ -671,35 +429,10 @@ def _svyglm(design, formula, family, reference, maxit, epsilon, separation, engi
             NonConvergenceWarning,
             stacklevel=2,
         )
-    if is_replicate(design):  # R's svyglm.svyrep.design: the model refitted on every replicate
-        from swsurvey.survey.replicates import glm_refit, svyglm_variance
-
-        if refit_only:
-            return glm_refit(fit_design, index, inverse, X, y, fam, fit.beta, maxit, epsilon)
-        vcov, dispersion, degf = svyglm_variance(
-            design, fit_design, index, inverse, X, y, wp, fam, fit, maxit, epsilon, replicates=replicates
-        )
-    else:
-        # R's svy.varcoef: estfun = X * working residuals * working weights, influence = estfun Ainv;
-        # per row: prior weight x (pattern's working residual x unit working weight x row of X Ainv)
-        resid_working = (y - fit.mu) / fam.mu_eta(fit.eta)
-        per_unit = (X * (resid_working * fit.unit_weights)[:, None]) @ fit.cov_unscaled
-        influence = np.zeros((design.n, k))
-        influence[index] = per_unit * prior[:, None] if inverse is None else per_unit[inverse] * prior[:, None]
-        vcov = design_vcov(fit_design, influence)
-        del influence
-        vcov = (vcov + vcov.T) / 2
-        # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson") on the design,
-        # whose weights are the prior weights over the design weights rescaled after na.omit
-        mean_after = float(fit_design.weights[design_rows(fit_design)].mean())
-        pearson_p = (y - fit.mu) * math.sqrt(mean_after / mean_w) / np.sqrt(fam.variance(fit.mu))
-        wpd = wp * mean_w  # design weights summed per pattern
-        n_nz = len(index)
-        xbar = float(wpd @ pearson_p / wpd.sum())
-        dispersion = (
-            float(wpd @ ((pearson_p - xbar) ** 2 * n_nz / (n_nz - 1)) / wpd.sum()) if n_nz > 1 else math.nan
-        )
-        degf = fit_design.degf()
+    fitted = _Fitted(design, fit_design, index, inverse, X, y, wp, prior, fam, fit, mean_w, maxit, epsilon)
+    if refit_only:  # a replicate design (path.check said so)
+        return glm_refit(fit_design, index, inverse, X, y, fam, fit.beta, maxit, epsilon)
+    vcov, dispersion, degf = path.variance(fitted, replicates)
     deviance = float(np.sum(fam.dev_resids(y, fit.mu, wp)))
     wtdmu = float(wp @ y / wp.sum()) if mf.formula.intercept else fam.null_mu()
     null_deviance = float(np.sum(fam.dev_resids(y, np.full_like(y, wtdmu), wp)))
@@ -732,8 +465,145 @@ def _svyglm(design, formula, family, reference, maxit, epsilon, separation, engi
         levels=mf.levels,
         separation=tuple(flags),
     )
-    if not is_replicate(design):
-        return result
-    from swsurvey.survey.replicates import with_variance
+    return path.result(result, design)
 
-    return with_variance(result, design)
+
+
+@dataclass(frozen=True, eq=False)
+class _Fitted:
+    """A model fitted on the full sample over covariate patterns: what its variance needs.
+    ``design`` as given, ``fit_design`` without the rows missing a model variable, ``index``
+    the rows used, ``inverse`` their patterns (None: one per row), ``X``, ``y``, ``wp`` (prior
+    weights summed) per pattern, ``prior`` per row, ``mean_w`` the mean weight that rescaled them."""
+
+    design: SurveyDesign
+    fit_design: SurveyDesign
+    index: np.ndarray
+    inverse: np.ndarray | None
+    X: np.ndarray
+    y: np.ndarray
+    wp: np.ndarray
+    prior: np.ndarray
+    family: Family
+    fit: GlmFit
+    mean_w: float
+    maxit: int
+    epsilon: float
+
+
+class _Linearization:
+    """``svyglm`` on a linearization design (R's ``svyglm.survey.design``)."""
+
+    @staticmethod
+    def check(replicates, refit_only: bool) -> None:
+        if replicates is not None or refit_only:
+            raise InputError("replicate estimates are for replicate-weight designs; this design has none")
+
+    @staticmethod
+    def variance(m: _Fitted, replicates=None) -> tuple[np.ndarray, float, int]:
+        """The sandwich covariance (R's ``svy.varcoef``), ``summary.svyglm``'s dispersion and
+        the degrees of freedom of the design the model was fitted on."""
+        # R's svy.varcoef: estfun = X * working residuals * working weights, influence = estfun Ainv;
+        # per row: prior weight x (pattern's working residual x unit working weight x row of X Ainv)
+        resid_working = (m.y - m.fit.mu) / m.family.mu_eta(m.fit.eta)
+        per_unit = (m.X * (resid_working * m.fit.unit_weights)[:, None]) @ m.fit.cov_unscaled
+        influence = np.zeros((m.design.n, len(m.fit.beta)))
+        prior = m.prior[:, None]
+        influence[m.index] = per_unit * prior if m.inverse is None else per_unit[m.inverse] * prior
+        vcov = design_vcov(m.fit_design, influence)
+        del influence
+        vcov = (vcov + vcov.T) / 2
+        # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson") on the design,
+        # whose weights are the prior weights over the design weights rescaled after na.omit
+        mean_after = float(m.fit_design.weights[design_rows(m.fit_design)].mean())
+        pearson_p = (m.y - m.fit.mu) * math.sqrt(mean_after / m.mean_w) / np.sqrt(m.family.variance(m.fit.mu))
+        wpd = m.wp * m.mean_w  # design weights summed per pattern
+        n_nz = len(m.index)
+        xbar = float(wpd @ pearson_p / wpd.sum())
+        dispersion = (
+            float(wpd @ ((pearson_p - xbar) ** 2 * n_nz / (n_nz - 1)) / wpd.sum()) if n_nz > 1 else math.nan
+        )
+        return vcov, dispersion, m.fit_design.degf()
+
+    @staticmethod
+    def result(result: SvyGlm, design: SurveyDesign) -> SvyGlm:
+        return result
+
+
+class _Replicates:
+    """``svyglm`` on a replicate-weight design (R's ``svyglm.svyrep.design``)."""
+
+    @staticmethod
+    def check(replicates, refit_only: bool) -> None:
+        pass
+
+    @staticmethod
+    def variance(m: _Fitted, replicates=None) -> tuple[np.ndarray, float, int]:
+        """The replicate covariance (the refits of :func:`glm_refit`, or ``replicates``), the
+        dispersion of R's ``summary.svrepglm`` (``sum(prior (y - mu)^2 / V(mu))`` with the
+        prior weights rescaled to mean 1), and the design's degrees of freedom (R's
+        ``degf(design)`` before rows with missing values leave)."""
+        vcov = glm_vcov(m.fit_design, m.index, m.inverse, m.X, m.y, m.family, m.fit.beta, m.maxit, m.epsilon,
+                        replicates=replicates)
+        dispersion = float(m.wp @ ((m.y - m.fit.mu) ** 2 / m.family.variance(m.fit.mu)))
+        return vcov, dispersion, m.design.degf()
+
+    @staticmethod
+    def result(result: SvyGlm, design: SvyRepDesign) -> SvrepGlm:
+        return with_variance(result, SvrepGlm, design)
+
+
+# -- replicate refits: R's svyglm.svyrep.design ----------------------------------------------------
+
+
+class _GlmRefit:
+    """One replicate's coefficients: R's ``glm.fit(X, y, weights = w / sum(w), start =
+    coefficients)`` over covariate patterns (``patterns`` maps the design's rows used to
+    them); NaN when a coefficient is not estimable (R's NA, which ``svrVar`` drops)."""
+
+    def __init__(self, patterns: sp.csr_matrix, X, y, family, start, maxit, epsilon):
+        self.patterns, self.X, self.y, self.family = patterns, X, y, family
+        self.start, self.maxit, self.epsilon = start, maxit, epsilon
+        self.not_converged = 0
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        wp = self.patterns @ w
+        total = wp.sum()
+        if not total > 0:
+            return np.full(len(self.start), np.nan)
+        prior = wp / total
+        try:
+            check_rank(self.X, prior, [str(i) for i in range(self.X.shape[1])])
+        except InputError:
+            return np.full(len(self.start), np.nan)
+        fit = fit_glm(self.X, self.y, prior, self.family, maxit=self.maxit, epsilon=self.epsilon, start=self.start)
+        self.not_converged += not fit.converged
+        return fit.beta
+
+
+def glm_refit(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None, X, y, family, beta,
+              maxit=25, epsilon=1e-8) -> ReplicateStatistic:
+    """The replicate refit of a GLM with coefficients ``beta`` (R's ``svyglm.svyrep.design``):
+    the model refitted on one replicate's weights of the design's rows, from ``beta``, over
+    the covariate patterns ``inverse`` (None: one per row) of the rows ``used`` (a subset of
+    ``design.rows``), whose model matrix is ``X`` and response ``y`` per pattern."""
+    if not np.isfinite(beta).all():
+        raise InputError("the full-sample coefficients are not finite, so the replicates cannot start from them",
+                         value=[float(b) for b in beta])
+    position = np.searchsorted(design.rows, used)
+    pattern = np.arange(len(used)) if inverse is None else inverse
+    P = sp.csr_matrix((np.ones(len(used)), (pattern, position)), shape=(len(y), len(design.rows)))
+    beta = np.asarray(beta, dtype=float)
+    return ReplicateStatistic(rows=design.rows, statistic=_GlmRefit(P, X, y, family, beta, maxit, epsilon), theta=beta)
+
+
+def glm_vcov(design: SvyRepDesign, used: np.ndarray, inverse: np.ndarray | None, X, y, family, beta, maxit=25,
+             epsilon=1e-8, replicates: np.ndarray | None = None) -> np.ndarray:
+    """The replicate covariance of GLM coefficients ``beta``: :func:`glm_refit` on every
+    replicate, or the refits given as ``replicates``."""
+    refit = glm_refit(design, used, inverse, X, y, family, beta, maxit, epsilon)
+    vcov, _ = replicate_vcov(design, refit.theta, refit.statistic, replicates)
+    if refit.statistic.not_converged:
+        warnings.warn(f"{refit.statistic.not_converged} replicate fits did not converge in {maxit} iterations "
+                      "(R's glm.fit warns alike)", NonConvergenceWarning, stacklevel=3)
+    return (vcov + vcov.T) / 2

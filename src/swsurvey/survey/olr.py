@@ -67,11 +67,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign, is_replicate
-from swsurvey.survey.glm import ModelWarning, NonConvergenceWarning, _check_rank, _family, fit_glm
+from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.distributions import pt, qt
+from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning, check_rank, fit_glm, glm_family
+from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.modelframe import (
     aliased_columns,
     covariate_patterns,
@@ -82,7 +83,7 @@ from swsurvey.survey.modelframe import (
 )
 from swsurvey.survey.variance import design_vcov
 
-__all__ = ["SvrepOlr", "SvyOlr", "svyolr", "svyolr_refit"]
+__all__ = ["Likelihood", "SvrepOlr", "SvyOlr", "svyolr", "svyolr_refit"]
 
 _SQRT_EPS = math.sqrt(np.finfo(float).eps)
 
@@ -139,7 +140,7 @@ class SvyOlr:
         """Two-sided p-values of the t values on ``df_residual`` df (R's summary prints none)."""
         if self.df_residual <= 0:
             return np.full(len(self.all_names), np.nan)
-        return 2.0 * stats.t.sf(np.abs(self.t_value), self.df_residual)
+        return 2.0 * pt(np.abs(self.t_value), self.df_residual, lower_tail=False)
 
     def coef_table(self) -> pd.DataFrame:
         """R's ``summary(m)$coefficients``: Value, Std. Error, t value."""
@@ -159,7 +160,7 @@ class SvyOlr:
             warnings.warn("no residual degrees of freedom: intervals are NaN", NonConvergenceWarning, stacklevel=2)
             q = np.nan
         else:
-            q = stats.t.ppf(0.5 + level / 2, self.df_residual)
+            q = qt(0.5 + level / 2, self.df_residual)
         est, se = self.estimates, self.se
         kind = ["coefficient"] * len(self.names) + ["cut-point"] * len(self.zeta_names)
         frame = pd.DataFrame(
@@ -195,7 +196,7 @@ def _dlogis(x):
     return e / (f * f)
 
 
-class _Likelihood:
+class Likelihood:
     """The negative weighted log-likelihood of the cumulative logit model and its
     derivatives, over rows with codes ``y`` (0..K-1), weights ``w``, predictors ``x``.
 
@@ -462,7 +463,7 @@ def _logistic_start(x, y, w, inverse, q, spacing_divisor: float) -> np.ndarray |
     q1 = (q + 1) // 2
     y1 = (y + 1 > q1).astype(float)
     X = np.column_stack([np.ones(len(y)), x])
-    fit = fit_glm(X, y1, w, _family("binomial"), inverse=inverse)
+    fit = fit_glm(X, y1, w, glm_family("binomial"), inverse=inverse)
     if not fit.converged:
         return None
     k = np.arange(1, q + 1) / (q + 1)
@@ -480,7 +481,7 @@ def _start(x, y, w_glm, inverse, q):
     return start
 
 
-def _newton(lik: _Likelihood, beta, zeta, maxit=100, tol=1e-10, free: np.ndarray | None = None):
+def _newton(lik: Likelihood, beta, zeta, maxit=100, tol=1e-10, free: np.ndarray | None = None):
     """Newton-Raphson on (beta, zeta) with the analytic Hessian, halving steps that do not
     decrease the objective or would unorder the cut-points; stops when the largest relative
     change of a parameter is below ``tol`` (then one more step would change nothing).
@@ -541,7 +542,7 @@ def svyolr(
     Rows with a missing model variable leave the domain (``n_missing``). A response
     category without weighted observations, or a rank-deficient model matrix, is an
     :class:`InputError`; BFGS that stops at R's 100 iterations gives ``converged=False``
-    with a :class:`~swsurvey.survey.glm.NonConvergenceWarning` (R's ``svyolr`` is silent).
+    with a :class:`~swsurvey.survey.glmfit.NonConvergenceWarning` (R's ``svyolr`` is silent).
     ``method="R"`` reproduces R's optimiser, ``"newton"`` the exact maximum (module docstring).
 
     On a replicate-weight design the model is refitted on every replicate's weights
@@ -552,7 +553,7 @@ def svyolr(
     """
     if method not in ("R", "newton"):
         raise InputError("method must be 'R' or 'newton'", value=method)
-    if is_replicate(design):
+    if isinstance(design, SvyRepDesign):  # R's svyolr.svyrep.design
         return _svrep_olr(design, formula, reference, method, replicates=replicates)
     if replicates is not None:
         raise InputError("replicate estimates are for replicate-weight designs; this design has none")
@@ -576,12 +577,12 @@ def svyolr(
         Xfull, y = mf.matrix(index[first]), y_rows[first]
         w = np.bincount(inverse, weights=w_rows, minlength=len(first))
     _check_categories(y, w, levels, parsed.response_var)
-    _check_rank(Xfull, w / mean_w, mf.names)
+    check_rank(Xfull, w / mean_w, mf.names)
     x = np.ascontiguousarray(Xfull[:, 1:])
     names = mf.names[1:]
     assign = mf.assign[1:]
     pc = x.shape[1]
-    lik = _Likelihood(x, y, w, q)
+    lik = Likelihood(x, y, w, q)
     start = _start(x, y, w_rows / mean_w, inverse, q)
     if method == "R":
         par, fvalue, converged, iterations, _, _ = _vmmin(lik.value_theta, lik.gradient_theta, start)
@@ -729,7 +730,7 @@ class _OlrRefit:
         pc, k = self.pc, len(self.start)
         if not wc.sum() > 0:
             return np.full(k, np.nan)
-        lik = _Likelihood(self.x, self.y, wc, self.q, clip=True)
+        lik = Likelihood(self.x, self.y, wc, self.q, clip=True)
         if self.method == "R":
             try:
                 par, _, converged, _, _, _ = _vmmin(lik.value_theta, lik.gradient_theta, self.s0)
@@ -765,8 +766,6 @@ def _gram_with_intercept(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _svrep_olr(design, formula, reference, method, replicates=None, refit_only=False):
     """``svyolr`` on a replicate-weight design (R's ``svyolr.svyrep.design``), or with
     ``refit_only`` its replicate statistic (:func:`svyolr_refit`)."""
-    from swsurvey.survey.replicates import ReplicateStatistic, replicate_vcov
-
     parsed, mf, levels, q = _ordinal_frame(design, formula, reference)
     w_all = design.weights
     complete = mf.complete
@@ -790,10 +789,10 @@ def _svrep_olr(design, formula, reference, method, replicates=None, refit_only=F
     cells = sp.csr_matrix((np.ones(len(rows)), (cell, np.arange(len(rows)))), shape=(len(y), len(rows)))
     w = cells @ w_rows
     _check_categories(y, w, levels, parsed.response_var)
-    _check_rank(Xfull, w / mean_w, mf.names)
+    check_rank(Xfull, w / mean_w, mf.names)
     x = np.ascontiguousarray(Xfull[:, 1:])
     pc = x.shape[1]
-    lik = _Likelihood(x, y, w, q, clip=True)
+    lik = Likelihood(x, y, w, q, clip=True)
     s0 = _polr_start(x, y, w_rows, inverse, q)
     if s0 is None:
         # polr's logistic fit with large weights can fail to converge (its first step starts
@@ -889,6 +888,6 @@ def svyolr_refit(
     """
     if method not in ("R", "newton"):
         raise InputError("method must be 'R' or 'newton'", value=method)
-    if not is_replicate(design):
+    if not isinstance(design, SvyRepDesign):
         raise InputError("replicate estimates are for replicate-weight designs; this design has none")
     return _svrep_olr(design, formula, reference, method, refit_only=True)

@@ -83,9 +83,6 @@ class Raking:
         return x
 
 
-Adjustment = GregCalibration | PostStratification | Raking
-
-
 #: Up to this many columns, :func:`group_sums` sums each with ``np.bincount``; beyond, one
 #: sparse product is faster (both add each group's values in row order, so the same bits).
 BINCOUNT_COLUMNS = 2

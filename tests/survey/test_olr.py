@@ -24,10 +24,11 @@ from rsurvey import REL, REL_P, assert_close
 
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign
-from swsurvey.survey.glm import NonConvergenceWarning, reg_term_test
+from swsurvey.survey.glm import reg_term_test
+from swsurvey.survey.glmfit import NonConvergenceWarning
 from swsurvey.survey.olr import svyolr
 
-EXTRA = Path(__file__).parent / "r" / "models_extra.json"
+EXTRA = Path(__file__).parents[1] / "r" / "models_extra.json"
 
 
 @functools.cache
@@ -151,14 +152,14 @@ def test_non_convergence_is_flagged(monkeypatch):
 
 
 def test_analytic_hessian_and_gradient():
-    from swsurvey.survey.olr import _Likelihood
+    from swsurvey.survey.olr import Likelihood
 
     rng = np.random.default_rng(3)
     n, pc, q = 300, 3, 3
     x = rng.normal(size=(n, pc))
     y = rng.integers(0, q + 1, n)
     w = rng.uniform(0.5, 2, n)
-    lik = _Likelihood(x, y, w, q)
+    lik = Likelihood(x, y, w, q)
     beta, zeta = rng.normal(size=pc) * 0.3, np.array([-1.0, 0.2, 1.5])
     par = np.concatenate([beta, zeta])
     h = 1e-6

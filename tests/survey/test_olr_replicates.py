@@ -43,10 +43,11 @@ from rsurvey import REL, assert_close
 
 from swsurvey.errors import InputError
 from swsurvey.survey import as_svrepdesign, svrepdesign, svydesign
-from swsurvey.survey.glm import ModelWarning, reg_term_test
+from swsurvey.survey.glm import reg_term_test
+from swsurvey.survey.glmfit import ModelWarning
 from swsurvey.survey.olr import SvrepOlr, svyolr, svyolr_refit
 
-R_DIR = Path(__file__).parent / "r"
+R_DIR = Path(__file__).parents[1] / "r"
 
 #: see the module docstring
 REP_SE = 1e-5  # replicate estimates, in standard errors

@@ -23,7 +23,7 @@ from swsurvey.survey import svydesign
 from swsurvey.survey.chisq import svychisq, svytable
 from swsurvey.survey.variance import Raking
 
-EXTRA = Path(__file__).parent / "r" / "models_extra.json"
+EXTRA = Path(__file__).parents[1] / "r" / "models_extra.json"
 
 
 @functools.cache

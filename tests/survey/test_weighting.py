@@ -5,7 +5,7 @@ trimWeights) from ../shared/reference/r-survey, every output of each, plus the p
 weights R wrote; tests/r/weighting_extra.R (beside its JSON) adds postStratify with unequal
 base weights, rake with a joint margin and with clusters, logit / bounded linear / numeric /
 margins-list / rescaled calibration, a calibration that fails, and a trimming where
-strict=TRUE matters. Weight summaries are checked in test_survey_diagnostics.py.
+strict=TRUE matters. Weight summaries are checked in test_diagnostics.py.
 
 Tolerances: the conventions' 1e-9 relative. R's rake() variance record (10 fixed sweeps of
 alternating projections) is reproduced exactly -- the same margins and the same weights
@@ -34,17 +34,13 @@ from swsurvey.errors import InputError
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.estimates import svymean, svytotal
 from swsurvey.survey.variance import Raking
+from swsurvey.survey.targets import Margin, WeightingWarning, as_margins, joint_targets, marginal_targets
 from swsurvey.survey.weighting import (
     CalibrationReport,
-    Margin,
     RakeReport,
     TrimBounds,
-    WeightingWarning,
-    as_margins,
     calibrate,
     calibration_matrix,
-    joint_targets,
-    marginal_targets,
     poststratify,
     rake,
     trim_weights,
@@ -52,8 +48,8 @@ from swsurvey.survey.weighting import (
     weighting_report,
 )
 
-EXTRA = json.loads((Path(__file__).parent / "r" / "weighting_extra.json").read_text())
-TRIM = json.loads((Path(__file__).parent / "r" / "trim_weights.json").read_text())
+EXTRA = json.loads((Path(__file__).parents[1] / "r" / "weighting_extra.json").read_text())
+TRIM = json.loads((Path(__file__).parents[1] / "r" / "trim_weights.json").read_text())
 
 MARGINS = {
     "stype": {"E": 4421, "H": 755, "M": 1018},

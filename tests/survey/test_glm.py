@@ -19,20 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 import rsurvey
 from rsurvey import REL, REL_P, assert_close
-
 from swsurvey.errors import InputError
 from swsurvey.survey import svydesign
-from swsurvey.survey.glm import (
-    NonConvergenceWarning,
-    SeparationWarning,
-    reg_term_test,
-    svyglm,
-)
 from swsurvey.survey.variance import Raking
+from swsurvey.survey.glm import SeparationWarning, reg_term_test, svyglm
+from swsurvey.survey.glmfit import NonConvergenceWarning
 
-EXTRA = Path(__file__).parent / "r" / "models_extra.json"
+EXTRA = Path(__file__).parents[1] / "r" / "models_extra.json"
 
 
 @functools.cache

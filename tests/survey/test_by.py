@@ -19,7 +19,7 @@ from rsurvey import ABS_ZERO, assert_close, case, dataset
 from swsurvey.errors import InputError
 from swsurvey.survey import svyby, svyciprop, svydesign, svymean, svyratio, svytotal
 
-EXTRA = json.loads((Path(__file__).parent / "r" / "estimates_extra.json").read_text())
+EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from rsurvey import REL, assert_close, case, dataset
 from swsurvey.errors import InputError
 from swsurvey.survey import SvyStat, svydesign, svymean, svyratio, svytotal, svyvar
 
-EXTRA = json.loads((Path(__file__).parent / "r" / "estimates_extra.json").read_text())
+EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 
 
 def _named(stat: SvyStat, what: str = "estimates") -> dict[str, float]:

@@ -20,7 +20,7 @@ from swsurvey.survey.design import svydesign
 from swsurvey.survey.diagnostics import SUMMARY_FIELDS, margin_table, weight_summary
 from swsurvey.survey.weighting import calibrate, rake, trim_weights
 
-R_SUMMARY = json.loads((Path(__file__).parent / "r" / "weight_summary.json").read_text())
+R_SUMMARY = json.loads((Path(__file__).parents[1] / "r" / "weight_summary.json").read_text())
 
 MARGINS = {
     "stype": {"E": 4421, "H": 755, "M": 1018},

@@ -19,7 +19,7 @@ from rsurvey import assert_close, dataset
 from swsurvey.errors import InputError
 from swsurvey.survey import svyby, svydesign, svymean, svytotal
 
-EXTRA = json.loads((Path(__file__).parent / "r" / "estimates_extra.json").read_text())
+EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 LONELY = EXTRA["lonely_psu"]
 
 

@@ -46,8 +46,10 @@ from swsurvey.survey import (
     with_replicates,
 )
 from swsurvey.survey import replicates as rep
+from swsurvey.survey import repweights
+from swsurvey.survey.hadamard import hadamard
 
-R_DIR = Path(__file__).parent / "r"
+R_DIR = Path(__file__).parents[1] / "r"
 
 
 @functools.cache
@@ -276,12 +278,12 @@ def test_scd_brr_fay_and_supplied_as_r_documents_them():
 def test_jk1_replicate_factors_are_r_s():
     design = jk1_clus1()
     factors = design.repweights.factors(np.arange(design.n_replicates))
-    psus = rep._first_appearance(design.repweights.psu, factors.shape[1])  # R's rows: PSUs as they come
+    psus = repweights.first_appearance(design.repweights.psu, factors.shape[1])  # R's rows: PSUs as they come
     np.testing.assert_array_equal(factors.T[psus], extra()["jk1_clus1"]["psu_factors"]["values"])
 
 
 def hadamard_md5(n: int) -> tuple[int, str]:
-    H = rep.hadamard(n)
+    H = hadamard(n)
     text = "".join("".join(str(int(v)) for v in row) + "\n" for row in H)
     return H.shape[0], hashlib.md5(text.encode()).hexdigest()
 
@@ -410,21 +412,21 @@ def test_memory_conscious_path_never_makes_all_replicate_weights(monkeypatch):
     rng = np.random.default_rng(5)
     data = pd.DataFrame({"y": rng.normal(size=n), "g": rng.integers(0, 40, n), "w": rng.uniform(1, 3, n)})
     design = as_svrepdesign(svydesign(data, weights="w", strata="g"), "bootstrap", replicates=R, seed=11)
-    monkeypatch.setattr(rep, "CHUNK_ENTRIES", n * 4)  # four replicates' weights at a time
-    monkeypatch.setattr(rep, "RANK_ENTRIES", 10_000)  # the rank of the construction, not a QR
+    monkeypatch.setattr(repweights, "CHUNK_ENTRIES", n * 4)  # four replicates' weights at a time
+    monkeypatch.setattr(repweights, "RANK_ENTRIES", 10_000)  # the rank of the construction, not a QR
     largest = []
-    original = rep._Bootstrap.weights
+    original = repweights.Bootstrap.weights
 
     def spy(self, replicates, rows, pweights):
         out = original(self, replicates, rows, pweights)
         largest.append(out.size)
         return out
 
-    monkeypatch.setattr(rep._Bootstrap, "weights", spy)
+    monkeypatch.setattr(repweights.Bootstrap, "weights", spy)
     result = svymean(design, "y")
     assert max(largest) <= 4 * n and len(largest) == math.ceil(R / 4)
     assert result.df == R - 1
-    monkeypatch.setattr(rep, "CHUNK_ENTRIES", 2**24)
+    monkeypatch.setattr(repweights, "CHUNK_ENTRIES", 2**24)
     np.testing.assert_array_equal(svymean(design, "y").vcov, result.vcov)
 
 
@@ -437,7 +439,7 @@ def test_rank_of_the_construction_is_the_numerical_rank(make, monkeypatch):
     design = make()
     masks = [None, (design.data["awards"] == "Yes").to_numpy(), (design.data["stype"] == "E").to_numpy()]
     exact = [design.degf(m) for m in masks]
-    monkeypatch.setattr(rep, "RANK_ENTRIES", 0)
+    monkeypatch.setattr(repweights, "RANK_ENTRIES", 0)
     assert [rep.dataclasses.replace(design, _degf={}).degf(m) for m in masks] == exact
 
 
@@ -606,5 +608,5 @@ def test_rank_settled_on_a_spread_of_psus_is_the_full_rank(make, monkeypatch):
     masks = [None, (design.data["awards"] == "Yes").to_numpy(), (design.data["stype"] != "E").to_numpy()]
     probed = [design.degf(m) for m in masks]
     assert hasattr(design.repweights, "_probe_cache")  # the spread of PSUs settled them
-    monkeypatch.setattr(rep, "PROBE_PER_REPLICATE", 10**6)
+    monkeypatch.setattr(repweights, "PROBE_PER_REPLICATE", 10**6)
     assert [rep.dataclasses.replace(design, _degf={}).degf(m) for m in masks] == probed
