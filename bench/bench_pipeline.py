@@ -1,7 +1,7 @@
 """Benchmark: a 1,000,000-respondent wave through the whole workflow in under 2 minutes and 4 GB.
 
 Writes (once per seed and size, in a subprocess, cached under ``<workdir>/waves/``) a seeded
-synthetic 2017 wave of about ``--rows`` responses with ``swsurvey.synthetic.write_wave``
+synthetic 2017 wave of about ``--rows`` responses with ``swsurvey.synthetic.generate.write_wave``
 (scale = rows / the rows at scale 1) and its population margins; copies the workflow into
 ``<workdir>/run/`` as a new clone would (as tests/test_workflow.py does) with a config whose
 only wave is that file (its SHA-256 checked, nothing published, raked to its margins); runs
@@ -80,7 +80,7 @@ STAGES = [
 def make_wave(sav: Path, margins: Path, rows: int, seed: int) -> None:
     """Write the wave (run in its own process: the parent stays small)."""
     from swsurvey.study.instrument import load_instrument
-    from swsurvey.synthetic import generate_wave, write_wave
+    from swsurvey.synthetic.generate import generate_wave, write_wave
 
     base_rows = len(generate_wave(load_instrument(REPO / INSTRUMENT), seed, 1.0)[0])
     write_wave(REPO / INSTRUMENT, sav, margins, seed, rows / base_rows)

@@ -1,8 +1,8 @@
-"""Snakemake adapter: write a synthetic wave from its seed (see swsurvey.synthetic)."""
+"""Snakemake adapter: write a synthetic wave from its seed (see swsurvey.synthetic.generate)."""
 
 from swsurvey.io.logfile import to_logfile
 from swsurvey.provenance.records import recorded
-from swsurvey.synthetic import write_wave
+from swsurvey.synthetic.generate import write_wave
 
 with to_logfile(snakemake.log[0]), recorded(snakemake):
     write_wave(

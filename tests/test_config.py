@@ -73,8 +73,8 @@ def test_shipped_config_and_the_tests_config_are_valid(schema, shipped, config):
 
 def test_shipped_config_records_the_stored_synthetic_files_sha256(repo_dir, shipped, config):
     """A wave of config.yaml read from a stored synthetic file records that file's SHA-256 (or
-    none): the one the tests' config records and test_synthetic checks `swsurvey synthesize`
-    rebuilds. Waves a user adds of other files are the user's to check."""
+    none): the one the tests' config records and tests/synthetic/test_generate.py checks
+    `swsurvey synthesize` rebuilds. Waves a user adds of other files are the user's to check."""
     stored = {wave["raw"]: wave["sha256"] for wave in config["waves"].values()}
     synthetic = {raw: wave.get("sha256") for wave in shipped["waves"].values()
                  if (raw := wave["raw"]).startswith("data/synthetic/")}  # fmt: skip

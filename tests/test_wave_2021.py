@@ -14,14 +14,17 @@ import pyreadstat
 import pytest
 import yaml
 from conftest import REPO
+from raw_wave import eligible_completes
 from test_cleaning import ELIGIBLE, raw_frame
-from test_synthetic import eligible_completes
 
 from swsurvey.errors import InputError
 from swsurvey.stages.cleaning import derive_variables
 from swsurvey.study.instrument import load_instrument
 from swsurvey.study.recode import AgeRule, BandsRule, NumericRule, load_recode
-from swsurvey.synthetic import FILE_LABEL_PREFIX, FOLLOW_UP_SEED, MARGINS_SOURCE, generate_wave
+from swsurvey.synthetic.generate import generate_wave
+from swsurvey.synthetic.population import MARGINS_SOURCE
+from swsurvey.synthetic.sav import FILE_LABEL_PREFIX
+from swsurvey.synthetic.waves import FOLLOW_UP_SEED
 
 STORED_SAV = REPO / "data/synthetic/socialwork_2021.sav"
 STORED_MARGINS = REPO / "data/synthetic/population_margins_2021.csv"

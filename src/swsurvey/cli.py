@@ -21,7 +21,7 @@ DEFAULT_INSTRUMENT = Path("workflow/instruments/socialwork_2017.yaml")
 
 
 def _synthesize(args: argparse.Namespace) -> None:
-    from swsurvey.synthetic import write_wave
+    from swsurvey.synthetic.generate import write_wave
 
     write_wave(
         instrument_path=args.instrument,

@@ -1,0 +1,37 @@
+"""A seeded synthetic stand-in for the #socialwork raw Qualtrics SPSS exports, 2017 and 2021.
+
+The study's microdata are confidential, so the pipeline's default run reads a SYNTHETIC
+wave written here. It follows the instrument (``workflow/instruments/socialwork_2017.yaml``)
+to the letter: every variable in order with its label, value labels, ``-99`` declared
+user-missing on every coded question, system-missing for questions not shown, unticked
+checkboxes missing, and fake but realistic personal data in the pii fields.
+
+Two waves
+    The instrument's ``wave`` picks a design: 2017 (calibrated to the published figures) or
+    the invented 2021 follow-up (``workflow/instruments/socialwork_2021.yaml``, seed 20210601),
+    which draws its people with the same machinery and shifted settings, in the 2017 variable
+    names, plus its new items, and then lays the columns out under the revised
+    questionnaire's numbers.
+
+The modules, from the entry points down (nothing here is re-exported: import a name from the
+module that defines it):
+
+- :mod:`~swsurvey.synthetic.generate`: ``generate_wave`` and ``write_wave``, the entry points;
+- :mod:`~swsurvey.synthetic.waves`: each wave's design and the seed of each stored wave;
+- :mod:`~swsurvey.synthetic.design`: what differs between waves, and the 2017 wave's settings;
+- :mod:`~swsurvey.synthetic.follow_up`: the 2021 follow-up's revisions and new items;
+- :mod:`~swsurvey.synthetic.population`: the generator's population, as raking margins;
+- :mod:`~swsurvey.synthetic.sample`: what a row is (its kind), screen-outs, break-offs, re-exports;
+- :mod:`~swsurvey.synthetic.questionnaire`: the instrument's variables, pages and skip logic
+  as the generator fills them;
+- :mod:`~swsurvey.synthetic.answers`: every row's answers, drawn section by section by
+  :mod:`~swsurvey.synthetic.demographics`, :mod:`~swsurvey.synthetic.ict_use`,
+  :mod:`~swsurvey.synthetic.boundaries`, :mod:`~swsurvey.synthetic.policy` and
+  :mod:`~swsurvey.synthetic.free_text`, for the respondents of :mod:`~swsurvey.synthetic.people`;
+- :mod:`~swsurvey.synthetic.calibration`: the published figures and the cuts that hit them;
+- :mod:`~swsurvey.synthetic.metadata`: Qualtrics' metadata columns;
+- :mod:`~swsurvey.synthetic.personal`: fake names, e-mail addresses and phone numbers;
+- :mod:`~swsurvey.synthetic.sav`: labels, formats, file label and notes, the pinned header;
+- :mod:`~swsurvey.synthetic.draws` and :mod:`~swsurvey.synthetic.scalar_draws`: exact draws,
+  and numpy's scalar draws replayed fast.
+"""
