@@ -368,6 +368,53 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
     assert _dry_run_jobs(workdir) == {}  # the same bytes again: nothing to do
 
 
+@pytest.mark.parametrize(
+    ("estimator", "downstream"),
+    [
+        # svyolr: only the models use it (rule infer_model, one job per model); then the
+        # models' tables gathered, the odds-ratio figure, the report text and the manifest.
+        ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "manifest": 1, "all": 1}),
+        # svychisq: only the country tests use it (rule infer_tests).
+        ("chisq", {"report_text": 1, "manifest": 1, "all": 1}),
+    ],
+)
+def test_a_changed_survey_estimator_reruns_only_the_rules_whose_code_uses_it(small_run, estimator, downstream):
+    """A rule's code input is the modules its script imports, followed statically, and the
+    survey package's __init__ imports nothing: a change to one estimator's module reruns the
+    rules that run it (and what is made from their outputs), not every rule that uses the
+    survey statistics (describe_wave, weight_wave, the other inferential rule)."""
+    workdir, config, _ = small_run
+    module = workdir / f"src/swsurvey/survey/{estimator}.py"
+    original = module.read_bytes()
+    try:
+        module.write_bytes(original + b"\n# a change of content\n")
+        newest = max(path.stat().st_mtime for path in (workdir / "results").rglob("*") if path.is_file())
+        os.utime(module, (newest + 1, newest + 1))
+        text = snakemake(workdir, "--dry-run").stdout
+    finally:
+        module.write_bytes(original)
+    jobs = job_counts(text)
+    changed_code = {rule for rule, reason in _rerun_reasons(text).items() if f"survey/{estimator}.py" in reason}
+    users = {"olr": {"infer_model"}, "chisq": {"infer_tests"}}[estimator]
+    assert changed_code == users, text
+    n_models = len(yaml.safe_load(config.read_text())["infer"]["models"])
+    runs = {"infer_model": n_models} if estimator == "olr" else {"infer_tests": 1}
+    assert jobs == {**runs, **downstream}, text
+    assert _dry_run_jobs(workdir) == {}
+
+
+def _rerun_reasons(text: str) -> dict[str, str]:
+    """Each rule of a dry run and the reasons Snakemake gives for its jobs (joined)."""
+    reasons: dict[str, str] = {}
+    rule = None
+    for line in text.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            rule = line.split()[1].rstrip(":")
+        elif line.strip().startswith("reason:") and rule is not None:
+            reasons[rule] = reasons.get(rule, "") + line
+    return reasons
+
+
 def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     workdir, config, _ = small_run
     path = workdir / "min_n.yaml"

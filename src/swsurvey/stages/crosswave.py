@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
 from swsurvey.io.tables import BANNER, SUPPRESSED
+from swsurvey.survey.distributions import pnorm, qnorm
 
 METHOD = "Wald 95%, normal, independent samples: SE = sqrt(SE1² + SE2²)"
 COLUMNS = [
@@ -50,7 +50,7 @@ def change_between(before: pd.DataFrame, after: pd.DataFrame, items: Mapping[str
     """One row per item x domain x weighting: the change from ``before`` to ``after`` (points)."""
     from_wave, to_wave = str(before["wave"].iloc[0]), str(after["wave"].iloc[0])
     synthetic = bool(before["synthetic"].astype(bool).any() or after["synthetic"].astype(bool).any())
-    z = stats.norm.ppf(0.975)
+    z = qnorm(0.975)
     rows = []
     for variable, level in items.items():
         (first, asked_first), (second, asked_second) = _cells(before, variable, level), _cells(after, variable, level)
@@ -68,7 +68,7 @@ def change_between(before: pd.DataFrame, after: pd.DataFrame, items: Mapping[str
             a, b = first.loc[key], second.loc[key]
             change = b["estimate"] - a["estimate"]
             se = float(np.hypot(a["se"], b["se"]))
-            p = float(2 * stats.norm.sf(abs(change) / se)) if se > 0 else np.nan
+            p = float(2 * pnorm(abs(change) / se, lower_tail=False)) if se > 0 else np.nan
             rows.append({
                 **base, "domain": key[0], "weighting": key[1], "base_n_from": int(a["base_n"]),
                 "base_n_to": int(b["base_n"]), "estimate_from": a["estimate"], "estimate_to": b["estimate"],
