@@ -1,7 +1,7 @@
-"""Snakemake adapter: the run's manifest and RO-Crate from every job's record (see swsurvey.provenance.manifest)."""
+"""Snakemake adapter: the run's manifest and RO-Crate from every job's record (see swsurvey.provenance.run_outputs)."""
 
 from swsurvey.io.logfile import to_logfile
-from swsurvey.provenance.manifest import write_run_provenance
+from swsurvey.provenance.run_outputs import write_run_provenance
 
 with to_logfile(snakemake.log[0]):
     write_run_provenance(

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_provenance import build_run
+from recorded_run import build_run
 
 from swsurvey.cli import main
 

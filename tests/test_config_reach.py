@@ -31,7 +31,7 @@ from test_workflow import make_copy, small_config, snakemake
 
 from swsurvey.provenance.audit import CONFIG_SCHEMA, audit, current_config
 from swsurvey.provenance.manifest import read_manifest
-from swsurvey.provenance.records import config_value
+from swsurvey.provenance.settings import config_value
 
 pytestmark = pytest.mark.workflow
 

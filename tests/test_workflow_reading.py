@@ -25,6 +25,7 @@ def workflow_imports() -> list[str]:
 def test_the_workflow_reads_only_light_modules():
     modules = workflow_imports()
     assert "swsurvey.plan" in modules and "swsurvey.study.variance_setting" in modules
+    assert {"swsurvey.provenance.code", "swsurvey.provenance.settings"} <= set(modules)
     code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

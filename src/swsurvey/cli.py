@@ -90,9 +90,11 @@ def _manifest(args: argparse.Namespace) -> None:
 
 def _rocrate(args: argparse.Namespace) -> None:
     from swsurvey.provenance.crate import write_crate
+    from swsurvey.provenance.manifest import gather
     from swsurvey.provenance.records import find_records
 
-    print(f"wrote {write_crate(find_records(args.results), args.out or args.results / 'ro-crate')}")
+    run = gather(find_records(args.results), outputs_root=args.results)
+    print(f"wrote {write_crate(run, args.out or args.results / 'ro-crate')}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,8 @@ import re
 from snakemake.utils import validate
 
 from swsurvey import preflight
-from swsurvey.provenance.records import CONFIG_KEYS, NAMES, code_files, config_value
+from swsurvey.provenance.code import code_files
+from swsurvey.provenance.settings import CONFIG_KEYS, NAMES, config_value
 from swsurvey.plan import FIGURE_SOURCES
 from swsurvey.study.variance_setting import planned_chunks
 

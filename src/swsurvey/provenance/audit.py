@@ -37,17 +37,12 @@ import yaml
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file
+from swsurvey.provenance.code import code_entries, combined_code_hash
+from swsurvey.provenance.documents import canonical_json
 from swsurvey.provenance.manifest import read_manifest
-from swsurvey.provenance.records import (
-    MISSING,
-    canonical_json,
-    code_entries,
-    combined_code_hash,
-    config_value,
-    read_record,
-    relative_path,
-    resolve,
-)
+from swsurvey.provenance.paths import relative_path, resolve, working_dir
+from swsurvey.provenance.records import read_record
+from swsurvey.provenance.settings import MISSING, config_value
 
 #: Folders below the results folder that hold no outputs of the run.
 IGNORED_FOLDERS = {".snakemake", "logs", "ro-crate"}
@@ -183,7 +178,7 @@ def audit(manifest_path: str | Path, repo_root: str | Path | None = None) -> lis
 
     Paths in the manifest are relative to ``repo_root`` (the working directory unless given).
     """
-    root = resolve(".", repo_root).resolve()
+    root = working_dir(repo_root)
     manifest_path = resolve(manifest_path, root)
     if not manifest_path.is_file():
         raise InputError("no manifest: run the workflow (or `swsurvey manifest`) first", file=manifest_path)

@@ -25,7 +25,9 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file
-from swsurvey.provenance.records import canonical_json, find_records, read_record, relative_path, resolve
+from swsurvey.provenance.documents import canonical_json
+from swsurvey.provenance.paths import relative_path, resolve
+from swsurvey.provenance.records import find_records, read_record
 
 #: The columns that pick one cell of the estimates file, in the order they narrow it.
 CELL_KEYS = ("table", "variable", "level", "domain", "weighting")

@@ -1,52 +1,36 @@
 """The run's manifest: every job's provenance record gathered into one file and one summary.
 
-:func:`build_manifest` reads the records (:mod:`swsurvey.provenance.records`) and lists every file the
-run made (its SHA-256, size, rows, producing rule, wave and record) and every file it read
-that no job made (the raw export, the instrument, the recode specification, the targets...),
-with the run's code hashes, config hashes, git commit and package versions. Values that every
-record agrees on are given once; where records disagree (a partial rerun after an edit) the
-manifest lists each distinct value, which is itself worth knowing.
+:func:`gather` reads the records (:mod:`swsurvey.provenance.records`) and builds the
+manifest (:func:`build_manifest` gives only the manifest): it lists every file the run made
+(its SHA-256, size, rows, producing rule, wave and record) and every file it read that no job
+made (the raw export, the instrument, the recode specification, the targets...), with the
+run's code hashes, config hashes, git commit and package versions. Values that every record
+agrees on are given once; where records disagree (a partial rerun after an edit) the manifest
+lists each distinct value, which is itself worth knowing. The :class:`Run` it returns, the
+records with their manifest, is what the RO-Crate (:mod:`swsurvey.provenance.crate`) is
+written from.
 
 :func:`write_manifest` writes ``results/manifest.json`` plus a Markdown and an HTML summary for
 the Snakemake report's provenance section (header: commit, dirty flag, versions; a table of
 outputs; a SYNTHETIC DATA banner when any wave's data are synthetic, as the pipeline's
-Parquet metadata says). For a rule (the lead's wiring)::
-
-    rule manifest:
-        input:
-            records=all_records(),        # every job's provenance output
-        output:
-            json="results/manifest.json",
-            md="results/manifest.md",
-            html=report("results/manifest.html", category="Provenance"),
-        script:
-            "../../scripts/manifest.py"
-
-    # scripts/manifest.py
-    write_manifest(build_manifest(snakemake.input.records), snakemake.output.json,
-                   out_md=snakemake.output.md, out_html=snakemake.output.html)
-
-or, outside Snakemake, ``swsurvey manifest``.
+Parquet metadata says). Rule ``manifest`` (``workflow/rules/provenance.smk``) writes them with
+the crate (:mod:`swsurvey.provenance.run_outputs`); outside Snakemake, ``swsurvey manifest``.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file, write_json, write_text
 from swsurvey.io.tables import BANNER
-from swsurvey.provenance.records import (
-    canonical_json,
-    parquet_provenance,
-    read_document,
-    read_record,
-    relative_path,
-    resolve,
-)
+from swsurvey.provenance.documents import canonical_json, read_document
+from swsurvey.provenance.paths import relative_path, resolve, working_dir
+from swsurvey.provenance.records import parquet_provenance, read_record
 
 #: The ``format`` of the manifest.
 MANIFEST_FORMAT = "swsurvey-manifest/1"
@@ -85,24 +69,44 @@ def _synthetic(records: list[dict[str, Any]], root: Path) -> dict[str, bool]:
     return dict(sorted(waves.items()))
 
 
-def build_manifest(
+@dataclass(frozen=True)
+class Run:
+    """A run as its job records give it: each record by its path (relative to ``root``, in path
+    order) and the manifest gathered from them. The RO-Crate (:mod:`swsurvey.provenance.crate`)
+    is written from it."""
+
+    root: Path
+    records: dict[str, dict[str, Any]]
+    manifest: dict[str, Any]
+
+
+def gather(
     records: Iterable[str | Path], outputs_root: str | Path = "results", root: str | Path | None = None
-) -> dict[str, Any]:
-    """Gather the job records into the run's manifest (paths relative to ``root``, the cwd).
+) -> Run:
+    """Read the job records and gather them into the run's manifest (paths relative to
+    ``root``, the cwd).
 
     Two records claiming the same output is an error naming both: it means a stale record
     was left beside a new one.
     """
-    loaded = sorted(
-        (
-            (relative_path(path, root), sha256_file(resolve(path, root)), read_record(resolve(path, root)))
-            for path in records
-        ),
-        key=lambda item: item[0],
-    )
+    root_path = working_dir(root)
+    on_disk = sorted((relative_path(path, root_path), resolve(path, root_path)) for path in records)
+    loaded = [(path, sha256_file(file), read_record(file)) for path, file in on_disk]
     if not loaded:
         raise InputError("no provenance records to gather", file=outputs_root)
-    root_path = resolve(".", root)
+    manifest = _manifest(loaded, relative_path(outputs_root, root_path), root_path)
+    return Run(root=root_path, records={path: record for path, _, record in loaded}, manifest=manifest)
+
+
+def build_manifest(
+    records: Iterable[str | Path], outputs_root: str | Path = "results", root: str | Path | None = None
+) -> dict[str, Any]:
+    """The run's manifest from its job records (:func:`gather`)."""
+    return gather(records, outputs_root, root).manifest
+
+
+def _manifest(loaded: list[tuple[str, str, dict[str, Any]]], outputs_root: str, root_path: Path) -> dict[str, Any]:
+    """The manifest of the loaded records: (path, SHA-256, record) in path order."""
     outputs: dict[str, dict[str, Any]] = {}
     for path, _, record in loaded:
         for entry in record["outputs"]:
@@ -132,7 +136,7 @@ def build_manifest(
     records_only = [record for _, _, record in loaded]
     return {
         "format": MANIFEST_FORMAT,
-        "outputs_root": relative_path(outputs_root, root),
+        "outputs_root": outputs_root,
         "run": {
             "started": min(r["started"] for r in records_only),
             "ended": max(r["ended"] for r in records_only),
@@ -295,24 +299,3 @@ def write_manifest(
     if out_html is not None:
         write_text(out_html, manifest_html(manifest))
 
-
-def write_run_provenance(
-    records: Iterable[str | Path],
-    *,
-    out_json: str | Path,
-    out_md: str | Path,
-    out_html: str | Path,
-    out_crate: str | Path,
-    outputs_root: str | Path = "results",
-) -> dict[str, Any]:
-    """The run's manifest (JSON, Markdown, HTML) and its Workflow Run RO-Crate, from the records."""
-    from swsurvey.provenance.crate import write_crate
-
-    records = [Path(r) for r in records]
-    manifest = build_manifest(records, outputs_root=outputs_root)
-    write_manifest(manifest, out_json, out_md=out_md, out_html=out_html)
-    crate = write_crate(records, Path(out_crate).parent)
-    if Path(crate).resolve() != Path(out_crate).resolve():
-        raise ValueError(f"the crate was written to {crate}, not {out_crate}")
-    print(f"manifest: {len(manifest['outputs'])} outputs of {len(manifest['records'])} jobs; crate {crate}")
-    return manifest

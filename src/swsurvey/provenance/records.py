@@ -11,7 +11,7 @@ A rule lists the code it runs as an input named ``code`` and declares an output 
 ``provenance`` (one record per job, so the file name carries every wildcard)::
 
     # workflow/rules/common.smk
-    from swsurvey.provenance.records import code_files
+    from swsurvey.provenance.code import code_files
 
     # workflow/rules/describe.smk
     rule describe_wave:
@@ -23,9 +23,8 @@ A rule lists the code it runs as an input named ``code`` and declares an output 
             provenance="results/{wave}/provenance/describe_wave.json",
         ...
 
-:func:`code_files` is the script plus every module of the package it imports, transitively.
-As inputs they make Snakemake rerun the rule when the *content* of code it runs changes
-(Snakemake checksums small inputs, so touching a file does not rerun anything).
+:func:`~swsurvey.provenance.code.code_files` is the script plus every module of the package
+it imports, transitively (:mod:`swsurvey.provenance.code`).
 
 The script wraps its work in :func:`recorded`, inside the log so a failure to write the record
 is logged too::
@@ -78,8 +77,9 @@ One JSON object (``format`` is :data:`RECORD_FORMAT`)::
 ``config_keys`` says where in the config each parameter came from, and ``input_config_keys``
 the same of each input file the config names (``waves.<wave>.raw``...), so an audit can
 compare them with what the current config.yaml says. The rules state them (the rule's
-``config_keys`` param, made by ``settings`` in ``workflow/rules/common.smk``): nothing is
-guessed from values, and a parameter without a key is not a setting. ``code.imported`` is the
+``config_keys`` param, made by ``settings`` in ``workflow/rules/common.smk``; see
+:mod:`swsurvey.provenance.settings`): nothing is guessed from values, and a parameter without
+a key is not a setting. ``code.imported`` is the
 ``swsurvey`` package the job actually imported (its folder, and the SHA-256 there of each
 package module the job's code lists): an environment whose package is another checkout's ran
 other code than ``code.files`` hashes, which the audit reports. ``rows`` is given for Parquet
@@ -90,239 +90,30 @@ and CSV files.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import csv
-import functools
-import hashlib
 import json
-import math
-import os
-import platform
-import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from swsurvey.errors import InputError
 from swsurvey.io.files import PROVENANCE_KEY, sha256_file, write_json
+from swsurvey.provenance.code import code_entries, code_files, combined_code_hash, imported_package
+from swsurvey.provenance.documents import jsonable, read_document, sha256_json
+from swsurvey.provenance.environment import git_state, software
+from swsurvey.provenance.paths import relative_path, resolve, working_dir
+from swsurvey.provenance.settings import CONFIG_KEYS
 
 #: The ``format`` of every job record; a reader refuses any other.
 RECORD_FORMAT = "swsurvey-provenance/1"
 #: Where records live below the results folder: ``results/<wave>/provenance/<rule>.json``.
 RECORDS_GLOB = "**/provenance/*.json"
-#: The package whose modules :func:`code_files` follows: the one this process imported.
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-#: The distributions whose versions every record carries (the pinned runtime dependencies).
-PACKAGES = (
-    "snakemake",
-    "pandas",
-    "numpy",
-    "pyreadstat",
-    "pyarrow",
-    "scipy",
-    "statsmodels",
-    "seaborn",
-    "matplotlib",
-    "xlsxwriter",
-    "pyyaml",
-    "jsonschema",
-    "rocrate",
-    "swsurvey",
-)
-#: The package's folder in a checkout, relative to the checkout (where code_files finds modules).
-CHECKOUT_PACKAGE = "src/swsurvey"
 #: Rule inputs and outputs that are not data: the code run and the record itself.
 CODE_INPUT = "code"
 RECORD_OUTPUT = "provenance"
-#: The rule param that says which config key each param and config-named input came from:
-#: {"params": {name: keys}, "input": {name: keys}}. It goes into the record, not to the work.
-CONFIG_KEYS = "config_keys"
-#: The last key of a key path that stands for the names of a mapping (its keys, sorted: how a
-#: config is merged may reorder them), for a rule that takes only which models or waves there
-#: are, e.g. ["infer", "models", NAMES].
-NAMES = "<names>"
-UNKNOWN = "unknown"
-
-
-# -- hashing -----------------------------------------------------------------------------
-
-
-def canonical_json(obj: Any) -> str:
-    """The one JSON text of ``obj`` that hashes compare: sorted keys, no spaces, UTF-8."""
-    return json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def sha256_json(obj: Any) -> str:
-    """SHA-256 of :func:`canonical_json`: the same settings give the same hash in any key order."""
-    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
-
-
-def jsonable(obj: Any) -> Any:
-    """``obj`` as plain JSON values (tuples and sets as lists, paths as text, NaN as null)."""
-    if isinstance(obj, Mapping):
-        return {str(key): jsonable(value) for key, value in obj.items()}
-    if isinstance(obj, set | frozenset):
-        return sorted((jsonable(item) for item in obj), key=canonical_json)
-    if isinstance(obj, list | tuple):
-        return [jsonable(item) for item in obj]
-    if isinstance(obj, bool | int | str) or obj is None:
-        return obj
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, Path):
-        return obj.as_posix()
-    if hasattr(obj, "item"):  # numpy scalars
-        return jsonable(obj.item())
-    return str(obj)
-
-
-# -- paths -------------------------------------------------------------------------------
-
-
-def _root(root: str | Path | None) -> Path:
-    """The folder record paths are relative to: the working directory unless given."""
-    return Path(root).resolve() if root is not None else Path.cwd().resolve()
-
-
-def relative_path(path: str | Path, root: str | Path | None = None) -> str:
-    """``path`` relative to ``root`` (POSIX form), or absolute when it lies outside it."""
-    root = _root(root)
-    path = Path(path)
-    absolute = path if path.is_absolute() else root / path
-    absolute = Path(os.path.normpath(absolute))
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
-def resolve(path: str | Path, root: str | Path | None = None) -> Path:
-    """A record's path on disk: relative paths are relative to ``root``."""
-    path = Path(path)
-    return path if path.is_absolute() else _root(root) / path
-
-
-# -- the code a rule runs ----------------------------------------------------------------
-
-
-def code_files(
-    script: str | Path, package_root: str | Path = PACKAGE_DIR, root: str | Path | None = None
-) -> list[Path]:
-    """The entry script and every module of the package it imports, transitively.
-
-    Imports are read with :mod:`ast` (nothing is executed): ``import swsurvey.x``,
-    ``from swsurvey.x import y`` (``y`` too when it is a module), ``from swsurvey import x``
-    and relative imports inside the package, including imports inside functions. Each
-    package's ``__init__`` on the way is included, since importing a module runs it. Paths are
-    relative to ``root`` (the working directory unless given), sorted.
-    """
-    root_path = _root(root)
-    package_root = Path(package_root).resolve()
-    package = package_root.name
-    seen: set[Path] = set()
-    todo: list[tuple[Path, str | None]] = [(resolve(script, root_path), None)]
-    while todo:
-        file, module = todo.pop()
-        if file in seen:
-            continue
-        seen.add(file)
-        stat = file.stat()
-        for imported in _imported_modules(file, stat.st_mtime_ns, stat.st_size, module, package):
-            todo.extend(_module_files(imported, package_root))
-    return sorted((Path(relative_path(file, root_path)) for file in seen), key=lambda p: p.as_posix())
-
-
-@functools.lru_cache(maxsize=4096)
-def _imported_modules(file: Path, mtime_ns: int, size: int, module: str | None, package: str) -> tuple[str, ...]:
-    """Names of the package's modules (or candidates) that ``file`` imports. Each file is
-    parsed once per version (its modification time and size are part of the cache key): the
-    workflow asks for the code of every rule when it is read, and the rules share modules."""
-    return tuple(_imports_of(ast.parse(file.read_bytes(), filename=str(file)), file, module, package))
-
-
-def _imports_of(tree: ast.AST, file: Path, module: str | None, package: str) -> Iterator[str]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == package or alias.name.startswith(package + "."):
-                    yield alias.name
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute_module(node, file, module)
-            if base is None or not (base == package or base.startswith(package + ".")):
-                continue
-            yield base
-            for alias in node.names:
-                if alias.name != "*":
-                    yield f"{base}.{alias.name}"
-
-
-def _absolute_module(node: ast.ImportFrom, file: Path, module: str | None) -> str | None:
-    if node.level == 0:
-        return node.module
-    if module is None:  # a relative import in a script cannot name the package
-        return None
-    parts = module.split(".")
-    if file.name != "__init__.py":
-        parts = parts[:-1]
-    parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-    return ".".join(parts + ([node.module] if node.module else []))
-
-
-def _module_files(module: str, package_root: Path) -> list[tuple[Path, str]]:
-    """The files importing ``module`` runs: each package ``__init__`` and the module itself.
-
-    Empty when ``module`` is not a module of the package (``from swsurvey.x import func``).
-    """
-    parts = module.split(".")[1:]
-    target = package_root.joinpath(*parts)
-    if (target / "__init__.py").is_file():
-        found = target / "__init__.py"
-    elif target.with_suffix(".py").is_file() and parts:
-        found = target.with_suffix(".py")
-    else:
-        return []
-    files = [(found, module)]
-    for depth in range(len(parts)):
-        init = package_root.joinpath(*parts[:depth], "__init__.py")
-        if init.is_file():
-            files.append((init, ".".join(module.split(".")[: depth + 1])))
-    return files
-
-
-def code_entries(files: Iterable[str | Path], root: str | Path | None = None) -> list[dict[str, str]]:
-    """Each code file's repo-relative path and SHA-256, sorted by path."""
-    entries = {relative_path(file, root): sha256_file(resolve(file, root)) for file in files}
-    return [{"path": path, "sha256": entries[path]} for path in sorted(entries)]
-
-
-def combined_code_hash(entries: Iterable[Mapping[str, str]]) -> str:
-    """SHA-256 over the sorted (relative path, file SHA-256) pairs of :func:`code_entries`."""
-    return sha256_json(sorted([entry["path"], entry["sha256"]] for entry in entries))
-
-
-def code_hash(files: Iterable[str | Path], root: str | Path | None = None) -> str:
-    """One hash of the code a rule runs: a change to any file's content or name changes it."""
-    return combined_code_hash(code_entries(files, root))
-
-
-def imported_package(code: Iterable[str | Path], root: str | Path | None = None) -> dict[str, Any]:
-    """The ``swsurvey`` package this process imported: its folder, and the SHA-256 there of each
-    module of the checkout's package (:data:`CHECKOUT_PACKAGE`) that ``code`` lists, by the
-    checkout path. They equal ``code``'s own hashes when the job ran this checkout's code; an
-    editable install of another checkout, or an older installed copy, gives others."""
-    package = PACKAGE_DIR
-    files = []
-    for path in sorted({relative_path(file, root) for file in code}):
-        inside = Path(path).relative_to(CHECKOUT_PACKAGE) if path.startswith(CHECKOUT_PACKAGE + "/") else None
-        if inside is not None:
-            on_disk = package / inside
-            files.append({"path": path, "sha256": sha256_file(on_disk) if on_disk.is_file() else None})
-    return {"package": relative_path(package, root), "files": files}
 
 
 # -- files -------------------------------------------------------------------------------
@@ -382,60 +173,7 @@ def named_paths(files: Mapping[str, Any] | Iterable[tuple[str | None, Any]]) -> 
     return pairs
 
 
-# -- environment -------------------------------------------------------------------------
-
-
-def package_versions(packages: Sequence[str] = PACKAGES) -> dict[str, str | None]:
-    """Installed version of each distribution (None when it is not installed)."""
-    versions: dict[str, str | None] = {}
-    for name in packages:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    if versions.get("swsurvey") is None:
-        from swsurvey import __version__
-
-        versions["swsurvey"] = __version__
-    return versions
-
-
-def software() -> dict[str, Any]:
-    """Python, Snakemake and the pinned packages' versions."""
-    packages = package_versions()
-    return {
-        "python": platform.python_version(),
-        "snakemake": packages.get("snakemake"),
-        "packages": packages,
-    }
-
-
-def git_state(root: str | Path | None = None) -> dict[str, Any]:
-    """The checkout's commit and whether tracked files differ from it.
-
-    ``"unknown"`` for both outside a git checkout or without git: a record never fails for it.
-    The status is read without taking git's index lock, so it never disturbs a concurrent git.
-    """
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "--no-optional-locks", *args],
-            cwd=_root(root),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-
-    try:
-        commit = git("rev-parse", "HEAD").strip()
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no").strip())
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": UNKNOWN, "dirty": UNKNOWN}
-    return {"commit": commit, "dirty": dirty}
-
-
-# -- settings ----------------------------------------------------------------------------
+# -- seeds -------------------------------------------------------------------------------
 
 
 def find_seeds(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -455,28 +193,6 @@ def find_seeds(params: Mapping[str, Any]) -> dict[str, Any]:
 
     walk(params, [])
     return seeds
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-#: What :func:`config_value` returns for a key the config does not have.
-MISSING = _Missing()
-
-
-def config_value(config: Any, keys: Sequence[str]) -> Any:
-    """The value at ``keys`` in a config, or :data:`MISSING` when a key is absent. A last key
-    :data:`NAMES` gives the names of the mapping there (a sorted list)."""
-    node = config
-    for key in keys:
-        if key == NAMES and isinstance(node, Mapping):
-            return sorted(node)
-        if not isinstance(node, Mapping) or key not in node:
-            return MISSING
-        node = node[key]
-    return node
 
 
 # -- the record --------------------------------------------------------------------------
@@ -563,17 +279,6 @@ def write_record(path: str | Path, record: Mapping[str, Any]) -> None:
     write_json(path, record)
 
 
-def read_document(path: str | Path, format: str, description: str) -> dict[str, Any]:
-    """A JSON document of the given ``format``; anything else is an error naming the file."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the {description} ({exc})", file=path) from None
-    if not isinstance(document, dict) or document.get("format") != format:
-        raise InputError(f"not a {description} ({format})", file=path)
-    return document
-
-
 def read_record(path: str | Path) -> dict[str, Any]:
     """A job's record from disk (:data:`RECORD_FORMAT`)."""
     return read_document(path, RECORD_FORMAT, "provenance record")
@@ -642,7 +347,7 @@ def recorded(
     record_path = snakemake.output.get(RECORD_OUTPUT)
     if record_path is None:
         raise ValueError(f"rule {snakemake.rule} declares no output named '{RECORD_OUTPUT}' for its record")
-    root_path = _root(root)
+    root_path = working_dir(root)
     wildcards = {str(k): str(v) for k, v in _items(snakemake.wildcards) if k is not None}
     params = {k: v for k, v in _items(snakemake.params) if k is not None}
     keys = params.pop(CONFIG_KEYS, None) or {}

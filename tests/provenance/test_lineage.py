@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_provenance import build_run
+from recorded_run import build_run
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file

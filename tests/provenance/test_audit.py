@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_provenance import build_run
+from recorded_run import build_run
 
 from swsurvey.errors import InputError
 from swsurvey.provenance.audit import Finding, audit

@@ -1,0 +1,43 @@
+"""Where in the config each setting of a rule comes from: key paths, and the value at one.
+
+A rule states the key path of each param it takes from the config and of each input file the
+config names (the param :data:`CONFIG_KEYS`, made by ``settings`` in
+``workflow/rules/common.smk``); the job's record keeps them, and the audit looks the same keys
+up in the current config (:func:`config_value`). Read when the workflow is read: standard
+library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: The rule param that says which config key each param and config-named input came from:
+#: {"params": {name: keys}, "input": {name: keys}}. It goes into the record, not to the work.
+CONFIG_KEYS = "config_keys"
+#: The last key of a key path that stands for the names of a mapping (its keys, sorted: how a
+#: config is merged may reorder them), for a rule that takes only which models or waves there
+#: are, e.g. ["infer", "models", NAMES].
+NAMES = "<names>"
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+#: What :func:`config_value` returns for a key the config does not have.
+MISSING = _Missing()
+
+
+def config_value(config: Any, keys: Sequence[str]) -> Any:
+    """The value at ``keys`` in a config, or :data:`MISSING` when a key is absent. A last key
+    :data:`NAMES` gives the names of the mapping there (a sorted list)."""
+    node = config
+    for key in keys:
+        if key == NAMES and isinstance(node, Mapping):
+            return sorted(node)
+        if not isinstance(node, Mapping) or key not in node:
+            return MISSING
+        node = node[key]
+    return node
