@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testconfig import base_config
+from testconfig import REPO, WEIGHTING
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
@@ -100,8 +99,6 @@ def cleaned_2021(tmp_path_factory) -> Path:
     return clean_stored_wave("2021", tmp_path_factory.mktemp("cleaned_2021"))
 
 
-#: The weighting stage's default settings (the tests' config), for tests that need weighted data.
-WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in base_config()["weighting"].items()}
 
 
 def rake_stored_wave(cleaned: Path, wave: str):

@@ -39,3 +39,21 @@ def test_the_contracts_cover_every_module():
     assert layered == modules - {"swsurvey.errors", "swsurvey.plan", "swsurvey.preflight"}
     (reading,) = [c for c in contracts().values() if "numpy" in c.get("forbidden_modules", [])]
     assert set(reading["source_modules"]) >= set(workflow_imports())
+
+
+#: Tests of a whole subpackage rather than one module (tests/<package>/test_<name>.py).
+PACKAGE_TESTS = {
+    "survey": {"package", "properties", "reference_coverage", "olr_replicates"},
+}
+
+
+def test_the_tests_mirror_the_package():
+    """The test of src/swsurvey/<package>/<module>.py is tests/<package>/test_<module>.py: every
+    test file in a package's folder is named for a module of that package (or is one of the
+    package's few whole-package tests), so a module's tests are found by its path."""
+    strays = []
+    for test in sorted((REPO / "tests").glob("*/test_*.py")):
+        package, name = test.parent.name, test.stem.removeprefix("test_")
+        if not (REPO / "src/swsurvey" / package / f"{name}.py").is_file() and name not in PACKAGE_TESTS.get(package, ()):
+            strays.append(test.relative_to(REPO).as_posix())
+    assert not strays, strays

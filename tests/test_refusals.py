@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_contract import _set, write_export
+from exports import set_values, write_export
 from test_workflow import make_copy, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -69,7 +69,7 @@ def one_message(proc, *needles: str) -> str:
 def test_a_refused_export_keeps_the_last_good_outputs_and_is_refused_again(good_run):
     workdir = good_run
     before = snapshot(workdir)
-    write_export(workdir / "data/raw/export.sav", _set("Q9", 7, 8.0))
+    write_export(workdir / "data/raw/export.sav", set_values("Q9", 7, 8.0))
     write_config(workdir)  # the user records the new file's checksum
     raw_bytes = (workdir / "data/raw/export.sav").read_bytes()
     for _ in range(2):  # refused on every run, never "Nothing to be done"
@@ -85,7 +85,7 @@ def test_a_refused_export_keeps_the_last_good_outputs_and_is_refused_again(good_
 def test_a_changed_raw_file_stops_the_run_when_the_workflow_is_read(good_run):
     workdir = good_run
     before = snapshot(workdir)
-    write_export(workdir / "data/raw/export.sav", _set("Q9", 1, 2.0))  # checksum in config unchanged
+    write_export(workdir / "data/raw/export.sav", set_values("Q9", 1, 2.0))  # checksum in config unchanged
     proc = snakemake(workdir, TARGET, check=False)
     line = one_message(proc, "wave 2017", "waves.2017.sha256", "data/raw/export.sav")
     assert sha256(workdir / "data/raw/export.sav") in line  # the value to set, if it is the right file

@@ -13,9 +13,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
-from conftest import REPO
+from import_frames import ELIGIBLE, raw_frame
 from raw_wave import eligible_completes
-from test_cleaning import ELIGIBLE, raw_frame
+from testconfig import REPO
 
 from swsurvey.errors import InputError
 from swsurvey.stages.cleaning import derive_variables

@@ -116,3 +116,9 @@ def write_test_config(folder: Path, config: dict | None = None) -> Path:
     path = Path(folder) / "config.yaml"
     path.write_text(yaml.safe_dump(base_config() if config is None else config, sort_keys=False), encoding="utf-8")
     return path
+
+
+#: The repository the tests run from.
+REPO = Path(__file__).resolve().parents[1]
+#: The weighting stage's default settings (the tests' config), for tests that need weighted data.
+WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in base_config()["weighting"].items()}

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 # The Qualtrics-like frame builder is shared with the cleaning tests.
-from test_cleaning import INSTRUMENT, SPEC, raw_frame
+from import_frames import INSTRUMENT, SPEC, raw_frame
 
 from swsurvey.errors import InputError
 from swsurvey.stages.cleaning import derive_variables

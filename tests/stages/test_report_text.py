@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import jinja2
 import pandas as pd
 import pytest
-from stages import REPO, default_config, run_stages
+from run_stages import REPO, default_config, run_stages
 
 from swsurvey.stages.report_text import TABLES, render_caption, render_description, wave_numbers, write_report_text
 

@@ -107,7 +107,7 @@ def test_the_tables_note_says_the_base_the_recode_states_for_weekly_use(cleaned_
     """A flag derived from several questions has a base no reader can guess: the recode spec
     states it (weekly_use: users who skipped a channel and answered none weekly are left out),
     and it travels with the data into every row of the variable and the tables' note."""
-    from conftest import REPO, WEIGHTING
+    from testconfig import REPO, WEIGHTING
 
     from swsurvey.io.tables import format_tables
     from swsurvey.stages.weighting import weight_wave

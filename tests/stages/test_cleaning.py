@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from import_frames import INSTRUMENT, SPEC, T0, raw_frame
 
 from swsurvey.errors import InputError
 from swsurvey.io.tables import BANNER
@@ -29,59 +30,11 @@ from swsurvey.stages.cleaning import (
 from swsurvey.study.instrument import Instrument, load_instrument
 from swsurvey.study.recode import load_recode
 
-REPO = Path(__file__).resolve().parents[1]
-INSTRUMENT = REPO / "workflow" / "instruments" / "socialwork_2017.yaml"
-SPEC = REPO / "workflow" / "recode" / "socialwork_2017.yaml"
+REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC_SAV = REPO / "data" / "synthetic" / "socialwork_2017.sav"
 
 COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
 GROUPS = [*COUNTRIES, "Other / not stated", "Total"]
-
-#: An eligible, finished, real response that answers everything (overridden row by row).
-ELIGIBLE: dict[str, object] = {
-    "Status": 0, "Progress": 100, "Duration__in_seconds_": 600, "Finished": 1,
-    "DistributionChannel": "anonymous", "UserLanguage": "EN",
-    "Q1": 1, "Q2": 1, "Q3": 1, "Q4": 1, "Q5": 2, "Q6": 1, "Q7": 10, "Q8": 2, "Q9": 1,
-    "Q10_1": 1, "Q11": 1, "Q12_1": 3, "Q12_2": 3, "Q12_3": 1, "Q12_4": 1, "Q12_5": 2,
-    "Q13_1": 1, "Q14": 3, "Q15": 1, "Q16": 1, "Q17": 2, "Q18": 1, "Q19_1": 1, "Q20": 2,
-    "Q21": 1, "Q22": 1, "Q23": 1, "Q24": 2,
-}
-T0 = datetime(2017, 6, 1, 9, 0, 0)
-
-
-def raw_frame(instrument: Instrument, rows: list[dict]) -> pd.DataFrame:
-    """An import-stage frame: the instrument's non-personal columns in file order, typed.
-
-    Numeric variables are float64 with raw codes (None = system-missing), strings are ``str``,
-    dates are timestamps; ResponseId is replaced by ``ResponseId_pseudonym`` (one per row
-    unless a row sets it). Each row starts from :data:`ELIGIBLE`.
-    """
-    records = []
-    for i, overrides in enumerate(rows):
-        record = {
-            **ELIGIBLE,
-            "ResponseId_pseudonym": f"P{i:05d}",
-            "RecordedDate": T0 + timedelta(minutes=i),
-            "StartDate": T0 + timedelta(minutes=i) - timedelta(minutes=10),
-            "EndDate": T0 + timedelta(minutes=i),
-        }
-        record.update(overrides)
-        records.append(record)
-    columns: dict[str, object] = {}
-    for var in instrument.variables:
-        if var.name == "ResponseId":
-            columns["ResponseId_pseudonym"] = pd.array([r["ResponseId_pseudonym"] for r in records], dtype="str")
-        if var.personal:
-            continue
-        values = [r.get(var.name) for r in records]
-        if var.kind == "numeric":
-            columns[var.name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-        elif var.kind == "datetime":
-            columns[var.name] = pd.to_datetime(pd.Series(values, dtype="object"))
-        else:
-            columns[var.name] = pd.array(values, dtype="str")
-    return pd.DataFrame(columns)
-
 
 def write_import(frame: pd.DataFrame, path: Path, *, synthetic: bool = True) -> Path:
     """Write a frame as the import stage does: Parquet with the ``swsurvey`` provenance record."""
@@ -568,7 +521,7 @@ def test_dates_in_the_analysis_files_are_kept_to_the_day_by_default(cleaned_2017
     from swsurvey.stages.cleaning import clean_wave
 
     out = tmp_path / "seconds"
-    workflow = Path(__file__).resolve().parents[1] / "workflow"
+    workflow = Path(__file__).resolve().parents[2] / "workflow"
     clean_wave(
         data=cleaned_2017.parent / "import.parquet", instrument=workflow / "instruments/socialwork_2017.yaml",
         recode=workflow / "recode/socialwork_2017.yaml", out_data=out / "clean.parquet",

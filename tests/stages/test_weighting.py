@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import WEIGHTING as SETTINGS
+from testconfig import WEIGHTING as SETTINGS
 
 from swsurvey.errors import InputError
 from swsurvey.stages.weighting import (

@@ -6,7 +6,7 @@ import hashlib
 
 import pandas as pd
 import pytest
-from stages import default_config
+from run_stages import default_config
 
 from swsurvey.errors import InputError
 from swsurvey.stages.describe import describe

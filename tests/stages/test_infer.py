@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from testconfig import base_config
+from weighted_data import write_weighted
 
 from swsurvey.errors import InputError
 from swsurvey.stages.country_tests import country_tests, holm
@@ -171,20 +168,13 @@ def test_unknown_family_is_an_input_error(weighted):
         )
 
 
-def _write_weighted(frame, path, synthetic=True):
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"swsurvey"] = json.dumps({"stage": "weight", "synthetic": synthetic}).encode()
-    pq.write_table(table.replace_schema_metadata(meta), path)
-
-
 def _outs(tmp_path):
     return [tmp_path / f"{n}.csv" for n in ("tests", "coefficients", "terms", "status")]
 
 
 def test_infer_wave_writes_four_files_with_wave_and_synthetic_flag(weighted, tmp_path):
     src = tmp_path / "responses.parquet"
-    _write_weighted(weighted, src)
+    write_weighted(weighted, src)
     outs = _outs(tmp_path)
     models = {"supervision": DEFAULT_MODELS["supervision"], "constant": BROKEN["constant"]}
     infer_wave(src, *outs, wave="2017", items=["any_ict_use", "talk_peers"], models=models, stratum="country")
@@ -199,7 +189,7 @@ def test_infer_wave_writes_four_files_with_wave_and_synthetic_flag(weighted, tmp
 
 def test_infer_wave_leaves_no_file_on_failure(weighted, tmp_path):
     src = tmp_path / "responses.parquet"
-    _write_weighted(weighted, src)
+    write_weighted(weighted, src)
     outs = _outs(tmp_path)
     with pytest.raises(InputError):
         infer_wave(src, *outs, wave="2017", items=["no_such_item"], models=DEFAULT_MODELS, stratum="country")

@@ -6,7 +6,7 @@ import hashlib
 
 import pandas as pd
 import pytest
-from conftest import WEIGHTING as SETTINGS
+from testconfig import WEIGHTING as SETTINGS
 
 from swsurvey.stages.figures import draw_weighting_figure, margin_shares
 from swsurvey.stages.weighting import read_targets, weight_respondents

@@ -17,7 +17,7 @@ import pytest
 from swsurvey.errors import InputError
 from swsurvey.io.spss_header import describe_bytes, read_header
 
-REAL_SAV = Path(__file__).resolve().parents[1].parent / "shared" / "real_sav"
+REAL_SAV = Path(__file__).resolve().parents[2].parent / "shared" / "real_sav"
 REAL_FILES = sorted(p.name for p in REAL_SAV.glob("*") if p.suffix.lower() in {".sav", ".zsav", ".por"})
 ENCRYPTED = "readspss__hotel-encrypted.sav"
 

@@ -23,7 +23,7 @@ from swsurvey.study.recode import (
     load_recode,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "workflow" / "recode" / "socialwork_2017.yaml"
 
 

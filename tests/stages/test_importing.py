@@ -27,7 +27,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.spss import read_metadata, read_spss, repair_c1
 from swsurvey.stages.importing import import_wave, load_or_create_key, pseudonymise_values
 
-REAL_SAV = Path(__file__).resolve().parents[1].parent / "shared" / "real_sav"
+REAL_SAV = Path(__file__).resolve().parents[2].parent / "shared" / "real_sav"
 REAL_FILES = sorted(p.name for p in REAL_SAV.glob("*") if p.suffix.lower() in {".sav", ".zsav", ".por"})
 ENCRYPTED = "readspss__hotel-encrypted.sav"
 

@@ -11,44 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pyreadstat
 import pytest
+from exports import as_text, drop, empty, relabel, set_values, write_export
 
 from swsurvey.errors import InputError
 from swsurvey.stages.importing import import_wave
 from swsurvey.study.contract import same_label
 from swsurvey.study.instrument import load_instrument
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STORED = REPO / "data/synthetic/socialwork_2017.sav"
 INSTRUMENT = REPO / "workflow/instruments/socialwork_2017.yaml"
-
-Edit = Callable[[object, dict], None]
-
-
-def write_export(path: Path, edit: Edit | None = None) -> Path:
-    """The stored 2017 wave, changed by ``edit(frame, meta)`` and written with its labels,
-    missing declarations, formats and file label (raw codes kept)."""
-    frame, m = pyreadstat.read_sav(STORED, user_missing=True)
-    meta = {
-        "file_label": m.file_label,
-        "column_labels": dict(m.column_names_to_labels),
-        "variable_value_labels": {k: dict(v) for k, v in m.variable_value_labels.items()},
-        "missing_ranges": dict(m.missing_ranges),
-        "variable_format": dict(m.original_variable_types),
-        "variable_measure": dict(m.variable_measure),
-    }
-    changed = None if edit is None else edit(frame, meta)
-    frame = frame if changed is None else changed
-    for key in ("column_labels", "variable_value_labels", "missing_ranges", "variable_format", "variable_measure"):
-        meta[key] = {k: v for k, v in meta[key].items() if k in frame.columns}
-    pyreadstat.write_sav(frame, path, row_compress=True, **meta)
-    return path
-
 
 def outputs(folder: Path) -> list[Path]:
     return [folder / "responses.parquet", folder / "codebook.json", folder / "codebook.md"]
@@ -63,49 +39,14 @@ def instrument():
     return load_instrument(INSTRUMENT)
 
 
-def _drop(name):
-    def edit(frame, meta):
-        return frame.drop(columns=[name])
-
-    return edit
-
-
-def _set(name, rows, value):
-    def edit(frame, meta):
-        frame.loc[frame.index[:rows], name] = value
-
-    return edit
-
-
-def _as_text(name):
-    def edit(frame, meta):
-        labels = meta["variable_value_labels"].pop(name)
-        frame[name] = [labels.get(v, "") if v == v else "" for v in frame[name]]
-        meta["variable_format"][name] = "A60"
-        meta["missing_ranges"].pop(name, None)
-
-    return edit
-
-
-def _relabel(name, code, label):
-    def edit(frame, meta):
-        meta["variable_value_labels"][name][code] = label
-
-    return edit
-
-
-def _empty(frame, meta):
-    return frame.iloc[:0]
-
-
 HOSTILE = {
-    "a required variable missing": (_drop("Q9"), "missing from the export", "Q9", None, None),
-    "a code the instrument does not define": (_set("Q9", 7, 8.0), "code not defined", "Q9", "8", 7),
-    "a value outside a scale": (_set("Progress", 3, 250.0), "outside the instrument's range 0-100", "Progress",
+    "a required variable missing": (drop("Q9"), "missing from the export", "Q9", None, None),
+    "a code the instrument does not define": (set_values("Q9", 7, 8.0), "code not defined", "Q9", "8", 7),
+    "a value outside a scale": (set_values("Progress", 3, 250.0), "outside the instrument's range 0-100", "Progress",
                                 "250", 3),
-    "answers exported as text": (_as_text("Q9"), "stored as string", "Q9", None, None),
-    "value labels of another questionnaire": (_relabel("Q9", 2, "Hospice"), "'Hospice'", "Q9", "2", None),
-    "zero rows": (_empty, "no responses (0 rows)", None, None, None),
+    "answers exported as text": (as_text("Q9"), "stored as string", "Q9", None, None),
+    "value labels of another questionnaire": (relabel("Q9", 2, "Hospice"), "'Hospice'", "Q9", "2", None),
+    "zero rows": (empty, "no responses (0 rows)", None, None, None),
 }
 
 

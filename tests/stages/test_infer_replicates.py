@@ -11,8 +11,8 @@ import json
 
 import numpy as np
 import pytest
-from test_infer import _write_weighted
 from testconfig import base_config
+from weighted_data import write_weighted
 
 from swsurvey.errors import InputError
 from swsurvey.stages.country_tests import infer_tests
@@ -31,7 +31,7 @@ VARIANCE = {"method": "bootstrap", "replicates": 12, "seed": 8, "chunk": 5}
 @pytest.fixture(scope="module")
 def source(weighted_2017, tmp_path_factory):
     path = tmp_path_factory.mktemp("weighted") / "responses.parquet"
-    _write_weighted(weighted_2017, path)
+    write_weighted(weighted_2017, path)
     return path
 
 
