@@ -21,7 +21,7 @@ from swsurvey.io.files import atomic_path  # noqa: E402
 
 #: Colour-blind-safe palette: seaborn's "colorblind" (after Okabe & Ito), as RGB. Stated here
 #: rather than asked of seaborn, so that a figure that needs no seaborn plot does not import it
-#: (about 0.4 s of every figure job); tests/test_figures.py checks it equals seaborn's.
+#: (about 0.4 s of every figure job); tests/stages/test_figures.py checks it equals seaborn's.
 PALETTE = [to_rgb(colour) for colour in (
     "#0173B2", "#DE8F05", "#029E73", "#D55E00", "#CC78BC", "#CA9161", "#FBAFE4", "#949494", "#ECE133", "#56B4E9",
 )]

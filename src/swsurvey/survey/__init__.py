@@ -37,7 +37,7 @@ The modules, one job each:
 ``from swsurvey.survey import svymean`` works for every public name: importing this package
 imports none of its modules, and a name imports only the module that defines it (PEP 562). The
 package's own modules and scripts import from the defining module, so that the workflow's
-static reading of imports (:func:`swsurvey.provenance.code_files`) sees exactly the modules a
+static reading of imports (:func:`swsurvey.provenance.code.code_files`) sees exactly the modules a
 job uses.
 """
 
