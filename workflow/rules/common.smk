@@ -6,7 +6,7 @@ import re
 from snakemake.utils import validate
 
 from swsurvey import preflight
-from swsurvey.provenance.code import code_files
+from swsurvey.provenance.code import IMPORTS_CACHE, code_files
 from swsurvey.provenance.settings import CONFIG_KEYS, NAMES, config_value
 from swsurvey.plan import FIGURE_SOURCES
 from swsurvey.study.variance_setting import planned_chunks
@@ -53,7 +53,7 @@ def rule_code(script):
     that the script imports), listed as the rule's `code` input. A change of that code's
     content reruns the jobs; a touch does not, as the profile has Snakemake compare inputs
     by checksum."""
-    return code_files(script, package_root="src/swsurvey")
+    return code_files(script, package_root="src/swsurvey", cache=IMPORTS_CACHE)
 
 
 # What a scheduler needs to place each job: its memory (resources mem_mb, MB) and wall time

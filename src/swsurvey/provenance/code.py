@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from swsurvey.io.files import sha256_file
+from swsurvey.io.files import sha256_file, write_json
 from swsurvey.provenance.documents import sha256_json
 from swsurvey.provenance.paths import relative_path, resolve, working_dir
 
@@ -38,7 +39,10 @@ CHECKOUT_PACKAGE = "src/swsurvey"
 
 
 def code_files(
-    script: str | Path, package_root: str | Path = PACKAGE_DIR, root: str | Path | None = None
+    script: str | Path,
+    package_root: str | Path = PACKAGE_DIR,
+    root: str | Path | None = None,
+    cache: str | Path | None = None,
 ) -> list[Path]:
     """The entry script and every module of the package it imports, transitively.
 
@@ -47,21 +51,52 @@ def code_files(
     and relative imports inside the package, including imports inside functions. Each
     package's ``__init__`` on the way is included, since importing a module runs it. Paths are
     relative to ``root`` (the working directory unless given), sorted.
+
+    With ``cache`` (a JSON file; the workflow uses :data:`IMPORTS_CACHE`), what each file
+    imports is kept there between processes, keyed by the file's path, modification time and
+    size, so reading the workflow parses only the files that changed since the last read.
     """
     root_path = working_dir(root)
     package_root = Path(package_root).resolve()
     package = package_root.name
     seen: set[Path] = set()
     todo: list[tuple[Path, str | None]] = [(resolve(script, root_path), None)]
+    known = _cached_imports(Path(cache)) if cache is not None else {}
+    added = False
     while todo:
         file, module = todo.pop()
         if file in seen:
             continue
         seen.add(file)
         stat = file.stat()
-        for imported in _imported_modules(file, stat.st_mtime_ns, stat.st_size, module, package):
+        key = f"{file}|{module or ''}|{package}"
+        entry = known.get(key)
+        if entry is None or entry[:2] != [stat.st_mtime_ns, stat.st_size]:
+            entry = [stat.st_mtime_ns, stat.st_size, list(_imported_modules(file, stat.st_mtime_ns, stat.st_size,
+                                                                              module, package))]
+            known[key], added = entry, True
+        for imported in entry[2]:
             todo.extend(_module_files(imported, package_root))
+    if added and cache is not None:
+        write_json(cache, known)
     return sorted((Path(relative_path(file, root_path)) for file in seen), key=lambda p: p.as_posix())
+
+
+#: Where the workflow keeps, between runs, what each module of the package imports.
+IMPORTS_CACHE = Path(".snakemake/swsurvey/imports.json")
+_CACHES: dict[Path, dict[str, list]] = {}
+
+
+def _cached_imports(cache: Path) -> dict[str, list]:
+    """The cache file's entries, read once per process (an unreadable file is an empty cache)."""
+    path = cache.resolve()
+    if path not in _CACHES:
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        _CACHES[path] = loaded if isinstance(loaded, dict) else {}
+    return _CACHES[path]
 
 
 @functools.lru_cache(maxsize=4096)
