@@ -5,7 +5,10 @@ Copies the workflow into ``<workdir>/run/`` as a new clone would (the files ``CO
 runs the default workflow there once to the end, then times ``--repeat`` runs that find
 nothing to do (``snakemake --workflow-profile workflow/profiles/default``) and as many dry
 runs (``snakemake -n``), each as a fresh process, and prints every time and the medians.
-Targets (issue 13): nothing to do in at most 1.5 s, a dry run in at most 1.0 s.
+Targets (issue 13): nothing to do in at most 1.5 s, a dry run in at most 1.0 s. Run it with the
+Python of the environment to measure: Snakemake's SLURM executor plugin (installed with the
+``cluster`` and ``test`` extras) imports pandas whenever Snakemake starts, about 0.25 s that
+an install for the main job (``pip install -e .``) does not pay; the script says which it is.
 
     .venv/bin/python bench/bench_workflow_read.py [--repeat 5] [--workdir /tmp/swsurvey-read]
 
@@ -52,6 +55,10 @@ def main() -> None:
             shutil.copytree(source, run / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, run / name)
+    import importlib.util
+
+    plugin = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
+    print(f"Snakemake's SLURM executor plugin installed: {'yes' if plugin else 'no'}")
     print(f"the default workflow, once to the end: {snakemake(run, *PROFILE, '--cores', '2', '-q'):.1f} s")
     rows = {
         "nothing to do": [snakemake(run, *PROFILE, "--cores", "2", "-q") for _ in range(args.repeat)],
