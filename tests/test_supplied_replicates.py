@@ -24,7 +24,7 @@ from swsurvey.errors import InputError
 from swsurvey.stages.cleaning import clean_wave
 from swsurvey.stages.designs import replicate_design
 from swsurvey.stages.importing import import_wave
-from swsurvey.study.validation import check_replicate_values
+from swsurvey.study.replicate_weights import check_replicate_values
 from swsurvey.study.variance_setting import planned_chunks, replicates_per_chunk
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import svrepdesign

@@ -65,12 +65,12 @@ from swsurvey.study.recode import (
     load_recode,
     rule_inputs,
 )
+from swsurvey.study.replicate_weights import check_replicate_values
 from swsurvey.study.validation import (
     MISSING_SUFFIX,
     check_cleaned,
     check_raw,
     check_recode_against_instrument,
-    check_replicate_values,
     checkbox_set,
     raw_variable,
     required_raw_variables,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.study.validation import check_replicate_values
+from swsurvey.study.replicate_weights import check_replicate_values
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
