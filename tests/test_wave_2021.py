@@ -18,7 +18,7 @@ from raw_wave import eligible_completes
 from testconfig import REPO
 
 from swsurvey.errors import InputError
-from swsurvey.stages.cleaning import derive_variables
+from swsurvey.stages.derivation import derive_variables
 from swsurvey.study.instrument import load_instrument
 from swsurvey.study.recode import AgeRule, BandsRule, NumericRule, load_recode
 from swsurvey.synthetic.generate import generate_wave

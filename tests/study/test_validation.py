@@ -18,7 +18,7 @@ import yaml
 from import_frames import INSTRUMENT, SPEC, raw_frame
 
 from swsurvey.errors import InputError
-from swsurvey.stages.cleaning import derive_variables
+from swsurvey.stages.derivation import derive_variables
 from swsurvey.study.instrument import load_instrument
 from swsurvey.study.recode import load_recode
 from swsurvey.study.validation import (

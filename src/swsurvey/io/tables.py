@@ -29,6 +29,16 @@ BANNER = "SYNTHETIC DATA — not real survey responses"
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
 
 
+def markdown_cell(text: object) -> str:
+    """A Markdown table cell: pipes escaped, newlines flattened."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_banner(synthetic: bool) -> str:
+    """The synthetic-data banner as a Markdown page's first paragraph (nothing for real data)."""
+    return f"> **{BANNER}**\n\n" if synthetic else ""
+
+
 def cell_text(row: pd.Series) -> str:
     """'12.3 (10.1–14.6)', the estimate alone when its interval is undefined, ‡, or — (not asked)."""
     if bool(row.get("not_asked", False)):

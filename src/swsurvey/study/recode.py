@@ -31,7 +31,7 @@ SCHEMA_PATH = Path(__file__).with_name("recode.schema.yaml")
 
 
 # ---------------------------------------------------------------------------------------------
-# Conditions: a small tree of tests, evaluated column-wise by swsurvey.stages.cleaning.
+# Conditions: a small tree of tests, evaluated column-wise by swsurvey.stages.conditions.
 
 
 @dataclass(frozen=True)
