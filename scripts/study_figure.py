@@ -11,5 +11,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         snakemake.output.png,
         snakemake.output.svg,
         wave=snakemake.wildcards.wave,
+        pooled=snakemake.params.pooled,
         **snakemake.params.settings,
     )

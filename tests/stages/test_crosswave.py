@@ -82,7 +82,7 @@ def test_the_files_and_the_figure(waves, tmp_path):
     markdown = (tmp_path / "changes.md").read_text()
     assert markdown.startswith("> **SYNTHETIC DATA")
     assert "Each wave's SEs: 2017 by linearization (Taylor series), strata: country; 2021 by" in markdown
-    fig = changes_figure(again)
+    fig = changes_figure(again, POOLED)
     ax = fig.axes[0]
     assert ax.get_title() == "2017 to 2021" and "Change" in ax.get_xlabel()
     assert fig.get_suptitle().startswith("SYNTHETIC DATA")

@@ -165,3 +165,29 @@ def test_weighting_captions_never_say_converged_when_the_margins_are_off(
     held = pd.read_csv(diagnostics).set_index("country")
     if trim is not None and not held["margins_hold"].all():
         assert "converged" not in text.lower() and "meet every target" not in text
+
+
+def test_a_fifth_country_and_other_pooled_sets_are_read_from_the_tables(tables, tmp_path):
+    """A real export with a fifth country and pooled sets named otherwise: the countries come
+    from the wave's own tables (its estimates' domains with a column in its exclusion flow)."""
+    five = {key: tables[key] for key in TABLES}
+    estimates = pd.read_csv(tables["estimates"], keep_default_na=False, na_values=[""])
+    renamed = estimates["domain"].replace({"All four countries": "All five", "Canada, United States and Israel": "Three"})
+    fifth = estimates[estimates["domain"] == "Canada"].assign(domain="New Zealand")
+    countries = renamed.isin(["Canada", "United States", "Israel", "United Kingdom"])
+    estimates = pd.concat([estimates.assign(domain=renamed)[countries], fifth,
+                           estimates.assign(domain=renamed)[~countries]])
+    flow = pd.read_csv(tables["flow"])
+    flow.insert(flow.columns.get_loc("Other / not stated excluded"), "New Zealand excluded", flow["Canada excluded"])
+    flow.insert(flow.columns.get_loc("Other / not stated"), "New Zealand", flow["Canada"])
+    diagnostics = pd.read_csv(tables["diagnostics"])
+    diagnostics = pd.concat([diagnostics, diagnostics[diagnostics["country"] == "Canada"].assign(country="New Zealand")])
+    for key, table in (("estimates", estimates), ("flow", flow), ("diagnostics", diagnostics)):
+        five[key] = tmp_path / f"{key}.csv"
+        table.to_csv(five[key], index=False)
+    numbers = wave_numbers(five)
+    expected = ["Canada", "United States", "Israel", "United Kingdom", "New Zealand"]
+    assert list(numbers["flow"]["by_country"]) == expected
+    assert numbers["flow"]["by_country"]["New Zealand"] == 2609
+    assert list(numbers["weights"]["neff"]) == expected
+    assert set(numbers["any_use"]) == {*expected, "All five", "Three"}

@@ -9,26 +9,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from swsurvey.stages.figures import PALETTE
 from swsurvey.stages.study_figures import (
     CHANNELS,
-    COUNTRIES,
-    FREQUENCY_LEVELS,
-    POOLED,
     PURPOSES,
+    all_countries,
     any_use_by_country,
     any_use_table,
+    changes_figure,
     diverging_layout,
     draw_any_use,
+    draw_changes,
     draw_exclusion_flow,
+    draw_figure,
     draw_frequency,
     draw_purposes,
     exclusion_flow,
     frequency_by_channel,
     purposes_heatmap,
     purposes_table,
+    weighting_shift,
 )
 
-DOMAINS = COUNTRIES + POOLED
+# The study's facts as config and the recode spec state them (the code knows none of them).
+COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
+POOLED = {"All four countries": COUNTRIES, "Canada, United States and Israel": COUNTRIES[:3]}
+FREQUENCY_LEVELS = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
+DOMAINS = COUNTRIES + list(POOLED)
 CHANNEL_LABELS = {
     "freq_email": "email",
     "freq_text": "text messaging",
@@ -48,10 +55,10 @@ def _row(variable, label, level, domain, estimate, weighting="weighted", synthet
     }
 
 
-def make_estimates(synthetic: bool = True) -> pd.DataFrame:
+def make_estimates(synthetic: bool = True, domains=DOMAINS) -> pd.DataFrame:
     rng = np.random.default_rng(7)
     rows = []
-    for i, domain in enumerate(DOMAINS):
+    for i, domain in enumerate(domains):
         yes = 70.0 + i
         for weighting, shift in (("weighted", 0.0), ("unweighted", 5.0)):
             label = "Uses informal ICT with clients between sessions"
@@ -99,23 +106,23 @@ def _labelled(fig):
 
 
 def test_each_figure_is_a_figure_with_labelled_axes(estimates):
-    for fig in (any_use_by_country(estimates), frequency_by_channel(estimates), purposes_heatmap(estimates),
-                exclusion_flow(make_flow())):
+    for fig in (any_use_by_country(estimates, POOLED), frequency_by_channel(estimates, POOLED),
+                purposes_heatmap(estimates, POOLED), exclusion_flow(make_flow())):
         assert isinstance(fig, plt.Figure)
         _labelled(fig)
         plt.close(fig)
 
 
 def test_real_data_titles_do_not_say_synthetic():
-    fig = any_use_by_country(make_estimates(synthetic=False))
+    fig = any_use_by_country(make_estimates(synthetic=False), POOLED)
     assert "SYNTHETIC" not in fig.get_suptitle()
     plt.close(fig)
 
 
 def test_any_use_intervals_are_the_files_design_based_intervals(estimates):
-    table = any_use_table(estimates)
+    table = any_use_table(estimates, POOLED)
     assert list(table["domain"]) == DOMAINS  # countries first, then the pooled domains
-    fig = any_use_by_country(estimates)
+    fig = any_use_by_country(estimates, POOLED)
     ax = fig.axes[0]
     lines = {line.get_gid(): line for line in ax.lines if (line.get_gid() or "").startswith("ci-")}
     assert len(lines) == len(DOMAINS)
@@ -142,7 +149,7 @@ def test_diverging_bars_put_infrequent_use_left_and_add_to_100(estimates):
         assert (part.loc[["Weekly", "Daily"], "left"] >= -1e-9).all()
         assert part.loc["Monthly", "left"] == pytest.approx(-part.loc["Monthly", "width"] / 2)
         assert right.loc["Never"] == pytest.approx(part.loc["Less than monthly", "left"])
-    fig = frequency_by_channel(estimates)
+    fig = frequency_by_channel(estimates, POOLED)
     ax = fig.axes[0]
     for patch in ax.patches:
         x0, x1 = patch.get_x(), patch.get_x() + patch.get_width()
@@ -155,9 +162,9 @@ def test_diverging_bars_put_infrequent_use_left_and_add_to_100(estimates):
 
 
 def test_heatmap_annotations_are_the_weighted_estimates(estimates):
-    table = purposes_table(estimates)
+    table = purposes_table(estimates, POOLED)
     assert list(table.columns) == DOMAINS and len(table) == len(PURPOSES)
-    fig = purposes_heatmap(estimates)
+    fig = purposes_heatmap(estimates, POOLED)
     ax = fig.axes[0]
     shown = [t.get_text() for t in ax.texts]
     assert shown == [f"{v:.0f}" for v in table.to_numpy().ravel()]
@@ -191,7 +198,7 @@ def test_draw_writes_png_and_svg_with_the_same_bytes_twice(draw, tmp_path):
     digests = []
     for run in range(2):
         png, svg = tmp_path / f"fig{run}.png", tmp_path / f"fig{run}.svg"
-        draw(source, png, svg, wave="2017")
+        draw(source, png, svg, wave="2017", **({} if draw is draw_exclusion_flow else {"pooled": POOLED}))
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         digests.append((_digest(png), _digest(svg)))
     assert digests[0] == digests[1]
@@ -202,7 +209,7 @@ def test_draw_rejects_a_missing_wave(tmp_path):
     source = tmp_path / "in.csv"
     make_estimates().to_csv(source, index=False)
     with pytest.raises(ValueError, match="wave 2018"):
-        draw_any_use(source, tmp_path / "a.png", tmp_path / "a.svg", wave=2018)
+        draw_any_use(source, tmp_path / "a.png", tmp_path / "a.svg", wave=2018, pooled=POOLED)
 
 
 def _coefficients() -> pd.DataFrame:
@@ -237,3 +244,78 @@ def test_forest_plot_of_an_unknown_model_is_an_error():
 
     with pytest.raises(InputError, match="nomodel"):
         odds_ratio_forest(_coefficients(), "nomodel")
+
+
+# A real export of the same survey with a fifth country, pooled sets named otherwise and a
+# frequency scale of other labels: the figures follow the table and config, with no code change.
+FIVE = COUNTRIES + ["New Zealand"]
+OTHER_POOLED = {"All five": FIVE, "North America": ["Canada", "United States"]}
+OTHER_LEVELS = ["Not at all", "Rarely", "Sometimes", "Often", "Very often"]
+
+
+def _fifth_country_estimates() -> pd.DataFrame:
+    estimates = make_estimates(domains=FIVE + list(OTHER_POOLED))
+    return estimates.assign(level=estimates["level"].replace(dict(zip(FREQUENCY_LEVELS, OTHER_LEVELS))))
+
+
+def test_a_fifth_country_and_other_pooled_sets_are_drawn_without_code_change(tmp_path):
+    estimates = _fifth_country_estimates()
+    assert all_countries(estimates["domain"], OTHER_POOLED) == "All five"
+    assert list(any_use_table(estimates, OTHER_POOLED)["domain"]) == FIVE + list(OTHER_POOLED)
+    fig = any_use_by_country(estimates, OTHER_POOLED)
+    ax = fig.axes[0]
+    assert [line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [len(FIVE) - 0.5]
+    plt.close(fig)
+
+    layout = diverging_layout(estimates, "All five")
+    for _, part in layout.groupby("channel", observed=True):
+        part = part.set_index("level")
+        assert (part["left"] + part["width"]).loc[["Not at all", "Rarely"]].max() <= 1e-9
+        assert part.loc[["Often", "Very often"], "left"].min() >= -1e-9
+        assert part.loc["Sometimes", "left"] == pytest.approx(-part.loc["Sometimes", "width"] / 2)
+    fig = frequency_by_channel(estimates, OTHER_POOLED)  # the domain: the pooled set of all five
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == OTHER_LEVELS
+    assert "'Sometimes' straddles 0" in fig.axes[0].get_xlabel() and "(All five)" in fig.get_suptitle()
+    plt.close(fig)
+
+    table = purposes_table(estimates, OTHER_POOLED)
+    assert list(table.columns) == FIVE + list(OTHER_POOLED)
+    assert table["All five"].iloc[:-1].is_monotonic_decreasing  # sorted by the pooled set of all
+
+    source = tmp_path / "estimates.csv"
+    estimates.to_csv(source, index=False)
+    for name, shown in (("any_use_by_country", "New Zealand"), ("frequency_by_channel", "(All five)"),
+                        ("purposes_heatmap", "New Zealand")):
+        draw_figure(name, source, tmp_path / f"{name}.png", tmp_path / f"{name}.svg", wave="2017",
+                    pooled=OTHER_POOLED)
+        assert shown in (tmp_path / f"{name}.svg").read_text()
+
+
+def test_weighting_shift_and_changes_mark_the_pooled_sets_of_config(tmp_path):
+    domains = FIVE + list(OTHER_POOLED)
+    effect = pd.DataFrame([
+        {"wave": "2017", "variable_label": "Any use", "level": "Yes", "domain": d, "unweighted": 50.0,
+         "weighted": 51.0 + i, "shift": 1.0 + i, "ci_lower": 48.0, "ci_upper": 55.0 + i, "small_base": False,
+         "synthetic": True}
+        for i, d in enumerate(domains)
+    ])
+    fig = weighting_shift(effect, OTHER_POOLED)
+    assert [ax.get_title().replace("\n", " ") for ax in fig.axes] == domains
+    colours = [tuple(ax.collections[-1].get_facecolor()[0][:3]) for ax in fig.axes]  # the dot's
+    assert colours == [PALETTE[0]] * len(FIVE) + [PALETTE[1]] * len(OTHER_POOLED)  # pooled sets apart
+    plt.close(fig)
+
+    changes = pd.DataFrame([
+        {"from_wave": "2017", "to_wave": "2021", "variable_label": "Any use", "level": "Yes", "domain": d,
+         "weighting": "weighted", "change": 1.0 + i, "ci_lower": -1.0, "ci_upper": 3.0 + i,
+         "status": "estimated", "small_base": False, "synthetic": True}
+        for i, d in enumerate(domains)
+    ])
+    fig = changes_figure(changes, OTHER_POOLED)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == FIVE + ["All five"]  # the countries, then the pooled set of them all
+    plt.close(fig)
+    source = tmp_path / "changes.csv"
+    changes.to_csv(source, index=False)
+    draw_changes(source, tmp_path / "c.png", tmp_path / "c.svg", pooled=OTHER_POOLED)
+    assert "New Zealand" in (tmp_path / "c.svg").read_text()

@@ -61,5 +61,8 @@ rule crosswave_figure:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        # the pooled sets tell the countries from the pooled domains of the table
+        **settings(pooled=("describe", "pooled")),
     script:
         "../../scripts/crosswave_figure.py"

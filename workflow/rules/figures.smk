@@ -28,6 +28,7 @@ rule study_figure:
         mem_mb=500,
         runtime=5,
     params:
-        **settings(settings=("figures", "{figure}")),
+        # the pooled sets tell the countries from the pooled domains of a table
+        **settings(settings=("figures", "{figure}"), pooled=("describe", "pooled")),
     script:
         "../../scripts/study_figure.py"

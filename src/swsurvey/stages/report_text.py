@@ -28,7 +28,6 @@ from swsurvey.io.files import write_text
 
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
-COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
 #: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
 WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst"}
 
@@ -49,20 +48,26 @@ def _headline(estimates: pd.DataFrame, variable: str, level: str) -> dict:
     return {row["domain"]: _ci(row) for _, row in rows.iterrows()}
 
 
-def _flow_numbers(flow: pd.DataFrame) -> dict:
+def countries(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
+    """The wave's countries: the domains of its estimates (countries, then pooled sets) that
+    have a column of their own in its exclusion flow, in the estimates' order (the instrument's)."""
+    return [d for d in dict.fromkeys(estimates["domain"]) if d in flow.columns]
+
+
+def _flow_numbers(flow: pd.DataFrame, order: Sequence[str]) -> dict:
     first, last = flow.iloc[0], flow.iloc[-1]
     steps = flow.iloc[1:-1]
     return {
         "raw": int(first["Total"]),
         "analysed": int(last["Total"]),
-        "by_country": {c: int(last[c]) for c in COUNTRIES if c in flow},
+        "by_country": {c: int(last[c]) for c in order},
         "largest_step": steps.loc[steps["Total excluded"].idxmax(), "description"] if len(steps) else "",
         "largest_excluded": int(steps["Total excluded"].max()) if len(steps) else 0,
     }
 
 
-def _weight_numbers(diagnostics: pd.DataFrame) -> dict:
-    countries = diagnostics.set_index("country").reindex([c for c in COUNTRIES if c in set(diagnostics["country"])])
+def _weight_numbers(diagnostics: pd.DataFrame, order: Sequence[str]) -> dict:
+    countries = diagnostics.set_index("country").reindex([c for c in order if c in set(diagnostics["country"])])
     countries = countries.reset_index()
     return {
         "deff_min": float(countries["kish_deff"].min()),
@@ -131,10 +136,12 @@ def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None 
     """The key numbers of one wave, from its result tables (paths keyed as in :data:`TABLES`)."""
     estimates = _read(tables["estimates"])
     effect = _read(tables["effect"])
+    flow = _read(tables["flow"])
+    order = countries(estimates, flow)
     numbers = {
         "synthetic": bool(estimates["synthetic"].astype(bool).any()),
-        "flow": _flow_numbers(_read(tables["flow"])),
-        "weights": _weight_numbers(_read(tables["diagnostics"])),
+        "flow": _flow_numbers(flow, order),
+        "weights": _weight_numbers(_read(tables["diagnostics"]), order),
         "any_use": _headline(estimates, "any_ict_use", "Yes"),
         "weekly": _headline(estimates, "weekly_use", "Yes"),
         "cells": int((estimates["weighting"] == "weighted").sum()),

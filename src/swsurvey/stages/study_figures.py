@@ -10,6 +10,7 @@ figure as PNG and SVG through :func:`swsurvey.stages.figures.save`, so each can 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -27,12 +28,6 @@ from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, rc_style, save  # no
 
 #: A journal's one-column width, in inches.
 SINGLE_COLUMN = 3.5
-COUNTRIES = ["Canada", "United States", "Israel", "United Kingdom"]
-POOLED = ["All four countries", "Canada, United States and Israel"]
-FREQUENCY_LEVELS = ["Never", "Less than monthly", "Monthly", "Weekly", "Daily"]
-#: Levels drawn left of zero; "Monthly" straddles zero, half on each side.
-NEGATIVE_LEVELS = ["Never", "Less than monthly"]
-CENTRE_LEVEL = "Monthly"
 #: The 2017 channels; any other ``freq_*`` variable a wave has (e.g. 2021's video-conferencing
 #: platforms) is drawn too. ``freq_overall`` is a summary of the channels, not one of them.
 CHANNELS = ["freq_email", "freq_text", "freq_social_media", "freq_video", "freq_im"]
@@ -79,10 +74,32 @@ def _short_label(variable_label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _domain_order(domains) -> list[str]:
+def countries(domains, pooled: Mapping[str, Sequence[str]]) -> list[str]:
+    """The domains that are countries: every domain that is not a pooled set of config's
+    ``describe.pooled``, in the table's order (the describe stage's: the instrument's)."""
+    return [d for d in dict.fromkeys(domains) if d not in pooled]
+
+
+def _domain_order(domains, pooled: Mapping[str, Sequence[str]]) -> list[str]:
+    """Countries in the table's order, then the pooled sets in config's order."""
     present = list(dict.fromkeys(domains))
-    known = [d for d in COUNTRIES + POOLED if d in present]
-    return known + [d for d in present if d not in known]
+    return countries(present, pooled) + [d for d in pooled if d in present]
+
+
+def all_countries(domains, pooled: Mapping[str, Sequence[str]]) -> str | None:
+    """The pooled set whose members are every country of the table (None when there is none)."""
+    whole = set(countries(domains, pooled))
+    return next((name for name, members in pooled.items() if set(members) == whole), None)
+
+
+def frequency_scale(rows: pd.DataFrame) -> tuple[list[str], list[str], str | None, list[str]]:
+    """The frequency scale's levels as the estimates file lists them (the recode spec's order,
+    least often first), split for a diverging bar: the levels left of zero, the centre level
+    that straddles zero (none when the scale has an even number of levels), the levels right."""
+    levels = list(dict.fromkeys(rows["level"]))
+    half = len(levels) // 2
+    centre = levels[half] if len(levels) % 2 else None
+    return levels, levels[:half], centre, levels[len(levels) - half:]
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,28 +107,29 @@ def _domain_order(domains) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def any_use_table(estimates: pd.DataFrame) -> pd.DataFrame:
+def any_use_table(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Weighted % 'Yes' to any informal ICT use, one row per domain, countries then pooled."""
     rows = _weighted(estimates, ["any_ict_use"], "Yes").drop_duplicates("domain").set_index("domain")
-    return rows.loc[_domain_order(rows.index)].reset_index()
+    return rows.loc[_domain_order(rows.index, pooled)].reset_index()
 
 
-def any_use_by_country(estimates: pd.DataFrame, title: str | None = None) -> plt.Figure:
+def any_use_by_country(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[str]],
+                       title: str | None = None) -> plt.Figure:
     """Dot plot: weighted % using informal ICT with clients, by country and pooled, with 95% CIs.
 
     Each interval is one line from ``ci_lower`` to ``ci_upper`` (Korn-Graubard, design-based);
     pooled domains are drawn as diamonds below a rule; small bases are drawn as open markers.
     """
-    table = any_use_table(estimates)
+    table = any_use_table(estimates, pooled)
     with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.32 * len(table) + 1.2))
         for y, row in enumerate(table.itertuples(index=False)):
-            pooled = row.domain not in COUNTRIES
-            colour = PALETTE[1] if pooled else PALETTE[0]
+            pooled_set = row.domain in pooled
+            colour = PALETTE[1] if pooled_set else PALETTE[0]
             ax.plot([row.ci_lower, row.ci_upper], [y, y], color=colour, linewidth=1.4, solid_capstyle="butt",
                     gid=f"ci-{y}", zorder=2)
             small = bool(getattr(row, "small_base", False))
-            ax.scatter([row.estimate], [y], marker="D" if pooled else "o", s=22, zorder=3,
+            ax.scatter([row.estimate], [y], marker="D" if pooled_set else "o", s=22, zorder=3,
                        facecolors="white" if small else colour, edgecolors=colour, linewidths=1)
             ax.annotate(f"{row.estimate:.0f}%", (row.ci_upper, y), xytext=(3, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=6.5)
@@ -119,7 +137,7 @@ def any_use_by_country(estimates: pd.DataFrame, title: str | None = None) -> plt
             f"{textwrap.fill(row.domain, 22)}\n(n = {row.base_n:,})" for row in table.itertuples(index=False)
         ]
         ax.set_yticks(range(len(table)), labels)
-        n_countries = sum(d in COUNTRIES for d in table["domain"])
+        n_countries = len(countries(table["domain"], pooled))
         if 0 < n_countries < len(table):
             ax.axhline(n_countries - 0.5, color="0.6", linewidth=0.6, linestyle="--")
         lo = np.floor(min(table["ci_lower"].min(), table["estimate"].min()) / 10) * 10
@@ -139,46 +157,52 @@ def any_use_by_country(estimates: pd.DataFrame, title: str | None = None) -> plt
 # --------------------------------------------------------------------------------------------
 
 
-def diverging_layout(estimates: pd.DataFrame, domain: str = "All four countries") -> pd.DataFrame:
+def diverging_layout(estimates: pd.DataFrame, domain: str) -> pd.DataFrame:
     """Where each frequency segment sits on a diverging bar: channel, level, left, width, estimate.
 
-    'Never' and 'Less than monthly' lie left of zero (Never outermost), 'Monthly' is centred on
-    zero, 'Weekly' and 'Daily' lie right of it (Daily outermost). The widths of a channel add up to
-    its total (100 when every level is present). Channels are ordered by % weekly or daily.
+    The scale's levels (:func:`frequency_scale`, e.g. Never < Less than monthly < Monthly <
+    Weekly < Daily) run left to right: the lower half left of zero (the least often outermost),
+    the middle level centred on zero, the upper half right of it (the most often outermost).
+    The widths of a channel add up to its total (100 when every level is present). Channels are
+    ordered by % in the upper half (e.g. weekly or daily).
     """
     rows = _weighted(estimates, channels(estimates))
     rows = rows[rows["domain"] == domain]
     if rows.empty:
         raise ValueError(f"no weighted frequency estimates for domain {domain!r}")
+    levels, below, centre, above = frequency_scale(rows)
     out = []
     for variable in channels(rows):
         part = rows[rows["variable"] == variable]
-        share = part.set_index("level")["estimate"].reindex(FREQUENCY_LEVELS).fillna(0.0)
+        share = part.set_index("level")["estimate"].reindex(levels).fillna(0.0)
         label = _short_label(part["variable_label"].iloc[0])
-        centre = share[CENTRE_LEVEL] / 2
-        left = -(centre + share[NEGATIVE_LEVELS].sum())
-        for level in FREQUENCY_LEVELS:
+        left = -((share[centre] / 2 if centre else 0.0) + share[below].sum())
+        for level in levels:
             out.append({"variable": variable, "channel": label, "level": level, "left": left,
                         "width": share[level], "estimate": share[level]})
             left += share[level]
     layout = pd.DataFrame(out)
-    frequent = layout[layout["level"].isin(["Weekly", "Daily"])].groupby("channel", sort=False)["width"].sum()
+    frequent = layout[layout["level"].isin(above)].groupby("channel", sort=False)["width"].sum()
     order = list(frequent.sort_values(ascending=False, kind="stable").index)
     layout["channel"] = pd.Categorical(layout["channel"], order, ordered=True)
     return layout.sort_values("channel", kind="stable").reset_index(drop=True)
 
 
-def frequency_by_channel(estimates: pd.DataFrame, domain: str = "All four countries",
-                         title: str | None = None) -> plt.Figure:
-    """Diverging stacked bars of how often each channel is used with clients (weighted %)."""
+def frequency_by_channel(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[str]],
+                         domain: str | None = None, title: str | None = None) -> plt.Figure:
+    """Diverging stacked bars of how often each channel is used with clients (weighted %), in
+    one domain (by default the pooled set of every country, :func:`all_countries`)."""
     import seaborn as sns  # only the figures that need it pay for importing it
 
+    domain = domain or all_countries(estimates["domain"], pooled)
     layout = diverging_layout(estimates, domain)
     channels = list(layout["channel"].cat.categories)
-    colours = dict(zip(FREQUENCY_LEVELS, sns.color_palette("BrBG", len(FREQUENCY_LEVELS))))
+    levels = list(dict.fromkeys(layout["level"]))
+    centre = frequency_scale(layout)[2]
+    colours = dict(zip(levels, sns.color_palette("BrBG", len(levels))))
     with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.36 * len(channels) + 1.3))
-        for level in FREQUENCY_LEVELS:
+        for level in levels:
             part = layout[layout["level"] == level]
             y = [channels.index(c) for c in part["channel"]]
             ax.barh(y, part["width"], left=part["left"], height=0.7, color=colours[level],
@@ -195,12 +219,12 @@ def frequency_by_channel(estimates: pd.DataFrame, domain: str = "All four countr
         extent = np.ceil(max(-layout["left"].min(), (layout["left"] + layout["width"]).max()) / 10) * 10
         ax.set_xlim(-extent, extent)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
-        ax.set_xlabel("Weighted % of respondents (less often to the left of 0, more often to the right;"
-                      " 'Monthly' straddles 0)")
+        straddles = f"; '{centre}' straddles 0" if centre else ""
+        ax.set_xlabel(f"Weighted % of respondents (less often to the left of 0, more often to the right{straddles})")
         ax.set_ylabel("Channel")
         ax.grid(axis="x", linewidth=0.4, alpha=0.5)
         ax.set_axisbelow(True)
-        ax.legend(ncol=len(FREQUENCY_LEVELS), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+        ax.legend(ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
                   title="Frequency of use with clients", title_fontsize=7)
         fig.suptitle(title or _title(layout.assign(**_meta(estimates)), f"how often each channel is used ({domain})"))
         fig.tight_layout()
@@ -220,13 +244,14 @@ def _meta(table: pd.DataFrame) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def purposes_table(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Weighted % 'Yes' for each purpose (rows, short variable labels) by domain (columns)."""
+def purposes_table(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Weighted % 'Yes' for each purpose (rows, short variable labels) by domain (columns),
+    sorted by the pooled set of every country (:func:`all_countries`), else the first domain."""
     rows = _weighted(estimates, PURPOSES, "Yes").copy()
     rows["purpose"] = rows["variable_label"].map(_short_label)
     table = rows.pivot_table(index="purpose", columns="domain", values="estimate", aggfunc="first")
-    table = table[_domain_order(table.columns)]
-    sort_by = "All four countries" if "All four countries" in table else table.columns[0]
+    table = table[_domain_order(rows["domain"], pooled)]
+    sort_by = all_countries(table.columns, pooled) or table.columns[0]
     order = table[sort_by].sort_values(ascending=False, kind="stable").index.tolist()
     order = [p for p in order if p.lower() != "other"] + [p for p in order if p.lower() == "other"]
     table = table.loc[order]
@@ -235,11 +260,12 @@ def purposes_table(estimates: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def purposes_heatmap(estimates: pd.DataFrame, title: str | None = None) -> plt.Figure:
+def purposes_heatmap(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[str]],
+                     title: str | None = None) -> plt.Figure:
     """Heat map of the weighted % using ICT for each purpose, by country, annotated with the %."""
     import seaborn as sns  # only the figures that need it pay for importing it
 
-    table = purposes_table(estimates)
+    table = purposes_table(estimates, pooled)
     with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.32 * len(table) + 1.6))
         sns.heatmap(table, annot=True, fmt=".0f", cmap="viridis", vmin=0, vmax=100, linewidths=0.5,
@@ -248,7 +274,7 @@ def purposes_heatmap(estimates: pd.DataFrame, title: str | None = None) -> plt.F
         ax.set_xticks(np.arange(len(table.columns)) + 0.5, [textwrap.fill(c, 13) for c in table.columns],
                       rotation=0)
         ax.set_yticks(np.arange(len(table)) + 0.5, [textwrap.fill(p, 34) for p in table.index], rotation=0)
-        n_countries = sum(c in COUNTRIES for c in table.columns)
+        n_countries = len(countries(table.columns, pooled))
         if 0 < n_countries < len(table.columns):
             ax.axvline(n_countries, color="white", linewidth=3)
         ax.set_xlabel("Country (pooled domains at right)")
@@ -318,20 +344,20 @@ def _read(path: str | Path, wave: str | int) -> pd.DataFrame:
     return table
 
 
-def draw_any_use(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
+def draw_any_use(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, pooled) -> None:
     """Figure 1 (:func:`any_use_by_country`) from the describe stage's estimates.csv."""
-    save(any_use_by_country(_read(estimates_csv, wave)), out_png, out_svg)
+    save(any_use_by_country(_read(estimates_csv, wave), pooled), out_png, out_svg)
 
 
-def draw_frequency(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
-                   domain: str = "All four countries") -> None:
+def draw_frequency(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, pooled,
+                   domain: str | None = None) -> None:
     """Figure 2 (:func:`frequency_by_channel`) from the describe stage's estimates.csv."""
-    save(frequency_by_channel(_read(estimates_csv, wave), domain), out_png, out_svg)
+    save(frequency_by_channel(_read(estimates_csv, wave), pooled, domain), out_png, out_svg)
 
 
-def draw_purposes(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
+def draw_purposes(estimates_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, pooled) -> None:
     """Figure 3 (:func:`purposes_heatmap`) from the describe stage's estimates.csv."""
-    save(purposes_heatmap(_read(estimates_csv, wave)), out_png, out_svg)
+    save(purposes_heatmap(_read(estimates_csv, wave), pooled), out_png, out_svg)
 
 
 def draw_exclusion_flow(flow_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave) -> None:
@@ -339,7 +365,7 @@ def draw_exclusion_flow(flow_csv: str | Path, out_png: str | Path, out_svg: str 
     save(exclusion_flow(_read(flow_csv, wave)), out_png, out_svg)
 
 
-def odds_ratio_forest(coefficients: pd.DataFrame, model: str = "weekly_use") -> plt.Figure:
+def odds_ratio_forest(coefficients: pd.DataFrame, model: str) -> plt.Figure:
     """Forest plot of a model's odds ratios with 95% CIs, weighted beside unweighted.
 
     Drawn on a log scale with a line at 1; the weighted estimate (filled) and the unweighted
@@ -373,12 +399,13 @@ def odds_ratio_forest(coefficients: pd.DataFrame, model: str = "weekly_use") -> 
 
 
 def draw_odds_ratios(coefficients_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
-                     model: str = "weekly_use") -> None:
+                     model: str) -> None:
     """Figure 5 (:func:`odds_ratio_forest`) from the inferential stage's coefficients.csv."""
     save(odds_ratio_forest(_read(coefficients_csv, wave), model), out_png, out_svg)
 
 
-def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> plt.Figure:
+def weighting_shift(effect: pd.DataFrame, pooled: Mapping[str, Sequence[str]],
+                    domains: list[str] | None = None) -> plt.Figure:
     """The shift weighting makes to each main result: weighted minus unweighted, in points.
 
     One panel per domain (countries, then pooled), one row per item. The dot is the shift; the
@@ -389,7 +416,7 @@ def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> p
     rows = effect[(effect["domain"] != "not asked") & ~effect["small_base"].astype(bool)]
     if rows.empty:
         raise InputError("no main results to draw", variable="weighting_effect")
-    domains = [d for d in (domains or _domain_order(dict.fromkeys(rows["domain"]))) if d in set(rows["domain"])]
+    domains = [d for d in (domains or _domain_order(rows["domain"], pooled)) if d in set(rows["domain"])]
     items = list(dict.fromkeys(rows["variable_label"] + ": " + rows["level"]))
     with plt.rc_context(rc_style()):
         fig, axes = plt.subplots(1, len(domains), sharey=True, sharex=True, squeeze=False,
@@ -398,11 +425,11 @@ def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> p
             part = rows[rows["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
             part = part.set_index("item").reindex(items)
             y = np.arange(len(items))
-            colour = PALETTE[1] if domain not in COUNTRIES else PALETTE[0]
+            colour = PALETTE[1] if domain in pooled else PALETTE[0]
             ax.hlines(y, part["ci_lower"] - part["unweighted"], part["ci_upper"] - part["unweighted"],
                       color=colour, linewidth=1.2)
             ax.scatter(part["shift"], y, color=colour, s=16, zorder=3,
-                       marker="D" if domain not in COUNTRIES else "o")
+                       marker="D" if domain in pooled else "o")
             ax.axvline(0, color="0.3", linewidth=0.8, linestyle="--")
             ax.set_title(textwrap.fill(domain, 16), fontsize=7)
             ax.grid(axis="x", linewidth=0.4, alpha=0.5)
@@ -414,10 +441,10 @@ def weighting_shift(effect: pd.DataFrame, domains: list[str] | None = None) -> p
     return fig
 
 
-def draw_weighting_shift(effect_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
+def draw_weighting_shift(effect_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, pooled,
                          domains: list[str] | None = None) -> None:
     """Figure 6 (:func:`weighting_shift`) from the describe stage's weighting_effect.csv."""
-    save(weighting_shift(_read(effect_csv, wave), domains), out_png, out_svg)
+    save(weighting_shift(_read(effect_csv, wave), pooled, domains), out_png, out_svg)
 
 
 #: Figure name -> (draw function, which input it reads).
@@ -431,14 +458,21 @@ _DRAW = {
 }
 #: Each study figure: how it is drawn, and the table it is drawn from (swsurvey.plan says which).
 FIGURES = {name: (draw, FIGURE_SOURCES[name]) for name, draw in _DRAW.items()}
+#: The tables whose rows are domains (countries, then pooled sets): a figure drawn from one
+#: tells the pooled sets from the countries by config's ``describe.pooled``.
+BY_DOMAIN = {"estimates", "weighting_effect"}
 
 
-def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave, **settings) -> None:
-    """Draw one study figure by its name in :data:`FIGURES` (one Snakemake job per figure)."""
+def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: str | Path, *, wave,
+                pooled: Mapping[str, Sequence[str]], **settings) -> None:
+    """Draw one study figure by its name in :data:`FIGURES` (one Snakemake job per figure);
+    ``pooled`` is config's ``describe.pooled``, ``settings`` the figure's own (``figures.<name>``)."""
     try:
-        draw, _ = FIGURES[name]
+        draw, source = FIGURES[name]
     except KeyError:
         raise InputError(f"no figure of that name (known: {', '.join(FIGURES)})", value=name) from None
+    if source in BY_DOMAIN:
+        settings["pooled"] = pooled
     draw(table_csv, out_png, out_svg, wave=wave, **settings)
 
 
@@ -447,18 +481,20 @@ def draw_figure(name: str, table_csv: str | Path, out_png: str | Path, out_svg: 
 # --------------------------------------------------------------------------------------------
 
 
-def changes_figure(table: pd.DataFrame) -> plt.Figure:
+def changes_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> plt.Figure:
     """Dot plot of the weighted change of each key estimate between waves, by country, with 95% CIs.
 
     One panel per pair of waves, one row per item, one dot per domain (countries, then the
-    pooled "All four countries"); items a wave did not ask and small bases are left out and
-    named below the plot.
+    pooled set of every country, :func:`all_countries`; ``pooled`` is config's
+    ``describe.pooled``); items a wave did not ask and small bases are left out and named below
+    the plot.
     """
     weighted = table[table["weighting"] == "weighted"]
     shown = weighted[(weighted["status"] == "estimated") & ~weighted["small_base"].astype(bool)]
     if shown.empty:
         raise InputError("no estimated change to draw", variable="changes")
-    domains = [d for d in COUNTRIES + ["All four countries"] if d in set(shown["domain"])]
+    whole = all_countries(table["domain"], pooled)
+    domains = [d for d in countries(table["domain"], pooled) + ([whole] if whole else []) if d in set(shown["domain"])]
     pairs = list(dict.fromkeys(zip(weighted["from_wave"], weighted["to_wave"])))
     items = list(dict.fromkeys(shown["variable_label"] + ": " + shown["level"]))
     with plt.rc_context(rc_style()):
@@ -470,9 +506,8 @@ def changes_figure(table: pd.DataFrame) -> plt.Figure:
                 rows = part[part["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
                 rows = rows.set_index("item").reindex(items)
                 y = np.arange(len(items)) + (k - (len(domains) - 1) / 2) * 0.14
-                pooled = domain not in COUNTRIES
                 ax.hlines(y, rows["ci_lower"], rows["ci_upper"], color=PALETTE[k], linewidth=1.0)
-                ax.scatter(rows["change"], y, color=PALETTE[k], marker="D" if pooled else "o", s=14, zorder=3,
+                ax.scatter(rows["change"], y, color=PALETTE[k], marker="D" if domain in pooled else "o", s=14, zorder=3,
                            label=domain)
             ax.axvline(0, color="0.3", linewidth=0.8, linestyle="--")
             ax.set_title(f"{a} to {b}", fontsize=7.5)
@@ -491,6 +526,8 @@ def changes_figure(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Path) -> None:
+def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Path, *,
+                 pooled: Mapping[str, Sequence[str]]) -> None:
     """The cross-wave figure (:func:`changes_figure`) from results/crosswave/changes.csv."""
-    save(changes_figure(pd.read_csv(changes_csv, dtype={"from_wave": str, "to_wave": str})), out_png, out_svg)
+    table = pd.read_csv(changes_csv, dtype={"from_wave": str, "to_wave": str})
+    save(changes_figure(table, pooled), out_png, out_svg)
