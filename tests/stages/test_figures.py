@@ -56,3 +56,12 @@ def test_a_figure_without_a_seaborn_plot_does_not_import_seaborn():
 
     code = "import sys, swsurvey.stages.study_figures, swsurvey.stages.figures; print('seaborn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 7])
+def test_the_diverging_palette_is_seaborns(n):
+    import seaborn as sns
+
+    from swsurvey.stages.figures import diverging_palette
+
+    assert diverging_palette(n) == [tuple(colour) for colour in sns.color_palette("BrBG", n)]

@@ -30,7 +30,9 @@ WORKBOOK_DATE = dt.datetime(2000, 1, 1)
 
 
 def markdown_cell(text: object) -> str:
-    """A Markdown table cell: pipes escaped, newlines flattened."""
+    """A Markdown table cell of the pipeline's own text (recode labels, step descriptions, file
+    names): pipes escaped, newlines flattened. Text from a raw export, which may hold anything,
+    goes through the stricter :func:`swsurvey.io.codebook.md_cell`."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file, write_json, write_text
-from swsurvey.io.tables import BANNER
+from swsurvey.io.tables import BANNER, markdown_cell
 from swsurvey.provenance.documents import canonical_json, read_document
 from swsurvey.provenance.paths import relative_path, resolve, working_dir
 from swsurvey.provenance.records import parquet_provenance, read_record
@@ -241,9 +241,8 @@ def manifest_markdown(manifest: Mapping[str, Any]) -> str:
     """The manifest as Markdown: banner, header, outputs and the files the run read."""
 
     def table(columns: list[str], rows: list[list[str]]) -> list[str]:
-        cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        return lines + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+        return lines + ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
 
     synthetic = _synthetic_waves(manifest)
     lines = [f"> **{BANNER}** (wave {', '.join(synthetic)})", ""] if synthetic else []

@@ -14,7 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
 from swsurvey.io.files import atomic_path  # noqa: E402
@@ -25,6 +27,15 @@ from swsurvey.io.files import atomic_path  # noqa: E402
 PALETTE = [to_rgb(colour) for colour in (
     "#0173B2", "#DE8F05", "#029E73", "#D55E00", "#CC78BC", "#CA9161", "#FBAFE4", "#949494", "#ECE133", "#56B4E9",
 )]
+
+
+def diverging_palette(n: int, name: str = "BrBG") -> list[tuple[float, float, float]]:
+    """``n`` colours of a diverging matplotlib colormap, evenly spaced without its two ends:
+    what seaborn's ``color_palette(name, n)`` gives (tests/stages/test_figures.py checks it),
+    without importing seaborn."""
+    return [tuple(float(c) for c in colour[:3]) for colour in colormaps[name](np.linspace(0, 1, n + 2)[1:-1])]
+
+
 #: A journal's two-column width, in inches.
 DOUBLE_COLUMN = 7.0
 

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from swsurvey.errors import InputError
 from swsurvey.plan import FIGURE_SOURCES  # noqa: E402
-from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, rc_style, save  # noqa: E402
+from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, diverging_palette, rc_style, save  # noqa: E402
 
 #: A journal's one-column width, in inches.
 SINGLE_COLUMN = 3.5
@@ -192,14 +192,12 @@ def frequency_by_channel(estimates: pd.DataFrame, pooled: Mapping[str, Sequence[
                          domain: str | None = None, title: str | None = None) -> plt.Figure:
     """Diverging stacked bars of how often each channel is used with clients (weighted %), in
     one domain (by default the pooled set of every country, :func:`all_countries`)."""
-    import seaborn as sns  # only the figures that need it pay for importing it
-
     domain = domain or all_countries(estimates["domain"], pooled)
     layout = diverging_layout(estimates, domain)
     channels = list(layout["channel"].cat.categories)
     levels = list(dict.fromkeys(layout["level"]))
     centre = frequency_scale(layout)[2]
-    colours = dict(zip(levels, sns.color_palette("BrBG", len(levels))))
+    colours = dict(zip(levels, diverging_palette(len(levels))))
     with plt.rc_context(rc_style()):
         fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 0.36 * len(channels) + 1.3))
         for level in levels:
