@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testconfig import REPO, WEIGHTING
+from testconfig import REPO, SHARED, SHARED_ABSENT, WEIGHTING
 
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +22,7 @@ def repo_dir() -> Path:
 def _shared(sub: str) -> Path:
     path = SHARED / sub
     if not path.exists():
-        pytest.skip(f"{path} is absent (shared material is not part of the repository)")
+        pytest.skip(f"{path} is absent ({SHARED_ABSENT})")
     return path
 
 
@@ -125,3 +124,17 @@ def raked_2021(cleaned_2021):
     """The cleaned synthetic 2021 follow-up with its raked ``weight`` column, and the
     raking's diagnostics and margins tables."""
     return rake_stored_wave(cleaned_2021, "2021")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests skipped because ../shared is not beside the clone (README)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    shared = sum(SHARED_ABSENT in str(report.longrepr) for report in skipped)
+    if shared:
+        outcomes = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+        total = sum(len(terminalreporter.stats.get(outcome, [])) for outcome in outcomes)
+        terminalreporter.write_line(
+            f"{shared} of {total} tests skipped because {SHARED} is absent: the study's reference material "
+            "(raw data contract, published figures, R's results, real SPSS files) is kept beside the clone, "
+            "never in it (README, Quick start)."
+        )

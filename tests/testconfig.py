@@ -120,5 +120,9 @@ def write_test_config(folder: Path, config: dict | None = None) -> Path:
 
 #: The repository the tests run from.
 REPO = Path(__file__).resolve().parents[1]
+#: The study's shared reference material, beside the repository (never in it).
+SHARED = REPO.parent / "shared"
+#: How a test that needs ../shared says it skipped (the test summary counts them).
+SHARED_ABSENT = "shared material is not part of the repository"
 #: The weighting stage's default settings (the tests' config), for tests that need weighted data.
 WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in base_config()["weighting"].items()}

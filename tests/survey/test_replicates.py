@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from testconfig import SHARED_ABSENT
 import rsurvey
 from rsurvey import REL, REL_P, assert_close
 
@@ -182,7 +183,7 @@ def check_glm(fit, expected: dict, what: str) -> None:
 def test_r1_strat_jkn_shared_reference():
     path = rsurvey.ROOT / "replicates.json"
     if not path.exists():
-        pytest.skip(f"{path} is absent (shared reference material is not part of the repository)")
+        pytest.skip(f"{path} is absent ({SHARED_ABSENT})")
     case = json.loads(path.read_text())["cases"]["R1_strat_JKn"]["outputs"]
     design = jkn_strat()
     assert design.n_replicates == case["replicates"] and design.scale == case["scale"]
