@@ -65,3 +65,24 @@ def test_markdown_cells_and_the_synthetic_banner():
     assert markdown_cell("a | b\nc") == "a \\| b c"
     assert markdown_banner(True) == f"> **{BANNER}**\n\n"
     assert markdown_banner(False) == ""
+
+
+def test_the_workbook_holds_numbers_as_numbers_under_each_domain(estimates, tmp_path):
+    """Each domain's weighted %, interval ends, SE and n are numbers in their own cells, with
+    number formats; a suppressed cell shows only ‡; the headers are bold and frozen."""
+    import openpyxl
+    csv, outs = tmp_path / "estimates.csv", [tmp_path / "t.md", tmp_path / "t.html", tmp_path / "t.xlsx"]
+    estimates.assign(se=[1.05, 4.0, 1.0, 4.0, 1.25, 1.3], base_n=[1200, 9, 1200, 9, 1100, 1100]).to_csv(csv, index=False)
+    format_tables(csv, *outs, wave="2017", min_n=10)
+    sheet = openpyxl.load_workbook(outs[2])["1. Sample"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(i for i, row in enumerate(rows) if row[:2] == ["Variable", "Level"])
+    assert rows[header][2] == "Canada" and rows[header][7] == "United Kingdom"
+    assert rows[header + 1][2:7] == ["%", "95% CI low", "95% CI high", "SE", "n"]
+    woman = rows[header + 2]
+    assert woman[:7] == ["Gender", "Woman", 80.2, 78.1, 82.2, 1.05, 1200]
+    assert woman[7:12] == ["‡", None, None, None, None]  # base under min_n: suppressed
+    assert sheet.cell(header + 3, 3).number_format == "0.0" and sheet.cell(header + 3, 7).number_format == "#,##0"
+    assert sheet.cell(header + 1, 1).font.b and sheet.freeze_panes == f"C{header + 3}"
+    long = openpyxl.load_workbook(outs[2])["Estimates (long)"]
+    assert long.freeze_panes == "A2" and long.cell(2, 6).value == 80.2

@@ -139,29 +139,89 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+#: The numbers of one domain's cell in the workbook: (column of the long estimates, header,
+#: Excel number format). Each is a number in its own cell, so it can be computed with.
+WORKBOOK_NUMBERS = (
+    ("estimate", "%", "0.0"),
+    ("ci_lower", "95% CI low", "0.0"),
+    ("ci_upper", "95% CI high", "0.0"),
+    ("se", "SE", "0.00"),
+    ("base_n", "n", "#,##0"),
+)
+
+
+def _workbook_cells(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[str, pd.DataFrame]:
+    """Each table's weighted rows, keyed by table, in the long file's order."""
+    part = estimates[estimates["weighting"] == weighting]
+    return {table: rows for table, rows in part.groupby("table", sort=False)}
+
+
 def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int) -> None:
-    """One sheet per table (title, banner, note, the wide table), then the long estimates."""
+    """One sheet per table, then the long estimates, with numbers as numbers.
+
+    A table's sheet: its title, the banner (synthetic data), the note, then one row per
+    variable and level and, under each domain's name, five numeric cells (the weighted %,
+    its 95% interval's ends, its SE and the base n) with Excel number formats. A suppressed
+    cell (base under ``min_n``) shows only ‡, a question the wave did not ask only —. Headers
+    are bold and frozen, with the variable and level columns."""
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
         book = writer.book
         book.set_properties({"title": f"Descriptive tables, wave {wave}", "created": WORKBOOK_DATE})
         bold = book.add_format({"bold": True})
         red = book.add_format({"bold": True, "font_color": "#B00000"})
+        head = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"})
+        group = book.add_format({"bold": True, "align": "center", "bottom": 1})
+        numbers = {column: book.add_format({"num_format": fmt}) for column, _, fmt in WORKBOOK_NUMBERS}
+        marker = book.add_format({"align": "right"})
         used: set[str] = set()
-        first_row = 4 if synthetic else 3
-        for table, wide in wide_tables(estimates).items():
-            name = _sheet_name(table, used)
-            wide.reset_index().to_excel(writer, sheet_name=name, startrow=first_row, index=False)
-            sheet = writer.sheets[name]
+        for table, rows in _workbook_cells(estimates).items():
+            sheet = book.add_worksheet(_sheet_name(table, used))
             sheet.write(0, 0, table, bold)
             row = 1
             if synthetic:
                 sheet.write(row, 0, BANNER, red)
                 row += 1
             sheet.write(row, 0, note(estimates, min_n))
-            sheet.set_column(0, 0, 48)
-            sheet.set_column(1, 1, 30)
-            sheet.set_column(2, 1 + wide.shape[1], 18)
-        estimates.to_excel(writer, sheet_name=_sheet_name("Estimates (long)", used), index=False)
+            top = row + 2
+            domains = list(dict.fromkeys(rows["domain"]))
+            width = len(WORKBOOK_NUMBERS)
+            sheet.write(top, 0, "Variable", head)
+            sheet.write(top, 1, "Level", head)
+            for k, domain in enumerate(domains):
+                first = 2 + k * width
+                sheet.merge_range(top, first, top, first + width - 1, domain, group)
+                for j, (_, header, _) in enumerate(WORKBOOK_NUMBERS):
+                    sheet.write(top + 1, first + j, header, head)
+            sheet.write(top + 1, 0, "", head)
+            sheet.write(top + 1, 1, "", head)
+            cells = {(c["variable_label"], c["level"], c["domain"]): c for c in rows.to_dict("records")}
+            lines = list(dict.fromkeys(zip(rows["variable_label"], rows["level"])))
+            for i, (label, level) in enumerate(lines):
+                r = top + 2 + i
+                sheet.write(r, 0, label)
+                sheet.write(r, 1, level)
+                for k, domain in enumerate(domains):
+                    cell = cells.get((label, level, domain))
+                    if cell is None:
+                        continue
+                    first = 2 + k * width
+                    if bool(cell.get("not_asked", False)):
+                        sheet.write_string(r, first, NOT_ASKED_TEXT, marker)
+                        continue
+                    if bool(cell["small_base"]):
+                        sheet.write_string(r, first, SUPPRESSED, marker)
+                        continue
+                    for j, (column, _, _) in enumerate(WORKBOOK_NUMBERS):
+                        value = cell.get(column)
+                        if value is not None and not pd.isna(value):
+                            sheet.write_number(r, first + j, float(value), numbers[column])
+            sheet.freeze_panes(top + 2, 2)
+            sheet.set_column(0, 0, 40)
+            sheet.set_column(1, 1, 28)
+            sheet.set_column(2, 1 + width * len(domains), 9)
+        name = _sheet_name("Estimates (long)", used)
+        estimates.to_excel(writer, sheet_name=name, index=False)
+        writer.sheets[name].freeze_panes(1, 0)
 
 
 def format_tables(
