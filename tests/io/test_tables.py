@@ -86,3 +86,14 @@ def test_the_workbook_holds_numbers_as_numbers_under_each_domain(estimates, tmp_
     assert sheet.cell(header + 1, 1).font.b and sheet.freeze_panes == f"C{header + 3}"
     long = openpyxl.load_workbook(outs[2])["Estimates (long)"]
     assert long.freeze_panes == "A2" and long.cell(2, 6).value == 80.2
+
+
+def test_a_long_table_title_names_its_sheet_at_a_word_s_end(estimates, tmp_path):
+    import openpyxl
+
+    csv, outs = tmp_path / "estimates.csv", [tmp_path / "t.md", tmp_path / "t.html", tmp_path / "t.xlsx"]
+    estimates.assign(table="4. Policy, supervision, consultation and training").to_csv(csv, index=False)
+    format_tables(csv, *outs, wave="2017", min_n=10)
+    book = openpyxl.load_workbook(outs[2])
+    assert book.sheetnames == ["4. Policy, supervision", "Estimates (long)"]
+    assert book["4. Policy, supervision"]["A1"].value == "4. Policy, supervision, consultation and training"

@@ -129,8 +129,12 @@ def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: i
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique."""
-    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Table"
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique. A title too long for a
+    tab is cut at a word's end; the full title is the sheet's first cell."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", title).strip()
+    if len(name) > 31:
+        name = name[:31].rsplit(" ", 1)[0].rstrip(" ,;:-") or name[:31]
+    name = name or "Table"
     base, k = name, 2
     while name in used:
         suffix = f" ({k})"
