@@ -90,6 +90,13 @@ def test_the_real_templates_render_with_the_real_numbers(numbers, tables, tmp_pa
     assert frequency_top["text"] != weekly_top["text"]
     assert f"Fitted to {numbers['models']['frequency']['n_used']:,} respondents" in odds
     assert frequency_top["text"] in odds and weekly_top["text"] not in odds
+    models = snakemake_render((tmp_path / "captions/coefficients.rst").read_text(), wave="2017")
+    status = pd.read_csv(tables["status"])
+    for _, row in status[status["weighting"] == "weighted"].iterrows():  # each model as the run fitted it
+        response = row["formula"].partition("~")[0].strip()
+        assert f"Model {row['model']}: " in models and f"``{response}``" in models
+    assert "proportional-odds (ordinal logistic) regression of ``freq_overall``" in models
+    assert "texting" not in models  # the model is of the most frequent channel, not texting
     tests = snakemake_render((tmp_path / "captions/country_tests.rst").read_text(), wave="2017")
     weighted = numbers["tests"]["weighted"]
     assert f"Weighted: {len(weighted['significant'])} of {len(CONFIG['infer']['items'])} items differ" in tests

@@ -100,6 +100,28 @@ def _test_numbers(tests: pd.DataFrame) -> dict:
     return out
 
 
+#: A model family in words, as the caption names the model.
+FAMILY_WORDS = {
+    "quasibinomial": "logistic regression",
+    "ordinal": "proportional-odds (ordinal logistic) regression",
+    "gaussian": "linear regression",
+    "quasipoisson": "Poisson (log-linear) regression",
+}
+
+
+def _model_words(row: pd.Series) -> dict:
+    """What a model is, from its status row (the run's own formula, family and domain)."""
+    response, _, terms = str(row["formula"]).partition("~")
+    domain = json.loads(row["domain"]) if isinstance(row.get("domain"), str) and row["domain"] else {}
+    return {
+        "kind": FAMILY_WORDS.get(row["family"], str(row["family"])),
+        "response": response.strip(),
+        "terms": ", ".join(term.strip() for term in terms.split("+")),
+        "domain": "; ".join(f"{var} in {', '.join(map(str, levels))}" for var, levels in domain.items()),
+        "variance": str(row["variance"]) if "variance" in row and pd.notna(row["variance"]) else "",
+    }
+
+
 def _model_numbers(status: pd.DataFrame, coefficients: pd.DataFrame) -> dict:
     out = {}
     for _, row in status[status["weighting"] == "weighted"].iterrows():
@@ -115,6 +137,7 @@ def _model_numbers(status: pd.DataFrame, coefficients: pd.DataFrame) -> dict:
             "converged": bool(row["converged"]) if pd.notna(row["converged"]) else False,
             "problem": " ".join(str(row[k]) for k in ("separation", "error") if pd.notna(row[k]) and row[k]),
             "top": top,
+            **_model_words(row),
         }
     return out
 
