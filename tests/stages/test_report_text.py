@@ -106,9 +106,12 @@ def test_the_real_templates_render_with_the_real_numbers(numbers, tables, tmp_pa
     assert "Of 5,369 raw responses, 4,354 are analysed" in flow
     front = snakemake_render((tmp_path / "workflow.rst").read_text())
     assert "SYNTHETIC DATA: wave 2017" in front
-    effect = pd.read_csv(tables["effect"])
-    pooled = effect[(effect["domain"] == "All four countries") & (effect["variable"] == "weekly_use")].iloc[0]
-    assert f"{pooled['unweighted']:.1f}" in front and f"{pooled['shift']:+.1f}" in front
+    # A front page short enough that its title and banner are in view when the report opens (the
+    # report centres it vertically beside the workflow's graph): each wave in one paragraph; the
+    # main results are a report item of their own.
+    words = " ".join(front.split())
+    assert "4,354 analysed" in words and '"main results, weighted and unweighted"' in words
+    assert len(front.splitlines()) < 45 and "list-table" not in front
 
 
 def test_the_description_has_no_banner_for_real_data(numbers):
