@@ -97,3 +97,16 @@ def test_a_long_table_title_names_its_sheet_at_a_word_s_end(estimates, tmp_path)
     book = openpyxl.load_workbook(outs[2])
     assert book.sheetnames == ["4. Policy, supervision", "Estimates (long)"]
     assert book["4. Policy, supervision"]["A1"].value == "4. Policy, supervision, consultation and training"
+
+
+def test_levels_keep_the_long_file_s_order_when_two_variables_share_a_level_name(estimates):
+    """A pivot orders each index level on its own: "Other", a level of two variables, once came
+    first in the second variable's rows. The wide table keeps the long file's (instrument's) order."""
+    rows = [("1. Sample", label, level, "Canada", "weighted", 10.0, 9.0, 11.0, False)
+            for label, levels in (("Degree", ["BSW", "Other"]), ("Setting", ["Private practice", "Hospital", "Other"]))
+            for level in levels]
+    frame = pd.DataFrame(rows, columns=list(estimates.columns[:9])).assign(ci_method="beta")
+    assert list(wide_tables(frame)["1. Sample"].index) == [
+        ("Degree", "BSW"), ("Degree", "Other"), ("Setting", "Private practice"), ("Setting", "Hospital"),
+        ("Setting", "Other"),
+    ]

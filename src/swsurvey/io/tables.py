@@ -62,7 +62,12 @@ def wide_tables(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[st
         wide = rows.pivot_table(
             index=["variable_label", "level"], columns="domain", values="cell", aggfunc="first", sort=False
         )
-        out[table] = wide.reindex(columns=domains).fillna("").rename_axis(index=["Variable", "Level"], columns=None)
+        # The long file's order, which is the instrument's: a pivot orders each index level on its
+        # own, so a level name shared by two variables ("Other") would move up to its first use.
+        order = pd.MultiIndex.from_tuples(list(dict.fromkeys(zip(rows["variable_label"], rows["level"]))),
+                                          names=["variable_label", "level"])
+        wide = wide.reindex(index=order, columns=domains)
+        out[table] = wide.fillna("").rename_axis(index=["Variable", "Level"], columns=None)
     return out
 
 
