@@ -110,3 +110,16 @@ def test_levels_keep_the_long_file_s_order_when_two_variables_share_a_level_name
         ("Degree", "BSW"), ("Degree", "Other"), ("Setting", "Private practice"), ("Setting", "Hospital"),
         ("Setting", "Other"),
     ]
+
+
+def test_the_note_gives_the_range_of_design_df_not_the_first_cell_s(estimates):
+    """Each cell's interval has the design df of its domain and variable; the note names the
+    range they span (it once named the first cell's, '2568 design df', where they ran from 130 to
+    4,282)."""
+    from swsurvey.io.tables import note
+
+    methods = ["beta (Korn-Graubard), 2568 design df", "beta (Korn-Graubard), 130 design df",
+               "beta (Korn-Graubard), 4282 design df", "beta (Korn-Graubard), 2568 design df",
+               "beta (Korn-Graubard), 977 design df", "beta (Korn-Graubard), 977 design df"]
+    text = note(estimates.assign(ci_method=methods), min_n=10)
+    assert "beta (Korn-Graubard), 130 to 4,282 design df" in text and "2568" not in text

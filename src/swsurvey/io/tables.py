@@ -71,9 +71,33 @@ def wide_tables(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[st
     return out
 
 
+def methods_text(methods: pd.Series) -> str:
+    """The interval methods of a table's cells in one phrase: each method once, and where they
+    differ only in their degrees of freedom, the range those span ("beta (Korn-Graubard),
+    99 to 4,186 design df"), not the first cell's."""
+    found: dict[str, list[int]] = {}
+    for method in dict.fromkeys(methods.dropna().astype(str)):
+        match = _DF.search(method)
+        stem = _DF.sub("{df}", method) if match else method
+        found.setdefault(stem, []).extend([int(match.group(1))] if match else [])
+    parts = []
+    for stem, dfs in found.items():
+        if not dfs:
+            parts.append(stem)
+        elif min(dfs) == max(dfs):
+            parts.append(stem.replace("{df}", f"{dfs[0]:,}"))
+        else:
+            parts.append(stem.replace("{df}", f"{min(dfs):,} to {max(dfs):,}"))
+    return "; ".join(parts)
+
+
+#: The degrees of freedom in an interval method's name ("..., 2568 design df").
+_DF = re.compile(r"(?<![\d,])(\d+)(?= (?:design|replicate) df)")
+
+
 def note(estimates: pd.DataFrame, min_n: int) -> str:
     weighted = estimates[estimates["weighting"] == "weighted"]
-    method = weighted["ci_method"].iloc[0] if len(weighted) else ""
+    method = methods_text(weighted["ci_method"]) if len(weighted) else ""
     if "variance" in weighted and len(weighted):
         method = f"{method}; variance: {weighted['variance'].iloc[0]}"
     return (
