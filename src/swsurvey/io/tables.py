@@ -71,6 +71,10 @@ def wide_tables(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[st
     return out
 
 
+#: The degrees of freedom in an interval method's name ("..., 2568 design df").
+_DF = re.compile(r"(?<![\d,])(\d+)(?= (?:design|replicate) df)")
+
+
 def methods_text(methods: pd.Series) -> str:
     """The interval methods of a table's cells in one phrase: each method once, and where they
     differ only in their degrees of freedom, the range those span ("beta (Korn-Graubard),
@@ -89,10 +93,6 @@ def methods_text(methods: pd.Series) -> str:
         else:
             parts.append(stem.replace("{df}", f"{min(dfs):,} to {max(dfs):,}"))
     return "; ".join(parts)
-
-
-#: The degrees of freedom in an interval method's name ("..., 2568 design df").
-_DF = re.compile(r"(?<![\d,])(\d+)(?= (?:design|replicate) df)")
 
 
 def note(estimates: pd.DataFrame, min_n: int) -> str:
@@ -183,12 +183,6 @@ WORKBOOK_NUMBERS = (
 )
 
 
-def _workbook_cells(estimates: pd.DataFrame, weighting: str = "weighted") -> dict[str, pd.DataFrame]:
-    """Each table's weighted rows, keyed by table, in the long file's order."""
-    part = estimates[estimates["weighting"] == weighting]
-    return {table: rows for table, rows in part.groupby("table", sort=False)}
-
-
 def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int) -> None:
     """One sheet per table, then the long estimates, with numbers as numbers.
 
@@ -207,14 +201,16 @@ def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthe
         numbers = {column: book.add_format({"num_format": fmt}) for column, _, fmt in WORKBOOK_NUMBERS}
         marker = book.add_format({"align": "right"})
         used: set[str] = set()
-        for table, rows in _workbook_cells(estimates).items():
+        text = note(estimates, min_n)
+        weighted = estimates[estimates["weighting"] == "weighted"]
+        for table, rows in weighted.groupby("table", sort=False):
             sheet = book.add_worksheet(_sheet_name(table, used))
             sheet.write(0, 0, table, bold)
             row = 1
             if synthetic:
                 sheet.write(row, 0, BANNER, red)
                 row += 1
-            sheet.write(row, 0, note(estimates, min_n))
+            sheet.write(row, 0, text)
             top = row + 2
             domains = list(dict.fromkeys(rows["domain"]))
             width = len(WORKBOOK_NUMBERS)
