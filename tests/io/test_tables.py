@@ -8,7 +8,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from swsurvey.io.tables import BANNER, format_tables, markdown_banner, markdown_cell, tables_html, wide_tables
+from swsurvey.io.table_text import BANNER
+from swsurvey.io.tables import format_tables, tables_html, wide_tables
 
 ROWS = [
     # table, variable_label, level, domain, weighting, estimate, ci_lower, ci_upper, small_base
@@ -59,12 +60,6 @@ def test_all_three_formats_are_written_with_the_same_bytes_on_a_rerun(estimates,
     for name in ("1. Sample", "2. Use &lt;ICT&gt;", "Estimates (long)"):
         assert f'name="{name}"' in sheets
     assert "‡" in (tmp_path / "a.md").read_text()
-
-
-def test_markdown_cells_and_the_synthetic_banner():
-    assert markdown_cell("a | b\nc") == "a \\| b c"
-    assert markdown_banner(True) == f"> **{BANNER}**\n\n"
-    assert markdown_banner(False) == ""
 
 
 def test_the_workbook_holds_numbers_as_numbers_under_each_domain(estimates, tmp_path):

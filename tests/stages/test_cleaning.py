@@ -15,7 +15,7 @@ from clean_runs import COUNTRIES, flow_rows, outputs, run_clean, write_import
 from import_frames import INSTRUMENT, SPEC, raw_frame
 
 from swsurvey.errors import InputError
-from swsurvey.io.tables import BANNER
+from swsurvey.io.table_text import BANNER
 from swsurvey.stages.cleaning import clean_wave
 from swsurvey.study.instrument import Instrument
 from swsurvey.study.recode import load_recode

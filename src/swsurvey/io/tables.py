@@ -19,26 +19,10 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.io.files import atomic_path
+from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED
 
-SUPPRESSED = "‡"
-#: A not-asked variable's cells (its level says "not asked in this wave"): no number, never 0.
-NOT_ASKED_TEXT = "—"
-#: The first line of every table, codebook and page made from synthetic data (stated once here).
-BANNER = "SYNTHETIC DATA — not real survey responses"
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
-
-
-def markdown_cell(text: object) -> str:
-    """A Markdown table cell of the pipeline's own text (recode labels, step descriptions, file
-    names): pipes escaped, newlines flattened. Text from a raw export, which may hold anything,
-    goes through the stricter :func:`swsurvey.io.codebook.md_cell`."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_banner(synthetic: bool) -> str:
-    """The synthetic-data banner as a Markdown page's first paragraph (nothing for real data)."""
-    return f"> **{BANNER}**\n\n" if synthetic else ""
 
 
 def cell_text(row: pd.Series) -> str:

@@ -135,10 +135,13 @@ def _absolute_module(node: ast.ImportFrom, file: Path, module: str | None) -> st
     return ".".join(parts + ([node.module] if node.module else []))
 
 
-def _module_files(module: str, package_root: Path) -> list[tuple[Path, str]]:
+@functools.lru_cache(maxsize=4096)
+def _module_files(module: str, package_root: Path) -> tuple[tuple[Path, str], ...]:
     """The files importing ``module`` runs: each package ``__init__`` and the module itself.
 
     Empty when ``module`` is not a module of the package (``from swsurvey.x import func``).
+    Looked up once per process: the rules share most of their modules, and reading the
+    workflow asks for the code of every rule.
     """
     parts = module.split(".")[1:]
     target = package_root.joinpath(*parts)
@@ -147,13 +150,13 @@ def _module_files(module: str, package_root: Path) -> list[tuple[Path, str]]:
     elif target.with_suffix(".py").is_file() and parts:
         found = target.with_suffix(".py")
     else:
-        return []
+        return ()
     files = [(found, module)]
     for depth in range(len(parts)):
         init = package_root.joinpath(*parts[:depth], "__init__.py")
         if init.is_file():
             files.append((init, ".".join(module.split(".")[: depth + 1])))
-    return files
+    return tuple(files)
 
 
 # -- hashing the code --------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Any
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file, write_json, write_text
-from swsurvey.io.tables import BANNER, markdown_cell
+from swsurvey.io.table_text import BANNER, markdown_cell
 from swsurvey.provenance.documents import canonical_json, read_document
 from swsurvey.provenance.paths import relative_path, resolve, working_dir
 from swsurvey.provenance.records import parquet_provenance, read_record

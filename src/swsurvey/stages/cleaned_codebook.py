@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from swsurvey.io.tables import BANNER, markdown_banner, markdown_cell
+from swsurvey.io.table_text import BANNER, markdown_banner, markdown_cell
 from swsurvey.stages.derivation import Derived
 from swsurvey.stages.imported_wave import ImportedWave
 from swsurvey.study.instrument import Instrument

@@ -21,7 +21,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
-from swsurvey.io.tables import BANNER, SUPPRESSED
+from swsurvey.io.table_text import BANNER, SUPPRESSED
 from swsurvey.survey.distributions import pnorm, qnorm
 
 METHOD = "Wald 95%, normal, independent samples: SE = sqrt(SE1² + SE2²)"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.io.logfile import get_logger
-from swsurvey.io.tables import markdown_banner, markdown_cell
+from swsurvey.io.table_text import markdown_banner, markdown_cell
 from swsurvey.stages.conditions import evaluate, raw_codes, raw_match
 from swsurvey.study.instrument import Instrument
 from swsurvey.study.recode import END_STEP, START_STEP, Deduplicate, RecodeSpec

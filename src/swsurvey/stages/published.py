@@ -15,7 +15,7 @@ import yaml
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path
-from swsurvey.io.tables import BANNER
+from swsurvey.io.table_text import BANNER
 
 
 def load_published(path: str | Path) -> dict:

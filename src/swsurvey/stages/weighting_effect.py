@@ -18,7 +18,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
-from swsurvey.io.tables import BANNER, SUPPRESSED
+from swsurvey.io.table_text import BANNER, SUPPRESSED
 
 COLUMNS = [
     "wave", "table", "variable", "variable_label", "level", "domain", "base_n",
