@@ -9,6 +9,7 @@ data/) in a temporary folder, as a new clone would, with the tests' own config.y
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -232,6 +233,63 @@ def test_report_is_built(small_run):
     shown = effect[(effect["domain"] != "not asked") & ~effect["small_base"].astype(bool)].dropna(subset=["shift"])
     largest = shown.loc[shown["shift"].abs().idxmax()]
     assert f"The largest shift is {largest['shift']:+.1f} points" in html
+    # Snakemake's bundled JavaScript carries licence headers with e-mail addresses; nothing of
+    # ours (captions, pages, tables) adds one.
+    assert _emails(html) <= _snakemake_report_emails(), _emails(html) - _snakemake_report_emails()
+
+
+_EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _emails(text: str | bytes) -> set[bytes]:
+    data = text.encode() if isinstance(text, str) else text
+    return set(_EMAIL.findall(data))
+
+
+def _snakemake_report_emails() -> set[bytes]:
+    """The e-mail addresses in the files Snakemake's HTML report bundles (its templates and
+    the JavaScript libraries under snakemake/assets, whose licences name their authors)."""
+    import snakemake
+
+    found: set[bytes] = set()
+    for path in Path(snakemake.__file__).parent.rglob("*"):
+        if path.is_file() and path.suffix != ".pyc":
+            found |= _emails(path.read_bytes())
+    return found
+
+
+def test_the_workbook_s_cells_read_back_as_the_estimates(small_run):
+    """Every weighted cell of the run's workbook, read back with openpyxl, holds the numbers of
+    estimates.csv (%, interval ends, SE, base n) as numbers, under its domain; a suppressed or
+    not-asked cell holds its marker and no number."""
+    import openpyxl
+
+    from swsurvey.io.tables import WORKBOOK_NUMBERS
+
+    workdir, _, _ = small_run
+    estimates = pd.read_csv(workdir / "results/small/describe/estimates.csv", keep_default_na=False, na_values=[""])
+    weighted = estimates[estimates["weighting"] == "weighted"]
+    book = openpyxl.load_workbook(workdir / "results/small/describe/tables.xlsx")
+    checked = 0
+    for table, rows in weighted.groupby("table", sort=False):
+        (name,) = [n for n in book.sheetnames if book[n]["A1"].value == table]
+        cells = list(book[name].iter_rows(values_only=True))
+        top = next(i for i, row in enumerate(cells) if row[:2] == ("Variable", "Level"))
+        domains = {value: k for k, value in enumerate(cells[top]) if value not in (None, "Variable", "Level")}
+        lines = {(row[0], row[1]): row for row in cells[top + 2:]}
+        for cell in rows.to_dict("records"):
+            line = lines[(cell["variable_label"], cell["level"])]
+            first = domains[cell["domain"]]
+            got = line[first:first + len(WORKBOOK_NUMBERS)]
+            if cell["not_asked"] or cell["small_base"]:
+                assert got[0] in ("—", "‡") and set(got[1:]) == {None}, (table, cell)
+            else:
+                for value, (column, _, _) in zip(got, WORKBOOK_NUMBERS):
+                    expected = cell[column]
+                    assert (value is None) if pd.isna(expected) else value == pytest.approx(expected, rel=1e-12), (
+                        table, cell["variable"], cell["level"], cell["domain"], column, value, expected)
+            checked += 1
+    assert checked == len(weighted) > 100
 
 
 def _browser():
