@@ -151,7 +151,7 @@ def test_a_failed_job_ends_in_a_line_and_its_error_is_shown_once_at_the_end(tmp_
     assert len(lines) == 4  # nothing of the error yet
     assert console.finish(now=2.0) == [
         f"Error in check_export  wave=2017 (log: {log}):",
-        "    swsurvey: error: data/raw/x.sav, variable Q9, value 8, 7 rows: a code the instrument does not define",
+        "swsurvey: error: data/raw/x.sav, variable Q9, value 8, 7 rows: a code the instrument does not define",
         "Failed after 2.0 s: 1 of 2 jobs done, 1 failed.",
     ]
 
@@ -168,8 +168,8 @@ def test_a_failed_job_whose_log_holds_no_error_shows_snakemake_s_and_other_error
     )
     assert console.finish(now=1.0)[:4] == [
         f"Error in report_text (log: {tmp_path / 'missing.log'}):",
-        "    RuleException:",
-        "    MissingOutputException: results/report/x.rst",
+        "RuleException:",
+        "MissingOutputException: results/report/x.rst",
         "MissingInputException in rule all:\nresults/y.csv",
     ]
 

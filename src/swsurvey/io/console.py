@@ -179,7 +179,8 @@ class Console:
             logs = ", ".join(job.log) or "none"
             lines.append(f"Error in {job_label(job.rule, job.wildcards)} (log: {logs}):")
             shown = next((error for error in map(error_lines, job.log) if error), None)
-            lines += [f"    {line}" for line in shown or job.snakemake_error or ["(the log holds no error)"]]
+            # flush left: an expected error is the one line ``swsurvey: error: ...``, as everywhere
+            lines += shown or job.snakemake_error or ["(the log holds no error)"]
         lines += self.errors
         return lines
 
