@@ -310,12 +310,12 @@ def test_the_workflow_uses_the_supplied_replicates_and_names_them(supplied_run):
 @pytest.mark.workflow
 def test_supplied_columns_listed_by_name_are_split_into_jobs_with_the_same_bytes(repo_dir, reps_sav, supplied_run,
                                                                                   tmp_path):
-    from test_workflow import job_counts
+    from test_workflow import full_log, job_counts
 
     listed = {**JK1, "columns": [f"REPW{r + 1}" for r in range(R)], "chunk": 7}
     target = "results/reps/describe/estimates.csv"
     proc = workflow_run(repo_dir, tmp_path, reps_sav, listed, target)
-    assert job_counts(proc.stdout + proc.stderr)["describe_replicates"] == 3
+    assert job_counts(full_log(tmp_path, proc))["describe_replicates"] == 3
     assert (tmp_path / target).read_bytes() == (supplied_run[0] / target).read_bytes()
 
 

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -52,6 +53,12 @@ def job_counts(text: str) -> dict[str, int]:
             return counts
         counts[rule] = int(count)
     raise AssertionError("no job stats")
+
+
+def full_log(workdir: Path, proc: subprocess.CompletedProcess) -> str:
+    """Snakemake's full log of a run (in .snakemake/log/), which the console's last line names."""
+    (line,) = [line for line in proc.stderr.splitlines() if line.startswith("Full log: ")]
+    return (workdir / line.removeprefix("Full log: ")).read_text()
 
 
 def proc_ok(proc: subprocess.CompletedProcess) -> bool:
@@ -197,7 +204,7 @@ def test_every_job_writes_its_benchmark(small_run):
     benchmarks/<rule>.tsv for a job of no single wave: where the stages' time and memory are read."""
     workdir, _, proc = small_run
     expected = set()
-    for rule in job_counts(proc.stdout + proc.stderr):
+    for rule in job_counts(full_log(workdir, proc)):
         if rule == "study_figure":
             expected |= {f"small/study_figure_{figure}.tsv" for figure in FIGURES}
         elif rule == "infer_model":
@@ -213,10 +220,33 @@ def test_every_job_writes_its_benchmark(small_run):
         assert len(table) == 1 and table.loc[0, "s"] >= 0 and "max_rss" in table, name
 
 
+def test_the_console_shows_a_line_per_job_as_it_starts_and_ends_and_a_summary(small_run):
+    """The default profile's quiet console (the logger plugin swsurvey): each job's start and
+    end, a replicate-free run's summary, and few lines; Snakemake's full log keeps the details."""
+    workdir, _, proc = small_run
+    log = full_log(workdir, proc)
+    jobs = job_counts(log)
+    n = sum(jobs.values())
+    lines = (proc.stdout + proc.stderr).splitlines()
+    starts = [line.split()[3 if line.startswith("[ ") else 2] for line in lines if re.match(r"\[ *\d+/\d+\] start ", line)]
+    ends = [line for line in lines if re.match(rf"\[ *\d+/{n}\] done  \w+.*  \d+\.\d s$", line)]
+    assert Counter(starts) == jobs and len(ends) == n, lines
+    assert "  wave=small  figure=exclusion_flow  " in "\n".join(ends)
+    summary = [line for line in lines if line.startswith("Done: ")]
+    assert summary == [f"Done: {n} jobs in {summary[0].split()[4]} s. Outputs in results/; HTML report: snakemake "
+                       "--workflow-profile workflow/profiles/default --report report.html"], summary
+    assert len(lines) <= 2 * n + 10, lines
+    assert "Job stats:" not in proc.stderr and "rule weight_wave:" in log and "wildcards: wave=small" in log
+
+
 def test_second_run_finds_nothing_to_do(small_run):
     workdir, config, _ = small_run
     proc = snakemake(workdir, "--configfile", str(config), "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+    proc = snakemake(workdir, "--configfile", str(config))  # the console says so in a line
+    lines = proc.stderr.splitlines()  # before it, Snakemake's notes on the profile and the --configfile
+    assert lines[-1] == ("Nothing to be done: the outputs in results/ are up to date. HTML report: snakemake "
+                         "--workflow-profile workflow/profiles/default --report report.html") and len(lines) <= 3, lines
 
 
 def test_report_is_built(small_run):
@@ -594,7 +624,7 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
     dry = proc.stdout + proc.stderr
     per_wave = {rule: n for rule, n in job_counts(dry).items() if rule not in {"crosswave_changes", "crosswave_figure",
                                                                               "report_text", "manifest", "all"}}
-    first = job_counts(small_run[2].stdout + small_run[2].stderr)
+    first = job_counts(full_log(workdir, small_run[2]))
     assert per_wave == {rule: n for rule, n in first.items() if rule not in {"synthetic_wave", "report_text",
                                                                             "manifest", "all"}}, dry
     assert "results/small/" not in "\n".join(l for l in dry.splitlines() if l.strip().startswith("output:"))
@@ -624,7 +654,7 @@ def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_
         settings["waves"]["small"]["variance"] = {**variance, "chunk": chunk}
         config.write_text(yaml.safe_dump(settings, sort_keys=False))
         proc = snakemake(workdir, *targets)
-        counts = job_counts(proc.stdout + proc.stderr)
+        counts = job_counts(full_log(workdir, proc))
         assert counts["describe_replicates"] == counts["infer_replicates"] == jobs, counts
         assert counts["infer_model"] == len(settings["infer"]["models"]) and counts["infer_tests"] == 1
         digests.append([(workdir / target).read_bytes() for target in targets])

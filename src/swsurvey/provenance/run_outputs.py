@@ -8,8 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from swsurvey.io.logfile import get_logger
 from swsurvey.provenance.crate import write_crate
 from swsurvey.provenance.manifest import gather, write_manifest
+
+log = get_logger("manifest")
 
 
 def write_run_provenance(
@@ -27,5 +30,5 @@ def write_run_provenance(
     crate = write_crate(run, Path(out_crate).parent)
     if crate.resolve() != Path(out_crate).resolve():
         raise ValueError(f"the crate was written to {crate}, not {out_crate}")
-    print(f"manifest: {len(run.manifest['outputs'])} outputs of {len(run.records)} jobs; crate {crate}")
+    log.info("manifest: %d outputs of %d jobs; crate %s", len(run.manifest["outputs"]), len(run.records), crate)
     return run.manifest

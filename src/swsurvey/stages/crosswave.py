@@ -21,9 +21,11 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
+from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
 from swsurvey.survey.distributions import pnorm, qnorm
 
+log = get_logger("crosswave")
 METHOD = "Wald 95%, normal, independent samples: SE = sqrt(SE1² + SE2²)"
 COLUMNS = [
     "from_wave", "to_wave", "variable", "variable_label", "level", "domain", "weighting",
@@ -124,7 +126,7 @@ def write_changes(
     frames = [pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str}) for path in estimates]
     table = changes(frames, main_results)
     estimated = table[(table["status"] == "estimated") & (table["weighting"] == "weighted")]
-    print(f"{len(frames)} waves: {len(table)} rows; weighted changes estimated for {len(estimated)} cells")
+    log.info("%d waves: %d rows; weighted changes estimated for %d cells", len(frames), len(table), len(estimated))
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
     write_text(out_md, changes_markdown(table, min_n))

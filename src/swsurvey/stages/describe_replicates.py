@@ -131,8 +131,8 @@ def replicate_chunk(
     shares = CellShares(frame, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(frame, tables))
     reps = chunk_replicates(design.n_replicates, int(chunk), replicates_per_chunk(variance, design.n_replicates))
     estimates = replicate_estimates(design, shares, reps) if len(reps) else np.zeros((0, len(shares.cells)))
-    print(f"chunk {chunk}: replicates {reps.start}-{reps.stop - 1} of {design.n_replicates} "
-          f"({design.variance}); {len(shares.cells)} cells")
+    log.info("chunk %s: replicates %d-%d of %d (%s); %d cells", chunk, reps.start, reps.stop - 1,
+             design.n_replicates, design.variance, len(shares.cells))
     with atomic_path(out) as tmp, open(tmp, "wb") as handle:
         np.save(handle, estimates.reshape(len(reps), len(shares.cells)), allow_pickle=False)
     return estimates

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.io.files import write_text
+from swsurvey.io.logfile import get_logger
 
+log = get_logger("report_text")
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
 #: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
@@ -289,7 +291,7 @@ def write_report_text(
     numbers = {}
     for i, wave in enumerate(names):
         numbers[wave] = wave_numbers({key: tables[key][i] for key in TABLES}, published_by_wave.get(wave))
-        print(f"wave {wave}: key numbers read (synthetic: {numbers[wave]['synthetic']})")
+        log.info("wave %s: key numbers read (synthetic: %s)", wave, numbers[wave]["synthetic"])
     changed = change_numbers(changes[0]) if changes else None
     templates = {Path(t).name: Path(t) for t in caption_templates}
     for out in out_captions:

@@ -18,8 +18,10 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
+from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
 
+log = get_logger("weighting_effect")
 COLUMNS = [
     "wave", "table", "variable", "variable_label", "level", "domain", "base_n",
     "unweighted", "weighted", "ci_lower", "ci_upper", "ci_method", "variance", "shift", "deff", "small_base",
@@ -105,8 +107,8 @@ def write_weighting_effect(
     frame = frame[frame["wave"].astype(str) == str(wave)]
     table = weighting_effect(frame, main_results)
     synthetic = bool(table["synthetic"].astype(bool).any())
-    print(f"wave {wave}: {len(main_results)} main results x domains = {len(table)} rows; "
-          f"largest shift {table['shift'].abs().max():.1f} points")
+    log.info("wave %s: %d main results x domains = %d rows; largest shift %.1f points", wave, len(main_results),
+             len(table), table["shift"].abs().max())
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n")
     write_text(out_md, weighting_effect_markdown(table, wave=wave, synthetic=synthetic, min_n=min_n))
