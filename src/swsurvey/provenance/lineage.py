@@ -10,7 +10,9 @@ the SHA-256 the run recorded and whether the file on disk still has it; every jo
 rule, code files and hashes, and settings.
 
 ``swsurvey explain --wave 2017 --table "2. Informal ICT use" --variable any_ict_use
---level Yes --domain Canada`` prints :meth:`Lineage.render`.
+--level Yes --domain Canada`` prints :meth:`Lineage.render`; so does the cell's compact id,
+``swsurvey explain 2017/T2/any_ict_use/Yes/Canada/weighted`` (:mod:`swsurvey.io.explain_ids`,
+the id the study report puts on every estimate; :func:`explain_id`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from swsurvey.errors import InputError
+from swsurvey.io.explain_ids import parse_cell_id
 from swsurvey.io.files import sha256_file
 from swsurvey.provenance.documents import canonical_json
 from swsurvey.provenance.paths import relative_path, resolve
@@ -221,3 +224,20 @@ def explain(
         )
         queue += [e["path"] for e in record["inputs"] if e["path"] in producers]
     return lineage
+
+
+def explain_id(results_root: str | Path, text: str, *, root: str | Path | None = None) -> Lineage:
+    """The lineage of the estimate a compact id names (``2017/T2/any_ict_use/Yes/Canada/weighted``):
+    ``T2`` is the second table of the wave's estimates file, in the file's order."""
+    cell = parse_cell_id(text)
+    table, number = cell.table, cell.table_number()
+    if number is not None:
+        estimates = Path(results_root) / cell.wave / "describe" / "estimates.csv"
+        if not estimates.is_file():
+            raise InputError(f"no estimates file for wave {cell.wave}", file=estimates)
+        tables = list(dict.fromkeys(pd.read_csv(estimates, dtype=str, keep_default_na=False, usecols=["table"])["table"]))
+        if not 1 <= number <= len(tables):
+            raise InputError(f"the wave has tables T1 to T{len(tables)}", file=estimates, value=cell.table)
+        table = tables[number - 1]
+    return explain(results_root, cell.wave, table=table, variable=cell.variable, level=cell.level,
+                   domain=cell.domain, weighting=cell.weighting, root=root)
