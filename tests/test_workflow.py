@@ -8,7 +8,9 @@ data/) in a temporary folder, as a new clone would, with the tests' own config.y
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -287,6 +289,17 @@ def test_the_study_report_s_word_tables_are_the_run_s_estimates(small_run):
     assert checked == int((estimates["weighting"] == "weighted").sum())
     page = (workdir / "results/report/study.html").read_text(encoding="utf-8")
     assert 'title="swsurvey explain \'small/T2/any_ict_use/Yes/Canada/weighted\'"' in page
+    # every kind of number's id leads back to the raw file (the first few ids of each kind)
+    from swsurvey.provenance.lineage import explain_id
+
+    ids = list(dict.fromkeys(html.unescape(i) for i in re.findall(r'data-explain="([^"]+)"', page)))
+    kinds: dict[str, list[str]] = {}
+    for ident in ids:
+        kinds.setdefault(re.sub(r"^T\d+$", "T", ident.split("/")[1]), []).append(ident)
+    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "coefficients", "country_tests"}, kinds.keys()
+    for ident in (i for found in kinds.values() for i in found[:5]):
+        lineage = explain_id(workdir / "results", ident, root=workdir)
+        assert lineage.steps[-1].rule == "check_export" or "import_wave" in [s.rule for s in lineage.steps], ident
 
 
 def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(small_run):

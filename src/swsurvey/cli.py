@@ -148,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         "id",
         nargs="?",
         default=None,
-        help="the estimate's id as the study report shows it, <wave>/T<table>/<variable>/<level>/<domain>/"
-        "<weighted|unweighted> (e.g. 2017/T2/any_ict_use/Yes/Canada/weighted); or use the options below",
+        help="a number's id as the study report shows it: an estimate's, <wave>/T<table>/<variable>/<level>/<domain>/"
+        "<weighted|unweighted> (e.g. 2017/T2/any_ict_use/Yes/Canada/weighted), or a row's of another result table "
+        "(e.g. '2017/coefficients/weekly_use/age_group60 or older/weighted'); or name an estimate with the options below",
     )
     exp.add_argument("--wave")
     exp.add_argument("--table", help="the table's full name")

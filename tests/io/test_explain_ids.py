@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from swsurvey.errors import InputError
-from swsurvey.io.explain_ids import PATTERN, CellId, cell_id, parse_cell_id
+from swsurvey.io.explain_ids import CROSSWAVE, PATTERN, CellId, RowId, cell_id, parse_cell_id, parse_id, row_id
 
 
 def test_an_id_reads_back_to_its_parts():
@@ -39,3 +39,21 @@ def test_a_malformed_id_is_an_error_showing_the_pattern(text):
 def test_an_unknown_weighting_is_refused_when_writing():
     with pytest.raises(ValueError):
         cell_id("2017", 1, "x", "y", "z", "raked")
+
+
+def test_a_row_of_another_result_table_has_an_id_that_reads_back():
+    text = row_id("2017", "coefficients", "weekly_use", "age_group60 or older", "weighted")
+    assert text == "2017/coefficients/weekly_use/age_group60 or older/weighted"
+    row = parse_id(text)
+    assert row == RowId("2017", "coefficients", ("weekly_use", "age_group60 or older", "weighted"))
+    assert row.path() == "2017/infer/coefficients.csv" and row.columns() == ("model", "term", "weighting")
+    changes = parse_id(row_id(CROSSWAVE, "changes", "2017", "2021", "gender", "A / B", "Canada", "weighted"))
+    assert changes.path() == "crosswave/changes.csv" and changes.key[3] == "A / B"
+    assert parse_id("2017/T2/any_ict_use/Yes/Canada/weighted") == parse_cell_id("2017/T2/any_ict_use/Yes/Canada/weighted")
+
+
+def test_a_row_id_with_the_wrong_number_of_parts_names_its_columns():
+    with pytest.raises(InputError, match="<wave>/coefficients/<model>/<term>/<weighting>"):
+        parse_id("2017/coefficients/weekly_use/weighted")
+    with pytest.raises(ValueError):
+        row_id("2017", "margins", "only one")

@@ -10,7 +10,7 @@ from recorded_run import build_run
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file
-from swsurvey.io.explain_ids import cell_id
+from swsurvey.io.explain_ids import cell_id, row_id
 from swsurvey.provenance.lineage import explain, explain_id
 
 CELL = dict(table="2. Informal ICT use", variable="any_ict_use", level="Yes", domain="Canada")
@@ -132,3 +132,15 @@ def test_a_compact_id_names_the_same_cell_as_the_options(run):
 def test_a_compact_id_past_the_last_table_is_a_clear_error(run):
     with pytest.raises(InputError, match="tables T1 to T"):
         explain_id(run / "results", "2017/T99/any_ict_use/Yes/Canada/weighted")
+
+
+def test_a_row_of_another_result_table_is_traced_by_its_id(run):
+    margins = pd.read_csv(run / "results/2017/weight/margins.csv", dtype=str, keep_default_na=False)
+    first = margins.iloc[0]
+    lineage = explain_id(run / "results", row_id("2017", "margins", first["margin"], first["level"]))
+    assert lineage.cell["target"] == first["target"] and lineage.estimates.path == "results/2017/weight/margins.csv"
+    assert [step.rule for step in lineage.steps] == ["weight_wave", "clean_wave", "import_wave"]
+    assert lineage.render().startswith(f"Row: wave 2017, margin {first['margin']}, level {first['level']}")
+    with pytest.raises(InputError, match="close matches") as error:
+        explain_id(run / "results", row_id("2017", "margins", first["margin"], "Mars:Woman"))
+    assert error.value.variable == "level"

@@ -4,6 +4,7 @@ same bytes on a rerun, both files or neither, and no banner for real data."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import pytest
 from run_stages import default_config, run_stages
 from study_report_checks import assert_docx_matches_estimates
 
-from swsurvey.io.explain_ids import cell_id
+from swsurvey.io.explain_ids import RowId, cell_id, parse_id
+from swsurvey.provenance.lineage import find_row
 from swsurvey.stages.study_figures import draw_any_use
 from swsurvey.stages.study_report import WAVE_TABLES, write_study_report
 
@@ -65,7 +67,7 @@ def test_every_estimate_in_the_html_has_the_id_of_its_own_row(wave, report):
         if r.not_asked != "True" and (r.weighting == "weighted" or (main.get(r.variable) == r.level
                                                                     and r.small_base != "True"))
     ]
-    shown = re.findall(r'data-explain="([^"]+)"', page)
+    shown = [i for i in re.findall(r'data-explain="([^"]+)"', page) if re.fullmatch(r"T\d+", i.split("/")[1])]
     assert sorted(shown) == sorted(cell_id_html(e) for e in expected)
     # the models are in words, never raw term names
     assert "Age group: 60 or older (ref. Under 30)" in page and ">age_group60 or older<" not in page
@@ -94,3 +96,16 @@ def test_real_data_get_no_banner(wave, tmp_path):
     write({**wave, "estimates": tmp_path / "estimates.csv"}, tmp_path)
     page = (tmp_path / "study.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" not in page and 'class="banner"' not in page
+
+
+def test_every_other_number_s_id_names_a_row_of_its_own_result_table(wave, report):
+    files = {"exclusion_flow": "flow", "margins": "margins", "diagnostics": "diagnostics", "published": "published",
+             "coefficients": "coefficients", "country_tests": "tests"}
+    page = (report / "study.html").read_text(encoding="utf-8")
+    rows = [parse_id(html.unescape(i)) for i in dict.fromkeys(re.findall(r'data-explain="([^"]+)"', page))]
+    rows = [r for r in rows if isinstance(r, RowId)]
+    assert {r.table for r in rows} == set(files)
+    for row in rows:
+        assert row.wave == "2017"
+        found = find_row(Path(wave[files[row.table]]), row.columns(), row.key)
+        assert tuple(found[c] for c in row.columns()) == row.key

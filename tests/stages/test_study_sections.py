@@ -8,6 +8,7 @@ from swsurvey.io.explain_ids import parse_cell_id
 from swsurvey.io.tables import SUPPRESSED
 from swsurvey.stages.study_sections import (
     changes_tables,
+    fmt_signed,
     descriptive_tables,
     flow_table,
     margins_table,
@@ -60,11 +61,13 @@ def test_every_estimate_carries_an_id_naming_its_own_row_and_main_results_show_t
 
 
 def test_the_flow_shows_what_remains_and_what_each_step_excluded():
-    flow = pd.DataFrame({"description": ["Raw responses", "No consent", "Analysed"], "Canada excluded": [None, 3, None],
+    flow = pd.DataFrame({"step": ["raw", "consent", "analysed"], "description": ["Raw responses", "No consent", "Analysed"],
+                         "Canada excluded": [None, 3, None],
                          "Total excluded": [None, 5, None], "Canada": [10, 7, 7], "Total": [20, 15, 15]})
     table = flow_table("2017", flow)
     assert table.columns == ("Canada", "Total")
     assert [[v.text for v in c] for c in table.rows[1].cells] == [["7", "−3"], ["15", "−5"]]
+    assert {v.explain for c in table.rows[1].cells for v in c} == {"2017/exclusion_flow/consent"}
 
 
 def test_margins_are_shares_within_the_country_raked_to():
@@ -90,6 +93,8 @@ def test_a_model_is_a_regression_table_with_terms_in_words():
     assert table.columns == ("Weighted OR (95% CI)", "Weighted p", "Unweighted OR (95% CI)", "Unweighted p")
     assert [r.label for r in table.rows] == ["Intercept", "Age group: 60+ (ref. <60)"]
     assert [c[0].text for c in table.rows[1].cells] == ["2.50 (2.00–3.00)", "<0.001", "2.50 (2.00–3.00)", "<0.001"]
+    assert [c[0].explain for c in table.rows[1].cells] == ["2017/coefficients/m/age_group60+/weighted"] * 2 + [
+        "2017/coefficients/m/age_group60+/unweighted"] * 2
     assert "Use: Yes" in table.title and "weighted n = 90" in table.note
     failed = model_table("2017", "other", coefficients, status.assign(model="other"), variables, {})
     assert "not estimated" in failed.text
@@ -110,6 +115,7 @@ def test_tests_and_changes_name_their_items_and_status():
     (table,) = changes_tables(changes)
     assert [c[0].text for c in table.rows[0].cells] == ["10.0", "20.0", "+10.0 (+9.0 to +11.0)", "0.010"]
     assert table.rows[1].cells[2][0].text == "not asked in a" and table.rows[1].cells[3] == ()
+    assert table.rows[0].cells[0][0].explain == "crosswave/changes/a/b/v/Yes/Canada/weighted"
 
 
 def test_the_methods_say_what_the_run_did():
@@ -124,3 +130,7 @@ def test_the_methods_say_what_the_run_did():
     assert "beta (Korn-Graubard), 99 to 4,186 design df" in text and VARIANCE in text
     assert "Country × Gender" in text and "1.15 to 1.20" in text and "no trimming" in text
     assert "Python 3.11.7, great-tables 1.1.0" in text
+
+
+def test_a_signed_number_that_rounds_to_zero_has_no_sign():
+    assert [fmt_signed(x) for x in (-0.04, 0.04, 0.0, -0.06, 1.25)] == ["0.0", "0.0", "0.0", "-0.1", "+1.2"]

@@ -7,6 +7,11 @@ variable's name, the level and the domain as the file writes them, and ``weighte
 ``unweighted``. A ``/`` or ``%`` inside a part is written ``%2F`` or ``%25``
 ("Non-binary %2F gender diverse"), so every part can hold any text and the id still splits
 into its six parts.
+
+The other result tables' rows have ids of the same kind, the file's short name and the
+columns that pick one row (:data:`ROW_TABLES`): ``2017/coefficients/weekly_use/age_group60 or
+older/weighted``, ``2017/country_tests/any_ict_use/weighted``, ``crosswave/changes/2017/2021/
+any_ict_use/Yes/Canada/weighted``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,37 @@ class CellId(NamedTuple):
         return int(match.group(1)) if match else None
 
 
+#: The result tables whose rows have ids: short name -> (path under results/<wave>/, the
+#: columns that pick one row, in the id's order). ``changes`` is under results/crosswave/.
+ROW_TABLES = {
+    "exclusion_flow": ("clean/exclusion_flow.csv", ("step",)),
+    "margins": ("weight/margins.csv", ("margin", "level")),
+    "diagnostics": ("weight/diagnostics.csv", ("country",)),
+    "published": ("describe/published.csv", ("figure",)),
+    "coefficients": ("infer/coefficients.csv", ("model", "term", "weighting")),
+    "country_tests": ("infer/country_tests.csv", ("item", "weighting")),
+    "changes": ("changes.csv", ("from_wave", "to_wave", "variable", "level", "domain", "weighting")),
+}
+#: The folder of the results that belong to no single wave (the changes between waves).
+CROSSWAVE = "crosswave"
+
+
+class RowId(NamedTuple):
+    """A row of one of :data:`ROW_TABLES`: the wave (or ``crosswave``), the table's short name,
+    and the values of its key columns."""
+
+    wave: str
+    table: str
+    key: tuple[str, ...]
+
+    def path(self) -> str:
+        """The file under the results folder."""
+        return f"{self.wave}/{ROW_TABLES[self.table][0]}"
+
+    def columns(self) -> tuple[str, ...]:
+        return ROW_TABLES[self.table][1]
+
+
 def _quote(part: object) -> str:
     return str(part).replace("%", "%25").replace("/", "%2F")
 
@@ -51,6 +87,26 @@ def cell_id(wave: object, table_number: int, variable: str, level: str, domain: 
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
     return "/".join(_quote(p) for p in (wave, f"T{table_number}", variable, level, domain, weighting))
+
+
+def row_id(wave: object, table: str, *key: object) -> str:
+    """The id of one row of a result table of :data:`ROW_TABLES` (``wave``: ``crosswave`` for
+    the changes between waves)."""
+    if len(key) != len(ROW_TABLES[table][1]):
+        raise ValueError(f"{table} rows are picked by {ROW_TABLES[table][1]}")
+    return "/".join(_quote(p) for p in (wave, table, *key))
+
+
+def parse_id(text: str) -> CellId | RowId:
+    """An estimate's id, or a row's (its second part names one of :data:`ROW_TABLES`)."""
+    parts = text.strip().split("/")
+    if len(parts) >= 2 and parts[1] in ROW_TABLES:
+        table = parts[1]
+        if len(parts) != 2 + len(ROW_TABLES[table][1]) or not all(parts):
+            columns = "/".join(f"<{c}>" for c in ROW_TABLES[table][1])
+            raise InputError(f"a {table} row's id has the form <wave>/{table}/{columns}", value=text)
+        return RowId(_unquote(parts[0]), table, tuple(_unquote(p) for p in parts[2:]))
+    return parse_cell_id(text)
 
 
 def parse_cell_id(text: str) -> CellId:

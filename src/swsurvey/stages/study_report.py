@@ -134,7 +134,9 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         Paragraph(f"Results of waves {', '.join(waves)} as this run computed them: the sample, the weighting, the "
                   "study's tables by country, figures, models, tests between countries"
                   + (", the published figures reproduced" if published else "")
-                  + (" and the changes between waves" if changes is not None else "") + ". " + TRACE_NOTE),
+                  + (" and the changes between waves" if changes is not None else "") + ". " + TRACE_NOTE
+                  + " Every other number's id names its row in its result table (each table's note gives the form, "
+                  "e.g. 2017/coefficients/<model>/<term>/<weighting>); swsurvey explain traces it the same way."),
         Heading("Methods", 1),
         methods_paragraph({w: tables["estimates"][i] for i, w in enumerate(waves)},
                           {w: tables["diagnostics"][i] for i, w in enumerate(waves)},

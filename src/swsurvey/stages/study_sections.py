@@ -3,9 +3,10 @@ blocks (:mod:`swsurvey.io.document`): the exclusion flow, the weighting, the des
 the models, the country tests, the published-figure check and the changes between waves, and
 the methods paragraph. :mod:`swsurvey.stages.study_report` reads the files and puts them in order.
 
-Every descriptive estimate carries its id for ``swsurvey explain``
-(:func:`swsurvey.io.explain_ids.cell_id`); numbers are shown as the published tables show them
-(:func:`swsurvey.io.tables.cell_text`).
+Every number carries the id ``swsurvey explain`` takes: a descriptive estimate its cell's
+(:func:`swsurvey.io.explain_ids.cell_id`), any other its row's in its result table
+(:func:`swsurvey.io.explain_ids.row_id`). Percentages are shown as the published tables show
+them (:func:`swsurvey.io.tables.cell_text`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from swsurvey.io.document import Cell, Paragraph, Row, Table, Value, text_cell
-from swsurvey.io.explain_ids import PATTERN, cell_id
+from swsurvey.io.explain_ids import CROSSWAVE, PATTERN, ROW_TABLES, cell_id, row_id
 from swsurvey.io.tables import SUPPRESSED, bases_text, cell_text, methods_text
 from swsurvey.stages.model_terms import formula_parts, response_label, term_labels, variable_label
 
@@ -27,10 +28,27 @@ TRACE_NOTE = (f"Trace any percentage to the raw file with: swsurvey explain '{PA
               "%2F); in the HTML report, the id is each number's tooltip.")
 
 
+def row_note(table: str, wave: str = "<wave>") -> str:
+    """How to trace a number of one of the result tables (the DOCX has no tooltips)."""
+    columns = "/".join(f"<{c}>" for c in ROW_TABLES[table][1])
+    return f"Trace a row's numbers with: swsurvey explain '{wave}/{table}/{columns}' (the id is each number's tooltip in the HTML)."
+
+
+def traced(text: str, ident: str) -> Cell:
+    """A cell of one number and the id that traces it (empty text: an empty cell)."""
+    return (Value(text, ident),) if text != "" else ()
+
+
 def fmt_p(p: float) -> str:
     if pd.isna(p):
         return ""
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_signed(x: float) -> str:
+    """'+1.2' or '-0.5', and '0.0' for what rounds to zero (never '-0.0')."""
+    text = f"{x:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
 
 
 def fmt_int(x: float) -> str:
@@ -50,18 +68,19 @@ def flow_table(wave: str, flow: pd.DataFrame) -> Table:
     rows = []
     for _, step in flow.iterrows():
         cells = []
+        ident = row_id(wave, "exclusion_flow", step["step"])
         for column in columns:
-            lines = [Value(fmt_int(step[column]))]
+            lines = [Value(fmt_int(step[column]), ident)]
             excluded = step[f"{column} excluded"]
             if pd.notna(excluded) and excluded > 0:
-                lines.append(Value(f"−{int(excluded):,}"))
+                lines.append(Value(f"−{int(excluded):,}", ident))
             cells.append(tuple(lines))
         rows.append(Row(str(step["description"]), tuple(cells)))
     return Table(
         key=f"flow-{wave}", title=f"Sample and exclusions, wave {wave}", stub="Step", columns=tuple(columns),
         rows=tuple(rows),
         note=("Responses remaining after each step, by country; beneath (−), the responses that step excluded. "
-              f"Source: results/{wave}/clean/exclusion_flow.csv."),
+              f"Source: results/{wave}/clean/exclusion_flow.csv. {row_note('exclusion_flow', wave)}"),
     )
 
 
@@ -88,9 +107,11 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     shares = {column: within_stratum(margins, column) for column in ("before", "target", "after")}
     rows = []
     for i, cell in margins.iterrows():
+        ident = row_id(wave, "margins", cell["margin"], cell["level"])
         rows.append(Row(
             str(cell["level"]).replace(":", ": "),
-            (text_cell(fmt_int(cell["n"])), *(text_cell(f"{shares[c][i]:.1f}") for c in ("before", "target", "after"))),
+            (traced(fmt_int(cell["n"]), ident),
+             *(traced(f"{shares[c][i]:.1f}", ident) for c in ("before", "target", "after"))),
             group=margin_label(str(cell["margin"]), variables),
         ))
     worst = margins["rel_error"].abs().max()
@@ -98,7 +119,7 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
         key=f"margins-{wave}", title=f"Weighting targets and achieved margins, wave {wave}", stub="Cell",
         columns=("n", "Sample %", "Target %", "Weighted %"), rows=tuple(rows),
         note=(f"Shares of each cell within its country (raking is within country), in %. The largest relative difference between a weighted margin and its "
-              f"target is {worst:.1e}. Source: results/{wave}/weight/margins.csv."),
+              f"target is {worst:.1e}. Source: results/{wave}/weight/margins.csv. {row_note('margins', wave)}"),
     )
 
 
@@ -106,9 +127,10 @@ def diagnostics_table(wave: str, diagnostics: pd.DataFrame) -> Table:
     """The weights by country and overall: range, Kish design effect and effective n."""
     rows = []
     for _, d in diagnostics.iterrows():
+        ident = row_id(wave, "diagnostics", d["country"])
         rows.append(Row(str(d["country"]), (
-            text_cell(fmt_int(d["n"])), text_cell(f"{d['min']:,.2f} to {d['max']:,.2f}"),
-            text_cell(f"{d['kish_deff']:.2f}"), text_cell(f"{d['kish_neff']:,.0f}"),
+            traced(fmt_int(d["n"]), ident), traced(f"{d['min']:,.2f} to {d['max']:,.2f}", ident),
+            traced(f"{d['kish_deff']:.2f}", ident), traced(f"{d['kish_neff']:,.0f}", ident),
             text_cell("yes" if _flag(d["converged"]) else "NO"),
         )))
     return Table(
@@ -116,7 +138,8 @@ def diagnostics_table(wave: str, diagnostics: pd.DataFrame) -> Table:
         stub="Country", columns=("n", "Weights (min to max)", "Kish deff", "Effective n", "Converged"),
         rows=tuple(rows),
         note=("Kish design effect of the weights, 1 + CV², and effective n = n / deff (the overall row's deff "
-              f"includes the differences between countries' weights). Source: results/{wave}/weight/diagnostics.csv."),
+              f"includes the differences between countries' weights). Source: results/{wave}/weight/diagnostics.csv. "
+              + row_note("diagnostics", wave)),
     )
 
 
@@ -208,8 +231,11 @@ def model_table(wave: str, model: str, coefficients: pd.DataFrame, status: pd.Da
         cells: list[Cell] = []
         for weighting in weightings:
             row = by.get((term, weighting))
-            cells += [text_cell(_ratio_text(row, ratio and kind == "coefficient") if row is not None else ""),
-                      text_cell(fmt_p(row["p"]) if row is not None else "")]
+            if row is None:
+                cells += [(), ()]
+                continue
+            ident = row_id(wave, "coefficients", model, term, weighting)
+            cells += [traced(_ratio_text(row, ratio and kind == "coefficient"), ident), traced(fmt_p(row["p"]), ident)]
         rows.append(Row(labels[term], tuple(cells), group=CUT_POINTS if kind == "cut-point" else PREDICTORS))
     head = "OR (95% CI)" if ratio else "Estimate (95% CI)"
     columns = tuple(f"{w.capitalize()} {h}" for w in weightings for h in (head, "p"))
@@ -223,7 +249,9 @@ def model_table(wave: str, model: str, coefficients: pd.DataFrame, status: pd.Da
             f"{'odds ratios' if ratio else 'coefficients'} with 95% CIs ({methods_text(coefs['ci_method'])}) and "
             f"p; variance of the weighted fit: {variance}."
             + (f" Notes: {problems}." if problems else "")
-            + f" Source: results/{wave}/infer/coefficients.csv (model {model}).")
+            + f" Source: results/{wave}/infer/coefficients.csv (model {model}). "
+            + row_note("coefficients", wave).replace("<model>", model)
+            + " (<term> as coefficients.csv names it, e.g. the variable's name and the level glued together).")
     return Table(key=f"model-{wave}-{model}", title=f"Model {model}: {response_label(response, variables)}, wave {wave}",
                  stub="Term", columns=columns, rows=tuple(rows), note=note)
 
@@ -237,29 +265,34 @@ def country_tests_table(wave: str, tests: pd.DataFrame, variables: Mapping[str, 
         cells: list[Cell] = []
         for weighting in weightings:
             r = by.get((item, weighting))
-            cells += [text_cell("" if r is None else f"{r['statistic']:.2f} ({r['ndf']:.2f}, {r['ddf']:.0f})"),
-                      text_cell("" if r is None else fmt_p(r["p_value"])),
-                      text_cell("" if r is None else fmt_p(r["p_holm"]))]
+            ident = row_id(wave, "country_tests", item, weighting)
+            cells += [traced("" if r is None else f"{r['statistic']:.2f} ({r['ndf']:.2f}, {r['ddf']:.0f})", ident),
+                      traced("" if r is None else fmt_p(r["p_value"]), ident),
+                      traced("" if r is None else fmt_p(r["p_holm"]), ident)]
         rows.append(Row(variable_label(variables, item), tuple(cells)))
     columns = tuple(f"{w.capitalize()} {h}" for w in weightings for h in ("F (df)", "p", "Holm p"))
     methods = "; ".join(dict.fromkeys(tests["method"].astype(str)))
     return Table(key=f"tests-{wave}", title=f"Differences between countries, wave {wave}", stub="Item",
                  columns=columns, rows=tuple(rows),
                  note=(f"{methods} (design-based F with its numerator and denominator df); Holm-adjusted p over "
-                       f"the items. Source: results/{wave}/infer/country_tests.csv."))
+                       f"the items. Source: results/{wave}/infer/country_tests.csv. "
+                       + row_note("country_tests", wave).replace("<item>", "<item's name>")))
 
 
 def published_table(wave: str, published: pd.DataFrame) -> Table:
     """Each published figure beside the pipeline's (unweighted, on the same base)."""
-    rows = [Row(str(r["label"]), (text_cell(f"{r['published_pct']:g}"), text_cell(f"{r['reproduced_pct']:.1f}"),
-                                  text_cell(f"{r['difference']:+.1f}"), text_cell(fmt_int(r["base_n"])),
-                                  text_cell(str(r["published_base"]))))
-            for _, r in published.iterrows()]
+    rows = []
+    for _, r in published.iterrows():
+        ident = row_id(wave, "published", r["figure"])
+        rows.append(Row(str(r["label"]), (
+            traced(f"{r['published_pct']:g}", ident), traced(f"{r['reproduced_pct']:.1f}", ident),
+            traced(fmt_signed(r["difference"]), ident), traced(fmt_int(r["base_n"]), ident),
+            text_cell(str(r["published_base"])))))
     worst = published["difference"].abs().max()
     return Table(key=f"published-{wave}", title=f"Published figures reproduced, wave {wave}", stub="Figure",
                  columns=("Published %", "Reproduced %", "Difference", "Base n", "Published base"), rows=tuple(rows),
                  note=(f"Unweighted percentages on the published base; the largest difference is {worst:.1f} points. "
-                       f"Source: results/{wave}/describe/published.csv."))
+                       f"Source: results/{wave}/describe/published.csv. {row_note('published', wave)}"))
 
 
 def changes_tables(changes: pd.DataFrame) -> list[Table]:
@@ -270,18 +303,20 @@ def changes_tables(changes: pd.DataFrame) -> list[Table]:
         lines = []
         for _, r in rows.iterrows():
             estimated = r["status"] == "estimated" and not _flag(r["small_base"])
-            change = (f"{r['change']:+.1f} ({r['ci_lower']:+.1f} to {r['ci_upper']:+.1f})" if estimated
+            change = (f"{fmt_signed(r['change'])} ({fmt_signed(r['ci_lower'])} to {fmt_signed(r['ci_upper'])})" if estimated
                       else str(r["status"]) if r["status"] != "estimated" else SUPPRESSED)
+            ident = row_id(CROSSWAVE, "changes", first, second, r["variable"], r["level"], r["domain"], "weighted")
             lines.append(Row(str(r["domain"]), (
-                text_cell("" if pd.isna(r["estimate_from"]) else f"{r['estimate_from']:.1f}"),
-                text_cell("" if pd.isna(r["estimate_to"]) else f"{r['estimate_to']:.1f}"),
-                text_cell(change), text_cell(fmt_p(r["p_value"]) if estimated else "")),
+                traced("" if pd.isna(r["estimate_from"]) else f"{r['estimate_from']:.1f}", ident),
+                traced("" if pd.isna(r["estimate_to"]) else f"{r['estimate_to']:.1f}", ident),
+                traced(change, ident), traced(fmt_p(r["p_value"]) if estimated else "", ident)),
                 group=f"{r['variable_label']}: {r['level']}"))
         out.append(Table(
             key=f"changes-{first}-{second}", title=f"Changes from wave {first} to wave {second}", stub="Domain",
             columns=(f"{first} %", f"{second} %", "Change, points (95% CI)", "p"), rows=tuple(lines),
             note=(f"Weighted percentages; {'; '.join(dict.fromkeys(rows['method'].astype(str)))}; p not adjusted for "
-                  "multiplicity. Unweighted changes are in results/crosswave/changes.csv.")))
+                  "multiplicity. Unweighted changes are in results/crosswave/changes.csv. "
+                  + row_note("changes", CROSSWAVE))))
     return out
 
 
