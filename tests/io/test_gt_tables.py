@@ -41,6 +41,14 @@ def test_the_same_table_gives_the_same_bytes():
     assert table_html(TABLE) == table_html(TABLE)
 
 
+def test_text_columns_are_aligned_left_and_numbers_right():
+    table = Table("t", "T", "Figure", ("Published %", "Published base"),
+                  (Row("Any use", (text_cell("78"), text_cell("all respondents"))),), text_columns=(1,))
+    html = table_html(table)
+    assert re.search(r'<td headers="[^"]*t-c0" class="gt_row gt_right">78</td>', html)
+    assert re.search(r'<td headers="[^"]*t-c1" class="gt_row gt_left">all respondents</td>', html)
+
+
 def test_a_table_without_groups_has_no_group_rows():
     plain = Table("plain", "Plain", "Item", ("p",), (Row("a", (text_cell("0.1"),)), Row("b", (text_cell("0.2"),))))
     html = table_html(plain)

@@ -43,6 +43,8 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     note: str = ""
+    #: The columns (by position) that hold text, aligned left; the others hold numbers, aligned right.
+    text_columns: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

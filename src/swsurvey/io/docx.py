@@ -63,8 +63,8 @@ def _table(document, table: Table) -> None:
             group = row.group
         cells = grid.add_row().cells
         _cell_lines(cells[0], [row.label])
-        for cell, values in zip(cells[1:], row.cells):
-            _cell_lines(cell, [v.text for v in values], right=True)
+        for k, (cell, values) in enumerate(zip(cells[1:], row.cells)):
+            _cell_lines(cell, [v.text for v in values], right=k not in table.text_columns)
     if table.note:
         note = document.add_paragraph()
         run = note.add_run(table.note)

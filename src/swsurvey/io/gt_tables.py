@@ -59,10 +59,12 @@ def gt_table(table: Table) -> GT:
         .tab_stubhead(label=table.stub)
         .cols_label(**dict(zip(columns, table.columns)))
         .fmt(_trusted, columns=columns)
-        .cols_align("right", columns=columns)
+        .cols_align("right", columns=[c for k, c in enumerate(columns) if k not in table.text_columns])
         .tab_options(table_font_size="13px", table_width="100%", heading_align="left",
                      row_group_font_weight="bold", data_row_padding="3px")
     )
+    if table.text_columns:
+        gt = gt.cols_align("left", columns=[columns[k] for k in table.text_columns])
     if table.note:
         gt = gt.tab_source_note(table.note)
     return gt

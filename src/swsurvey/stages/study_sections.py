@@ -291,6 +291,7 @@ def published_table(wave: str, published: pd.DataFrame) -> Table:
     worst = published["difference"].abs().max()
     return Table(key=f"published-{wave}", title=f"Published figures reproduced, wave {wave}", stub="Figure",
                  columns=("Published %", "Reproduced %", "Difference", "Base n", "Published base"), rows=tuple(rows),
+                 text_columns=(4,),
                  note=(f"Unweighted percentages on the published base; the largest difference is {worst:.1f} points. "
                        f"Source: results/{wave}/describe/published.csv. {row_note('published', wave)}"))
 
