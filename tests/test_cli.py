@@ -54,6 +54,17 @@ def test_explain_prints_the_lineage_and_names_a_wrong_value(run, capsys):
     assert "value 'Mars'" in capsys.readouterr().err
 
 
+def test_explain_takes_the_compact_id_the_study_report_shows(run, capsys):
+    # the run's only table is "2. Informal ICT use", so it is T1 there
+    assert main(["explain", "2017/T1/any_ict_use/Yes/Canada/unweighted"]) == 0
+    by_id = capsys.readouterr().out
+    assert main(["explain", "--wave", "2017", "--table", "2. Informal ICT use", "--variable", "any_ict_use",
+                 "--level", "Yes", "--domain", "Canada", "--weighting", "unweighted"]) == 0
+    assert by_id == capsys.readouterr().out and "domain Canada, unweighted" in by_id
+    assert main(["explain", "--wave", "2017", "--table", "2. Informal ICT use"]) == 1
+    assert "missing: --variable, --level, --domain" in capsys.readouterr().err
+
+
 def test_manifest_and_rocrate_commands_write_from_the_records_found(run, capsys):
     (run / "results/manifest.json").unlink()
     assert main(["manifest"]) == 0

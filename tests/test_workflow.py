@@ -8,6 +8,7 @@ data/) in a temporary folder, as a new clone would, with the tests' own config.y
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from study_report_checks import assert_docx_matches_estimates
 from testconfig import base_config, write_test_config
 
 from swsurvey.stages.study_figures import FIGURES
@@ -209,7 +211,8 @@ def test_every_job_writes_its_benchmark(small_run):
             expected |= {f"small/study_figure_{figure}.tsv" for figure in FIGURES}
         elif rule == "infer_model":
             expected |= {f"small/infer_model_{model}.tsv" for model in ("weekly_use", "frequency", "supervision")}
-        elif rule in {"synthetic_wave", "crosswave_changes", "crosswave_figure", "report_text", "manifest"}:
+        elif rule in {"synthetic_wave", "crosswave_changes", "crosswave_figure", "report_text", "study_report",
+                      "manifest"}:
             expected.add(f"{rule}.tsv")
         elif rule != "all":
             expected.add(f"small/{rule}.tsv")
@@ -362,6 +365,56 @@ def test_the_report_opens_with_its_title_and_banner_in_view(small_run):
             browser.close()
 
 
+def test_the_study_report_s_word_tables_are_the_run_s_estimates(small_run):
+    """Read back with python-docx, every weighted percentage of the run's estimates.csv is in the
+    study report's Word tables as the tables print it (the main results' unweighted beneath)."""
+    workdir, config, _ = small_run
+    estimates = pd.read_csv(workdir / "results/small/describe/estimates.csv", keep_default_na=False, na_values=[""],
+                            dtype={"wave": str})
+    main = yaml.safe_load(config.read_text())["describe"]["main_results"]
+    checked = assert_docx_matches_estimates(workdir / "results/report/study.docx", estimates, main)
+    assert checked == int((estimates["weighting"] == "weighted").sum())
+    page = (workdir / "results/report/study.html").read_text(encoding="utf-8")
+    assert 'title="swsurvey explain \'small/T2/any_ict_use/Yes/Canada/weighted\'"' in page
+    # every kind of number's id leads back to the raw file (the first few ids of each kind)
+    from swsurvey.provenance.lineage import explain_id
+
+    ids = list(dict.fromkeys(html.unescape(i) for i in re.findall(r'data-explain="([^"]+)"', page)))
+    kinds: dict[str, list[str]] = {}
+    for ident in ids:
+        kinds.setdefault(re.sub(r"^T\d+$", "T", ident.split("/")[1]), []).append(ident)
+    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "coefficients", "country_tests"}, kinds.keys()
+    for ident in (i for found in kinds.values() for i in found[:5]):
+        lineage = explain_id(workdir / "results", ident, root=workdir)
+        assert lineage.steps[-1].rule == "check_export" or "import_wave" in [s.rule for s in lineage.steps], ident
+
+
+def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(small_run):
+    """study.html in headless Chromium at 1400x900: the title and the SYNTHETIC DATA banner in view
+    on load, every embedded figure decoded, and no table wider than the window."""
+    from playwright.sync_api import sync_playwright
+
+    workdir, _, _ = small_run
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto((workdir / "results/report/study.html").as_uri())
+            page.wait_for_load_state("load")
+            title = page.get_by_role("heading", level=1)
+            banner = page.get_by_text("SYNTHETIC DATA", exact=False).first
+            for name, element in (("title", title), ("banner", banner)):
+                box = element.bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, (name, box)
+            images = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")
+            assert images and all(images), images
+            widths = page.evaluate("[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right)")
+            assert widths and max(widths) <= 1400, widths
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+        finally:
+            browser.close()
+
+
 def test_default_run_on_the_stored_synthetic_wave(repo_dir, tmp_path):
     workdir = make_copy(repo_dir, tmp_path)
     snakemake(workdir)
@@ -451,8 +504,8 @@ def test_changing_one_figure_s_settings_reruns_that_figure_alone(small_run):
     path.write_text(yaml.safe_dump({"figures": {"frequency_by_channel": {"domain": "Canada"}}}))
     proc = snakemake(workdir, "--configfile", str(path), "--dry-run")
     text = proc.stdout + proc.stderr
-    # the figure, and the run's manifest that records it
-    assert job_counts(text) == {"study_figure": 1, "manifest": 1, "all": 1}, text
+    # the figure, the study report that shows it, and the run's manifest that records it
+    assert job_counts(text) == {"study_figure": 1, "study_report": 1, "manifest": 1, "all": 1}, text
     assert "output: results/small/figures/frequency_by_channel.png" in text
 
 
@@ -492,8 +545,9 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
     finally:
         module.write_bytes(original)
     # the rule whose script imports the module, the figure drawn from its output, the report
-    # text that reads it, and the manifest
-    assert jobs == {"weighting_effect": 1, "study_figure": 1, "report_text": 1, "manifest": 1, "all": 1}
+    # text that reads it, the study report that shows the figure, and the manifest
+    assert jobs == {"weighting_effect": 1, "study_figure": 1, "report_text": 1, "study_report": 1, "manifest": 1,
+                    "all": 1}
     assert _dry_run_jobs(workdir) == {}  # the same bytes again: nothing to do
 
 
@@ -501,10 +555,11 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
     ("estimator", "downstream"),
     [
         # svyolr: only the models use it (rule infer_model, one job per model); then the
-        # models' tables gathered, the odds-ratio figure, the report text and the manifest.
-        ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "manifest": 1, "all": 1}),
+        # models' tables gathered, the odds-ratio figure, the report text, the study report and
+        # the manifest.
+        ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "study_report": 1, "manifest": 1, "all": 1}),
         # svychisq: only the country tests use it (rule infer_tests).
-        ("chisq", {"report_text": 1, "manifest": 1, "all": 1}),
+        ("chisq", {"report_text": 1, "study_report": 1, "manifest": 1, "all": 1}),
     ],
 )
 def test_a_changed_survey_estimator_reruns_only_the_rules_whose_code_uses_it(small_run, estimator, downstream):
@@ -551,7 +606,7 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     text = snakemake(workdir, "--configfile", str(path), "--dry-run").stdout
     assert job_counts(text) == {
         "describe_wave": 1, "format_tables": 1, "weighting_effect": 1,
-        "study_figure": len(FIGURES) - 2, "report_text": 1, "manifest": 1, "all": 1,
+        "study_figure": len(FIGURES) - 2, "report_text": 1, "study_report": 1, "manifest": 1, "all": 1,
     }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)
 
 
@@ -622,13 +677,13 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     proc = snakemake(workdir, "--dry-run")
     dry = proc.stdout + proc.stderr
-    per_wave = {rule: n for rule, n in job_counts(dry).items() if rule not in {"crosswave_changes", "crosswave_figure",
-                                                                              "report_text", "manifest", "all"}}
+    runwide = {"report_text", "study_report", "manifest", "all"}
+    per_wave = {rule: n for rule, n in job_counts(dry).items()
+                if rule not in {"crosswave_changes", "crosswave_figure"} | runwide}
     first = job_counts(full_log(workdir, small_run[2]))
-    assert per_wave == {rule: n for rule, n in first.items() if rule not in {"synthetic_wave", "report_text",
-                                                                            "manifest", "all"}}, dry
+    assert per_wave == {rule: n for rule, n in first.items() if rule not in {"synthetic_wave"} | runwide}, dry
     assert "results/small/" not in "\n".join(l for l in dry.splitlines() if l.strip().startswith("output:"))
-    assert {"crosswave_changes", "crosswave_figure", "report_text", "manifest"} <= set(job_counts(dry))
+    assert {"crosswave_changes", "crosswave_figure", "report_text", "study_report", "manifest"} <= set(job_counts(dry))
     snakemake(workdir)
     after = {p: p.stat().st_mtime_ns for p in (workdir / "results/small").rglob("*") if p.is_file()}
     assert after == before  # the first wave's outputs are not touched

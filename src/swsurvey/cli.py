@@ -63,18 +63,31 @@ def _audit(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
-def _explain(args: argparse.Namespace) -> None:
-    from swsurvey.provenance.lineage import explain
+#: The options that name one estimate, when no compact id is given.
+CELL_OPTIONS = ("wave", "table", "variable", "level", "domain")
 
-    lineage = explain(
-        args.results,
-        args.wave,
-        table=args.table,
-        variable=args.variable,
-        level=args.level,
-        domain=args.domain,
-        weighting=args.weighting,
-    )
+
+def _explain(args: argparse.Namespace) -> None:
+    from swsurvey.provenance.lineage import explain, explain_id
+
+    if args.id is not None:
+        lineage = explain_id(args.results, args.id)
+    else:
+        missing = [f"--{name}" for name in CELL_OPTIONS if getattr(args, name) is None]
+        if missing:
+            raise InputError(
+                "name the estimate by its id (e.g. 2017/T2/any_ict_use/Yes/Canada/weighted) or with "
+                f"--wave, --table, --variable, --level and --domain; missing: {', '.join(missing)}"
+            )
+        lineage = explain(
+            args.results,
+            args.wave,
+            table=args.table,
+            variable=args.variable,
+            level=args.level,
+            domain=args.domain,
+            weighting=args.weighting,
+        )
     print(lineage.render(), end="")
 
 
@@ -131,11 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     aud.set_defaults(run=_audit)
 
     exp = sub.add_parser("explain", help="trace one estimate back through the run to the raw file")
-    exp.add_argument("--wave", required=True)
-    exp.add_argument("--table", required=True)
-    exp.add_argument("--variable", required=True)
-    exp.add_argument("--level", required=True)
-    exp.add_argument("--domain", required=True)
+    exp.add_argument(
+        "id",
+        nargs="?",
+        default=None,
+        help="a number's id as the study report shows it: an estimate's, <wave>/T<table>/<variable>/<level>/<domain>/"
+        "<weighted|unweighted> (e.g. 2017/T2/any_ict_use/Yes/Canada/weighted), or a row's of another result table "
+        "(e.g. '2017/coefficients/weekly_use/age_group60 or older/weighted'); or name an estimate with the options below",
+    )
+    exp.add_argument("--wave")
+    exp.add_argument("--table", help="the table's full name")
+    exp.add_argument("--variable")
+    exp.add_argument("--level")
+    exp.add_argument("--domain")
     exp.add_argument("--weighting", choices=["weighted", "unweighted"], default="weighted")
     exp.add_argument("--results", type=Path, default=Path("results"))
     exp.set_defaults(run=_explain)

@@ -10,7 +10,8 @@ from recorded_run import build_run
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file
-from swsurvey.provenance.lineage import explain
+from swsurvey.io.explain_ids import cell_id, row_id
+from swsurvey.provenance.lineage import explain, explain_id
 
 CELL = dict(table="2. Informal ICT use", variable="any_ict_use", level="Yes", domain="Canada")
 
@@ -113,3 +114,33 @@ def test_every_cell_of_every_table_has_a_lineage(run):
                           domain=row.domain, weighting=row.weighting)
         assert lineage.cell["estimate"] == row.estimate
         assert [step.rule for step in lineage.steps] == ["describe_wave", "weight_wave", "clean_wave", "import_wave"]
+
+
+def test_a_compact_id_names_the_same_cell_as_the_options(run):
+    """T<k> is the k-th table of the file; the table's full name works too."""
+    estimates = pd.read_csv(run / "results/2017/describe/estimates.csv", dtype=str, keep_default_na=False)
+    tables = list(dict.fromkeys(estimates["table"]))
+    for row in estimates.drop_duplicates("table").itertuples(index=False):
+        text = cell_id("2017", tables.index(row.table) + 1, row.variable, row.level, row.domain, row.weighting)
+        assert explain_id(run / "results", text).cell == explain(
+            run / "results", "2017", table=row.table, variable=row.variable, level=row.level, domain=row.domain,
+            weighting=row.weighting).cell
+    by_name = explain_id(run / "results", "2017/2. Informal ICT use/any_ict_use/Yes/Canada/unweighted")
+    assert by_name.cell["weighting"] == "unweighted" and by_name.cell["table"] == "2. Informal ICT use"
+
+
+def test_a_compact_id_past_the_last_table_is_a_clear_error(run):
+    with pytest.raises(InputError, match="tables T1 to T"):
+        explain_id(run / "results", "2017/T99/any_ict_use/Yes/Canada/weighted")
+
+
+def test_a_row_of_another_result_table_is_traced_by_its_id(run):
+    margins = pd.read_csv(run / "results/2017/weight/margins.csv", dtype=str, keep_default_na=False)
+    first = margins.iloc[0]
+    lineage = explain_id(run / "results", row_id("2017", "margins", first["margin"], first["level"]))
+    assert lineage.cell["target"] == first["target"] and lineage.estimates.path == "results/2017/weight/margins.csv"
+    assert [step.rule for step in lineage.steps] == ["weight_wave", "clean_wave", "import_wave"]
+    assert lineage.render().startswith(f"Row: wave 2017, margin {first['margin']}, level {first['level']}")
+    with pytest.raises(InputError, match="close matches") as error:
+        explain_id(run / "results", row_id("2017", "margins", first["margin"], "Mars:Woman"))
+    assert error.value.variable == "level"

@@ -38,6 +38,7 @@ CAPTIONS = [
     "changes",
     "changes_figure",
     "manifest",
+    "study_report",
 ]
 
 
@@ -286,11 +287,15 @@ def provenance_records():
         ]
     if any(wave_raw_of(wave).startswith("results/synthetic/") for wave in WAVES):
         records.append(rules.synthetic_wave.output.provenance)
-    return records + [rules.report_text.output.provenance]
+    return records + [
+        rules.report_text.output.provenance,
+        rules.study_report.output.provenance,
+    ]
 
 
 def final_outputs():
-    """Every wave's outputs of every stage, and the report's description and captions."""
+    """Every wave's outputs of every stage, the report's description and captions, and the
+    study report."""
     per_wave = [
         rules.import_wave.output.data,
         rules.import_wave.output.codebook_json,
@@ -328,6 +333,7 @@ def final_outputs():
         + expand(published, wave=PUBLISHED_WAVES)
         + crosswave_outputs()
         + [rules.report_text.output.description]
+        + [rules.study_report.output.html, rules.study_report.output.docx]
         + [manifest.json, manifest.md, manifest.html, manifest.crate]
         + rules.report_text.output.captions
     )

@@ -37,3 +37,63 @@ rule report_text:
         **settings(waves=("waves",), figures=("figures", NAMES)),
     script:
         "../../scripts/report_text.py"
+
+
+# The study report: every wave's results as a paper's results section, in one self-contained
+# HTML page and a Word document (swsurvey.stages.study_report); every percentage carries the
+# id `swsurvey explain` takes.
+rule study_report:
+    input:
+        flow=expand(rules.clean_wave.output.flow_csv, wave=WAVES),
+        margins=expand(rules.weight_wave.output.margins, wave=WAVES),
+        diagnostics=expand(rules.weight_wave.output.diagnostics, wave=WAVES),
+        estimates=expand(rules.describe_wave.output.estimates, wave=WAVES),
+        coefficients=expand(rules.gather_models.output.coefficients, wave=WAVES),
+        status=expand(rules.gather_models.output.status, wave=WAVES),
+        tests=expand(rules.infer_tests.output.tests, wave=WAVES),
+        codebooks=expand(rules.clean_wave.output.codebook_json, wave=WAVES),
+        figures=expand(
+            rules.study_figure.output.png, wave=WAVES, figure=list(config["figures"])
+        ),
+        weighting_figures=expand(rules.weighting_figure.output.png, wave=WAVES),
+        published=expand(rules.reproduce_published.output.csv, wave=PUBLISHED_WAVES),
+        changes=crosswave_outputs()[:1],
+        changes_figure=crosswave_outputs()[2:3],
+        code=rule_code("scripts/study_report.py"),
+    output:
+        html=report(
+            "results/report/study.html",
+            caption="../../results/report/captions/study_report.rst",
+            category="Study report",
+            labels={"format": "HTML"},
+        ),
+        docx=report(
+            "results/report/study.docx",
+            caption="../../results/report/captions/study_report.rst",
+            category="Study report",
+            labels={"format": "Word"},
+        ),
+        provenance="results/report/provenance/study_report.json",
+    log:
+        "logs/study_report.log",
+    benchmark:
+        "benchmarks/study_report.tsv"
+    group:
+        "small_jobs"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        **settings(
+            waves=("waves",),
+            figures=("figures",),
+            models=("infer", "models"),
+            main_results=("describe", "main_results"),
+            min_n=("describe", "min_n"),
+            weighting=("weighting",),
+        ),
+    script:
+        "../../scripts/study_report.py"

@@ -10,7 +10,11 @@ the SHA-256 the run recorded and whether the file on disk still has it; every jo
 rule, code files and hashes, and settings.
 
 ``swsurvey explain --wave 2017 --table "2. Informal ICT use" --variable any_ict_use
---level Yes --domain Canada`` prints :meth:`Lineage.render`.
+--level Yes --domain Canada`` prints :meth:`Lineage.render`; so does the cell's compact id,
+``swsurvey explain 2017/T2/any_ict_use/Yes/Canada/weighted`` (:mod:`swsurvey.io.explain_ids`,
+the id the study report puts on every estimate; :func:`explain_id`). The report's other
+numbers carry the id of their row in their result table (a coefficient, a country test, a
+margin...), which :func:`explain_row` traces the same way, from that file back.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from swsurvey.errors import InputError
+from swsurvey.io.explain_ids import CellId, RowId, parse_id
 from swsurvey.io.files import sha256_file
 from swsurvey.provenance.documents import canonical_json
 from swsurvey.provenance.paths import relative_path, resolve
@@ -79,15 +84,18 @@ class Lineage:
         return asdict(self)
 
     def render(self) -> str:
-        """The lineage as text, from the estimate back to the raw file."""
+        """The lineage as text, from the estimate (or the row of another result table) back to the raw file."""
         c = self.cell
-        lines = [
-            f"Estimate: {c['table']} / {c['variable']} ({c.get('variable_label', '')}) = {c['level']!r}, "
-            f"domain {c['domain']}, {c['weighting']}",
-            f"  {c['estimate']} (SE {c['se']}, 95% CI {c['ci_lower']} to {c['ci_upper']}, {c['ci_method']}), "
-            f"n {c['n']} of base {c['base_n']}, deff {c['deff']}, small base {c['small_base']}",
-            f"  in {self.estimates.render()}",
-        ]
+        if "ci_method" in c and all(key in c for key in CELL_KEYS):
+            lines = [
+                f"Estimate: {c['table']} / {c['variable']} ({c.get('variable_label', '')}) = {c['level']!r}, "
+                f"domain {c['domain']}, {c['weighting']}",
+                f"  {c['estimate']} (SE {c['se']}, 95% CI {c['ci_lower']} to {c['ci_upper']}, {c['ci_method']}), "
+                f"n {c['n']} of base {c['base_n']}, deff {c['deff']}, small base {c['small_base']}",
+            ]
+        else:
+            lines = ["Row: " + ", ".join(f"{key} {value}" for key, value in c.items() if value != "")]
+        lines.append(f"  in {self.estimates.render()}")
         for number, step in enumerate(self.steps, 1):
             wildcards = ", ".join(f"{k} {v}" for k, v in step.wildcards.items())
             lines += [
@@ -173,15 +181,22 @@ def explain(
     job's record; the walk ends at files no job made.
     """
     results_root = Path(results_root)
-    root_path = (results_root.resolve().parent if root is None else Path(root)).resolve()
     estimates_path = results_root / wave / "describe" / "estimates.csv"
     cell = find_cell(
         estimates_path, wave, table=table, variable=variable, level=level, domain=domain, weighting=weighting
     )
+    return trace(results_root, estimates_path, cell, root=root)
+
+
+def trace(results_root: str | Path, path: Path, cell: dict[str, Any], *, root: str | Path | None = None) -> Lineage:
+    """The lineage of one row (``cell``) of a result file made by a job of the run: the job that
+    made the file, the jobs that made its inputs, back to the files no job made."""
+    results_root = Path(results_root)
+    root_path = (results_root.resolve().parent if root is None else Path(root)).resolve()
     producers = _producers(results_root, root_path)
-    start = relative_path(estimates_path.resolve(), root_path)
+    start = relative_path(path.resolve(), root_path)
     if start not in producers:
-        raise InputError("no provenance record lists this file as an output", file=estimates_path)
+        raise InputError("no provenance record lists this file as an output", file=path)
 
     def traced(entry: Mapping[str, Any], role: str | None = None) -> TracedFile:
         made_by = producers.get(entry["path"], (None, {}))[1].get("rule")
@@ -221,3 +236,48 @@ def explain(
         )
         queue += [e["path"] for e in record["inputs"] if e["path"] in producers]
     return lineage
+
+
+def find_row(path: Path, columns: tuple[str, ...], key: tuple[str, ...]) -> dict[str, str]:
+    """The one row of a result file whose key columns have these values (as the file writes them);
+    a value that matches nothing is an error naming it and the closest values there are."""
+    if not path.is_file():
+        raise InputError("no such result file", file=path)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column, wanted in zip(columns, key):
+        matched = rows[rows[column] == wanted]
+        if matched.empty:
+            choices = list(dict.fromkeys(rows[column]))
+            close = difflib.get_close_matches(wanted, choices, n=5, cutoff=0.4) or choices[:10]
+            raise InputError(f"no row has this {column}; close matches: {', '.join(map(repr, close))}",
+                             file=path, variable=column, value=wanted)
+        rows = matched
+    return rows.iloc[0].to_dict()
+
+
+def explain_row(results_root: str | Path, row: RowId, *, root: str | Path | None = None) -> Lineage:
+    """The lineage of one row of a result table other than the estimates (a coefficient, a
+    country test, a margin, a step of the exclusion flow, a change between waves...)."""
+    path = Path(results_root) / row.path()
+    return trace(results_root, path, find_row(path, row.columns(), row.key), root=root)
+
+
+def explain_id(results_root: str | Path, text: str, *, root: str | Path | None = None) -> Lineage:
+    """The lineage of the number an id names: an estimate (``2017/T2/any_ict_use/Yes/Canada/weighted``,
+    ``T2`` the second table of the wave's estimates file, in the file's order) or a row of another
+    result table (``2017/coefficients/weekly_use/age_group60 or older/weighted``)."""
+    cell = parse_id(text)
+    if isinstance(cell, RowId):
+        return explain_row(results_root, cell, root=root)
+    assert isinstance(cell, CellId)
+    table, number = cell.table, cell.table_number()
+    if number is not None:
+        estimates = Path(results_root) / cell.wave / "describe" / "estimates.csv"
+        if not estimates.is_file():
+            raise InputError(f"no estimates file for wave {cell.wave}", file=estimates)
+        tables = list(dict.fromkeys(pd.read_csv(estimates, dtype=str, keep_default_na=False, usecols=["table"])["table"]))
+        if not 1 <= number <= len(tables):
+            raise InputError(f"the wave has tables T1 to T{len(tables)}", file=estimates, value=cell.table)
+        table = tables[number - 1]
+    return explain(results_root, cell.wave, table=table, variable=cell.variable, level=cell.level,
+                   domain=cell.domain, weighting=cell.weighting, root=root)

@@ -31,7 +31,7 @@ log = get_logger("report_text")
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
 #: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
-WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst"}
+WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst", "study_report.rst"}
 
 
 def _read(path: str | Path) -> pd.DataFrame:

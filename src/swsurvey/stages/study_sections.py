@@ -1,0 +1,353 @@
+"""The sections of the study report, each a pure function from a result table to report
+blocks (:mod:`swsurvey.io.document`): the exclusion flow, the weighting, the descriptive tables,
+the models, the country tests, the published-figure check and the changes between waves, and
+the methods paragraph. :mod:`swsurvey.stages.study_report` reads the files and puts them in order.
+
+Every number carries the id ``swsurvey explain`` takes: a descriptive estimate its cell's
+(:func:`swsurvey.io.explain_ids.cell_id`), any other its row's in its result table
+(:func:`swsurvey.io.explain_ids.row_id`). Percentages are shown as the published tables show
+them (:func:`swsurvey.io.tables.cell_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from swsurvey.io.document import Cell, Paragraph, Row, Table, Value, text_cell
+from swsurvey.io.explain_ids import CROSSWAVE, PATTERN, ROW_TABLES, cell_id, row_id
+from swsurvey.io.tables import SUPPRESSED, bases_text, cell_text, methods_text
+from swsurvey.stages.model_terms import formula_parts, response_label, term_labels, variable_label
+
+#: How the report tells a reader to trace a descriptive cell (the DOCX cannot hold tooltips).
+TRACE_NOTE = (f"Trace any percentage to the raw file with: swsurvey explain '{PATTERN}', where <table> is "
+              "the table's number in its wave (T1 to T4 for the study's tables 1 to 4), <variable> the name "
+              "in brackets after the variable's label, <level> and <domain> as shown (a '/' in them written "
+              "%2F); in the HTML report, the id is each number's tooltip.")
+
+
+def row_note(table: str, wave: str = "<wave>") -> str:
+    """How to trace a number of one of the result tables (the DOCX has no tooltips)."""
+    columns = "/".join(f"<{c}>" for c in ROW_TABLES[table][1])
+    return f"Trace a row's numbers with: swsurvey explain '{wave}/{table}/{columns}' (the id is each number's tooltip in the HTML)."
+
+
+def traced(text: str, ident: str) -> Cell:
+    """A cell of one number and the id that traces it (empty text: an empty cell)."""
+    return (Value(text, ident),) if text != "" else ()
+
+
+def fmt_p(p: float) -> str:
+    if pd.isna(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_signed(x: float) -> str:
+    """'+1.2' or '-0.5', and '0.0' for what rounds to zero (never '-0.0')."""
+    text = f"{x:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
+
+
+def fmt_int(x: float) -> str:
+    return "" if pd.isna(x) else f"{int(x):,}"
+
+
+def _flag(value: object) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+# -- the sample ------------------------------------------------------------------------------
+
+
+def flow_table(wave: str, flow: pd.DataFrame) -> Table:
+    """Responses remaining after each cleaning step, by country, with those each step excluded."""
+    columns = [c for c in flow.columns if f"{c} excluded" in flow.columns]
+    rows = []
+    for _, step in flow.iterrows():
+        cells = []
+        ident = row_id(wave, "exclusion_flow", step["step"])
+        for column in columns:
+            lines = [Value(fmt_int(step[column]), ident)]
+            excluded = step[f"{column} excluded"]
+            if pd.notna(excluded) and excluded > 0:
+                lines.append(Value(f"−{int(excluded):,}", ident))
+            cells.append(tuple(lines))
+        rows.append(Row(str(step["description"]), tuple(cells)))
+    return Table(
+        key=f"flow-{wave}", title=f"Sample and exclusions, wave {wave}", stub="Step", columns=tuple(columns),
+        rows=tuple(rows),
+        note=("Responses remaining after each step, by country; beneath (−), the responses that step excluded. "
+              f"Source: results/{wave}/clean/exclusion_flow.csv. {row_note('exclusion_flow', wave)}"),
+    )
+
+
+# -- the weighting ---------------------------------------------------------------------------
+
+
+def margin_label(margin: str, variables: Mapping[str, dict]) -> str:
+    """'Country × Gender' for the raking margin ``country:gender__raking``."""
+    names = margin.split("__")[0].split(":")
+    return " × ".join(variable_label(variables, name) for name in names)
+
+
+def within_stratum(margins: pd.DataFrame, column: str) -> pd.Series:
+    """A margin's column as % of its stratum's total (the first part of a level, ``Canada:Woman``):
+    raking is within the stratum, so that is what the targets say."""
+    stratum = margins["level"].astype(str).str.split(":").str[0]
+    totals = margins.groupby([margins["margin"], stratum])[column].transform("sum")
+    return 100 * margins[column] / totals
+
+
+def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict]) -> Table:
+    """Each raking margin's cells: the sample's n, and the sample's, the target's and the final
+    weights' share of the cell within its stratum (country), in %."""
+    shares = {column: within_stratum(margins, column) for column in ("before", "target", "after")}
+    rows = []
+    for i, cell in margins.iterrows():
+        ident = row_id(wave, "margins", cell["margin"], cell["level"])
+        rows.append(Row(
+            str(cell["level"]).replace(":", ": "),
+            (traced(fmt_int(cell["n"]), ident),
+             *(traced(f"{shares[c][i]:.1f}", ident) for c in ("before", "target", "after"))),
+            group=margin_label(str(cell["margin"]), variables),
+        ))
+    worst = margins["rel_error"].abs().max()
+    return Table(
+        key=f"margins-{wave}", title=f"Weighting targets and achieved margins, wave {wave}", stub="Cell",
+        columns=("n", "Sample %", "Target %", "Weighted %"), rows=tuple(rows),
+        note=(f"Shares of each cell within its country (raking is within country), in %. The largest relative difference between a weighted margin and its "
+              f"target is {worst:.1e}. Source: results/{wave}/weight/margins.csv. {row_note('margins', wave)}"),
+    )
+
+
+def diagnostics_table(wave: str, diagnostics: pd.DataFrame) -> Table:
+    """The weights by country and overall: range, Kish design effect and effective n."""
+    rows = []
+    for _, d in diagnostics.iterrows():
+        ident = row_id(wave, "diagnostics", d["country"])
+        rows.append(Row(str(d["country"]), (
+            traced(fmt_int(d["n"]), ident), traced(f"{d['min']:,.2f} to {d['max']:,.2f}", ident),
+            traced(f"{d['kish_deff']:.2f}", ident), traced(f"{d['kish_neff']:,.0f}", ident),
+            text_cell("yes" if _flag(d["converged"]) else "NO"),
+        )))
+    return Table(
+        key=f"weights-{wave}", title=f"Weights, design effect and effective sample size, wave {wave}",
+        stub="Country", columns=("n", "Weights (min to max)", "Kish deff", "Effective n", "Converged"),
+        rows=tuple(rows),
+        note=("Kish design effect of the weights, 1 + CV², and effective n = n / deff (the overall row's deff "
+              f"includes the differences between countries' weights). Source: results/{wave}/weight/diagnostics.csv. "
+              + row_note("diagnostics", wave)),
+    )
+
+
+# -- the descriptive tables ------------------------------------------------------------------
+
+
+#: A table's own number at the start of its name ("2. Informal ICT use").
+_NUMBERED = re.compile(r"^\d+\.\s*")
+
+
+def _estimate_value(row: pd.Series, wave: str, number: int, text: str) -> Value:
+    traceable = not _flag(row.get("not_asked", False))
+    ident = cell_id(wave, number, row["variable"], row["level"], row["domain"], row["weighting"]) if traceable else ""
+    return Value(text, ident)
+
+
+def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapping[str, str],
+                       min_n: int) -> list[Table]:
+    """Each of the wave's tables: weighted % (95% CI) by domain, and for the main results
+    (``describe.main_results``) the unweighted % beneath; every number with its explain id."""
+    est = estimates.copy()
+    for flag in ("small_base", "not_asked"):
+        if flag in est:
+            est[flag] = est[flag].map(_flag)
+    out = []
+    for number, (table, rows) in enumerate(est.groupby("table", sort=False), 1):
+        domains = list(dict.fromkeys(rows["domain"]))
+        by_cell = {(r["variable"], r["level"], r["domain"], r["weighting"]): r for _, r in rows.iterrows()}
+        lines = []
+        for variable, level, label in dict.fromkeys(zip(rows["variable"], rows["level"], rows["variable_label"])):
+            cells: list[Cell] = []
+            for domain in domains:
+                weighted = by_cell.get((variable, level, domain, "weighted"))
+                if weighted is None:
+                    cells.append(())
+                    continue
+                cell = [_estimate_value(weighted, wave, number, cell_text(weighted))]
+                unweighted = by_cell.get((variable, level, domain, "unweighted"))
+                shown = not weighted["small_base"] and not weighted.get("not_asked", False)
+                if main_results.get(variable) == level and unweighted is not None and shown:
+                    cell.append(_estimate_value(unweighted, wave, number, f"unw. {unweighted['estimate']:.1f}"))
+                cells.append(tuple(cell))
+            lines.append(Row(str(level), tuple(cells), group=f"{label} [{variable}]"))
+        weighted = rows[rows["weighting"] == "weighted"]
+        variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str))) if "variance" in weighted else ""
+        note = (f"Weighted percentages (raked within country) with 95% confidence intervals "
+                f"({methods_text(weighted['ci_method'])}; variance: {variance}); {SUPPRESSED} = fewer than {min_n} "
+                f"respondents in the base, suppressed; — = not asked in this wave. For the main results, the "
+                f"unweighted percentage is beneath (unw.). A percentage's base is the respondents with a value"
+                f"{bases_text(rows)}. {TRACE_NOTE}")
+        name = _NUMBERED.sub("", str(table))
+        out.append(Table(key=f"t-{wave}-{number}", title=f"{name} (study table {number}), wave {wave}", stub="",
+                         columns=tuple(domains), rows=tuple(lines), note=note))
+    return out
+
+
+# -- the models and tests --------------------------------------------------------------------
+
+
+def _ratio_text(row: pd.Series, ratio: bool) -> str:
+    if ratio and pd.notna(row.get("odds_ratio")):
+        return f"{row['odds_ratio']:.2f} ({row['or_lower']:.2f}–{row['or_upper']:.2f})"
+    if pd.isna(row["estimate"]):
+        return ""
+    return f"{row['estimate']:.2f} ({row['ci_lower']:.2f}–{row['ci_upper']:.2f})"
+
+
+PREDICTORS, CUT_POINTS = "Predictors", "Cut-points (logit scale)"
+
+
+def model_table(wave: str, model: str, coefficients: pd.DataFrame, status: pd.DataFrame,
+                variables: Mapping[str, dict], spec: Mapping) -> Table | Paragraph:
+    """A model as a regression table: odds ratios (or coefficients) with 95% CIs and p,
+    weighted beside unweighted, terms in words; a paragraph instead when no fit succeeded."""
+    coefs = coefficients[coefficients["model"] == model]
+    fits = status[status["model"] == model].set_index("weighting")
+    formula = str(fits["formula"].iloc[0]) if len(fits) else str(spec.get("formula", ""))
+    response, _ = formula_parts(formula)
+    if coefs.empty:
+        errors = "; ".join(str(e) for e in fits.get("error", pd.Series(dtype=str)).dropna() if str(e))
+        return Paragraph(f"Model {model} ({response_label(response, variables)}): not estimated. {errors}".strip())
+    terms = list(dict.fromkeys(zip(coefs["term"], coefs["kind"])))
+    labels = term_labels(terms, formula, variables, spec.get("reference") or {}, spec.get("domain") or {})
+    ratio = bool(coefs.loc[coefs["kind"] == "coefficient", "odds_ratio"].notna().any())
+    by = {(r["term"], r["weighting"]): r for _, r in coefs.iterrows()}
+    weightings = [w for w in ("weighted", "unweighted") if w in set(coefs["weighting"])]
+    rows = []
+    for term, kind in terms:
+        cells: list[Cell] = []
+        for weighting in weightings:
+            row = by.get((term, weighting))
+            if row is None:
+                cells += [(), ()]
+                continue
+            ident = row_id(wave, "coefficients", model, term, weighting)
+            cells += [traced(_ratio_text(row, ratio and kind == "coefficient"), ident), traced(fmt_p(row["p"]), ident)]
+        rows.append(Row(labels[term], tuple(cells), group=CUT_POINTS if kind == "cut-point" else PREDICTORS))
+    head = "OR (95% CI)" if ratio else "Estimate (95% CI)"
+    columns = tuple(f"{w.capitalize()} {h}" for w in weightings for h in (head, "p"))
+    family = str(fits["family"].iloc[0]) if len(fits) else str(spec.get("family", ""))
+    used = ", ".join(f"{w} n = {fmt_int(fits.loc[w, 'n_used'])}" for w in weightings if w in fits.index)
+    problems = "; ".join(f"{w}: {fits.loc[w, k]}" for w in weightings if w in fits.index
+                         for k in ("separation", "error", "notes") if k in fits and pd.notna(fits.loc[w, k])
+                         and str(fits.loc[w, k]))
+    variance = "; ".join(dict.fromkeys(coefs.loc[coefs["weighting"] == "weighted", "variance"].astype(str)))
+    note = (f"{family} model of {response_label(response, variables)} ({used}); "
+            f"{'odds ratios' if ratio else 'coefficients'} with 95% CIs ({methods_text(coefs['ci_method'])}) and "
+            f"p; variance of the weighted fit: {variance}."
+            + (f" Notes: {problems}." if problems else "")
+            + f" Source: results/{wave}/infer/coefficients.csv (model {model}). "
+            + row_note("coefficients", wave).replace("<model>", model)
+            + " (<term> as coefficients.csv names it, e.g. the variable's name and the level glued together).")
+    return Table(key=f"model-{wave}-{model}", title=f"Model {model}: {response_label(response, variables)}, wave {wave}",
+                 stub="Term", columns=columns, rows=tuple(rows), note=note)
+
+
+def country_tests_table(wave: str, tests: pd.DataFrame, variables: Mapping[str, dict]) -> Table:
+    """Each key item by country: the Rao-Scott F, p and Holm p, weighted and unweighted."""
+    weightings = [w for w in ("weighted", "unweighted") if w in set(tests["weighting"])]
+    by = {(r["item"], r["weighting"]): r for _, r in tests.iterrows()}
+    rows = []
+    for item in dict.fromkeys(tests["item"]):
+        cells: list[Cell] = []
+        for weighting in weightings:
+            r = by.get((item, weighting))
+            ident = row_id(wave, "country_tests", item, weighting)
+            cells += [traced("" if r is None else f"{r['statistic']:.2f} ({r['ndf']:.2f}, {r['ddf']:.0f})", ident),
+                      traced("" if r is None else fmt_p(r["p_value"]), ident),
+                      traced("" if r is None else fmt_p(r["p_holm"]), ident)]
+        rows.append(Row(variable_label(variables, item), tuple(cells)))
+    columns = tuple(f"{w.capitalize()} {h}" for w in weightings for h in ("F (df)", "p", "Holm p"))
+    methods = "; ".join(dict.fromkeys(tests["method"].astype(str)))
+    return Table(key=f"tests-{wave}", title=f"Differences between countries, wave {wave}", stub="Item",
+                 columns=columns, rows=tuple(rows),
+                 note=(f"{methods} (design-based F with its numerator and denominator df); Holm-adjusted p over "
+                       f"the items. Source: results/{wave}/infer/country_tests.csv. "
+                       + row_note("country_tests", wave).replace("<item>", "<item's name>")))
+
+
+def published_table(wave: str, published: pd.DataFrame) -> Table:
+    """Each published figure beside the pipeline's (unweighted, on the same base)."""
+    rows = []
+    for _, r in published.iterrows():
+        ident = row_id(wave, "published", r["figure"])
+        rows.append(Row(str(r["label"]), (
+            traced(f"{r['published_pct']:g}", ident), traced(f"{r['reproduced_pct']:.1f}", ident),
+            traced(fmt_signed(r["difference"]), ident), traced(fmt_int(r["base_n"]), ident),
+            text_cell(str(r["published_base"])))))
+    worst = published["difference"].abs().max()
+    return Table(key=f"published-{wave}", title=f"Published figures reproduced, wave {wave}", stub="Figure",
+                 columns=("Published %", "Reproduced %", "Difference", "Base n", "Published base"), rows=tuple(rows),
+                 text_columns=(4,),
+                 note=(f"Unweighted percentages on the published base; the largest difference is {worst:.1f} points. "
+                       f"Source: results/{wave}/describe/published.csv. {row_note('published', wave)}"))
+
+
+def changes_tables(changes: pd.DataFrame) -> list[Table]:
+    """Per pair of waves: each main result's weighted % in both waves and the change (95% CI, p)."""
+    out = []
+    weighted = changes[changes["weighting"] == "weighted"]
+    for (first, second), rows in weighted.groupby(["from_wave", "to_wave"], sort=False):
+        lines = []
+        for _, r in rows.iterrows():
+            estimated = r["status"] == "estimated" and not _flag(r["small_base"])
+            change = (f"{fmt_signed(r['change'])} ({fmt_signed(r['ci_lower'])} to {fmt_signed(r['ci_upper'])})" if estimated
+                      else str(r["status"]) if r["status"] != "estimated" else SUPPRESSED)
+            ident = row_id(CROSSWAVE, "changes", first, second, r["variable"], r["level"], r["domain"], "weighted")
+            lines.append(Row(str(r["domain"]), (
+                traced("" if pd.isna(r["estimate_from"]) else f"{r['estimate_from']:.1f}", ident),
+                traced("" if pd.isna(r["estimate_to"]) else f"{r['estimate_to']:.1f}", ident),
+                traced(change, ident), traced(fmt_p(r["p_value"]) if estimated else "", ident)),
+                group=f"{r['variable_label']}: {r['level']}"))
+        out.append(Table(
+            key=f"changes-{first}-{second}", title=f"Changes from wave {first} to wave {second}", stub="Domain",
+            columns=(f"{first} %", f"{second} %", "Change, points (95% CI)", "p"), rows=tuple(lines),
+            note=(f"Weighted percentages; {'; '.join(dict.fromkeys(rows['method'].astype(str)))}; p not adjusted for "
+                  "multiplicity. Unweighted changes are in results/crosswave/changes.csv. "
+                  + row_note("changes", CROSSWAVE))))
+    return out
+
+
+# -- the methods -----------------------------------------------------------------------------
+
+
+def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mapping[str, pd.DataFrame],
+                      margins: Mapping[str, pd.DataFrame], weighting: Mapping, variables: Mapping[str, dict],
+                      versions: Mapping[str, str]) -> Paragraph:
+    """What this run did, in words, from its own tables: the weighting, the variance and CI
+    methods with the range of design df they span, and the software."""
+    parts = []
+    for wave, est in estimates.items():
+        weighted = est[est["weighting"] == "weighted"]
+        variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str)))
+        diag = diagnostics[wave]
+        countries = diag[diag["country"] != "All"]
+        trimmed = int(pd.to_numeric(countries.get("trimmed", pd.Series([0])), errors="coerce").fillna(0).sum())
+        raked = ", ".join(margin_label(m, variables) for m in dict.fromkeys(margins[wave]["margin"].astype(str)))
+        parts.append(
+            f"Wave {wave}: {len(est[est['weighting'] == 'weighted'].drop_duplicates(['variable', 'level', 'domain'])):,} "
+            f"weighted percentages; weights raked within {variable_label(variables, weighting.get('stratum', 'country')).lower()} "
+            f"to the population margins {raked} (iterative proportional fitting, convergence tolerance "
+            f"{weighting.get('epsilon')}, at most {weighting.get('maxit')} sweeps; "
+            f"{'trimmed: ' + str(weighting['trim']) + f', {trimmed} weights' if weighting.get('trim') else 'no trimming'}); "
+            f"Kish design effect of the weights {countries['kish_deff'].min():.2f} to {countries['kish_deff'].max():.2f} "
+            f"by country; variance by {variance}; 95% intervals for percentages: {methods_text(weighted['ci_method'])}.")
+    software = ", ".join(f"{name} {version}" for name, version in versions.items())
+    return Paragraph(
+        "Methods (generated from this run). " + " ".join(parts)
+        + " Percentages with a base under the minimum are suppressed; country differences are Rao-Scott "
+        "second-order F tests with Holm-adjusted p; models are design-based (quasi)binomial or proportional-odds "
+        f"regressions with Wald 95% intervals. Software: {software}.")
