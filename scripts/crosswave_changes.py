@@ -9,6 +9,7 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         list(snakemake.input.estimates),  # one per wave, in config order (params.waves)
         snakemake.output.csv,
         snakemake.output.md,
+        snakemake.output.html,
         main_results=snakemake.params.main_results,
         min_n=snakemake.params.min_n,
     )

@@ -10,5 +10,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         published=snakemake.input.published,
         out_csv=snakemake.output.csv,
         out_md=snakemake.output.md,
+        out_html=snakemake.output.html,
         wave=snakemake.wildcards.wave,
     )

@@ -48,5 +48,6 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
                stratum=weighting["stratum"])
     write_weighting_effect(paths["estimates"], paths["effect"], out / "effect.md", wave=wave,
                            main_results=config["describe"]["main_results"], min_n=config["describe"]["min_n"])
-    reproduce_wave(paths["estimates"], REPO / settings["published"], paths["published"], out / "published.md", wave=wave)
+    reproduce_wave(paths["estimates"], REPO / settings["published"], paths["published"], out / "published.md",
+                   out / "published.html", wave=wave)
     return paths

@@ -257,7 +257,12 @@ def test_report_is_built(small_run):
     snakemake(workdir, "--configfile", str(config), "--report", "report.html")
     html = (workdir / "report.html").read_text(errors="replace")
     assert "socialwork" in html
-    assert "exclusion_flow.csv" in html
+    # every item opens in the page (a table as rendered HTML, a figure as an image); only the
+    # study report's Word file is a download, as a Word file is
+    mimes = re.findall(r'"mime_type": "([^"]+)"', html)
+    assert mimes.count("text/html") >= 11 and "exclusion_flow.html" in html, mimes
+    assert [m for m in mimes if m != "text/html" and not m.startswith("image/")] == [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"], mimes
     # the banner, and key numbers in captions drawn from this run's results
     assert "SYNTHETIC DATA: wave small" in html
     flow = pd.read_csv(workdir / "results/small/clean/exclusion_flow.csv")
@@ -271,12 +276,22 @@ def test_report_is_built(small_run):
     assert _emails(html) <= _snakemake_report_emails(), _emails(html) - _snakemake_report_emails()
 
 
-_EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_LOCAL_PART = re.compile(rb"[A-Za-z0-9._%+-]+$")
+_DOMAIN = re.compile(rb"[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def _emails(text: str | bytes) -> set[bytes]:
+    """The e-mail addresses in a text, found from each '@' outwards (a pattern scanned from every
+    position is quadratic in the report's long base64 runs)."""
     data = text.encode() if isinstance(text, str) else text
-    return set(_EMAIL.findall(data))
+    found, at = set(), data.find(b"@")
+    while at != -1:
+        local = _LOCAL_PART.search(data, max(0, at - 64), at)
+        domain = _DOMAIN.match(data, at + 1, at + 256)
+        if local and domain:
+            found.add(data[local.start():domain.end()])
+        at = data.find(b"@", at + 1)
+    return found
 
 
 def _snakemake_report_emails() -> set[bytes]:
@@ -545,9 +560,9 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
     finally:
         module.write_bytes(original)
     # the rule whose script imports the module, the figure drawn from its output, the report
-    # text that reads it, the study report that shows the figure, and the manifest
-    assert jobs == {"weighting_effect": 1, "study_figure": 1, "report_text": 1, "study_report": 1, "manifest": 1,
-                    "all": 1}
+    # text and the report's page that read it, the study report that shows the figure, and the manifest
+    assert jobs == {"weighting_effect": 1, "study_figure": 1, "report_text": 1, "report_pages": 1, "study_report": 1,
+                    "manifest": 1, "all": 1}
     assert _dry_run_jobs(workdir) == {}  # the same bytes again: nothing to do
 
 
@@ -557,9 +572,10 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
         # svyolr: only the models use it (rule infer_model, one job per model); then the
         # models' tables gathered, the odds-ratio figure, the report text, the study report and
         # the manifest.
-        ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "study_report": 1, "manifest": 1, "all": 1}),
+        ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "report_pages": 1, "study_report": 1,
+                 "manifest": 1, "all": 1}),
         # svychisq: only the country tests use it (rule infer_tests).
-        ("chisq", {"report_text": 1, "study_report": 1, "manifest": 1, "all": 1}),
+        ("chisq", {"report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1, "all": 1}),
     ],
 )
 def test_a_changed_survey_estimator_reruns_only_the_rules_whose_code_uses_it(small_run, estimator, downstream):
@@ -606,7 +622,8 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     text = snakemake(workdir, "--configfile", str(path), "--dry-run").stdout
     assert job_counts(text) == {
         "describe_wave": 1, "format_tables": 1, "weighting_effect": 1,
-        "study_figure": len(FIGURES) - 2, "report_text": 1, "study_report": 1, "manifest": 1, "all": 1,
+        "study_figure": len(FIGURES) - 2, "report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1,
+        "all": 1,
     }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)
 
 

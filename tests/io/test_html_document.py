@@ -35,6 +35,28 @@ def test_the_page_opens_with_the_banner_then_the_title_and_embeds_its_figures(tm
     assert page == html_page("Study & report", blocks)
 
 
+def test_a_figure_with_an_svg_beside_its_png_is_embedded_as_the_svg(tmp_path):
+    png = _png(tmp_path / "f.png")
+    svg = tmp_path / "f.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')
+    page = html_page("Report", [Figure(png, "A line")])
+    assert f'src="data:image/svg+xml;base64,{base64.b64encode(svg.read_bytes()).decode()}"' in page
+    assert "image/png" not in page
+
+
 def test_no_banner_for_real_data():
     page = html_page("Report", [Heading("Methods"), Paragraph("text")])
     assert 'class="banner"' not in page and "SYNTHETIC" not in page
+
+
+def test_a_markdown_page_renders_its_tables_and_never_runs_an_export_s_html():
+    from swsurvey.io.html_document import markdown_page
+
+    page = markdown_page("Codebook <2017>", "> **BANNER**\n\n| a | b |\n|---|---:|\n| <img src=x onerror=y> | 2 |\n")
+    assert "<title>Codebook &lt;2017&gt;</title>" in page
+    assert "<blockquote>" in page and '<td style="text-align:right">2</td>' in page
+    assert "<img" not in page and "&lt;img src=x onerror=y&gt;" in page
+    # the codebooks link each variable to its section, as GitHub anchors its headings
+    linked = markdown_page("Codebook", "[`age_group`](#age_group)\n\n## age_group\n\n## Raw Q1: Consent\n")
+    assert '<a href="#age_group">' in linked and '<h2 id="age_group">' in linked
+    assert '<h2 id="raw-q1-consent">' in linked

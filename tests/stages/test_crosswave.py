@@ -76,12 +76,16 @@ def test_the_files_and_the_figure(waves, tmp_path):
         path = tmp_path / f"{frame['wave'].iloc[0]}.csv"
         frame.to_csv(path, index=False)
         paths.append(path)
-    table = write_changes(paths, tmp_path / "changes.csv", tmp_path / "changes.md", main_results=ITEMS, min_n=10)
+    table = write_changes(paths, tmp_path / "changes.csv", tmp_path / "changes.md", tmp_path / "changes.html",
+                          main_results=ITEMS, min_n=10)
     again = pd.read_csv(tmp_path / "changes.csv", dtype={"from_wave": str, "to_wave": str})
     assert len(again) == len(table) and again["from_wave"].eq("2017").all()
     markdown = (tmp_path / "changes.md").read_text()
     assert markdown.startswith("> **SYNTHETIC DATA")
     assert "Each wave's SEs: 2017 by linearization (Taylor series), strata: country; 2021 by" in markdown
+    # the page the Snakemake report shows: the banner, then the study report's table, each change traced
+    page = (tmp_path / "changes.html").read_text()
+    assert page.index("SYNTHETIC DATA") < page.index("<h1>") and "data-explain=\"crosswave/changes/2017/2021/" in page
     fig = changes_figure(again, POOLED)
     ax = fig.axes[0]
     assert ax.get_title() == "2017 to 2021" and "Change" in ax.get_xlabel()

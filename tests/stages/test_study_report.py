@@ -71,7 +71,7 @@ def test_every_estimate_in_the_html_has_the_id_of_its_own_row(wave, report):
     assert sorted(shown) == sorted(cell_id_html(e) for e in expected)
     # the models are in words, never raw term names
     assert "Age group: 60 or older (ref. Under 30)" in page and ">age_group60 or older<" not in page
-    assert "Published figures reproduced" in page and 'src="data:image/png;base64,' in page
+    assert "Published figures reproduced" in page and 'src="data:image/svg+xml;base64,' in page  # the SVG beside
 
 
 def cell_id_html(text: str) -> str:

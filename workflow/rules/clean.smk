@@ -16,20 +16,8 @@ rule clean_wave:
     output:
         data="results/{wave}/clean/responses.parquet",
         codebook_json="results/{wave}/clean/codebook.json",
-        codebook_md=report(
-            "results/{wave}/clean/codebook.md",
-            caption="../../results/report/captions/clean_codebook.rst",
-            category="Cleaning",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "analysis codebook"},
-        ),
-        flow_csv=report(
-            "results/{wave}/clean/exclusion_flow.csv",
-            caption="../../results/report/captions/exclusion_flow.rst",
-            category="Cleaning",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "exclusion flow"},
-        ),
+        codebook_md="results/{wave}/clean/codebook.md",
+        flow_csv="results/{wave}/clean/exclusion_flow.csv",
         flow_md="results/{wave}/clean/exclusion_flow.md",
         provenance="results/{wave}/provenance/clean_wave.json",
     log:

@@ -242,6 +242,7 @@ def crosswave_outputs():
         rules.crosswave_changes.output.md,
         rules.crosswave_figure.output.png,
         rules.crosswave_figure.output.svg,
+        rules.crosswave_changes.output.html,
     ]
 
 
@@ -258,6 +259,7 @@ def provenance_records():
         rules.weighting_effect,
         rules.infer_tests,
         rules.gather_models,
+        rules.report_pages,
     ]
     records = [
         path
@@ -320,11 +322,13 @@ def final_outputs():
         rules.gather_models.output.coefficients,
         rules.gather_models.output.terms,
         rules.gather_models.output.status,
+        *rules.report_pages.output,
     ]
     figures = [rules.study_figure.output.png, rules.study_figure.output.svg]
     published = [
         rules.reproduce_published.output.csv,
         rules.reproduce_published.output.md,
+        rules.reproduce_published.output.html,
     ]
     manifest = rules.manifest.output
     return (

@@ -7,13 +7,14 @@ rule crosswave_changes:
         estimates=expand("results/{wave}/describe/estimates.csv", wave=WAVES),
         code=rule_code("scripts/crosswave_changes.py"),
     output:
-        csv=report(
-            "results/crosswave/changes.csv",
+        csv="results/crosswave/changes.csv",
+        md="results/crosswave/changes.md",
+        html=report(
+            "results/crosswave/changes.html",
             caption="../../results/report/captions/changes.rst",
             category="Changes between waves",
             labels={"table": "changes between waves"},
         ),
-        md="results/crosswave/changes.md",
         provenance="results/crosswave/provenance/crosswave_changes.json",
     log:
         "logs/crosswave/changes.log",

@@ -35,13 +35,7 @@ rule describe_wave:
         replicates=replicate_chunks,
         code=rule_code("scripts/describe_wave.py"),
     output:
-        estimates=report(
-            "results/{wave}/describe/estimates.csv",
-            caption="../../results/report/captions/estimates.rst",
-            category="Descriptive tables",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "estimates (long)"},
-        ),
+        estimates="results/{wave}/describe/estimates.csv",
         provenance="results/{wave}/provenance/describe_wave.json",
     log:
         "logs/{wave}/describe.log",
@@ -103,16 +97,7 @@ rule weighting_effect:
         estimates=rules.describe_wave.output.estimates,
         code=rule_code("scripts/weighting_effect.py"),
     output:
-        csv=report(
-            "results/{wave}/describe/weighting_effect.csv",
-            caption="../../results/report/captions/weighting_effect.rst",
-            category="Descriptive tables",
-            subcategory="{wave}",
-            labels={
-                "wave": "{wave}",
-                "table": "main results, weighted and unweighted",
-            },
-        ),
+        csv="results/{wave}/describe/weighting_effect.csv",
         md="results/{wave}/describe/weighting_effect.md",
         provenance="results/{wave}/provenance/weighting_effect.json",
     log:
@@ -145,14 +130,15 @@ rule reproduce_published:
         estimates=rules.describe_wave.output.estimates,
         code=rule_code("scripts/reproduce_published.py"),
     output:
-        csv=report(
-            "results/{wave}/describe/published.csv",
+        csv="results/{wave}/describe/published.csv",
+        md="results/{wave}/describe/published.md",
+        html=report(
+            "results/{wave}/describe/published.html",
             caption="../../results/report/captions/published.rst",
             category="Descriptive tables",
             subcategory="{wave}",
             labels={"wave": "{wave}", "table": "published figures reproduced"},
         ),
-        md="results/{wave}/describe/published.md",
         provenance="results/{wave}/provenance/reproduce_published.json",
     log:
         "logs/{wave}/reproduce_published.log",

@@ -42,13 +42,7 @@ rule import_wave:
     output:
         data="results/{wave}/import/responses.parquet",
         codebook_json="results/{wave}/import/codebook.json",
-        codebook_md=report(
-            "results/{wave}/import/codebook.md",
-            caption="../../results/report/captions/import_codebook.rst",
-            category="Import",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "raw codebook"},
-        ),
+        codebook_md="results/{wave}/import/codebook.md",
         provenance="results/{wave}/provenance/import_wave.json",
     log:
         "logs/{wave}/import.log",

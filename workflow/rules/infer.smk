@@ -40,13 +40,7 @@ rule infer_tests:
         layouts=infer_replicate_layouts,
         code=rule_code("scripts/infer_tests.py"),
     output:
-        tests=report(
-            "results/{wave}/infer/country_tests.csv",
-            caption="../../results/report/captions/country_tests.rst",
-            category="Inference",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "country tests"},
-        ),
+        tests="results/{wave}/infer/country_tests.csv",
         provenance="results/{wave}/provenance/infer_tests.json",
     log:
         "logs/{wave}/infer_tests.log",
@@ -106,13 +100,7 @@ rule gather_models:
         status=model_tables("status"),
         code=rule_code("scripts/gather_models.py"),
     output:
-        coefficients=report(
-            "results/{wave}/infer/coefficients.csv",
-            caption="../../results/report/captions/coefficients.rst",
-            category="Inference",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "model coefficients"},
-        ),
+        coefficients="results/{wave}/infer/coefficients.csv",
         terms="results/{wave}/infer/term_tests.csv",
         status="results/{wave}/infer/model_status.csv",
         provenance="results/{wave}/provenance/gather_models.json",

@@ -56,6 +56,12 @@ rule study_report:
             rules.study_figure.output.png, wave=WAVES, figure=list(config["figures"])
         ),
         weighting_figures=expand(rules.weighting_figure.output.png, wave=WAVES),
+        # the page embeds each figure's SVG (a sixth of the PNG's size), the Word file its PNG
+        svgs=expand(
+            rules.study_figure.output.svg, wave=WAVES, figure=list(config["figures"])
+        )
+        + expand(rules.weighting_figure.output.svg, wave=WAVES)
+        + crosswave_outputs()[3:4],
         published=expand(rules.reproduce_published.output.csv, wave=PUBLISHED_WAVES),
         changes=crosswave_outputs()[:1],
         changes_figure=crosswave_outputs()[2:3],
@@ -97,3 +103,106 @@ rule study_report:
         ),
     script:
         "../../scripts/study_report.py"
+
+
+# The report's tables of each wave as pages it shows in place (the report offers a CSV or a
+# Markdown file only as a download): the study report's tables, and the codebooks rendered.
+rule report_pages:
+    input:
+        flow=rules.clean_wave.output.flow_csv,
+        diagnostics=rules.weight_wave.output.diagnostics,
+        margins=rules.weight_wave.output.margins,
+        estimates=rules.describe_wave.output.estimates,
+        effect=rules.weighting_effect.output.csv,
+        tests=rules.infer_tests.output.tests,
+        coefficients=rules.gather_models.output.coefficients,
+        status=rules.gather_models.output.status,
+        codebook=rules.clean_wave.output.codebook_json,
+        import_codebook=rules.import_wave.output.codebook_md,
+        clean_codebook=rules.clean_wave.output.codebook_md,
+        code=rule_code("scripts/report_pages.py"),
+    output:
+        exclusion_flow=report(
+            "results/{wave}/report/exclusion_flow.html",
+            caption="../../results/report/captions/exclusion_flow.rst",
+            category="Cleaning",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "exclusion flow"},
+        ),
+        diagnostics=report(
+            "results/{wave}/report/diagnostics.html",
+            caption="../../results/report/captions/weight_diagnostics.rst",
+            category="Weighting",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "weight diagnostics"},
+        ),
+        margins=report(
+            "results/{wave}/report/margins.html",
+            caption="../../results/report/captions/weight_margins.rst",
+            category="Weighting",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "margins"},
+        ),
+        estimates=report(
+            "results/{wave}/report/estimates.html",
+            caption="../../results/report/captions/estimates.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "tables, weighted and unweighted"},
+        ),
+        weighting_effect=report(
+            "results/{wave}/report/weighting_effect.html",
+            caption="../../results/report/captions/weighting_effect.rst",
+            category="Descriptive tables",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "what weighting changes"},
+        ),
+        country_tests=report(
+            "results/{wave}/report/country_tests.html",
+            caption="../../results/report/captions/country_tests.rst",
+            category="Inference",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "country tests"},
+        ),
+        coefficients=report(
+            "results/{wave}/report/coefficients.html",
+            caption="../../results/report/captions/coefficients.rst",
+            category="Inference",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "models"},
+        ),
+        import_codebook=report(
+            "results/{wave}/report/import_codebook.html",
+            caption="../../results/report/captions/import_codebook.rst",
+            category="Import",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "raw codebook"},
+        ),
+        clean_codebook=report(
+            "results/{wave}/report/clean_codebook.html",
+            caption="../../results/report/captions/clean_codebook.rst",
+            category="Cleaning",
+            subcategory="{wave}",
+            labels={"wave": "{wave}", "table": "analysis codebook"},
+        ),
+        provenance="results/{wave}/provenance/report_pages.json",
+    log:
+        "logs/{wave}/report_pages.log",
+    benchmark:
+        "benchmarks/{wave}/report_pages.tsv"
+    group:
+        "small_jobs"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        **settings(
+            models=("infer", "models"),
+            main_results=("describe", "main_results"),
+            min_n=("describe", "min_n"),
+        ),
+    script:
+        "../../scripts/report_pages.py"

@@ -10,20 +10,8 @@ rule weight_wave:
         code=rule_code("scripts/weight_wave.py"),
     output:
         data="results/{wave}/weight/responses.parquet",
-        diagnostics=report(
-            "results/{wave}/weight/diagnostics.csv",
-            caption="../../results/report/captions/weight_diagnostics.rst",
-            category="Weighting",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "weight diagnostics"},
-        ),
-        margins=report(
-            "results/{wave}/weight/margins.csv",
-            caption="../../results/report/captions/weight_margins.rst",
-            category="Weighting",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "margins"},
-        ),
+        diagnostics="results/{wave}/weight/diagnostics.csv",
+        margins="results/{wave}/weight/margins.csv",
         provenance="results/{wave}/provenance/weight_wave.json",
     log:
         "logs/{wave}/weight.log",

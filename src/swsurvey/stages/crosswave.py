@@ -20,9 +20,12 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
+from swsurvey.io.document import Banner
 from swsurvey.io.files import atomic_path, write_text
+from swsurvey.io.html_document import html_page
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
+from swsurvey.stages.study_sections import changes_tables
 from swsurvey.survey.distributions import pnorm, qnorm
 
 log = get_logger("crosswave")
@@ -119,10 +122,12 @@ def changes_markdown(table: pd.DataFrame, min_n: int) -> str:
 
 
 def write_changes(
-    estimates: Sequence[str | Path], out_csv: str | Path, out_md: str | Path, *, main_results: Mapping[str, str],
-    min_n: int,
+    estimates: Sequence[str | Path], out_csv: str | Path, out_md: str | Path, out_html: str | Path, *,
+    main_results: Mapping[str, str], min_n: int,
 ) -> pd.DataFrame:
-    """Read each wave's estimates file (in wave order); write the changes as CSV and Markdown."""
+    """Read each wave's estimates file (in wave order); write the changes as CSV, Markdown and the
+    page the Snakemake report shows (the study report's tables,
+    :func:`swsurvey.stages.study_sections.changes_tables`)."""
     frames = [pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str}) for path in estimates]
     table = changes(frames, main_results)
     estimated = table[(table["status"] == "estimated") & (table["weighting"] == "weighted")]
@@ -130,4 +135,6 @@ def write_changes(
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
     write_text(out_md, changes_markdown(table, min_n))
+    banner = [Banner(BANNER)] if bool(table["synthetic"].astype(bool).any()) else []
+    write_text(out_html, html_page("Changes between waves", [*banner, *changes_tables(table)]))
     return table

@@ -14,8 +14,11 @@ import pandas as pd
 import yaml
 
 from swsurvey.errors import InputError
+from swsurvey.io.document import Banner
 from swsurvey.io.files import atomic_path
+from swsurvey.io.html_document import html_page
 from swsurvey.io.table_text import BANNER
+from swsurvey.stages.study_sections import published_table
 
 
 def load_published(path: str | Path) -> dict:
@@ -76,16 +79,21 @@ def reproduction_markdown(table: pd.DataFrame, *, wave: str, domain: str, synthe
     return "\n".join(lines) + "\n"
 
 
-def reproduce_wave(estimates: str | Path, published: str | Path, out_csv: str | Path, out_md: str | Path, *, wave: str) -> None:
-    """Write the reproduction table (CSV and Markdown) of one wave."""
+def reproduce_wave(estimates: str | Path, published: str | Path, out_csv: str | Path, out_md: str | Path,
+                   out_html: str | Path, *, wave: str) -> None:
+    """Write the reproduction table of one wave: CSV, Markdown, and the page the Snakemake
+    report shows (the study report's table, :func:`swsurvey.stages.study_sections.published_table`)."""
     est = pd.read_csv(estimates)
     doc = load_published(published)
     table = reproduction_table(est, doc)
     synthetic = bool(est["synthetic"].all()) if "synthetic" in est else False
     table.insert(0, "wave", wave)
     table["synthetic"] = synthetic
-    with atomic_path(out_csv) as tmp_csv, atomic_path(out_md) as tmp_md:
+    banner = [Banner(f"{BANNER} (wave {wave})")] if synthetic else []
+    page = html_page(f"Published figures reproduced, wave {wave}", [*banner, published_table(str(wave), table)])
+    with atomic_path(out_csv) as tmp_csv, atomic_path(out_md) as tmp_md, atomic_path(out_html) as tmp_html:
         table.to_csv(tmp_csv, index=False, float_format="%.6g")
         tmp_md.write_text(
             reproduction_markdown(table, wave=wave, domain=doc["domain"], synthetic=synthetic), encoding="utf-8"
         )
+        tmp_html.write_text(page, encoding="utf-8", newline="\n")

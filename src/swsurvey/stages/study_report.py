@@ -24,11 +24,13 @@ from swsurvey.io.document import Banner, Block, Figure, Heading, Paragraph, Tabl
 from swsurvey.io.docx import docx_bytes
 from swsurvey.io.files import atomic_path
 from swsurvey.io.html_document import html_page
-from swsurvey.io.tables import BANNER
+from swsurvey.io.logfile import get_logger
+from swsurvey.io.table_text import BANNER
 from swsurvey.stages.model_terms import codebook_variables
 from swsurvey.stages.study_sections import (
     TRACE_NOTE,
     changes_tables,
+    country_tests_table,
     descriptive_tables,
     diagnostics_table,
     flow_table,
@@ -36,8 +38,9 @@ from swsurvey.stages.study_sections import (
     methods_paragraph,
     model_table,
     published_table,
-    country_tests_table,
 )
+
+log = get_logger("study_report")
 
 TITLE = "The #socialwork survey: study report"
 #: The packages whose versions the methods name (those that compute or write the results).
@@ -183,6 +186,6 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
     with atomic_path(out_html) as html_tmp, atomic_path(out_docx) as docx_tmp:
         html_tmp.write_text(page, encoding="utf-8", newline="\n")
         docx_tmp.write_bytes(document)
-    print(f"study report: {sum(isinstance(b, Table) for b in blocks)} tables, "
-          f"{sum(isinstance(b, Figure) for b in blocks)} figures, waves {', '.join(waves)}")
+    log.info("study report: %d tables, %d figures, waves %s", sum(isinstance(b, Table) for b in blocks),
+             sum(isinstance(b, Figure) for b in blocks), ", ".join(waves))
     return blocks

@@ -12,7 +12,7 @@ them (:func:`swsurvey.io.tables.cell_text`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -351,3 +351,35 @@ def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mappin
         + " Percentages with a base under the minimum are suppressed; country differences are Rao-Scott "
         "second-order F tests with Holm-adjusted p; models are design-based (quasi)binomial or proportional-odds "
         f"regressions with Wald 95% intervals. Software: {software}.")
+
+
+def weighting_effect_table(wave: str, effect: pd.DataFrame, table_numbers: Mapping[str, int]) -> Table:
+    """Each main result by domain: unweighted %, weighted % (95% CI), the shift weighting makes
+    (weighted minus unweighted, points) and the design effect; ``table_numbers`` gives each
+    table's place in the wave's estimates file, for the estimates' explain ids."""
+    rows = []
+    shown = effect[effect["domain"] != "not asked"] if "domain" in effect else effect
+    for _, r in shown.iterrows():
+        small = _flag(r.get("small_base", False))
+        number = table_numbers.get(str(r["table"]))
+
+        def ident(weighting: str, r: pd.Series = r, number: int | None = number) -> str:
+            return "" if number is None else cell_id(wave, number, r["variable"], r["level"], r["domain"], weighting)
+
+        if small:
+            cells: tuple[Cell, ...] = (text_cell(SUPPRESSED), text_cell(SUPPRESSED), (), (), traced(fmt_int(r["base_n"]), ""))
+        else:
+            ci = "" if pd.isna(r["ci_lower"]) else f" ({r['ci_lower']:.1f}–{r['ci_upper']:.1f})"
+            cells = (traced(f"{r['unweighted']:.1f}", ident("unweighted")),
+                     traced(f"{r['weighted']:.1f}{ci}", ident("weighted")),
+                     traced("" if pd.isna(r["shift"]) else fmt_signed(r["shift"]), ident("weighted")),
+                     traced("" if pd.isna(r["deff"]) else f"{r['deff']:.2f}", ident("weighted")),
+                     traced(fmt_int(r["base_n"]), ""))
+        rows.append(Row(str(r["domain"]), cells, group=f"{r['variable_label']}: {r['level']} [{r['variable']}]"))
+    methods = methods_text(shown["ci_method"]) if len(shown) else ""
+    return Table(key=f"effect-{wave}", title=f"What weighting changes in the main results, wave {wave}", stub="Domain",
+                 columns=("Unweighted %", "Weighted % (95% CI)", "Shift (points)", "Design effect", "n"),
+                 rows=tuple(rows),
+                 note=(f"Weighted minus unweighted percentage of each main result (describe.main_results); intervals: "
+                       f"{methods}; {SUPPRESSED} = fewer respondents in the base than the minimum, suppressed. "
+                       f"Source: results/{wave}/describe/weighting_effect.csv. {TRACE_NOTE}"))
