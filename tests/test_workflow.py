@@ -405,27 +405,37 @@ def test_the_study_report_s_word_tables_are_the_run_s_estimates(small_run):
 
 
 def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(small_run):
-    """study.html in headless Chromium at 1400x900: the title and the SYNTHETIC DATA banner in view
-    on load, every embedded figure decoded, and no table wider than the window."""
+    """study.html in headless Chromium at 1400x900 and 1920x1080: the title and the SYNTHETIC DATA
+    banner in view on load, every embedded figure decoded, and no table wider than the window;
+    and every page the Snakemake report shows in place (results/<wave>/report/) fits the window."""
     from playwright.sync_api import sync_playwright
 
     workdir, _, _ = small_run
+    pages = sorted((workdir / "results/small/report").glob("*.html"))
+    assert len(pages) == 9, pages
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto((workdir / "results/report/study.html").as_uri())
-            page.wait_for_load_state("load")
-            title = page.get_by_role("heading", level=1)
-            banner = page.get_by_text("SYNTHETIC DATA", exact=False).first
-            for name, element in (("title", title), ("banner", banner)):
-                box = element.bounding_box()
-                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, (name, box)
-            images = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")
-            assert images and all(images), images
-            widths = page.evaluate("[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right)")
-            assert widths and max(widths) <= 1400, widths
-            assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+            for width, height in ((1400, 900), (1920, 1080)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto((workdir / "results/report/study.html").as_uri())
+                page.wait_for_load_state("load")
+                title = page.get_by_role("heading", level=1)
+                banner = page.get_by_text("SYNTHETIC DATA", exact=False).first
+                for name, element in (("title", title), ("banner", banner)):
+                    box = element.bounding_box()
+                    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (name, box)
+                images = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")
+                assert images and all(images), images
+                widths = page.evaluate("[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right)")
+                assert widths and max(widths) <= width, widths
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                for path in pages:
+                    page.goto(path.as_uri())
+                    page.wait_for_load_state("load")
+                    assert page.evaluate("document.querySelectorAll('table').length") > 0, path.name
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width, (path.name, width)
+                page.close()
         finally:
             browser.close()
 
