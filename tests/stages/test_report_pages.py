@@ -50,6 +50,12 @@ def test_every_page_is_a_table_with_every_number_traced(wave, tmp_path):
             parse_id(ident.replace("&#x27;", "'").replace("&amp;", "&"))  # every id is one explain accepts
 
 
+def test_a_rerun_writes_the_same_bytes(wave, tmp_path):
+    first = {name: path.read_bytes() for name, path in write(wave, tmp_path / "a").items()}
+    second = {name: path.read_bytes() for name, path in write(wave, tmp_path / "b").items()}
+    assert first == second
+
+
 def test_the_codebooks_are_rendered_and_an_export_s_text_is_never_run(wave, tmp_path):
     outputs = write(wave, tmp_path)
     raw = outputs["import_codebook"].read_text(encoding="utf-8")
