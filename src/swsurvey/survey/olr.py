@@ -19,8 +19,9 @@ Two ways to fit (``method``):
   ``(beta, zeta_1, log(diff(zeta)))`` with the analytic gradient and R's default stopping rule
   (relative change of the objective below 1.5e-8, at most 100 iterations), then R's
   finite-difference Hessian (``optimHess``, step 1e-3) mapped back to ``zeta``. This matches
-  R to about 1e-12, but R's BFGS stops before the exact maximum: on the reference case
-  estimates are off the maximum by up to 7e-4 relative.
+  R's estimates to about 1e-12 and its covariance to about 1e-10 relative (the differences
+  divide the rounding of the gradient's sums by their step), but R's BFGS stops before the
+  exact maximum: on the reference case estimates are off the maximum by up to 7e-4 relative.
 * ``"newton"`` maximises the likelihood exactly (Newton-Raphson with the analytic Hessian,
   to machine precision) and uses the analytic Hessian in the sandwich: the statistically
   exact answer, which differs from R's by R's optimisation error.

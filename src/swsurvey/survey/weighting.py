@@ -784,7 +784,7 @@ def trim_weights(design: SurveyDesign, lower=-math.inf, upper=math.inf,
     weights inside the bounds (R adds ``sum(trimmings) / sum(can_trim)`` to each), so the
     weight total is unchanged. That can push a weight just inside a bound over it;
     ``strict=True`` repeats the trimming until no weight is outside, with survey 4.5's rule
-    (since 4.4): a weight once trimmed stays at its bound and takes no share of later
+    (since 4.2): a weight once trimmed stays at its bound and takes no share of later
     trimmings, which go only to weights never trimmed (survey 4.1 shared them among all
     weights inside the bounds). When no weight is left to take a share R warns "trimming
     failed" and keeps the weights at the bounds, so the total changes; here that is a
