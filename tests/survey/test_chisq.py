@@ -101,7 +101,7 @@ def _designs():
     dstrat = svydesign(strat, weights="pw", strata="stype", fpc="fpc")
     return {
         "dstrat": dstrat,
-        "dsc": svydesign(strat, ids="dnum", strata="stype", weights="pw"),
+        "dsc": svydesign(strat, ids="dnum", strata="stype", weights="pw", nest=True),
         "dclus1": svydesign(clus1, ids="dnum", weights="pw", fpc="fpc"),
         "dstrat_domain": dstrat.subset(strat["comp.imp"] == "Yes"),
     }

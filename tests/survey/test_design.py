@@ -17,7 +17,7 @@ import pytest
 from rsurvey import assert_close, dataset
 
 from swsurvey.errors import InputError
-from swsurvey.survey import svyby, svydesign, svymean, svytotal
+from swsurvey.survey import svyby, svyciprop, svydesign, svymean, svytotal
 
 EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 LONELY = EXTRA["lonely_psu"]
@@ -202,3 +202,135 @@ def test_lonely_psu_with_complete_sampling_is_no_error():
     data = _frame(h=["a", "b", "b", "b", "b", "b"], fpc=[1.0, 20.0, 20.0, 20.0, 20.0, 20.0])
     d = svydesign(data, weights="w", strata="h", ids="psu", fpc="fpc")
     assert np.isfinite(svymean(d, "y").se).all()
+
+
+# -- multistage designs and weights from the fpc (tests/r/multistage.json) -------------------
+
+MULTI = json.loads((Path(__file__).parents[1] / "r" / "multistage.json").read_text())
+
+
+def _apiclus2() -> pd.DataFrame:
+    """apiclus2 with the columns tests/r/multistage.R adds: fpc as fractions (f1, f2), the
+    districts split into strata at dnum 400 (half, fpc1h), districts numbered within strata
+    (dwithin) and a second stage sampled alone from two units or more (fpc2b)."""
+    data = dataset("apiclus2")
+    n_districts = data["dnum"].nunique()
+    schools = data.groupby("dnum")["snum"].transform("nunique")
+    data["f1"] = n_districts / data["fpc1"]
+    data["f2"] = schools / data["fpc2"]
+    data["half"] = np.where(data["dnum"] <= 400, "low", "high")
+    districts = dataset("apipop")["dnum"].unique()
+    data["fpc1h"] = np.where(data["half"] == "low", (districts <= 400).sum(), (districts > 400).sum())
+    data["dwithin"] = data.groupby("half")["dnum"].rank(method="dense").astype(int)
+    data["fpc2b"] = data["fpc2"] + 1
+    return data
+
+
+def _check_estimates(design, expected: dict, what: str) -> None:
+    """The estimates tests/r/multistage.R's estimates() writes, against R's."""
+    assert_close(design.weights, expected["design"]["weights"], what=f"{what} weights")
+    assert design.degf() == expected["design"]["degf"]
+    for name, fn, kw in [("mean", svymean, {}), ("total", svytotal, {"na_rm": True})]:
+        stat = fn(design, expected[name]["names"], **kw)
+        assert_close(stat.estimates, expected[name]["estimates"], what=f"{what} {name}")
+        assert_close(stat.vcov, expected[name]["vcov"]["values"], what=f"{what} {name} vcov")
+    by = svyby(design, "api00", "stype", svymean)
+    assert list(by.table["stype"]) == expected["by_stype"]["levels"]
+    assert_close(by.table["api00"], expected["by_stype"]["estimates"], what=f"{what} svyby")
+    assert_close(by.table["se"], expected["by_stype"]["se"], what=f"{what} svyby se")
+    ci = svyciprop(design, "sch.wide", method="logit", value="Yes")
+    assert_close([ci.estimate, ci.se, ci.ci_lower, ci.ci_upper],
+                 [expected["ciprop"]["estimate"], expected["ciprop"]["se"], *expected["ciprop"]["ci"]],
+                 what=f"{what} svyciprop")
+
+
+@pytest.mark.parametrize(("key", "fpc"), [("clus2_fpc", ["fpc1", "fpc2"]), ("clus2_fraction", ["f1", "f2"])])
+def test_two_stage_with_fpc_matches_r(key, fpc):
+    """R's svydesign(ids=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2): no weights given, so
+    they come from the fpc; the variance adds the schools' variance within districts."""
+    _check_estimates(svydesign(_apiclus2(), ids=["dnum", "snum"], fpc=fpc), MULTI[key], key)
+
+
+def test_two_stage_without_fpc_uses_the_first_stage_only():
+    data = _apiclus2()
+    design = svydesign(data, ids=["dnum", "snum"], weights="pw")
+    _check_estimates(design, MULTI["clus2_no_fpc"], "clus2_no_fpc")
+    one = svymean(svydesign(data, ids="dnum", weights="pw"), ["api00", "api99"])
+    assert np.array_equal(svymean(design, ["api00", "api99"]).vcov, one.vcov)
+    with_fpc = svymean(svydesign(data, ids=["dnum", "snum"], fpc=["fpc1", "fpc2"]), ["api00", "api99"])
+    assert with_fpc.vcov[0, 0] < one.vcov[0, 0]  # the fpc of the 40 districts in 757
+
+
+def test_one_stage_fpc_without_weights_derives_them():
+    """R's svydesign(ids=~dnum, fpc=~fpc, data=apiclus1): weights 757/15 (apiclus1's own pw,
+    33.847, are another thing), so the totals are the population's, not the sample's."""
+    expected = MULTI["clus1_fpc_no_weights"]
+    data = dataset("apiclus1")
+    design = svydesign(data, ids="dnum", fpc="fpc")
+    assert_close(design.weights, expected["design"]["weights"])
+    assert_close(design.weights, np.full(len(data), 757 / 15))
+    for name, fn in [("mean", svymean), ("total", svytotal)]:
+        stat = fn(design, ["api00", "enroll"], deff=True)
+        assert_close(stat.estimates, expected[name]["estimates"], what=name)
+        assert_close(stat.vcov, expected[name]["vcov"]["values"], what=f"{name} vcov")
+        assert_close(stat.deff, expected[name]["deff"], what=f"{name} deff")
+
+
+def test_mu284_rs_own_multistage_example():
+    expected = MULTI["mu284"]
+    design = svydesign(pd.DataFrame(expected["data"]), ids=["id1", "id2"], fpc=["n1", "n2"])
+    assert_close(design.weights, expected["design"]["weights"])
+    for name, fn in [("mean", svymean), ("total", svytotal)]:
+        stat = fn(design, "y1")
+        assert_close(stat.estimates, expected[name]["estimates"], what=name)
+        assert_close(stat.vcov.ravel(), expected[name]["vcov"]["values"], what=f"{name} vcov")
+
+
+def test_stratified_two_stage_with_unique_and_nested_ids():
+    data = _apiclus2()
+    kw = {"strata": "half", "fpc": ["fpc1h", "fpc2"]}
+    _check_estimates(svydesign(data, ids=["dnum", "snum"], **kw), MULTI["strat2"]["unique_ids"], "unique ids")
+    nested = svydesign(data, ids=["dwithin", "snum"], nest=True, **kw)
+    _check_estimates(nested, MULTI["strat2"]["nested_ids"], "nested ids")
+    assert MULTI["strat2"]["not_nested_message"].startswith("Clusters not nested in strata")
+    with pytest.raises(InputError, match="not nested in strata") as err:
+        svydesign(data, ids=["dwithin", "snum"], **kw)
+    assert err.value.variable == "dwithin" and err.value.value == 1
+
+
+def test_second_stage_unit_sampled_alone():
+    """A district with one school sampled of two or more: "remove" counts it as nothing, as R;
+    "fail" names the district, as R's "Stratum (1.15) has only one PSU at stage 2"."""
+    data = _apiclus2()
+    kw = {"ids": ["dnum", "snum"], "fpc": ["fpc1", "fpc2b"]}
+    _check_estimates(svydesign(data, lonely_psu="remove", **kw), MULTI["lonely_stage2_remove"], "remove")
+    assert MULTI["lonely_stage2_fail_message"] == "Stratum (1.15) has only one PSU at stage 2"
+    design = svydesign(data, **kw)
+    with pytest.raises(InputError, match="only one sampled unit of snum") as err:
+        svymean(design, "api00")
+    assert err.value.variable == "dnum" and err.value.value == 15
+    with pytest.raises(InputError, match="not defined at later stages"):
+        svymean(svydesign(data, lonely_psu="average", **kw), "api00")
+    # a domain of districts with two schools sampled or more meets no lonely unit, as R's subset
+    several = design.subset(data.groupby("dnum")["snum"].transform("nunique") > 1)
+    assert np.isfinite(svymean(several, "api00").se).all()
+
+
+def test_multistage_argument_errors():
+    data = _apiclus2()
+    with pytest.raises(InputError, match="one fpc column per stage") as err:
+        svydesign(data, ids=["dnum", "snum"], fpc="fpc1")
+    assert err.value.variable == "fpc1"
+    with pytest.raises(InputError, match="mixes population sizes") as err:
+        svydesign(data, ids=["dnum", "snum"], fpc=["fpc1", "f2"])
+    assert err.value.variable == "f2" and 0 < err.value.value < 1
+    with pytest.raises(InputError) as err:
+        svydesign(data, ids=["dnum", "school"], fpc=["fpc1", "fpc2"])
+    assert err.value.variable == "school"
+    small = data.assign(fpc2=np.where(data["dnum"] == 83, 2, data["fpc2"]))  # 3 schools sampled
+    with pytest.raises(InputError, match="smaller than the PSUs sampled") as err:
+        svydesign(small, ids=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    assert err.value.variable == "fpc2"
+    with pytest.raises(InputError, match="cannot give them") as err:
+        svydesign(data.assign(f1=0.0), ids=["dnum", "snum"], fpc=["f1", "f2"])
+    assert err.value.variable == "f1"

@@ -105,7 +105,7 @@ def _designs():
     strat = rsurvey.dataset("apistrat")
     return {
         "dstrat": svydesign(strat, weights="pw", strata="stype", fpc="fpc"),
-        "dsc": svydesign(strat, ids="dnum", strata="stype", weights="pw"),
+        "dsc": svydesign(strat, ids="dnum", strata="stype", weights="pw", nest=True),
         "dclus1": svydesign(rsurvey.dataset("apiclus1"), ids="dnum", weights="pw", fpc="fpc"),
     }
 

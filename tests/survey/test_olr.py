@@ -83,7 +83,7 @@ def test_extra_stratified_fpc_and_term_test():
 
 
 def test_extra_stratified_clustered():
-    design = svydesign(apistrat(), ids="dnum", strata="stype", weights="pw")
+    design = svydesign(apistrat(), ids="dnum", strata="stype", weights="pw", nest=True)
     fit = svyolr(design, "mealcat ~ ell + mobility + stype")
     check_olr(fit, extra()["olr_strat_clus"], what="strat clus")
 
@@ -181,7 +181,7 @@ def test_grouping_rows_into_covariate_patterns_is_exact(monkeypatch, method):
     """Fitting on distinct covariate patterns (summed weights) gives the row-by-row fit."""
     from swsurvey.survey import olr
 
-    design = svydesign(apistrat(), ids="dnum", strata="stype", weights="pw")
+    design = svydesign(apistrat(), ids="dnum", strata="stype", weights="pw", nest=True)
     formula = "mealcat ~ stype + yr.rnd + comp.imp"
     grouped = svyolr(design, formula, method=method)
     monkeypatch.setattr(olr, "covariate_patterns", lambda codes, n: None)

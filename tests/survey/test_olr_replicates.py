@@ -220,7 +220,7 @@ def with_missing(design, column: str):
 
 
 def strat_boot():
-    design = svydesign(apistrat(), strata="stype", ids="dnum", weights="pw")
+    design = svydesign(apistrat(), strata="stype", ids="dnum", weights="pw", nest=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return as_svrepdesign(design, "bootstrap", replicates=30, seed=20240611)
@@ -228,7 +228,7 @@ def strat_boot():
 
 APART = {
     "bootstrap, continuous and categorical": (lambda: with_missing(strat_boot(), "ell"), "mealcat ~ ell + awards + stype"),
-    "JKn, cells": (lambda: with_missing(as_svrepdesign(svydesign(apistrat(), strata="stype", ids="dnum", weights="pw"),
+    "JKn, cells": (lambda: with_missing(as_svrepdesign(svydesign(apistrat(), strata="stype", ids="dnum", weights="pw", nest=True),
                                                        "JKn"), "comp.imp"),
                    "mealcat ~ comp.imp + awards + sch.wide"),
     "supplied combined weights": (boot_clus1, "mealcat ~ avg.ed + mobility + stype"),

@@ -104,7 +104,7 @@ def jkn_strat(**kw):
 
 
 def jkn_strat_clus():
-    return as_svrepdesign(svydesign(apistrat(), weights="pw", strata="stype", ids="dnum"), "JKn")
+    return as_svrepdesign(svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", nest=True), "JKn")
 
 
 def brr_pairs(**kw):
@@ -252,7 +252,8 @@ def test_jkn_missing_values_and_mse():
 
 
 def scd_design():
-    return svydesign(scd(), strata="ESA", ids="ambulance", fpc="fpc")
+    """R's prob=~1: weights 1 given, not derived from the fpc."""
+    return svydesign(scd().assign(one=1.0), weights="one", strata="ESA", ids="ambulance", fpc="fpc", nest=True)
 
 
 def test_scd_brr_fay_and_supplied_as_r_documents_them():
@@ -299,7 +300,7 @@ def test_our_conversions_have_r_s_scale_for_the_bootstrap_designs():
     ours = as_svrepdesign(svydesign(apistrat(), weights="pw", strata="stype", fpc="fpc"), "bootstrap", replicates=50, seed=1)
     assert ours.scale == expected["bootstrap_strat"]["design"]["scale"]
     with pytest.warns(UserWarning, match="finite population correction"):
-        dsc = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", fpc="fpc")
+        dsc = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", nest=True, fpc="fpc")
         ours = as_svrepdesign(dsc, "subbootstrap", replicates=50, seed=1)
     assert ours.scale == expected["subbootstrap_strat_clus"]["design"]["scale"]
     assert (ours.rscales == 1).all()
@@ -309,7 +310,7 @@ def test_our_conversions_have_r_s_scale_for_the_bootstrap_designs():
 
 
 def strat_boot(type_="bootstrap", replicates=40, seed=20240501, **kw):
-    design = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", **kw)
+    design = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", nest=True, **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return as_svrepdesign(design, type_, replicates=replicates, seed=seed)
@@ -361,7 +362,7 @@ def test_bootstrap_replicates_depend_only_on_seed_and_number():
 
 
 def test_bootstrap_se_is_near_the_linearization_se():
-    design = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum")
+    design = svydesign(apistrat(), weights="pw", strata="stype", ids="dnum", nest=True)
     boot = as_svrepdesign(design, "subbootstrap", replicates=400, seed=3)
     ratio = svymean(boot, "api00").se[0] / svymean(design, "api00").se[0]
     assert 0.85 < ratio < 1.15

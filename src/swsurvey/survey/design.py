@@ -1,17 +1,20 @@
-"""The survey design object: weights, optional strata, first-stage clusters, fpc, calibration.
+"""The survey design object: weights, optional strata, clusters at each stage, fpc, calibration.
 
-Follows R's ``svydesign`` (survey package) for one-stage designs: ``ids`` are the primary
-sampling units (PSUs), taken as nested within strata; ``fpc`` is the population number of
-PSUs in the stratum (a value above 1) or the sampling fraction (a value of at most 1), and
-must be constant within a stratum. Domains are estimated by giving the rows outside the
-domain zero weight (:meth:`SurveyDesign.subset`), never by dropping them, so the design's
-strata, PSUs and degrees of freedom stay those of the whole sample (Lumley 2010, sec. 2.3).
+Follows R's ``svydesign`` (survey package): ``ids`` are the primary sampling units (PSUs),
+nested within strata, and for a multistage design the units of each later stage, nested in
+the stage above; ``fpc`` is, per stage, the population number of units in the stratum (a
+value above 1) or the sampling fraction (a value of at most 1), and must be constant within
+a stratum (a later stage's strata are the units of the stage above). Domains are estimated
+by giving the rows outside the domain zero weight (:meth:`SurveyDesign.subset`), never by
+dropping them, so the design's strata, PSUs and degrees of freedom stay those of the whole
+sample (Lumley 2010, sec. 2.3).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -33,8 +36,27 @@ class Adjustment(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
+class Stage:
+    """A later stage (2, 3, ...) of a multistage design, as its variance needs it.
+
+    Arrays aligned with the data's rows: ``strata`` (the unit of the stage above, whose
+    sample of units this stage draws), ``units`` (this stage's sampling units, integer codes
+    numbered across the sample), ``fpc`` (the sampling fraction n/N of units in the
+    stratum) and ``scale`` (the product of the sampling fractions of the stages above: the
+    within-unit variance of a unit drawn with probability f counts f times, R's
+    ``multistage``). ``columns`` names the ids of the stage above and of this one.
+    """
+
+    strata: np.ndarray
+    units: np.ndarray
+    fpc: np.ndarray
+    scale: np.ndarray
+    columns: tuple[str, str]
+
+
+@dataclass(frozen=True, eq=False)
 class SurveyDesign:
-    """A one-stage survey design over ``data`` (rows are respondents).
+    """A survey design over ``data`` (rows are respondents).
 
     Attributes are arrays aligned with ``data``'s rows: ``weights`` (current analysis
     weights, zero outside a domain), ``strata`` and ``psu`` (integer codes, PSUs numbered
@@ -42,6 +64,9 @@ class SurveyDesign:
     sampled with replacement). ``calibration`` lists the adjustments weighting made, which
     the variance engine applies to influence values (R's ``postStrata``). ``in_sample`` marks
     the rows with non-zero weight before any subsetting, which define degrees of freedom.
+    ``stages`` holds the stages after the first of a multistage design with fpc (empty for
+    a one-stage design, and for a multistage one without fpc, whose variance is the first
+    stage's, with replacement, as in R).
     """
 
     data: pd.DataFrame
@@ -52,7 +77,8 @@ class SurveyDesign:
     lonely_psu: str = "fail"
     calibration: tuple[Adjustment, ...] = ()
     domain: np.ndarray | None = None
-    columns: dict[str, str | None] = field(default_factory=dict)
+    columns: dict[str, str | Sequence[str] | None] = field(default_factory=dict)
+    stages: tuple[Stage, ...] = ()
 
     # -- shape ------------------------------------------------------------------------------
 
@@ -139,22 +165,40 @@ def _codes(values: pd.Series, name: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    """A design argument as a list of column names, one per stage (R's ``~a + b``)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def svydesign(
     data: pd.DataFrame,
     weights: str | None = None,
     strata: str | None = None,
-    ids: str | None = None,
-    fpc: str | None = None,
+    ids: str | Sequence[str] | None = None,
+    fpc: str | Sequence[str] | None = None,
     lonely_psu: str = "fail",
+    nest: bool = False,
 ) -> SurveyDesign:
-    """Build a design like R's ``svydesign(ids=, strata=, weights=, fpc=, data=)``.
+    """Build a design like R's ``svydesign(ids=, strata=, weights=, fpc=, data=, nest=)``.
 
-    ``weights`` names a column of sampling weights (all 1 when omitted); ``ids`` the PSU
-    column (each row its own PSU when omitted, R's ``ids=~1``), nested within ``strata``.
-    ``lonely_psu`` says how a stratum with a single PSU enters the variance, as R's
-    ``options(survey.lonely.psu=)``: "fail" (R's default: an error naming the stratum),
-    "remove" or "certainty" (contributes nothing), "adjust" (centred at the grand mean of PSU
-    totals), "average" (the average variance of the other strata).
+    ``weights`` names a column of sampling weights; ``ids`` the cluster column of each stage
+    (a name, or a list of names for a multistage design, R's ``ids=~psu+ssu``; each row its
+    own PSU when omitted, R's ``ids=~1``); ``strata`` the first-stage strata. PSUs must be
+    nested in strata (each PSU value in one stratum) unless ``nest=True``, which numbers
+    them within strata, as R's ``nest=``. ``fpc`` gives one column per stage: the population
+    number of units in the stage's stratum (every value at least 1, some above 1) or the
+    sampling fraction (every value at most 1), as R decides (R's all-ones fpc is an error;
+    here it is a census). Without ``weights``, the weights come from the fpc, the product
+    over stages of N/n, as R's ``weights(fpc)``; without either, they are all 1.
+
+    The variance of a multistage design with ``fpc`` adds each later stage's within-unit
+    variance (:class:`Stage`); without ``fpc`` it uses the first stage only, sampled with
+    replacement, as R does. ``lonely_psu`` says how a stratum with a single PSU enters the
+    variance, as R's ``options(survey.lonely.psu=)``: "fail" (R's default: an error naming
+    the stratum), "remove" or "certainty" (contributes nothing), "adjust" (centred at the
+    grand mean of PSU totals), "average" (the average variance of the other strata).
     Negative or missing weights, missing design variables and fpc values that vary within
     a stratum or are smaller than the sample are errors naming the column.
     """
@@ -164,56 +208,159 @@ def svydesign(
     n = len(data)
     if n == 0:
         raise InputError("the design has no rows")
-    if weights is None:
-        w = np.ones(n)
-    else:
-        if weights not in data:
-            raise InputError("weight column not in the data", variable=weights)
-        w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(w)
-        if bad.any():
-            raise InputError("weights are missing or not finite", variable=weights, count=int(bad.sum()))
-        if (w < 0).any():
-            raise InputError(
-                "weights are negative", variable=weights, value=float(w[w < 0][0]), count=int((w < 0).sum())
-            )
-        if not (w > 0).any():
-            raise InputError("every weight is zero", variable=weights)
-    for col in (strata, ids, fpc):
-        if col is not None and col not in data:
-            raise InputError("design column not in the data", variable=col)
+    id_cols, fpc_cols = _names(ids), _names(fpc)
+    for col in ([weights] if weights else []) + ([strata] if strata else []) + id_cols + fpc_cols:
+        if col not in data:
+            kind = "weight column" if col == weights else "design column"
+            raise InputError(f"{kind} not in the data", variable=col)
+    if fpc_cols and len(fpc_cols) != max(len(id_cols), 1):
+        raise InputError(
+            f"fpc gives {len(fpc_cols)} stage(s), ids {max(len(id_cols), 1)}: one fpc column per stage",
+            variable=", ".join(fpc_cols),
+        )
     stratum = _codes(data[strata], strata) if strata else np.zeros(n, dtype=np.int64)
-    if ids:
-        pairs = pd.MultiIndex.from_arrays([stratum, _codes(data[ids], ids)])
-        psu, _ = pd.factorize(pairs, sort=True)
-        psu = psu.astype(np.int64)
-    else:
-        psu = np.arange(n, dtype=np.int64)
-    fraction = _fpc_fraction(data, fpc, stratum, psu) if fpc else np.zeros(n)
+    clusters = _stage_clusters(data, id_cols, stratum, nested_check=bool(strata) and not nest, strata=strata)
+    fractions, ratios = ([], [])
+    if fpc_cols:
+        fractions, ratios = _fpc_stages(data, fpc_cols, [stratum, *clusters[:-1]], clusters)
+    w = _weights(data, weights) if weights is not None else _fpc_weights(ratios, fpc_cols, n)
     return SurveyDesign(
         data=data,
         weights=w,
         strata=stratum,
-        psu=psu,
-        fpc=fraction,
+        psu=clusters[0],
+        fpc=fractions[0] if fractions else np.zeros(n),
         lonely_psu=lonely_psu,
         columns={"weights": weights, "strata": strata, "ids": ids, "fpc": fpc},
+        stages=_later_stages(clusters, fractions, id_cols),
     )
 
 
-def _fpc_fraction(data: pd.DataFrame, fpc: str, stratum: np.ndarray, psu: np.ndarray) -> np.ndarray:
-    """Per row, the sampling fraction of PSUs in its stratum (R's fpc conventions)."""
-    values = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise InputError("fpc has missing values", variable=fpc, count=int((~np.isfinite(values)).sum()))
+def _weights(data: pd.DataFrame, weights: str) -> np.ndarray:
+    """The sampling weights column, checked: finite, not negative, not all zero."""
+    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(w)
+    if bad.any():
+        raise InputError("weights are missing or not finite", variable=weights, count=int(bad.sum()))
+    if (w < 0).any():
+        raise InputError(
+            "weights are negative", variable=weights, value=float(w[w < 0][0]), count=int((w < 0).sum())
+        )
+    if not (w > 0).any():
+        raise InputError("every weight is zero", variable=weights)
+    return w
+
+
+def _fpc_weights(ratios: list[np.ndarray], fpc_cols: list[str], n: int) -> np.ndarray:
+    """Weights from the fpc, as R's ``1/apply(1/weights(fpc, final=FALSE), 1, prod)``: the
+    product over stages of N/n (all 1 without fpc, R's equal-probability default)."""
+    if not ratios:
+        return np.ones(n)
+    prob = np.ones(n)
+    for ratio, col in zip(ratios, fpc_cols):
+        if not np.isfinite(ratio).all():
+            raise InputError(
+                "weights not given and the fpc (a sampling fraction of 0) cannot give them", variable=col
+            )
+        prob = prob * (1.0 / ratio)
+    return 1.0 / prob
+
+
+def _stage_clusters(
+    data: pd.DataFrame, id_cols: list[str], stratum: np.ndarray, nested_check: bool, strata: str | None
+) -> list[np.ndarray]:
+    """Integer codes of each stage's sampling units, numbered across the sample and nested in
+    the stage above (R's ``interaction`` of the ids of stages 1..k, within strata)."""
+    n = len(stratum)
+    if not id_cols:
+        return [np.arange(n, dtype=np.int64)]
+    codes = [_codes(data[col], col) for col in id_cols]
+    if nested_check:
+        _check_nested(data, id_cols[0], codes[0], stratum, strata)
+    out = []
+    for k in range(1, len(codes) + 1):
+        keys = pd.MultiIndex.from_arrays([stratum, *codes[:k]])
+        cluster, _ = pd.factorize(keys, sort=True)
+        out.append(cluster.astype(np.int64))
+    return out
+
+
+def _check_nested(
+    data: pd.DataFrame, column: str, psu: np.ndarray, stratum: np.ndarray, strata: str | None
+) -> None:
+    """R's ``check.strata``: a PSU value found in two strata is an error unless ``nest=True``."""
+    first = np.full(int(psu.max()) + 1, -1, dtype=np.int64)
+    first[psu[::-1]] = stratum[::-1]
+    crossing = np.flatnonzero(first[psu] != stratum)
+    if len(crossing):
+        value = data[column].iloc[crossing[0]]
+        raise InputError(
+            f"PSUs are not nested in strata ({strata}): a PSU is in more than one stratum "
+            "(nest=True numbers PSUs within strata, as R's nest=TRUE)",
+            variable=column,
+            value=value.item() if hasattr(value, "item") else value,
+        )
+
+
+def _fpc_stages(
+    data: pd.DataFrame, fpc_cols: list[str], strata: list[np.ndarray], clusters: list[np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per stage and row, the sampling fraction n/N of units in the stage's stratum and the
+    weight factor N/n (R's ``as.fpc``: sizes if any value is above 1, else fractions)."""
+    values = []
+    for col in fpc_cols:
+        v = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(v).all():
+            raise InputError("fpc has missing values", variable=col, count=int((~np.isfinite(v)).sum()))
+        values.append(v)
+    is_size = any((v > 1).any() for v in values)
+    for v, col in zip(values, fpc_cols):
+        wrong = (v < 1) if is_size else (v < 0)
+        if wrong.any():
+            message = "fpc mixes population sizes (> 1) with sampling fractions (< 1)"
+            raise InputError(message if is_size else "fpc is negative", variable=col, value=float(v[wrong][0]), count=int(wrong.sum()))
+    out = [_stage_fraction(v, col, s, c, is_size) for v, col, s, c in zip(values, fpc_cols, strata, clusters)]
+    return [f for f, _ in out], [r for _, r in out]
+
+
+def _stage_fraction(
+    values: np.ndarray, fpc: str, stratum: np.ndarray, psu: np.ndarray, is_size: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """One stage's sampling fraction and weight factor per row (R's fpc conventions)."""
     frame = pd.DataFrame({"stratum": stratum, "psu": psu, "fpc": values})
     per = frame.groupby("stratum").agg(lo=("fpc", "min"), hi=("fpc", "max"), n=("psu", "nunique"))
     varying = per[per["lo"] != per["hi"]]
     if len(varying):
         raise InputError("fpc varies within a stratum", variable=fpc, count=len(varying))
     population = per["lo"].to_numpy()
-    is_size = population > 1
-    if (is_size & (population < per["n"].to_numpy())).any():
+    sampled = per["n"].to_numpy()
+    if is_size and (population < sampled).any():
         raise InputError("fpc (population PSUs) is smaller than the PSUs sampled", variable=fpc)
-    fraction = np.where(is_size, per["n"].to_numpy() / np.where(is_size, population, 1.0), population)
-    return fraction[stratum]
+    if is_size:
+        fraction, ratio = sampled / population, population / sampled
+    else:
+        with np.errstate(divide="ignore"):
+            fraction, ratio = population, (sampled / population) / sampled
+    return fraction[stratum], ratio[stratum]
+
+
+def _later_stages(
+    clusters: list[np.ndarray], fractions: list[np.ndarray], id_cols: list[str]
+) -> tuple[Stage, ...]:
+    """Stages 2, 3, ... as the variance uses them: only with an fpc at every stage (without
+    one R takes the first stage only, with replacement)."""
+    if len(clusters) < 2 or not fractions:
+        return ()
+    stages, above = [], fractions[0]
+    for k in range(1, len(clusters)):
+        stages.append(
+            Stage(
+                strata=clusters[k - 1],
+                units=clusters[k],
+                fpc=fractions[k],
+                scale=above,
+                columns=(id_cols[k - 1], id_cols[k]),
+            )
+        )
+        above = above * fractions[k]
+    return tuple(stages)

@@ -1,4 +1,4 @@
-"""The linearization variance engine: R's ``svyrecvar`` for one-stage designs.
+"""The linearization variance engine: R's ``svyrecvar``.
 
 Every estimator hands over its weighted influence values ``x`` (an n x k matrix: row i is
 w_i times unit i's influence on the k estimates, zero outside a domain). The engine
@@ -9,7 +9,9 @@ w_i times unit i's influence on the k estimates, zero outside a domain). The eng
 
        V = sum_h (1 - f_h) n_h / (n_h - 1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'
 
-   (Lumley 2010, sec. 2.2 and appendix; Binder 1983 for the linearization).
+   (Lumley 2010, sec. 2.2 and appendix; Binder 1983 for the linearization);
+3. for a multistage design with fpc, adds each later stage's variance within the units of
+   the stage above, scaled by their sampling fractions (R's recursive ``multistage``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import Stage, SurveyDesign
 
 #: Rows per block where an n x k temporary would otherwise be made (bounds peak memory).
 ROW_BLOCK = 65_536
@@ -112,8 +114,9 @@ def group_means(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
 def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     """Covariance matrix (k x k) of the totals of weighted influence values ``x`` (n x k).
 
-    R's ``svyrecvar(x, clusters, strata, fpc, postStrata)`` for one-stage designs, with the
-    design's ``lonely_psu`` rule for strata that have a single PSU.
+    R's ``svyrecvar(x, clusters, strata, fpc, postStrata)``, with the design's
+    ``lonely_psu`` rule for strata that have a single PSU; for a multistage design with fpc,
+    plus each later stage's within-unit variance (:func:`stage_vcov`).
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
@@ -159,7 +162,56 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     if has_lonely and design.lonely_psu == "average":
         n_present = int(present.sum())
         vcov = vcov * (n_present / max(n_present - int(lonely.sum()), 1))
+    for stage in design.stages:
+        vcov = vcov + stage_vcov(design, stage, x)
     return vcov
+
+
+def stage_vcov(design: SurveyDesign, stage: Stage, x: np.ndarray) -> np.ndarray:
+    """A later stage's share of the variance: within each unit of the stage above (a
+    stratum here), the variance of its sampled units' totals, scaled by the unit's sampling
+    fraction (``stage.scale``):
+
+        sum_i f_i (1 - f_ij) m_i / (m_i - 1) sum_j (z_ij - zbar_i)(z_ij - zbar_i)'
+
+    R's ``multistage`` (the recursion's ``* nPSUs/fpcs``); Särndal, Swensson and Wretman
+    (1992), result 4.3.1, with the first stage's weights already in ``x``. A unit of the stage
+    above with a single sampled unit contributes nothing under every ``lonely_psu`` rule but
+    "fail" (an error) and "average" (R returns NaN: an error here), as in survey >= 4.2.
+    """
+    z = group_sums(x, stage.units)
+    unit_stratum = np.empty(len(z), dtype=np.int64)
+    unit_stratum[stage.units] = stage.strata
+    n_strata = int(stage.strata.max()) + 1
+    m = np.bincount(unit_stratum, minlength=n_strata).astype(float)
+    f, above = np.zeros(n_strata), np.zeros(n_strata)
+    f[stage.strata], above[stage.strata] = stage.fpc, stage.scale
+    lonely = (m == 1) & ((1.0 - f) >= 1e-7)
+    if lonely.any():
+        _lonely_stage(design, stage, lonely)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where((m > 1) & ((1.0 - f) >= 1e-7), above * (1.0 - f) * m / (m - 1.0), 0.0)
+    centred = z - (group_sums(z, unit_stratum, n_strata) / np.maximum(m, 1)[:, None])[unit_stratum]
+    centred *= np.sqrt(scale)[unit_stratum][:, None]
+    return centred.T @ centred
+
+
+def _lonely_stage(design: SurveyDesign, stage: Stage, lonely: np.ndarray) -> None:
+    """Refuse a later-stage unit with a single sampled unit where the rule cannot take it."""
+    if design.lonely_psu not in ("fail", "average"):
+        return
+    rows = np.flatnonzero(lonely[stage.strata] & (True if design.domain is None else design.domain))
+    if not len(rows):  # R's svyrecvar sees a domain's rows only
+        return
+    above, column = stage.columns
+    value = design.data[above].iloc[rows[0]]
+    raise InputError(
+        f"a unit of {above} has only one sampled unit of {column}, so its within-unit variance "
+        "is not defined (R: 'has only one PSU at stage'; lonely_psu='remove', 'certainty' or "
+        "'adjust' count it as nothing; 'average' is not defined at later stages)",
+        variable=above,
+        value=value.item() if hasattr(value, "item") else value,
+    )
 
 
 def _psu_strata(design: SurveyDesign) -> np.ndarray:
