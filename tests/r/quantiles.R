@@ -53,6 +53,10 @@ for (d in list(list("jk1_clus1", rclus1), list("jkn_strat", rstrat))) {
     res[[paste("quantile", d[[1]], type, sep = "_")]] <- c(q_out(q), degf = degf(d[[2]]))
   }
 }
+# a domain of equal weights, where a cumulative share equals p exactly: R's as.svrepdesign
+# carries the weights as 1 / (1 / pw), which moves the CDF across p (a known difference)
+res$quantile_jkn_strat_domain_H_mean <- q_out(suppressWarnings(
+  svyquantile(~api00, subset(rstrat, stype == "H"), quantiles = quants)))
 res$quantile_jk1_clus1_quantile_hf7 <- q_out(suppressWarnings(
   svyquantile(~api00, rclus1, quantiles = quants, interval.type = "quantile", qrule = "hf7")))
 

@@ -87,6 +87,18 @@ def test_replicate_designs(name, source, interval_type, qrule, request):
     _same(q, expected)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "R's as.svrepdesign holds the weights as 1 / (1 / pw), one unit in the last place from pw "
+    "for some schools; in a domain of equal weights a cumulative share then equals p exactly "
+    "in swsurvey's replicate design but not in R's, and the 10% quantile is the next value "
+    "(467 here, 472 in R). Linearization designs take R's 1 / (1 / w) (test_domain_has_nan_interval_ends_where_r_has); "
+    "replicate designs would need as_svrepdesign to carry R's weights."))
+def test_replicate_domain_at_an_exact_cdf_step(dstrat):
+    rep = as_svrepdesign(dstrat)
+    q = svyquantile(rep.subset(rep.data["stype"] == "H"), "api00", QUANTS)
+    _same(q, R["quantile_jkn_strat_domain_H_mean"])
+
+
 def test_result_accessors(dclus1):
     q = svyquantile(dclus1, "api00", [0.25, 0.5])
     assert q["api00.0.5"] == q.estimates[1]
