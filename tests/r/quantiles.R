@@ -13,7 +13,8 @@
 # design, since swsurvey's designs have one stage); alpha = 0.1 and df = Inf; a domain;
 # na.rm; replicate designs (JK1 from apiclus1, JKn from apistrat) with interval.type
 # "mean" and "quantile". svyby by stype on apiclus1 of svytotal and svyratio (covmat=TRUE),
-# svyquantile and svyciprop (vartype = c("se", "ci"): the estimators' own intervals).
+# svyquantile (also on the JK1 replicate design) and svyciprop (vartype = c("se", "ci"): the
+# estimators' own intervals).
 suppressMessages(library(survey))
 data(api)
 source(file.path("tests", "r", "json.R"))
@@ -78,6 +79,8 @@ res$by_clus1_quantile_api00$domains <- lapply(c(E = "E", H = "H", M = "M"), func
   q_out(svyquantile(~api00, subset(dclus1, stype == s), quantiles = c(0.25, 0.5, 0.75))))
 res$by_clus1_quantile_api00_single <- by_out(
   svyby(~api00, ~stype, dclus1, svyquantile, quantiles = 0.5, ci = TRUE))
+res$by_jk1_clus1_quantile_api00 <- by_out(suppressWarnings(svyby(
+  ~api00, ~stype, rclus1, svyquantile, quantiles = c(0.25, 0.5, 0.75), interval.type = "quantile")))
 for (m in c("logit", "beta")) {
   res[[paste0("by_clus1_ciprop_schwide_", m)]] <- by_out(
     svyby(~I(sch.wide == "Yes"), ~stype, dclus1, svyciprop, method = m, vartype = c("se", "ci")))

@@ -17,7 +17,7 @@ import pytest
 from rsurvey import ABS_ZERO, assert_close, case, dataset
 
 from swsurvey.errors import InputError
-from swsurvey.survey import svyby, svyciprop, svydesign, svymean, svyquantile, svyratio, svytotal
+from swsurvey.survey import as_svrepdesign, svyby, svyciprop, svydesign, svymean, svyquantile, svyratio, svytotal
 
 EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 
@@ -193,6 +193,13 @@ def test_quantiles_by_domain(dclus1):
     _domains(single, QUANTILES["by_clus1_quantile_api00_single"])
     with pytest.raises(InputError, match="svyquantile"):
         svyby(dclus1, "api00", "stype", svyquantile, quantiles=0.5, covmat=True)
+
+
+def test_quantiles_by_domain_on_a_replicate_design(dclus1):
+    e = QUANTILES["by_jk1_clus1_quantile_api00"]
+    b = svyby(as_svrepdesign(dclus1), "api00", "stype", svyquantile, quantiles=[0.25, 0.5, 0.75], interval_type="quantile")
+    _domains(b, e)
+    assert "replicate weights: JK1" in b.to_frame()["variance"].iloc[0]
 
 
 @pytest.mark.parametrize("method", ["logit", "beta"])
