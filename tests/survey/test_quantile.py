@@ -124,7 +124,7 @@ def test_rules_on_a_small_sample():
 def test_bad_input_is_named(dclus1):
     with pytest.raises(InputError) as err:
         svyquantile(dclus1, "api00", [0.5, 1.5])
-    assert err.value.value == 1.5
+    assert err.value.value == 1.5 and err.value.variable == "api00"
     with pytest.raises(InputError) as err:
         svyquantile(dclus1, "no_such", 0.5)
     assert err.value.variable == "no_such"

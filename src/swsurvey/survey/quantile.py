@@ -165,17 +165,17 @@ class SvrepQuantile(SvyQuantile):
 # -- the estimator ------------------------------------------------------------------------------
 
 
-def _probabilities(quantiles) -> np.ndarray:
+def _probabilities(quantiles, variable: str) -> np.ndarray:
     p = np.atleast_1d(np.asarray(quantiles, dtype=float))
     if p.ndim != 1 or len(p) == 0:
-        raise InputError("no quantiles given")
+        raise InputError("no quantiles given", variable=variable)
     bad = ~((p >= 0) & (p <= 1))
     if bad.any():
-        raise InputError("a quantile must be between 0 and 1", value=float(p[bad][0]))
+        raise InputError("a quantile must be between 0 and 1", variable=variable, value=float(p[bad][0]))
     return p
 
 
-def _woodruff(design, x: np.ndarray, w: np.ndarray, qhat: float, level: float, df: float, rule) -> np.ndarray:
+def _woodruff(design: SurveyDesign | SvyRepDesign, x: np.ndarray, w: np.ndarray, qhat: float, level: float, df: float, rule) -> np.ndarray:
     """R's ``woodruffCI(method="mean")``: the Wald interval of the CDF at ``qhat``, through
     the quantile rule."""
     below = (x <= qhat).astype(float)[:, None]
@@ -229,7 +229,10 @@ def svyquantile(
     which leaves rows with any missing variable out of the domain (zero weight). Estimate
     a domain by passing ``design.subset(mask)``, or with :func:`~swsurvey.survey.by.svyby`.
     """
-    p = _probabilities(quantiles)
+    names = [variables] if isinstance(variables, str) else list(variables)
+    if not names:
+        raise InputError("no variables given")
+    p = _probabilities(quantiles, ", ".join(names))
     if not 0 < alpha < 1:
         raise InputError("alpha must be between 0 and 1", value=alpha)
     if qrule not in QRULES:
@@ -239,9 +242,6 @@ def svyquantile(
     replicate = isinstance(design, SvyRepDesign)
     if interval_type == "quantile" and not replicate:
         raise InputError("interval_type='quantile' needs a replicate-weight design", value=interval_type)
-    names = [variables] if isinstance(variables, str) else list(variables)
-    if not names:
-        raise InputError("no variables given")
     X = np.column_stack([numeric_column(design, name) for name in names])
     design, X = drop_missing(design, X, [(n, np.isnan(X[:, j])) for j, n in enumerate(names)], na_rm)
     w = design.weights
