@@ -17,7 +17,7 @@ import pytest
 from rsurvey import ABS_ZERO, assert_close, case, dataset
 
 from swsurvey.errors import InputError
-from swsurvey.survey import svyby, svyciprop, svydesign, svymean, svyratio, svytotal
+from swsurvey.survey import as_svrepdesign, svyby, svyciprop, svydesign, svymean, svyquantile, svyratio, svytotal
 
 EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").read_text())
 
@@ -25,16 +25,6 @@ EXTRA = json.loads((Path(__file__).parents[1] / "r" / "estimates_extra.json").re
 @pytest.fixture(scope="module")
 def dw():
     return svydesign(dataset("apistrat"), weights="pw")
-
-
-@pytest.fixture(scope="module")
-def dclus1():
-    return svydesign(dataset("apiclus1"), weights="pw", ids="dnum", fpc="fpc")
-
-
-@pytest.fixture(scope="module")
-def dstrat():
-    return svydesign(dataset("apistrat"), weights="pw", strata="stype", fpc="fpc")
 
 
 def _table(result, expected: dict) -> None:
@@ -155,3 +145,72 @@ def test_by_within_a_domain_and_missing_by_values():
         svyby(d, "y", [])
     with pytest.raises(InputError):
         svyby(d, "y", "nope")
+
+
+# -- svyby with svytotal, svyratio, svyquantile, svyciprop against R (tests/r/quantiles.json) --
+
+QUANTILES = json.loads((Path(__file__).parents[1] / "r" / "quantiles.json").read_text())
+
+
+def _domains(b, expected: dict) -> None:
+    assert list(b.table["stype"]) == expected["stype"]
+    assert list(b.table.columns)[: len(b.names) + 1] == expected["columns"][: len(b.names) + 1]
+    # R's coef(svyby): estimates by statistic, domains within; ours domains, statistics within
+    k = len(b.names)
+    order = np.arange(len(b.estimates)).reshape(-1, k).T.ravel()
+    assert_close(b.estimates[order], expected["estimates"], what="estimates")
+    se = np.sqrt(np.diag(b.vcov))[order]
+    assert_close(se, np.ravel(np.array(expected["se"], dtype=float)), what="se")  # R: by statistic
+
+
+def test_totals_by_domain_with_joint_covariance(dclus1):
+    e = QUANTILES["by_clus1_total_enroll"]
+    b = svyby(dclus1, "enroll", "stype", svytotal, covmat=True)
+    _domains(b, e)
+    assert list(b.table.columns) == e["columns"]
+    assert_close(b.vcov.ravel(order="F"), e["vcov"], what="vcov")
+
+
+def test_ratios_by_domain_with_joint_covariance(dclus1):
+    e = QUANTILES["by_clus1_ratio_apistu_enroll"]
+    b = svyby(dclus1, "api.stu", "stype", svyratio, denominator="enroll", covmat=True)
+    _domains(b, e)
+    assert list(b.table.columns) == e["columns"]
+    assert_close(b.vcov.ravel(order="F"), e["vcov"], what="vcov")
+
+
+def test_quantiles_by_domain(dclus1):
+    e = QUANTILES["by_clus1_quantile_api00"]
+    b = svyby(dclus1, "api00", "stype", svyquantile, quantiles=[0.25, 0.5, 0.75])
+    assert list(b.table.columns) == e["columns"]
+    _domains(b, e)  # NaN SEs where R's are NA: an interval end beyond the CDF's [0, 1]
+    for g, level in enumerate(e["stype"]):
+        assert_close(b.results[g].confint(), np.column_stack([e["domains"][level]["ci_lower"], e["domains"][level]["ci_upper"]]))
+    frame = b.to_frame()
+    assert list(frame.columns[:4]) == ["stype", "name", "estimate", "se"] and len(frame) == 9
+    single = svyby(dclus1, "api00", "stype", svyquantile, quantiles=0.5)
+    assert list(single.table.columns) == QUANTILES["by_clus1_quantile_api00_single"]["columns"]
+    _domains(single, QUANTILES["by_clus1_quantile_api00_single"])
+    with pytest.raises(InputError, match="svyquantile"):
+        svyby(dclus1, "api00", "stype", svyquantile, quantiles=0.5, covmat=True)
+
+
+def test_quantiles_by_domain_on_a_replicate_design(dclus1):
+    e = QUANTILES["by_jk1_clus1_quantile_api00"]
+    b = svyby(as_svrepdesign(dclus1), "api00", "stype", svyquantile, quantiles=[0.25, 0.5, 0.75], interval_type="quantile")
+    _domains(b, e)
+    assert "replicate weights: JK1" in b.to_frame()["variance"].iloc[0]
+
+
+@pytest.mark.parametrize("method", ["logit", "beta"])
+def test_proportions_by_domain_with_their_intervals(dclus1, method):
+    e = QUANTILES[f"by_clus1_ciprop_schwide_{method}"]
+    b = svyby(dclus1, "sch.wide", "stype", svyciprop, value="Yes", method=method)
+    assert list(b.table["stype"]) == e["stype"]
+    # logit: R's estimate is expit of the IRLS intercept, equal to the mean to the fit's
+    # convergence (about 1e-13 here), as in test_ciprop
+    assert_close(b.estimates, e["estimates"], rel=1e-9)
+    assert_close(np.sqrt(np.diag(b.vcov)), e["se"])
+    frame = b.to_frame()
+    assert_close(frame["ci_lower"], e["ci_lower"])
+    assert_close(frame["ci_upper"], e["ci_upper"])

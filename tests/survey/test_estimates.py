@@ -38,16 +38,6 @@ def _ci(stat: SvyStat, expected: dict, df) -> None:
 
 
 @pytest.fixture(scope="module")
-def dstrat():
-    return svydesign(dataset("apistrat"), weights="pw", strata="stype", fpc="fpc")
-
-
-@pytest.fixture(scope="module")
-def dclus1():
-    return svydesign(dataset("apiclus1"), weights="pw", ids="dnum", fpc="fpc")
-
-
-@pytest.fixture(scope="module")
 def dw():
     return svydesign(dataset("apistrat"), weights="pw")
 

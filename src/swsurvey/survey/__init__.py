@@ -23,6 +23,7 @@ The modules, one job each:
 ``distributions``  R's p/q distribution functions (``qt``, ``pf``, ...) from scipy.special
 ``estimates``      ``svymean``, ``svytotal``, ``svyratio``, ``svyvar``
 ``by``             ``svyby``
+``quantile``       ``svyquantile`` (Woodruff intervals); R's ``qrule_math``, ``qrule_hf7``
 ``ciprop``         ``svyciprop``; ``interpolation``: R's ``spline`` and ``approx`` for it
 ``chisq``          ``svychisq``, ``svytable``
 ``modelframe``     model formulas and matrices
@@ -57,7 +58,7 @@ _MODULES = {
     "replicate_estimates": "replicates",
     "svrepdesign": "replicates",
     "with_replicates": "replicates",
-    # estimates, proportion confidence intervals and domain estimates
+    # estimates, proportion confidence intervals, quantiles and domain estimates
     "SvyStat": "svystat",
     "SvrepStat": "svystat",
     "svymean": "estimates",
@@ -69,6 +70,9 @@ _MODULES = {
     "SvyCiProp": "ciprop",
     "SvrepCiProp": "ciprop",
     "svyciprop": "ciprop",
+    "SvyQuantile": "quantile",
+    "SvrepQuantile": "quantile",
+    "svyquantile": "quantile",
     # weighting (rake, postStratify, calibrate, trimWeights) and weight diagnostics
     "MARGIN_TOLERANCE": "weighting",
     "TrimBounds": "weighting",

@@ -81,9 +81,10 @@ class SvyBy:
         se = np.sqrt(np.vstack([np.diag(r.vcov) for r in self.results]))
         for j, name in enumerate(names):
             frame[name] = est[:, j]
-        ratio = getattr(self.results[0], "statistic", None) == "ratio"  # R: se.<y/x> even alone
+        # R names a lone SE "se.<name>" when the estimator's SE carries names (ratios, quantiles)
+        named_se = getattr(self.results[0], "statistic", None) in ("ratio", "quantile")
         for j, name in enumerate(names):
-            frame["se" if single and not ratio else f"se.{name}"] = se[:, j]
+            frame["se" if single and not named_se else f"se.{name}"] = se[:, j]
         if all(getattr(r, "deff", None) is not None for r in self.results):
             deff = np.vstack([r.deff for r in self.results])
             for j, name in enumerate(names):
@@ -129,16 +130,19 @@ def svyby(
     na_rm_by: bool = False,
     **kw,
 ) -> SvyBy:
-    """Apply ``fn`` (svymean, svytotal, svyratio, svyvar, svyciprop, ...) in every domain.
+    """Apply ``fn`` (svymean, svytotal, svyratio, svyvar, svyciprop, svyquantile, ...) in
+    every domain.
 
     R's ``svyby(~variables, ~by, design, FUN, ..., covmat=)``: domains are the level
     combinations of ``by`` present among rows with non-zero weight, ordered as R orders
     ``interaction(by)`` (the first variable varying fastest); each is estimated on
     ``design.subset(mask)``. Extra keywords go to ``fn`` (e.g. ``deff=True``,
-    ``na_rm=True``, ``denominator=`` for svyratio, ``method=`` for svyciprop).
-    ``covmat=True`` computes the joint covariance across domains from the influence values
-    (``fn`` must accept ``influence=True``). Rows with a missing ``by`` value are an error
-    unless ``na_rm_by=True`` (R's ``na.rm.by``), which leaves them out of every domain.
+    ``na_rm=True``, ``denominator=`` for svyratio, ``method=`` for svyciprop, ``quantiles=``
+    for svyquantile). ``covmat=True`` computes the joint covariance across domains from the
+    influence values (``fn`` must accept ``influence=True``: svyciprop and svyquantile have
+    none, and R gives no covariance across their domains either). Rows with a missing
+    ``by`` value are an error unless ``na_rm_by=True`` (R's ``na.rm.by``), which leaves
+    them out of every domain.
     On a replicate-weight design the joint covariance comes from the domains' replicate
     estimates (R's ``svyby`` on a ``svyrep.design``).
     """
@@ -148,7 +152,8 @@ def svyby(
     if covmat and "influence" not in inspect.signature(fn).parameters:
         raise InputError(
             "covmat=True needs an estimator that returns influence values (svymean, "
-            "svytotal, svyratio, svyvar)",
+            "svytotal, svyratio, svyvar; svyciprop and svyquantile give no covariance "
+            "across domains, as in R)",
             value=getattr(fn, "__name__", repr(fn)),
         )
     combined = np.zeros(design.n, dtype=np.int64)

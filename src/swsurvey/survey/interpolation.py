@@ -2,6 +2,7 @@
 ``spline(x, y)`` (the FMM cubic spline of Forsythe, Malcolm & Moler 1977, R's ``spline_coef``
 with method "fmm", at ``3 * length(x)`` points) and ``approx(x, y, xout)`` (linear, rule 1,
 ties averaged), step for step as R's C code, so the interval agrees with R's to rounding.
+``approx(..., rule=2)`` (ends held constant) is R survey's ``qrule_hf7`` quantile rule.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
 
 
-def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
-    """R's ``approx(x, y, xout)`` (linear, rule 1, ties averaged)."""
+def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray, rule: int = 1) -> np.ndarray:
+    """R's ``approx(x, y, xout, rule=)`` (linear, ties averaged): outside ``x``'s range NaN
+    with ``rule=1``, the nearest end's ``y`` with ``rule=2``."""
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
     ux, inverse = np.unique(x, return_inverse=True)
@@ -77,8 +79,11 @@ def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
         x = ux
     out = np.empty(len(xout))
     for k, v in enumerate(xout):
-        if v < x[0] or v > x[-1] or np.isnan(v):
+        if np.isnan(v) or (rule == 1 and (v < x[0] or v > x[-1])):
             out[k] = np.nan
+            continue
+        if v < x[0] or v > x[-1]:
+            out[k] = y[0] if v < x[0] else y[-1]
             continue
         i, j = 0, len(x) - 1
         while i < j - 1:

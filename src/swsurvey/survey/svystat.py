@@ -18,7 +18,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.survey.distributions import qnorm, qt
 
-__all__ = ["DF", "SvrepStat", "SvyStat", "describe_df", "quantile", "resolve_df"]
+__all__ = ["DF", "NamedEstimates", "SvrepStat", "SvyStat", "describe_df", "quantile", "resolve_df"]
 
 DF = int | float | str | None
 
@@ -58,11 +58,33 @@ def describe_df(df: float, design_df: int | None = None) -> str:
     return f"t on {label} df"
 
 
-# -- the result type --------------------------------------------------------------------------
+# -- the result types --------------------------------------------------------------------------
+
+
+class NamedEstimates:
+    """Look-ups by R's names of the estimates, shared by the results that have ``names``,
+    ``estimates``, ``se`` and ``deff`` (None when not computed)."""
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, name: str) -> float:
+        """The estimate called ``name``."""
+        try:
+            return float(self.estimates[self.names.index(name)])
+        except ValueError:
+            raise InputError("no estimate of that name", value=name) from None
+
+    def as_dict(self, what: str = "estimates") -> dict[str, float]:
+        """``{name: value}`` for "estimates", "se" or "deff"."""
+        values = {"estimates": self.estimates, "se": self.se, "deff": self.deff}[what]
+        if values is None:
+            raise InputError("no design effects were computed (pass deff=True)")
+        return {n: float(v) for n, v in zip(self.names, values, strict=True)}
 
 
 @dataclass(frozen=True, eq=False)
-class SvyStat:
+class SvyStat(NamedEstimates):
     """Estimates with their design-based covariance (R's ``svystat``).
 
     ``names`` are R's names of the estimates, ``estimates`` their values, ``vcov`` their
@@ -84,23 +106,6 @@ class SvyStat:
     def se(self) -> np.ndarray:
         """Standard errors: square roots of the covariance's diagonal (R's ``SE``)."""
         return np.sqrt(np.diag(self.vcov))
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __getitem__(self, name: str) -> float:
-        """The estimate called ``name``."""
-        try:
-            return float(self.estimates[self.names.index(name)])
-        except ValueError:
-            raise InputError("no estimate of that name", value=name) from None
-
-    def as_dict(self, what: str = "estimates") -> dict[str, float]:
-        """``{name: value}`` for "estimates", "se" or "deff"."""
-        values = {"estimates": self.estimates, "se": self.se, "deff": self.deff}[what]
-        if values is None:
-            raise InputError("no design effects were computed (pass deff=True)")
-        return {n: float(v) for n, v in zip(self.names, values, strict=True)}
 
     def confint(self, level: float = 0.95, df: DF = None) -> np.ndarray:
         """Wald intervals, a k x 2 array (R's ``confint.svystat``).
