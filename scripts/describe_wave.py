@@ -10,5 +10,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
         out_estimates=snakemake.output.estimates,
         wave=snakemake.wildcards.wave,
         replicate_chunks=list(snakemake.input.replicates),
+        targets=snakemake.input.targets,
         **job.params,
     )

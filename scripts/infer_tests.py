@@ -13,6 +13,8 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         items=snakemake.params.tested_items,
         stratum=snakemake.params.stratum,
         variance=snakemake.params.variance,
+        weighting=snakemake.params.weighting,
+        targets=snakemake.input.targets,
         replicate_chunks=list(snakemake.input.replicates),
         replicate_layouts=list(snakemake.input.layouts),
     )

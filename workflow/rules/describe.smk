@@ -31,6 +31,7 @@ rule describe_replicates:
 
 rule describe_wave:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data=rules.weight_wave.output.data,
         replicates=replicate_chunks,
         code=rule_code("scripts/describe_wave.py"),
@@ -51,9 +52,11 @@ rule describe_wave:
         **settings(
             tables=("describe", "tables"),
             pooled=("describe", "pooled"),
+            input=WEIGHT_INPUTS,
             min_n=("describe", "min_n"),
             stratum=("weighting", "stratum"),
             variance=VARIANCE,
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/describe_wave.py"

@@ -35,6 +35,7 @@ rule infer_replicates:
 
 rule infer_tests:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data=rules.weight_wave.output.data,
         replicates=infer_replicate_chunks,
         layouts=infer_replicate_layouts,
@@ -54,9 +55,11 @@ rule infer_tests:
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
         **settings(
+            input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
             stratum=("weighting", "stratum"),
             variance=VARIANCE,
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/infer_tests.py"
@@ -64,6 +67,7 @@ rule infer_tests:
 
 rule infer_model:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data=rules.weight_wave.output.data,
         replicates=infer_replicate_chunks,
         layouts=infer_replicate_layouts,
@@ -85,9 +89,11 @@ rule infer_model:
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
         **settings(
+            input=WEIGHT_INPUTS,
             spec=("infer", "models", "{model}"),
             stratum=("weighting", "stratum"),
             variance=VARIANCE,
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/infer_model.py"

@@ -1,6 +1,9 @@
 # Weighting: rake each wave within country to the population margins of its targets file.
 
 WEIGHT_INPUTS = {"targets": ("waves", "{wave}", "targets")}
+# The weighting settings, whole, for the rules whose weighted SEs include the raking's
+# calibration (weighting.variance: calibrated), rebuilt from the same targets and settings.
+WEIGHTING = ("weighting",)
 
 
 rule weight_wave:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import WEIGHTINGS, replicated, weighting_design
+from swsurvey.stages.designs import WEIGHTINGS, replicated, weighted_calibration, weighting_design
 from swsurvey.stages.infer_tables import gathered, labelled, read_weighted, write_all
 from swsurvey.survey.chisq import svychisq
 
@@ -49,19 +49,22 @@ def country_test_key(item: str) -> str:
 def country_tests(
     data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight",
     variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
+    calibration: tuple | None = None,
 ) -> pd.DataFrame:
     """Rao-Scott second-order F test (``svychisq(..., statistic="F")``) of each item by
     ``stratum``, in a design stratified by ``stratum``; weighted and unweighted, with Holm's
     adjustment across the items within each weighting. ``n`` counts respondents with the
     item answered; an item whose test fails gives NaN and the error in ``method``. With a
     replicate ``variance``, ``replicates`` may give each item's replicate estimates (key
-    :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.stages.infer_replicates`)."""
+    :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.stages.infer_replicates`).
+    The weighted linearization design carries ``calibration`` when given
+    (:func:`swsurvey.stages.designs.weighted_calibration`); without, its weights are fixed."""
     for var in (stratum, *items):
         if var not in data.columns:
             raise InputError("variable not in the data", variable=var)
     rows = []
     for weighting in WEIGHTINGS:
-        design = weighting_design(data, stratum, weight, weighting, variance)
+        design = weighting_design(data, stratum, weight, weighting, variance, calibration)
         block = []
         for item in items:
             n = int(data[item].notna().sum())
@@ -88,13 +91,18 @@ def country_tests(
 def infer_tests(
     data: str | Path, out_tests: str | Path, *, wave: str, items: Sequence[str], stratum: str = "country",
     variance: Mapping | None = None, replicate_chunks: Sequence[str | Path] = (),
-    replicate_layouts: Sequence[str | Path] = (),
+    replicate_layouts: Sequence[str | Path] = (), weighting: Mapping | None = None,
+    targets: str | Path | None = None,
 ) -> None:
     """The country tests of one weighted wave (:func:`country_tests`), written as a CSV; with
-    a replicate ``variance``, from the gathered replicate chunks."""
+    a replicate ``variance``, from the gathered replicate chunks; with ``weighting.variance``
+    calibrated, on the design carrying the raking rebuilt from ``targets``
+    (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
     replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
-    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, replicates=replicates)
+    calibration = weighted_calibration(frame, targets, weighting, variance)
+    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, replicates=replicates,
+                          calibration=calibration)  # fmt: skip
     log.info("wave %s: %d country tests (%d failed)", wave, len(items), int(tests["p_value"].isna().sum()))
-    write_all(labelled([tests], frame, wave=wave, stratum=stratum, variance=variance, synthetic=synthetic),
-               [out_tests])  # fmt: skip
+    write_all(labelled([tests], frame, wave=wave, stratum=stratum, variance=variance, synthetic=synthetic,
+                       calibration=calibration), [out_tests])  # fmt: skip

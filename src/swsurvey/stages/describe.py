@@ -27,7 +27,14 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import linearization_label
+from swsurvey.stages.designs import (
+    CALIBRATED,
+    FIXED,
+    calibrated,
+    linearization_label,
+    weighted_calibration,
+    weighting_columns,
+)
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
 from swsurvey.survey.ciprop import SvyCiProp, korn_graubard
 from swsurvey.survey.design import svydesign
@@ -60,8 +67,12 @@ def describe(
     weight: str,
     pooled: Mapping[str, Sequence[str]],
     min_n: int,
+    calibration: tuple | None = None,
 ) -> pd.DataFrame:
-    """The long-format estimates of every table (see the module docstring)."""
+    """The long-format estimates of every table (see the module docstring). The weighted
+    design carries ``calibration`` when given (the raking's, whose SEs then include it:
+    :func:`swsurvey.stages.designs.weighted_calibration`); without, the weights are held
+    fixed."""
     masks = domains(data[stratum], pooled)
     asked = {}
     for table, variables in tables.items():
@@ -73,10 +84,12 @@ def describe(
             asked[variable] = not not_asked_in_wave(data, variable)
     tabulated = [variable for variable, is_asked in asked.items() if is_asked]
     needed = data[list(dict.fromkeys([stratum, weight, *tabulated]))]
-    whole = _designs(needed, weight, stratum)  # built first: it checks the weights and strata
+    whole = _designs(needed, weight, stratum, calibration)  # built first: it checks the weights and strata
     cells = {}
     for domain, mask in masks.items():
-        rows, domain_mask = _domain_strata(data[stratum], mask)
+        # A calibrated design keeps every row (its record is over all of them, and R's
+        # subset of a calibrated design keeps them: the beta interval's n counts them).
+        rows, domain_mask = (None, mask) if calibration else _domain_strata(data[stratum], mask)
         frame = needed if rows is None else needed.iloc[rows].reset_index(drop=True)
         designs = whole if rows is None else _designs(frame, weight, stratum)
         for variable in tabulated:
@@ -97,10 +110,11 @@ def describe(
     return pd.DataFrame(rows_out, columns=COLUMNS)
 
 
-def _designs(frame: pd.DataFrame, weight: str, stratum: str) -> dict:
-    """The weighted and the unweighted design of ``frame``, country (``stratum``) as strata."""
+def _designs(frame: pd.DataFrame, weight: str, stratum: str, calibration: tuple | None = None) -> dict:
+    """The weighted and the unweighted design of ``frame``, country (``stratum``) as strata;
+    the weighted one carrying ``calibration`` when given."""
     return {
-        "weighted": svydesign(frame, weights=weight, strata=stratum),
+        "weighted": calibrated(svydesign(frame, weights=weight, strata=stratum), calibration),
         "unweighted": svydesign(frame, strata=stratum),
     }
 
@@ -161,22 +175,31 @@ def describe_wave(
     min_n: int,
     variance: Mapping | None = None,
     replicate_chunks: Sequence[str | Path] = (),
+    weighting: Mapping | None = None,
+    targets: str | Path | None = None,
 ) -> None:
     """Describe one weighted wave: the long estimates CSV (formats: :mod:`swsurvey.io.tables`).
 
-    With a replicate ``variance`` method the weighted rows' SEs, intervals and design effects
-    come from the gathered ``replicate_chunks`` (:mod:`swsurvey.stages.describe_replicates`); every row
-    names its variance method."""
+    The weighted linearization SEs include the raking's calibration, rebuilt from the
+    ``targets`` file and the ``weighting`` settings, when ``weighting.variance`` is
+    calibrated (:func:`swsurvey.stages.designs.weighted_calibration`), and hold the weights
+    fixed otherwise (``fixed``, or no ``weighting`` given). With a replicate ``variance``
+    method the weighted rows' SEs, intervals and design effects come from the gathered
+    ``replicate_chunks`` (:mod:`swsurvey.stages.describe_replicates`); every row names its
+    variance method."""
     # Only the columns the tables use (a variable and its missing reasons), not the whole file.
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
+    wanted = list(dict.fromkeys(wanted + weighting_columns(weighting)))
     if variance and variance["method"] != "linearization":
         from swsurvey.stages.describe_replicates import data_columns
 
         wanted += data_columns(data, variance)  # replicate weights supplied in the data, if any
     table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
+    calibration = weighted_calibration(frame, targets, weighting, variance)
     estimates = describe(
-        frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled, min_n=min_n
+        frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled,
+        min_n=min_n, calibration=calibration,
     )
     if variance and variance["method"] != "linearization":
         from swsurvey.stages.describe_replicates import replicate_variance
@@ -184,7 +207,9 @@ def describe_wave(
         estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
                                        pooled=pooled, variance=variance)
     else:
-        estimates["variance"] = linearization_label(stratum)
+        weighted = linearization_label(stratum, CALIBRATED if calibration else FIXED)
+        estimates["variance"] = np.where(estimates["weighting"].eq("weighted"), weighted,
+                                         linearization_label(stratum))
     # The base of a variable whose recode states one (a flag derived from several questions),
     # for the tables' note; empty for the others, whose base is the respondents with a value.
     estimates["base"] = estimates["variable"].map(provenance.get("bases", {})).fillna("")

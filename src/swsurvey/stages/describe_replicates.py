@@ -31,7 +31,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import linearization_label, replicate_design
+from swsurvey.stages.designs import linearization_label, replicate_design, replicate_label
 from swsurvey.stages.not_asked import not_asked_in_wave
 from swsurvey.study.variance_setting import (
     chunk_replicates,
@@ -177,7 +177,7 @@ def replicate_variance(
     v = out["rep_var"].to_numpy()
     lo, hi = korn_graubard(p, v, out["base_n"].to_numpy(dtype=float), df.to_numpy())
     linear_var = (out["se"].to_numpy() / 100) ** 2
-    out["variance"] = np.where(out["weighting"].eq("weighted"), design.variance,
+    out["variance"] = np.where(out["weighting"].eq("weighted"), replicate_label(design),
                                linearization_label(stratum))
     out.loc[weighted, "deff"] = (out["deff"] * v / linear_var)[weighted]
     out.loc[weighted, "se"] = 100 * np.sqrt(v[weighted])

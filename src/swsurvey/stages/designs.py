@@ -1,9 +1,13 @@
 """The survey design of a weighted wave, as its variance setting asks: linearization or replicates.
 
 The linearization design is the raked weights with country as strata (R's
-``svydesign(ids=~1, strata=, weights=)``); a replicate ``variance`` method makes its
+``svydesign(ids=~1, strata=, weights=)``), carrying the weighting stage's calibration
+(``weighting.variance: calibrated``, the default: R's design after ``rake()``, whose SEs
+include the calibration, :func:`weighted_calibration`) or with the weights held fixed
+(``fixed``: what SPSS Complex Samples gives). A replicate ``variance`` method makes its
 replicate-weight version (:func:`replicate_design`: R's ``as.svrepdesign``), or takes the
-replicate weights supplied in the data (:func:`supplied_design`: R's ``svrepdesign``). The
+replicate weights supplied in the data (:func:`supplied_design`: R's ``svrepdesign``); the
+raked weights are held fixed within the replicates (raking is not repeated). The
 descriptive and inferential stages both build their designs here, so a row's variance
 label says the same in every table.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +25,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.study.replicate_weights import check_replicate_values
+from swsurvey.stages.weighting import calibration_of
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
@@ -30,9 +36,55 @@ log = get_logger("replicates")
 WEIGHTINGS = ("weighted", "unweighted")
 
 
-def linearization_label(stratum: str) -> str:
-    """How a linearization row's SE was computed, as every table names it."""
-    return f"linearization (Taylor series), strata: {stratum}"
+#: ``weighting.variance``: the weighted linearization SEs include the raking's calibration
+#: (R's raked design), or hold the raked weights fixed (SPSS Complex Samples).
+CALIBRATED, FIXED = "calibrated", "fixed"
+
+#: What each ``weighting.variance`` adds to a weighted linearization row's label.
+WEIGHTS_TEXT = {
+    CALIBRATED: "calibrated to the raking margins",
+    FIXED: "weights fixed (as SPSS Complex Samples)",
+}
+
+#: What a replicate row's label adds: the replicates reuse the raked weights.
+REPLICATES_FIXED = "raked weights held fixed in the replicates (raking not repeated)"
+
+
+def linearization_label(stratum: str, weights: str | None = None) -> str:
+    """How a linearization row's SE was computed, as every table names it: with ``weights``
+    (:data:`CALIBRATED` or :data:`FIXED`, the weighted rows), how the SEs treat the raked
+    weights; without (the unweighted rows), nothing more."""
+    text = f"linearization (Taylor series), strata: {stratum}"
+    return text if weights is None else f"{text}, {WEIGHTS_TEXT[weights]}"
+
+
+def replicate_label(design) -> str:
+    """How a replicate row's SE was computed: the design's method and what it does with the
+    raked weights."""
+    return f"{design.variance}; {REPLICATES_FIXED}"
+
+
+def weighted_calibration(data: pd.DataFrame, targets: str | Path | None, weighting: Mapping | None,
+                         variance: Mapping | None = None) -> tuple | None:
+    """The calibration the weighted linearization design carries: with ``weighting.variance``
+    calibrated, the weighting stage's raking rebuilt from the ``targets`` file and the
+    ``weighting`` settings and checked to give the data's ``weight`` column
+    (:func:`swsurvey.stages.weighting.calibration_of`); None (the weights held fixed) with
+    ``fixed``, with no settings, or when the weighted SEs come from replicates."""
+    if not weighting or weighting.get("variance", CALIBRATED) == FIXED or replicated(variance, "weighted"):
+        return None
+    if targets is None:
+        raise InputError("weighting.variance is calibrated, but no targets file was given to rebuild the raking",
+                         variable="weighting.variance")
+    return calibration_of(data, targets, weighting)
+
+
+def weighting_columns(weighting: Mapping | None) -> list[str]:
+    """The columns :func:`weighted_calibration` reads besides the weight: the raking variables
+    (none when the weights are held fixed)."""
+    if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
+        return []
+    return list(weighting["variables"])
 
 
 def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping):
@@ -106,17 +158,32 @@ def replicated(variance: Mapping | None, weighting: str) -> bool:
     return bool(variance) and variance["method"] != "linearization" and weighting == "weighted"
 
 
-def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None):
-    """The design of one weighting: the raked weights (or none) with country as strata; with a
+def calibrated(design, calibration: tuple | None):
+    """``design`` carrying ``calibration`` (the adjustments of :func:`weighted_calibration`,
+    which the variance engine applies to influence values: R's ``postStrata`` of a raked
+    design); unchanged with None."""
+    if not calibration:
+        return design
+    return dataclasses.replace(design, calibration=tuple(calibration))
+
+
+def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None,
+                     calibration: tuple | None = None):
+    """The design of one weighting: the raked weights (or none) with country as strata, the
+    weighted one carrying ``calibration`` when given (:func:`weighted_calibration`); with a
     replicate ``variance`` method, the weighted design's replicate-weight version."""
     frame = data.assign(**{"_w_": weights_of(data, weight, weighting)})
     if replicated(variance, weighting):
         return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance)
-    return svydesign(frame, weights="_w_", strata=stratum)
+    design = svydesign(frame, weights="_w_", strata=stratum)
+    return calibrated(design, calibration) if weighting == "weighted" else design
 
 
-def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None) -> str:
+def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None,
+                   calibration: tuple | None = None) -> str:
     """How a weighting's SEs are computed, as the tables name it."""
     if replicated(variance, weighting):
-        return weighting_design(data, stratum, weight, weighting, variance).variance
-    return linearization_label(stratum)
+        return replicate_label(weighting_design(data, stratum, weight, weighting, variance))
+    if weighting == "unweighted":
+        return linearization_label(stratum)
+    return linearization_label(stratum, CALIBRATED if calibration else FIXED)

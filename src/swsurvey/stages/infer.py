@@ -15,6 +15,7 @@ from pathlib import Path
 
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.country_tests import country_tests
+from swsurvey.stages.designs import weighted_calibration
 from swsurvey.stages.infer_tables import labelled, read_weighted, write_all
 from swsurvey.stages.models import fit_models
 
@@ -33,19 +34,24 @@ def infer_wave(
     models: Mapping[str, Mapping],
     stratum: str = "country",
     variance: Mapping | None = None,
+    weighting: Mapping | None = None,
+    targets: str | Path | None = None,
 ) -> None:
     """Country tests and models of one weighted wave in one process, written as four CSVs
     (all or none), each with ``wave``, ``variance`` (how each row's SEs were computed:
     linearization, or the wave's replicate method for the weighted rows) and ``synthetic``
-    columns. The workflow splits the same work into jobs (:func:`swsurvey.stages.country_tests.infer_tests`,
+    columns; with ``weighting.variance`` calibrated, the weighted linearization SEs include the
+    raking rebuilt from ``targets``. The workflow splits the same work into jobs (:func:`swsurvey.stages.country_tests.infer_tests`,
     :func:`swsurvey.stages.models.infer_model` per model,
     :func:`swsurvey.stages.gather_models.gather_models`, and the replicate chunks of
     :mod:`swsurvey.stages.infer_replicates`), with the same bytes."""
     frame, synthetic = read_weighted(data)
-    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance)
-    coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance)
+    calibration = weighted_calibration(frame, targets, weighting, variance)
+    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, calibration=calibration)
+    coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance,
+                                             calibration=calibration)  # fmt: skip
     log.info("wave %s: %d country tests, %d models (%d fits failed)", wave, len(items), len(models),
              int((status["error"] != "").sum()))  # fmt: skip
     outputs = labelled((tests, coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
-                        synthetic=synthetic)  # fmt: skip
+                        synthetic=synthetic, calibration=calibration)  # fmt: skip
     write_all(outputs, (out_tests, out_coefficients, out_terms, out_status))

@@ -34,7 +34,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.country_tests import country_test_key
-from swsurvey.stages.designs import weighting_design
+from swsurvey.stages.designs import replicate_label, weighting_design
 from swsurvey.stages.infer_chunks import LAYOUT_FORMAT
 from swsurvey.stages.models import check_model_spec, fit_model, model_design, model_key
 from swsurvey.study.variance_setting import chunk_replicates, replicates_per_chunk
@@ -98,7 +98,7 @@ def infer_replicate_chunk(
     log.info("chunk %d: replicates %d-%d of %d (%s); %d tests and models, %d columns", int(chunk), reps.start,
              reps.stop - 1, n_replicates, statistics.design.variance, len(statistics.parts), columns)
     layout = {"format": LAYOUT_FORMAT, "replicates": [reps.start, reps.stop], "n_replicates": n_replicates,
-              "variance": statistics.design.variance, "statistics": statistics.layout}  # fmt: skip
+              "variance": replicate_label(statistics.design), "statistics": statistics.layout}  # fmt: skip
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(atomic_path(out))
         tmp_layout = stack.enter_context(atomic_path(out_layout))

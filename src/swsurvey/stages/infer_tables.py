@@ -30,10 +30,11 @@ def read_weighted(data: str | Path) -> tuple[pd.DataFrame, bool]:
 
 
 def labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, stratum: str,
-              variance: Mapping | None, synthetic: bool) -> list[pd.DataFrame]:
+              variance: Mapping | None, synthetic: bool, calibration: tuple | None = None) -> list[pd.DataFrame]:
     """The output tables: ``wave`` first, then the rows, ``variance`` (how each row's SEs
-    were computed) and ``synthetic``."""
-    labels = {w: variance_label(data, stratum, "weight", w, variance) for w in WEIGHTINGS}
+    were computed: with ``calibration``, the weighted rows' include the raking's) and
+    ``synthetic``."""
+    labels = {w: variance_label(data, stratum, "weight", w, variance, calibration) for w in WEIGHTINGS}
     outputs = []
     for out in frames:
         out = out.copy()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import WEIGHTINGS, replicated, weighting_design
+from swsurvey.stages.designs import WEIGHTINGS, replicated, weighted_calibration, weighting_design
 from swsurvey.stages.infer_tables import gathered, labelled, read_weighted, write_all
 from swsurvey.survey.glm import SeparationWarning, reg_term_test, svyglm, svyglm_refit
 from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning
@@ -104,6 +104,7 @@ def model_design(design, data: pd.DataFrame, spec: Mapping):
 def fit_models(
     data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight",
     variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
+    calibration: tuple | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit each model weighted and unweighted; return (coefficients, terms, status).
 
@@ -114,7 +115,9 @@ def fit_models(
     :class:`InputError` gives a status row with the error; non-convergence and separation are
     reported there too. With a replicate ``variance``, the weighted fits' replicate refits may
     be given in ``replicates`` (key :func:`model_key`), computed apart in chunks
-    (:mod:`swsurvey.stages.infer_replicates`).
+    (:mod:`swsurvey.stages.infer_replicates`). The weighted linearization design carries
+    ``calibration`` when given (:func:`swsurvey.stages.designs.weighted_calibration`);
+    without, its weights are fixed.
     """
     coefs, terms, status = [], [], []
     for name, spec in models.items():
@@ -125,7 +128,7 @@ def fit_models(
                        domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
                        n_used=np.nan, n_missing=np.nan, converged=False, separation="", notes="", error="")  # fmt: skip
             try:
-                whole = weighting_design(data, stratum, weight, weighting, variance)
+                whole = weighting_design(data, stratum, weight, weighting, variance, calibration)
                 design, row["n_domain"] = model_design(whole, data, spec)
                 given = (replicates or {}).get(model_key(name)) if replicated(variance, weighting) else None
                 notes = []
@@ -175,16 +178,20 @@ def infer_model(
     data: str | Path, out_coefficients: str | Path, out_terms: str | Path, out_status: str | Path, *, wave: str,
     model: str, spec: Mapping, stratum: str = "country", variance: Mapping | None = None,
     replicate_chunks: Sequence[str | Path] = (), replicate_layouts: Sequence[str | Path] = (),
+    weighting: Mapping | None = None, targets: str | Path | None = None,
 ) -> None:
     """One model of one weighted wave, weighted and unweighted (:func:`fit_models`), written
     as three CSVs (all or none); with a replicate ``variance``, the weighted fit's variance
-    from the gathered replicate chunks."""
+    from the gathered replicate chunks; with ``weighting.variance`` calibrated, on the design
+    carrying the raking rebuilt from ``targets`` (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
     replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
+    calibration = weighted_calibration(frame, targets, weighting, variance)
     coefficients, terms, status = fit_models(frame, {model: spec}, stratum=stratum, weight="weight",
-                                             variance=variance, replicates=replicates)  # fmt: skip
+                                             variance=variance, replicates=replicates,
+                                             calibration=calibration)  # fmt: skip
     log.info("wave %s, model %s: %d coefficients (%d fits failed)", wave, model, len(coefficients),
              int((status["error"] != "").sum()))  # fmt: skip
     outputs = labelled((coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
-                        synthetic=synthetic)  # fmt: skip
+                        synthetic=synthetic, calibration=calibration)  # fmt: skip
     write_all(outputs, (out_coefficients, out_terms, out_status))

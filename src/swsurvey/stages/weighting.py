@@ -23,6 +23,7 @@ population does not distinguish are mapped onto a target level by the configured
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -34,10 +35,11 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage, with_provenance
 from swsurvey.io.logfile import get_logger
-from swsurvey.survey.design import svydesign
+from swsurvey.survey.design import SurveyDesign, svydesign
 from swsurvey.survey.diagnostics import margin_table, weight_summary
 from swsurvey.survey.targets import joint_targets
-from swsurvey.survey.weighting import MARGIN_TOLERANCE, TrimBounds, weight
+from swsurvey.survey.variance import PostStratification
+from swsurvey.survey.weighting import MARGIN_TOLERANCE, RakingRecord, TrimBounds, weight
 
 log = get_logger("weight")
 
@@ -47,6 +49,10 @@ TRIM_KEYS = ("lower", "upper", "relative_to")
 #: Columns a targets file must have (one row per stratum x variable x level): each figure
 #: says where it comes from and what date it refers to.
 TARGET_COLUMNS = ("variable", "level", "population_count", "source", "date")
+
+#: Largest relative difference allowed between the weights of the raking rebuilt for the
+#: SEs (:func:`calibration_of`) and the weights the weighting stage wrote.
+WEIGHT_AGREEMENT = 1e-12
 
 
 def raking_levels(
@@ -186,6 +192,87 @@ def _by_stratum(values: np.ndarray, stratum: pd.Series, rows: pd.Series, overall
     return rows.map({**table.to_dict(), "All": overall})
 
 
+def raking_design(data: pd.DataFrame, population: pd.DataFrame, *, stratum: str, variables: Sequence[str],
+                  level_map: Mapping[str, Mapping[str, str]], unknown: str) -> tuple[SurveyDesign, list]:
+    """The design the weighting stage rakes, and its margins: every respondent with base
+    weight 1 and ``stratum`` as strata (R's ``svydesign(ids=~1, strata=, weights=)``), the
+    raking variables mapped onto the target levels (:func:`raking_levels`), and the joint
+    stratum x variable targets (:func:`margin_targets`) that R's ``rake()`` takes."""
+    frame = pd.DataFrame({stratum: data[stratum].astype("object")})
+    margins = []
+    for var in variables:
+        target_levels = list(dict.fromkeys(population.loc[population["variable"] == var, "level"]))
+        column = f"{var}__raking"
+        frame[column] = raking_levels(data[var], level_map.get(var, {}), target_levels, unknown)
+        frame[column] = frame[column].rename(column)
+        table = margin_targets(population, frame[column].rename(column), frame[stratum].rename(stratum), var, unknown)
+        margins.append(joint_targets(table, [stratum, column], "total"))
+    frame["base_weight"] = 1.0
+    return svydesign(frame, weights="base_weight", strata=stratum), margins
+
+
+def raked_design(data: pd.DataFrame, population: pd.DataFrame, **settings) -> SurveyDesign:
+    """The weighting stage's raked (and trimmed) design, carrying its calibration: R's
+    ``rake(svydesign(ids=~1, strata=~country, weights=~1), margins, targets)``, then, with
+    ``trim``, the trimming and raking again of :func:`weight_respondents`, whose keyword
+    ``settings`` it takes.
+
+    Its weights are the weighting stage's ``weight`` column; its calibration record is what
+    the variance engine applies to influence values, so linearization SEs include the
+    calibration (a raking margin's share within its stratum has SE 0), as on R's raked design.
+    With trimming, the record is R's raking record of the margins with the final weights as
+    the weights it sweeps with: the trimmed weights are raked again until the margins hold,
+    so the final design is calibrated to the same margins (R's ``trimWeights`` after ``rake``
+    keeps the first raking's record unchanged, whose weights are those before trimming).
+    The design's data are the raking frame; :func:`swsurvey.stages.designs.calibrated` puts
+    the calibration on a design of the analysis data.
+    """
+    _, _, _, final, report = _rake_and_trim(data, population, **settings)
+    if not report.held.any():
+        return final
+    records = [r for r in final.calibration if isinstance(r, RakingRecord)]
+    record = RakingRecord(margins=tuple(PostStratification(m.groups, final.weights) for m in records[-1].margins),
+                          report=report.achieved)
+    return dataclasses.replace(final, calibration=(record,))
+
+
+def calibration_of(data: pd.DataFrame, targets: str | Path, weighting: Mapping, weight_column: str = "weight") -> tuple:
+    """The calibration the weighting stage's weights went through, rebuilt from the same
+    data, targets file and ``weighting`` settings (the config's: ``stratum``, ``variables``,
+    ``level_map``, ``unknown_level``, ``epsilon``, ``maxit``, ``trim``; :func:`raked_design`),
+    checked to give the data's ``weight_column`` (to :data:`WEIGHT_AGREEMENT` relative): the
+    record the variance engine applies (R's ``postStrata`` of a raked design). A difference
+    is an :class:`InputError`: the weights were not made from these targets and settings."""
+    stratum, variables = weighting["stratum"], weighting["variables"]
+    population = read_targets(targets, stratum, variables)
+    design = raked_design(data, population, stratum=stratum, variables=variables,
+                          level_map=weighting.get("level_map") or {}, unknown=weighting["unknown_level"],
+                          epsilon=weighting["epsilon"], maxit=weighting["maxit"], trim=weighting.get("trim"))
+    if weight_column not in data.columns:
+        raise InputError("no weight column in the data", variable=weight_column)
+    given = data[weight_column].to_numpy(dtype=float)
+    worst = float(np.max(np.abs(design.weights - given) / np.maximum(np.abs(given), 1e-300)))
+    if not worst <= WEIGHT_AGREEMENT:
+        raise InputError(
+            f"the raking rebuilt from the targets file and the weighting settings gives other weights than the "
+            f"weighting stage wrote (largest relative difference {worst:.3g}, allowed {WEIGHT_AGREEMENT:g}): the "
+            "weights were not made with these targets and settings, so their calibration cannot be carried to the "
+            "SEs (rerun the weighting stage, or set weighting.variance: fixed)",
+            file=targets, variable=weight_column,
+        )
+    return design.calibration
+
+
+def _rake_and_trim(data, population, *, stratum, variables, level_map, unknown, epsilon, maxit, trim):
+    """The raking design and margins (:func:`raking_design`), the trimming bounds, and the
+    final design and report of :func:`~swsurvey.survey.weighting.weight`."""
+    design, margins = raking_design(data, population, stratum=stratum, variables=variables, level_map=level_map,
+                                    unknown=unknown)
+    bounds = trim_bounds(trim, stratum)
+    final, report = weight(design, margins, trim=bounds, epsilon=epsilon, maxit=maxit)
+    return design, margins, bounds, final, report
+
+
 def weight_respondents(
     data: pd.DataFrame,
     population: pd.DataFrame,
@@ -209,19 +296,11 @@ def weight_respondents(
     :data:`~swsurvey.survey.MARGIN_TOLERANCE` of its target (``margins_hold``;
     "All": every stratum's). The margin errors are the largest over every cell.
     """
-    frame = pd.DataFrame({stratum: data[stratum].astype("object")})
-    margins = []
-    for var in variables:
-        target_levels = list(dict.fromkeys(population.loc[population["variable"] == var, "level"]))
-        column = f"{var}__raking"
-        frame[column] = raking_levels(data[var], level_map.get(var, {}), target_levels, unknown)
-        frame[column] = frame[column].rename(column)
-        table = margin_targets(population, frame[column].rename(column), frame[stratum].rename(stratum), var, unknown)
-        margins.append(joint_targets(table, [stratum, column], "total"))
-    frame["base_weight"] = 1.0
-    design = svydesign(frame, weights="base_weight", strata=stratum)
-    bounds = trim_bounds(trim, stratum)
-    final, report = weight(design, margins, trim=bounds, epsilon=epsilon, maxit=maxit)
+    design, margins, bounds, final, report = _rake_and_trim(
+        data, population, stratum=stratum, variables=variables, level_map=level_map, unknown=unknown,
+        epsilon=epsilon, maxit=maxit, trim=trim,
+    )
+    frame = design.data
     summary = weight_summary(final, by=stratum).reset_index().rename(columns={"index": stratum})
     overall = weight_summary(final).to_frame().T.assign(**{stratum: "All"})
     diagnostics = pd.concat([summary, overall], ignore_index=True)
