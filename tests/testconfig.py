@@ -124,5 +124,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 #: How a test that needs ../shared says it skipped (the test summary counts them).
 SHARED_ABSENT = "shared material is not part of the repository"
-#: The weighting stage's default settings (the tests' config), for tests that need weighted data.
-WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in base_config()["weighting"].items()}
+#: The config's ``weighting`` settings, as the describe and infer rules take them.
+WEIGHTING_CONFIG = base_config()["weighting"]
+#: The weighting stage's default settings (the tests' config), for tests that need weighted data
+#: (``variance`` is not one: it is how the later stages' SEs treat the weights).
+WEIGHTING = {("unknown" if key == "unknown_level" else key): value for key, value in WEIGHTING_CONFIG.items()
+             if key != "variance"}

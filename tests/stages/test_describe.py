@@ -128,3 +128,39 @@ def test_the_tables_note_says_the_base_the_recode_states_for_weekly_use(cleaned_
     note = next(line for line in outs[0].read_text().splitlines() if line.startswith("Weighted percentages"))
     assert f'for "Uses any ICT channel with clients weekly or more", {base}' in note
     assert note.count("for \"") == 1  # no base sentence for any_ict_use, whose base is plain
+
+
+def test_fixed_weights_give_the_plain_designs_ses_and_calibrated_ones_include_the_raking(weighted, tmp_path):
+    """weighting.variance fixed: the SEs of svydesign(weights=weight, strata=country), as the
+    stage gave before it carried the calibration; calibrated: the same estimates, other SEs,
+    and a raking margin's SE 0. The variance column names which."""
+    from testconfig import REPO, WEIGHTING_CONFIG
+
+    from swsurvey.survey.design import svydesign
+    from swsurvey.survey.estimates import svymean
+
+    from weighted_data import write_weighted
+
+    src = tmp_path / "weighted.parquet"
+    write_weighted(weighted, src)
+    targets = REPO / "data/synthetic/population_margins_2017.csv"
+    out = {}
+    for mode in ("fixed", "calibrated"):
+        out[mode] = tmp_path / f"{mode}.csv"
+        describe_wave(src, out[mode], wave="2017", tables=TABLES, stratum="country", pooled=POOLED, min_n=10,
+                      weighting={**WEIGHTING_CONFIG, "variance": mode}, targets=targets)
+    fixed, raked = pd.read_csv(out["fixed"]), pd.read_csv(out["calibrated"])
+    plain = svydesign(weighted, weights="weight", strata="country")
+    for domain in ("Israel", "Canada, United States and Israel"):
+        mask = weighted["country"].isin(POOLED.get(domain, [domain])) & weighted["outside_hours"].notna()
+        stat = svymean(plain.subset(mask.to_numpy()), "outside_hours")
+        row = _row(fixed, "outside_hours", "Yes", domain, "weighted")
+        assert row["se"] == pytest.approx(100 * stat.se[list(stat.names).index("outside_hoursYes")], rel=1e-9)
+    weighted_rows = fixed["weighting"] == "weighted"
+    assert fixed.loc[weighted_rows, "variance"].str.endswith("weights fixed (as SPSS Complex Samples)").all()
+    assert raked.loc[weighted_rows, "variance"].str.endswith("calibrated to the raking margins").all()
+    assert (fixed.loc[~weighted_rows, "variance"] == "linearization (Taylor series), strata: country").all()
+    pd.testing.assert_series_equal(raked["estimate"], fixed["estimate"], rtol=1e-12)
+    assert (fixed.loc[~weighted_rows, "se"] == raked.loc[~weighted_rows, "se"]).all()
+    assert _row(raked, "gender", "Woman", "Canada", "weighted")["se"] < 1e-10
+    assert _row(fixed, "gender", "Woman", "Canada", "weighted")["se"] > 0.5

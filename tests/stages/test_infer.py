@@ -202,3 +202,37 @@ def test_infer_wave_leaves_no_file_on_failure(weighted, tmp_path):
     assert not list(tmp_path.glob(".*.part"))
 
 
+
+
+def test_fixed_weights_give_the_plain_designs_fits_and_calibrated_ones_include_the_raking(weighted, tmp_path):
+    """weighting.variance fixed: the weighted model's SEs are svyglm's on
+    svydesign(weights=weight, strata=country); calibrated: the same coefficients, SEs that
+    include the raking; each table's variance column names which."""
+    from testconfig import REPO, WEIGHTING_CONFIG
+
+    from swsurvey.survey.glm import svyglm
+
+    src = tmp_path / "responses.parquet"
+    write_weighted(weighted, src)
+    models = {"weekly_use": DEFAULT_MODELS["weekly_use"]}
+    frames = {}
+    for mode in ("fixed", "calibrated"):
+        outs = [tmp_path / f"{mode}_{n}.csv" for n in ("tests", "coefficients", "terms", "status")]
+        infer_wave(src, *outs, wave="2017", items=["outside_hours"], models=models, stratum="country",
+                   weighting={**WEIGHTING_CONFIG, "variance": mode},
+                   targets=REPO / "data/synthetic/population_margins_2017.csv")
+        frames[mode] = [pd.read_csv(p) for p in outs]
+    spec = DEFAULT_MODELS["weekly_use"]
+    plain = svyglm(svydesign(weighted, weights="weight", strata="country"), spec["formula"], family=spec["family"],
+                   reference=spec["reference"])
+    coefs = {mode: f[1][(f[1]["weighting"] == "weighted") & (f[1]["kind"] == "coefficient")] for mode, f in frames.items()}
+    np.testing.assert_allclose(coefs["fixed"]["se"], plain.se, rtol=1e-9)
+    np.testing.assert_allclose(coefs["calibrated"]["estimate"], coefs["fixed"]["estimate"], rtol=1e-9)
+    ratio = coefs["calibrated"]["se"].to_numpy() / coefs["fixed"]["se"].to_numpy()
+    assert not np.allclose(ratio, 1.0, rtol=1e-6) and (ratio > 0.5).all() and (ratio < 1.5).all()
+    for table in frames["calibrated"]:
+        weighted_rows = table["weighting"] == "weighted"
+        assert table.loc[weighted_rows, "variance"].str.endswith("calibrated to the raking margins").all()
+    for table in frames["fixed"]:
+        weighted_rows = table["weighting"] == "weighted"
+        assert table.loc[weighted_rows, "variance"].str.endswith("weights fixed (as SPSS Complex Samples)").all()

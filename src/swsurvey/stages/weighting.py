@@ -222,13 +222,16 @@ def raked_design(data: pd.DataFrame, population: pd.DataFrame, **settings) -> Su
     calibration (a raking margin's share within its stratum has SE 0), as on R's raked design.
     With trimming, the record is R's raking record of the margins with the final weights as
     the weights it sweeps with: the trimmed weights are raked again until the margins hold,
-    so the final design is calibrated to the same margins (R's ``trimWeights`` after ``rake``
-    keeps the first raking's record unchanged, whose weights are those before trimming).
+    so the final design is calibrated to the same margins, and a margin keeps SE 0 (R's
+    ``trimWeights`` after ``rake`` keeps the first raking's record unchanged, whose weights
+    are those before trimming, which gives a margin that still holds a small positive SE).
+    When the bounds leave the margins off their targets (the diagnostics' ``margins_hold``),
+    the final weights are not calibrated to them, and the record is R's: the first raking's.
     The design's data are the raking frame; :func:`swsurvey.stages.designs.calibrated` puts
     the calibration on a design of the analysis data.
     """
     _, _, _, final, report = _rake_and_trim(data, population, **settings)
-    if not report.held.any():
+    if not report.held.any() or not report.margins_hold:
         return final
     records = [r for r in final.calibration if isinstance(r, RakingRecord)]
     record = RakingRecord(margins=tuple(PostStratification(m.groups, final.weights) for m in records[-1].margins),
