@@ -236,3 +236,25 @@ def test_fixed_weights_give_the_plain_designs_fits_and_calibrated_ones_include_t
     for table in frames["fixed"]:
         weighted_rows = table["weighting"] == "weighted"
         assert table.loc[weighted_rows, "variance"].str.endswith("weights fixed (as SPSS Complex Samples)").all()
+
+
+def test_a_domain_model_on_the_calibrated_design_is_the_domains_model_with_other_ses(weighted):
+    """The calibrated design keeps every row in a domain (as R's raked design does), so the
+    setting "Private practice", outside the supervision model's domain, must not become a
+    level of the model: the fit is the one with fixed weights, its SEs change."""
+    from testconfig import REPO, WEIGHTING_CONFIG
+
+    from swsurvey.stages.designs import weighted_calibration
+
+    calibration = weighted_calibration(weighted, REPO / "data/synthetic/population_margins_2017.csv",
+                                       {**WEIGHTING_CONFIG, "variance": "calibrated"})
+    spec = {"supervision": DEFAULT_MODELS["supervision"]}
+    fixed, raked = fit_models(weighted, spec), fit_models(weighted, spec, calibration=calibration)
+    assert (raked[2]["error"] == "").all()
+    assert raked[2][["n_domain", "n_used", "n_missing"]].equals(fixed[2][["n_domain", "n_used", "n_missing"]])
+    assert list(raked[0]["term"]) == list(fixed[0]["term"])
+    # the same fit up to IRLS's convergence (R's weights are rescaled over all the rows it holds)
+    np.testing.assert_allclose(raked[0]["estimate"], fixed[0]["estimate"], rtol=1e-6)
+    weighted_rows = (raked[0]["weighting"] == "weighted").to_numpy()
+    assert not np.allclose(raked[0]["se"][weighted_rows], fixed[0]["se"][weighted_rows], rtol=1e-6)
+    np.testing.assert_array_equal(raked[0]["se"][~weighted_rows], fixed[0]["se"][~weighted_rows])

@@ -47,6 +47,11 @@ COLUMNS = [
     "table", "variable", "variable_label", "level", "domain", "weighting", "n", "base_n",
     "estimate", "se", "ci_lower", "ci_upper", "ci_method", "deff", "small_base", "not_asked",
 ]
+#: A weighted proportion whose variance is below this fraction of p(1 - p) is one the raking
+#: fixes (zero up to rounding: a real one's is at least 1/n of it); its interval is the estimate.
+CALIBRATED_ZERO = 1e-12
+
+
 def domains(countries: pd.Series, pooled: Mapping[str, Sequence[str]]) -> dict[str, np.ndarray]:
     """Each country present, then each pooled set of countries, as boolean row masks."""
     out = {str(c): (countries == c).to_numpy() for c in countries.cat.categories if (countries == c).any()}
@@ -156,6 +161,12 @@ def _domain_cells(values: pd.Series, mask: np.ndarray, designs: dict) -> list[tu
         p, v = np.asarray(stat.estimates, float), np.diag(stat.vcov)
         rows, df = np.full(len(p), float(design_rows(sub).sum())), np.full(len(p), float(stat.df))
         lower, upper = korn_graubard(p, v, rows, df)
+        # A margin the raking fixes (calibrated SEs) has variance zero up to rounding, where
+        # the beta interval is undefined (R's is a point elsewhere, or NaN): the interval is
+        # the estimate itself.
+        spread = p * (1 - p)
+        fixed_by_raking = (spread > 0) & (v <= CALIBRATED_ZERO * spread)
+        lower, upper = np.where(fixed_by_raking, p, lower), np.where(fixed_by_raking, p, upper)
         method = SvyCiProp(name=values.name, estimate=np.nan, se=np.nan, ci_lower=np.nan, ci_upper=np.nan,
                            level=0.95, method="beta", df=stat.df, design_df=stat.df).ci_method
         for row in zip(values.cat.categories, n_level, p, stat.se, lower, upper, stat.deff, strict=True):

@@ -10,6 +10,7 @@ weighted data frame (:func:`fit_models`) and the entry point of rule ``infer_mod
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -98,7 +99,31 @@ def model_design(design, data: pd.DataFrame, spec: Mapping):
     if not spec.get("domain"):
         return design, len(data)
     mask = domain_mask(data, spec["domain"])
+    if getattr(design, "calibration", ()):
+        design = dataclasses.replace(design, data=domain_levels(design.data, mask))
     return design.subset(mask), int(mask.sum())
+
+
+def domain_levels(data: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``data`` with each categorical variable's levels those found in the domain ``mask``
+    (the values of other levels, all outside the domain, missing).
+
+    A calibrated design keeps every row in a domain (R's subset of a raked design), so a
+    model's factor levels would be those of the whole sample, as R's ``model.frame`` finds
+    them: a level absent from the domain (the setting "Private practice" in a domain of
+    organisational settings) would give a column of zeros or, as the reference, aliased
+    dummies (R: NA coefficients). The model is the domain's, as with the weights fixed; only
+    its SEs change."""
+    out = {}
+    for name in data.columns:
+        values = data[name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            present = np.bincount(values.cat.codes.to_numpy()[mask & values.notna().to_numpy()],
+                                  minlength=len(values.cat.categories)) > 0
+            if not present.all():  # (set_categories keeps the order; remove_categories may sort)
+                kept = [level for level, here in zip(values.cat.categories, present) if here]
+                out[name] = values.cat.set_categories(kept)
+    return data.assign(**out) if out else data
 
 
 def fit_models(
@@ -139,7 +164,10 @@ def fit_models(
                 log.warning("model %s (%s) not fitted: %s", name, weighting, exc)
                 status.append(row)
                 continue
-            row.update(n_used=int(fit.n_used), n_missing=int(fit.n_missing), converged=bool(fit.converged),
+            # the domain's respondents a missing value leaves out (a calibrated design counts
+            # the missing values of every row, in the domain or not, as R's design holds them all)
+            n_missing = row["n_domain"] - int(fit.n_used) if calibration else int(fit.n_missing)
+            row.update(n_used=int(fit.n_used), n_missing=int(n_missing), converged=bool(fit.converged),
                        separation="; ".join(getattr(fit, "separation", ()) or ()))  # fmt: skip
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
