@@ -168,6 +168,7 @@ def build_run(root: Path, before=None) -> Path:
             "describe_wave",
             resolved,
             input={"data": f"{out}/weight/responses.parquet", "replicates": []},
+            inputs={"targets": [*wave, "targets"]},
             output={"estimates": f"{out}/describe/estimates.csv"},
             settings={
                 "tables": ["describe", "tables"],
@@ -175,6 +176,7 @@ def build_run(root: Path, before=None) -> Path:
                 "min_n": ["describe", "min_n"],
                 "stratum": ["weighting", "stratum"],
                 "variance": [*wave, "variance"],
+                "weighting": ["weighting"],
             },
         )
         write_manifest(

@@ -42,10 +42,11 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
                 level_map=weighting["level_map"], unknown=weighting["unknown_level"], epsilon=weighting["epsilon"],
                 maxit=weighting["maxit"], trim=weighting["trim"])
     describe_wave(out / "weighted.parquet", paths["estimates"], wave=wave, tables=config["describe"]["tables"],
-                  stratum=weighting["stratum"], pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"])
+                  stratum=weighting["stratum"], pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"],
+                  weighting=weighting, targets=REPO / settings["targets"])
     infer_wave(out / "weighted.parquet", paths["tests"], paths["coefficients"], paths["terms"], paths["status"],
                wave=wave, items=config["infer"]["items"], models=config["infer"]["models"],
-               stratum=weighting["stratum"])
+               stratum=weighting["stratum"], weighting=weighting, targets=REPO / settings["targets"])
     write_weighting_effect(paths["estimates"], paths["effect"], out / "effect.md", wave=wave,
                            main_results=config["describe"]["main_results"], min_n=config["describe"]["min_n"])
     reproduce_wave(paths["estimates"], REPO / settings["published"], paths["published"], out / "published.md",

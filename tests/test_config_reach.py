@@ -104,6 +104,7 @@ EDITS = {
     "weighting.epsilon": 1.0e-8,
     "weighting.maxit": 50,
     "weighting.trim": {"lower": 0.3, "upper": 3.0},
+    "weighting.variance": "fixed",
     "describe.tables": lambda tables, _: dict(list(tables.items())[:2]),
     "describe.pooled": lambda pooled, _: dict(list(pooled.items())[:1]),
     "describe.min_n": 11,

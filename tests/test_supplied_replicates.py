@@ -290,7 +290,8 @@ def test_the_workflow_uses_the_supplied_replicates_and_names_them(supplied_run):
     assert [c for c in weighted.columns if c.startswith("REPW")] == [f"REPW{r + 1}" for r in range(R)]
     estimates = pd.read_csv(out / "describe/estimates.csv")
     rows = estimates[estimates["weighting"] == "weighted"]
-    label = "replicate weights: supplied JK1 (REPW1 ... REPW20 as factors of the raked weight), 20 replicates"
+    label = ("replicate weights: supplied JK1 (REPW1 ... REPW20 as factors of the raked weight), 20 replicates; "
+             "raked weights held fixed in the replicates (raking not repeated)")
     assert (rows["variance"] == label).all()
     assert rows["ci_method"].dropna().eq(f"beta (Korn-Graubard), {R - 1} replicate df").all()
     assert estimates.loc[estimates["weighting"] == "unweighted", "variance"].str.startswith("linearization").all()

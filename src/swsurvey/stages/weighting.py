@@ -24,6 +24,8 @@ population does not distinguish are mapped onto a target level by the configured
 from __future__ import annotations
 
 import dataclasses
+import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -37,7 +39,7 @@ from swsurvey.io.files import atomic_path, read_stage, with_provenance
 from swsurvey.io.logfile import get_logger
 from swsurvey.survey.design import SurveyDesign, svydesign
 from swsurvey.survey.diagnostics import margin_table, weight_summary
-from swsurvey.survey.targets import joint_targets
+from swsurvey.survey.targets import WeightingWarning, joint_targets
 from swsurvey.survey.variance import PostStratification
 from swsurvey.survey.weighting import MARGIN_TOLERANCE, RakingRecord, TrimBounds, weight
 
@@ -248,9 +250,18 @@ def calibration_of(data: pd.DataFrame, targets: str | Path, weighting: Mapping, 
     is an :class:`InputError`: the weights were not made from these targets and settings."""
     stratum, variables = weighting["stratum"], weighting["variables"]
     population = read_targets(targets, stratum, variables)
-    design = raked_design(data, population, stratum=stratum, variables=variables,
-                          level_map=weighting.get("level_map") or {}, unknown=weighting["unknown_level"],
-                          epsilon=weighting["epsilon"], maxit=weighting["maxit"], trim=weighting.get("trim"))
+    # The raking's warnings are the weighting stage's to give (and its log has them): here,
+    # where it is only repeated, the check of the weights says whether anything differs.
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WeightingWarning)
+            design = raked_design(data, population, stratum=stratum, variables=variables,
+                                  level_map=weighting.get("level_map") or {}, unknown=weighting["unknown_level"],
+                                  epsilon=weighting["epsilon"], maxit=weighting["maxit"], trim=weighting.get("trim"))
+    finally:
+        log.setLevel(level)
     if weight_column not in data.columns:
         raise InputError("no weight column in the data", variable=weight_column)
     given = data[weight_column].to_numpy(dtype=float)
