@@ -118,3 +118,16 @@ def test_the_note_gives_the_range_of_design_df_not_the_first_cell_s(estimates):
                "beta (Korn-Graubard), 977 design df", "beta (Korn-Graubard), 977 design df"]
     text = note(estimates.assign(ci_method=methods), min_n=10)
     assert "beta (Korn-Graubard), 130 to 4,282 design df" in text and "2568" not in text
+
+
+def test_the_note_names_the_margins_the_weighting_fixes_and_only_when_there_are_some(estimates):
+    """With SEs calibrated to the raking, a raking margin's interval is the percentage itself;
+    the note says why, naming the variables, and says nothing of it when no interval is a point."""
+    from swsurvey.io.tables import note
+
+    assert "weighting fixes" not in note(estimates, min_n=10)
+    first = estimates.index[0]
+    fixed = estimates.copy()
+    fixed.loc[first, ["ci_lower", "ci_upper"]] = fixed.loc[first, "estimate"]
+    text = note(fixed, min_n=10)
+    assert f"({fixed.loc[first, 'variable_label']}, in some domains) is a margin the weighting fixes" in text

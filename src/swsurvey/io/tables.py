@@ -88,9 +88,23 @@ def note(estimates: pd.DataFrame, min_n: int) -> str:
         f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
         f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. A percentage's "
         "base is the respondents with a value (missing values are left out, whatever their reason)"
-        + bases_text(estimates) + ". Unweighted "
+        + bases_text(estimates) + "." + fixed_margins_text(weighted) + " Unweighted "
         "figures, SEs and design effects are in the long estimates file."
     )
+
+
+def fixed_margins_text(weighted: pd.DataFrame) -> str:
+    """A sentence for the percentages whose interval is the estimate itself: the margins the
+    weighting fixes, which have no sampling error once the SEs include the weighting's
+    calibration (nothing when there are none)."""
+    if not {"ci_lower", "ci_upper", "estimate"} <= set(weighted.columns):
+        return ""
+    point = weighted["ci_lower"].eq(weighted["estimate"]) & weighted["ci_upper"].eq(weighted["estimate"])
+    labels = list(dict.fromkeys(weighted.loc[point, "variable_label"].astype(str)))
+    if not labels:
+        return ""
+    return (f" An interval that is the percentage itself ({', '.join(labels)}, in some domains) is a margin the "
+            "weighting fixes: with the SEs calibrated to the weighting, it has no sampling error.")
 
 
 def bases_text(estimates: pd.DataFrame) -> str:
