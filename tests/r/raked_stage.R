@@ -11,28 +11,7 @@
 suppressPackageStartupMessages(library(survey))
 source("tests/r/json.R")
 
-set.seed(20261207)
-n <- 900
-countries <- c("Canada", "Israel", "United States")
-genders <- c("Man", "Woman")
-ages <- c("Under 35", "35-54", "55 and over")
-country <- sample(countries, n, replace = TRUE, prob = c(0.45, 0.25, 0.30))
-gender <- sample(genders, n, replace = TRUE, prob = c(0.2, 0.8))
-age_group <- sample(ages, n, replace = TRUE, prob = c(0.5, 0.3, 0.2))
-p <- plogis(-0.2 + 0.6 * (gender == "Woman") + 0.5 * (age_group == "55 and over") - 0.4 * (country == "Israel"))
-any_use <- ifelse(runif(n) < p, "Yes", "No")
-d <- data.frame(
-  country = factor(country, levels = countries),
-  gender = factor(gender, levels = genders),
-  age_group = factor(age_group, levels = ages),
-  any_use = factor(any_use, levels = c("No", "Yes")),
-  one = 1
-)
-# Population totals (synthetic): more men and more older people than the sample has.
-pop_gender <- expand.grid(gender = genders, country = countries)[, c("country", "gender")]
-pop_gender$Freq <- c(4000, 9000, 1500, 3500, 30000, 52000)
-pop_age <- expand.grid(age_group = ages, country = countries)[, c("country", "age_group")]
-pop_age$Freq <- c(3000, 5000, 5000, 1000, 2000, 2000, 20000, 32000, 30000)
+source("tests/r/raked_wave.R")
 
 design <- svydesign(ids = ~1, strata = ~country, weights = ~one, data = d)
 raked <- rake(design, list(~country + gender, ~country + age_group), list(pop_gender, pop_age),
@@ -41,12 +20,11 @@ d$w <- weights(raked)
 fixed <- svydesign(ids = ~1, strata = ~country, weights = ~w, data = d)
 
 results <- function(des) {
-  canada <- subset(des, country == "Canada")
-  israel <- subset(des, country == "Israel")
-  m_use <- svymean(~any_use, canada)
-  m_gender <- svymean(~gender, canada)
-  m_all <- svymean(~any_use, des)
-  ci <- svyciprop(~I(any_use == "Yes"), israel, method = "beta")
+  e <- wave_estimates(des)
+  m_use <- e$m_use
+  m_gender <- e$m_gender
+  m_all <- e$m_all
+  ci <- e$ci
   chisq <- svychisq(~any_use + country, des, statistic = "F")
   fit <- svyglm(I(any_use == "Yes") ~ gender + age_group + country, des, family = quasibinomial())
   list(

@@ -727,3 +727,81 @@ def test_linear_calibration_reproduces_its_totals(problem, scale, shift):
     cal = calibrate(design, X, dict(zip(X.columns, totals)))
     np.testing.assert_allclose(X.to_numpy().T @ cal.weights, totals, rtol=1e-9, atol=1e-9 * np.abs(totals).max())
     assert weighting_report(cal).converged
+
+
+# -- raking a replicate design (R's rake() on a svyrep.design) -----------------------------------
+
+RAKED_REPLICATES = json.loads((Path(__file__).parents[1] / "r" / "raked_replicates.json").read_text())
+RAKED_STAGE = json.loads((Path(__file__).parents[1] / "r" / "raked_stage.json").read_text())
+
+
+def _raked_replicate_wave():
+    """tests/r/raked_replicates.R's wave (that of raked_stage.R) and its joint targets."""
+    levels = {"country": ["Canada", "Israel", "United States"], "gender": ["Man", "Woman"],
+              "age_group": ["Under 35", "35-54", "55 and over"], "any_use": ["No", "Yes"]}
+    data = pd.DataFrame({k: pd.Categorical(v, categories=levels[k]) for k, v in RAKED_STAGE["data"].items()})
+    assert list(data["country"]) == RAKED_REPLICATES["country"]
+    margins = [joint_targets(pd.DataFrame({"country": t["country"], variable: t["level"],
+                                           "Freq": t["population_count"]}), ["country", variable], "Freq")
+               for variable, t in RAKED_STAGE["targets"].items()]
+    return data.assign(one=1.0), margins
+
+
+def _raked_replicate_results(design):
+    from swsurvey.survey.ciprop import svyciprop
+
+    canada = design.subset(design.data["country"] == "Canada")
+    israel = design.subset(design.data["country"] == "Israel")
+    ci = svyciprop(israel, "any_use", method="beta", value="Yes")
+    return {"canada_any_use": svymean(canada, "any_use").se, "canada_gender": svymean(canada, "gender").se,
+            "all_any_use": svymean(design, "any_use").se, "israel_ciprop_beta": [ci.se, ci.ci_lower, ci.ci_upper],
+            "degf": design.degf(), "degf_israel": israel.degf()}
+
+
+def test_raking_a_replicate_design_rakes_every_replicate_as_r():
+    from swsurvey.survey.replicates import as_svrepdesign
+
+    data, margins = _raked_replicate_wave()
+    base = as_svrepdesign(svydesign(data, weights="one", strata="country"), type="JKn")
+    raked = rake(base, margins, epsilon=1e-10, maxit=100)
+    r = RAKED_REPLICATES["calibrated"]
+    assert_close(raked.weights, RAKED_REPLICATES["weights"], rel=1e-12)
+    ours = raked.replicate_weights(np.array([0, 1, 899]))
+    for mine, theirs in zip(ours, r["replicate_weights"], strict=True):
+        assert_close(mine, theirs, rel=1e-12)
+    got = _raked_replicate_results(raked)
+    for key in ("canada_any_use", "all_any_use"):
+        assert_close(got[key], r[key]["se"], rel=REL)
+    assert_close(got["canada_gender"], r["canada_gender"]["se"], rel=0, abs_=1e-12)  # both rounding: 1e-13
+    ci = r["israel_ciprop_beta"]
+    assert_close(got["israel_ciprop_beta"], [ci["se"], *ci["ci"]], rel=REL)
+    assert (got["degf"], got["degf_israel"]) == (r["degf"], r["degf_israel"]) == (888, 227)
+    # a raking margin (Canada's share of women) has no replicate variation; the raked
+    # weights held fixed in the replicates give it a positive SE
+    assert max(got["canada_gender"]) < 1e-12
+    fixed = as_svrepdesign(svydesign(data.assign(w=raked.weights), weights="w", strata="country"), type="JKn")
+    held = _raked_replicate_results(fixed)
+    assert min(held["canada_gender"]) > 0.03
+    for key in ("canada_any_use", "canada_gender", "all_any_use"):
+        assert_close(held[key], RAKED_REPLICATES["fixed"][key]["se"], rel=REL)
+
+
+def test_a_replicate_is_raked_alone_whatever_replicates_come_with_it():
+    from swsurvey.survey.replicates import as_svrepdesign
+
+    data, margins = _raked_replicate_wave()
+    base = as_svrepdesign(svydesign(data, weights="one", strata="country"), type="bootstrap", replicates=6, seed=3)
+    raked = rake(base, margins, epsilon=1e-10, maxit=100)
+    whole = raked.replicate_weights(np.arange(6))
+    apart = np.vstack([raked.replicate_weights(np.array([r])) for r in (5, 2, 0, 1, 4, 3)])
+    assert np.array_equal(whole[[5, 2, 0, 1, 4, 3]], apart)
+    # every replicate hits the margins
+    gender = data["country"].astype(str) + ":" + data["gender"].astype(str)
+    totals = {f"{c}:{g}": f for c, g, f in zip(RAKED_STAGE["targets"]["gender"]["country"],
+                                                 RAKED_STAGE["targets"]["gender"]["level"],
+                                                 RAKED_STAGE["targets"]["gender"]["population_count"])}
+    for w in whole:
+        sums = pd.Series(w).groupby(gender.to_numpy()).sum()
+        assert_close(sums.to_numpy(), [totals[k] for k in sums.index], rel=1e-9)
+    with pytest.raises(InputError, match="raked already"):
+        rake(raked, margins)

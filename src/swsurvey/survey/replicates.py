@@ -60,9 +60,12 @@ Results name their variance method (``variance``). Lumley (2010, "Complex Survey
 2.6) describes R's implementation; R's documentation of ``svrepdesign``, ``as.svrepdesign``
 and ``svrVar`` gives the conventions followed here.
 
-Not available for replicate designs: ``svyratio``, ``svyvar`` and weighting (``rake``,
-``calibrate``, ...): they use linearization and raise an :class:`InputError` when given one.
-A calibrated design cannot be converted (its replicates would not be calibrated).
+Not available for replicate designs: ``svyratio``, ``svyvar`` and weighting other than
+raking (``calibrate``, ``postStratify``, ...): they use linearization and raise an
+:class:`InputError` when given one. :func:`swsurvey.survey.weighting.rake` takes a replicate
+design, as R's ``rake()`` does, and rakes every replicate's weights too
+(:class:`~swsurvey.survey.repweights.Raked`). A calibrated design cannot be converted (its
+replicates would not be calibrated): convert, then rake.
 
 Evaluated apart: ``svyglm_refit``, ``svyolr_refit`` and ``svychisq_statistic`` give an
 estimator's replicate statistic (:class:`ReplicateStatistic`) to be evaluated on chunks of
@@ -151,7 +154,7 @@ class SvyRepDesign:
                 f"this function needs the design's {name!r} (linearization or weighting), which a "
                 "replicate-weight design does not have: with replicate weights use svymean, "
                 "svytotal, svyby, svyciprop, svyglm, svyolr or svychisq (svyratio, svyvar and "
-                "weighting are not available for replicate designs)"
+                "weighting other than rake are not available for replicate designs)"
             )
         raise AttributeError(name)
 

@@ -5,7 +5,8 @@
 
 A converted design's replicate weights are the full-sample weight times a factor per PSU and
 replicate (R's compressed ``repweights``), made for a chunk of replicates at a time and never
-held all at once; :mod:`swsurvey.survey.replicates` gives the conventions (Wolter 2007,
+held all at once (a raked replicate design's, :class:`Raked`, are those weights raked again
+replicate by replicate: R's ``rake()`` of a ``svyrep.design``); :mod:`swsurvey.survey.replicates` gives the conventions (Wolter 2007,
 ch. 3-5; the table of ``scale`` and ``rscales`` per type) and the design that uses them.
 
 The bootstrap is seeded: replicate r's draws come from the PCG64 stream
@@ -34,6 +35,7 @@ __all__ = [
     "HalfSamples",
     "Jackknife",
     "PsuFactors",
+    "Raked",
     "ReplicateWeights",
     "Supplied",
     "bootstrap",
@@ -231,6 +233,67 @@ class Supplied:
         step = max(1, RANK_ENTRIES // max(self.n_replicates, 1))
         blocks = (self.weights(np.arange(self.n_replicates), rows[i : i + step], pweights).T for i in range(0, len(rows), step))
         return matrix_rank(blocks)
+
+
+@dataclass(frozen=True, eq=False)
+class Raked:
+    """The replicate weights of a raked replicate design: R's ``rake()`` on a
+    ``svyrep.design``, whose ``postStratify.svyrep.design`` adjusts every replicate's weights
+    as it adjusts the full-sample weights, each replicate post-stratified to the same
+    population totals (``compress=FALSE``: plain arrays here).
+
+    Replicate r's weights are those of ``base`` (the replicate weights before raking, made
+    from ``pweights``, the full-sample weights before raking) raked with ``sweeps`` passes
+    over the margins, in each pass post-stratified on every margin in turn: margin m's rows
+    fall in cells ``codes[m]`` (``len(totals[m])`` for rows in no cell, left as they are)
+    with population totals ``totals[m]``. ``sweeps`` is the full-sample raking's number:
+    R's ``rake`` sweeps the replicates with the full sample until the full-sample table
+    converges, never on their own. A cell with no weight in a replicate (every one of its
+    PSUs deleted) stays empty (R divides by zero and gives NaN weights). Each replicate is
+    raked on its own with the same operations, so its weights are the same bits whichever
+    replicates are made with it (chunk-independent)."""
+
+    base: object
+    pweights: np.ndarray
+    codes: tuple[np.ndarray, ...]
+    totals: tuple[np.ndarray, ...]
+    sweeps: int
+    n_replicates: int
+
+    def weights(self, replicates: np.ndarray, rows: np.ndarray, pweights: np.ndarray) -> np.ndarray:
+        """Replicate weights of ``rows``: raking uses every row, with the stored full-sample
+        weights before raking (``pweights``, zero outside a domain, is not needed: the rows
+        outside a domain are not returned)."""
+        replicates = np.asarray(replicates, dtype=np.int64)
+        every = np.arange(len(self.pweights))
+        out = np.empty((len(replicates), len(rows)))
+        for k, r in enumerate(replicates):
+            w = self.base.weights(np.array([r]), every, self.pweights)[0]
+            out[k] = self.rake(w)[rows]
+        return out
+
+    def rake(self, w: np.ndarray) -> np.ndarray:
+        """One replicate's weights raked: ``sweeps`` passes of post-stratification on every
+        margin (R's ``postStratify``: each cell's weights times its total over their sum)."""
+        for _ in range(self.sweeps):
+            for codes, totals in zip(self.codes, self.totals):
+                n_cells = len(totals)
+                sums = np.bincount(codes, weights=w, minlength=n_cells + 1)[:n_cells]
+                ratio = np.append(np.divide(totals, sums, out=np.ones_like(sums), where=sums > 0), 1.0)
+                w = w * ratio[codes]
+        return w
+
+    def rank(self, rows: np.ndarray, pweights: np.ndarray) -> int:
+        """R's rank of the raked replicate weights of ``rows`` with weight (``degf`` after
+        ``rake``, which R recomputes: raking changes it). Computed on the weights themselves
+        when the matrix has at most :data:`RANK_ENTRIES` entries; beyond that, the rank of the
+        weights before raking (``base``), an approximation."""
+        rows = rows[pweights[rows] != 0]
+        if len(rows) * self.n_replicates > RANK_ENTRIES:
+            return int(self.base.rank(rows, self.pweights))
+        step = max(1, CHUNK_ENTRIES // max(len(self.pweights), 1))
+        blocks = [self.weights(chunk, rows, self.pweights) for chunk in chunks(np.arange(self.n_replicates), step)]
+        return matrix_rank([np.vstack(blocks).T] if blocks else [])
 
 
 def matrix_rank(blocks: Iterable[np.ndarray], tol: float = RANK_TOL) -> int:

@@ -9,7 +9,9 @@ are calibration (residual) variances (Lumley 2010, ch. 7):
   by repeated post-stratification on each margin; a joint margin (e.g. country x gender)
   is raked as one variable over its cross-classification. The variance record is R's:
   the margins with the weights after each margin's step in the last sweep, swept 10 times
-  by the engine (:class:`~swsurvey.survey.variance.Raking`).
+  by the engine (:class:`~swsurvey.survey.variance.Raking`). Given a replicate design
+  (R's ``rake()`` on a ``svyrep.design``), every replicate's weights are raked too, as
+  ``postStratify.svyrep.design`` does (:class:`~swsurvey.survey.repweights.Raked`).
 - :func:`poststratify` -- R's ``postStratify()`` (Holt & Smith 1979).
 - :func:`calibrate` -- R's ``calibrate()``: linear (GREG), raking and bounded logit
   calibration (Deville & Särndal 1992) with R's Newton iterations (``grake``), recorded as
@@ -42,6 +44,8 @@ import scipy.sparse as sp
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.diagnostics import margin_table, weight_summary
+from swsurvey.survey.replicates import SvyRepDesign
+from swsurvey.survey.repweights import Raked
 from swsurvey.survey.targets import (
     CodedMargin,
     Factor,
@@ -178,9 +182,21 @@ def rake(
     after each margin's post-stratification in the last sweep, swept 10 times by the
     variance engine (:class:`~swsurvey.survey.variance.Raking`), so SEs equal R's after
     ``rake()``. Its report is ``weighting_report(result)`` (:class:`RakeReport`).
+
+    A replicate design (:class:`~swsurvey.survey.replicates.SvyRepDesign`, R's
+    ``rake(as.svrepdesign(design), ...)``) is raked as R rakes a ``svyrep.design``: the
+    full-sample weights as above, and in every sweep each replicate's weights are
+    post-stratified on each margin to the same population totals (R's
+    ``postStratify.svyrep.design``), for as many sweeps as the full sample took (R stops
+    all of them on the full sample's criterion). The result's replicate weights are
+    :class:`~swsurvey.survey.repweights.Raked`, made a replicate at a time; its SEs come
+    from the raked replicates (no variance record), its degrees of freedom from their rank
+    (R's ``degf`` after ``rake``).
     """
     if maxit < 1:
         raise InputError("maxit must be at least 1", value=maxit)
+    if isinstance(design, SvyRepDesign):
+        return _rake_replicates(design, margins, epsilon, maxit, margin_tolerance)
     coded = code_margins(design, margins, margin_tolerance)
     w = design.weights.astype(float, copy=True)
     eps = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
@@ -199,6 +215,33 @@ def rake(
         margins=tuple(PostStratification(c.codes, p) for c, p in zip(coded, psws)), report=report
     )
     return design.with_weights(w, record)
+
+
+def _rake_replicates(design: SvyRepDesign, margins, epsilon: float, maxit: int,
+                     margin_tolerance: float) -> SvyRepDesign:
+    """:func:`rake` of a replicate design (R's ``rake`` of a ``svyrep.design``)."""
+    if design.calibration or isinstance(design.repweights, Raked):
+        raise InputError("the replicate design is raked already: rake the design before raking (R's rake "
+                         "adjusts the weights it is given)")
+    if design.domain is not None:
+        raise InputError("rake the whole replicate design, not a domain of it (subset after raking)")
+    coded = code_margins(design, margins, margin_tolerance)
+    w = design.weights.astype(float, copy=True)
+    eps = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
+    w, _, sweeps, converged, delta = _ipf(coded, _joint_codes(coded, design.n), w, eps, maxit)
+    if not converged:
+        report = _rake_report(coded, w, sweeps, converged, delta, eps)
+        warnings.warn(
+            f"raking did not converge after {sweeps} sweeps: the last sweep changed a cell by "
+            f"{delta:.3g} (tolerance {eps:.3g}); the largest margin error is {report.max_abs_error:.3g} "
+            f"({report.max_rel_error:.3g} relative) at {report.worst[0]} = {report.worst[1]}",
+            WeightingWarning,
+            stacklevel=3,
+        )
+    raked = Raked(base=design.repweights, pweights=design.weights.astype(float, copy=True),
+                  codes=tuple(c.codes for c in coded), totals=tuple(c.totals for c in coded), sweeps=sweeps,
+                  n_replicates=design.n_replicates)
+    return dataclasses.replace(design, weights=w, repweights=raked, _degf={})
 
 
 def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: float, maxit: int,
