@@ -9,5 +9,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake) as job:
         data=snakemake.input.data,
         out=snakemake.output.chunk,
         chunk=int(snakemake.wildcards.chunk),
+        targets=snakemake.input.targets,
         **job.params,
     )

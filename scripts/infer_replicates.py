@@ -15,4 +15,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         models=snakemake.params.models,
         stratum=snakemake.params.stratum,
         variance=snakemake.params.variance,
+        weighting=snakemake.params.weighting,
+        targets=snakemake.input.targets,
     )

@@ -742,13 +742,18 @@ def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_
         digests.append([(workdir / target).read_bytes() for target in targets])
     assert digests[0] == digests[1]
     alone = [tmp_path / f"alone_{name}.csv" for name in infer]
+    # the wave's targets: the schema's default (the small wave's config names none)
     infer_wave(workdir / "results/small/weight/responses.parquet", *alone, wave="small",
                items=settings["infer"]["items"], models=settings["infer"]["models"], stratum="country",
-               variance={**variance, "chunk": 30})  # fmt: skip
+               variance={**variance, "chunk": 30}, weighting=settings["weighting"],
+               targets=workdir / "data/synthetic/population_margins_2017.csv")  # fmt: skip
     assert [path.read_bytes() for path in alone] == digests[0][1:]
     estimates = pd.read_csv(workdir / targets[0])
     weighted = estimates[estimates["weighting"] == "weighted"]
     assert weighted["variance"].str.startswith("replicate weights: bootstrap").all()
+    # weighting.variance calibrated (the default): every replicate raked again
+    assert settings["weighting"].get("variance", "calibrated") == "calibrated"
+    assert weighted["variance"].str.endswith("; each replicate raked again to the margins").all()
     assert weighted["variance"].str.contains("30 replicates").all()
     assert estimates.loc[estimates["weighting"] == "unweighted", "variance"].str.startswith("linearization").all()
     # the country tests and models of the weighted data use the same replicates, and say so

@@ -23,7 +23,10 @@ from swsurvey.stages.describe import describe
 from swsurvey.stages.designs import (
     CALIBRATED,
     FIXED,
+    REPLICATES_FIXED,
+    REPLICATES_RAKED,
     linearization_label,
+    replicate_label,
     variance_label,
     weighted_calibration,
     weighting_design,
@@ -35,6 +38,7 @@ from swsurvey.survey.estimates import svymean
 from swsurvey.survey.glm import svyglm
 
 R = json.loads((Path(__file__).parents[1] / "r" / "raked_stage.json").read_text())
+R_REPLICATES = json.loads((Path(__file__).parents[1] / "r" / "raked_replicates.json").read_text())
 REL = 1e-9
 ABS_ZERO = 1e-7
 TARGETS_2017 = REPO / "data/synthetic/population_margins_2017.csv"
@@ -82,14 +86,47 @@ def test_the_labels_name_calibrated_or_fixed_weights(weighted_2017, calibration_
         "linearization (Taylor series), strata: country")
 
 
-def test_fixed_and_replicate_variance_carry_no_calibration(weighted_2017):
+def test_fixed_and_supplied_replicates_carry_no_calibration(weighted_2017):
     assert weighted_calibration(weighted_2017, TARGETS_2017, {**SETTINGS, "variance": FIXED}) is None
     assert weighted_calibration(weighted_2017, TARGETS_2017, None) is None
     bootstrap = {"method": "bootstrap", "replicates": 5, "seed": 1}
-    assert weighted_calibration(weighted_2017, TARGETS_2017, SETTINGS, bootstrap) is None
+    assert weighted_calibration(weighted_2017, TARGETS_2017, {**SETTINGS, "variance": FIXED}, bootstrap) is None
+    supplied = {"method": "supplied", "type": "JK1", "columns": "^repw"}
+    assert weighted_calibration(weighted_2017, TARGETS_2017, SETTINGS, supplied) is None
     label = variance_label(weighted_2017, "country", "weight", "weighted", bootstrap)
     assert label.startswith("replicate weights: bootstrap") and label.endswith(
         "raked weights held fixed in the replicates (raking not repeated)")
+
+
+def _canada_gender_se(design):
+    """The SE of Canada's share of women (those not stating a gender are a raking cell too)."""
+    return svymean(design.subset(design.data["country"] == "Canada"), "woman").se
+
+
+def test_calibrated_replicates_are_each_raked_again_and_fixed_ones_hold_the_weights(weighted_2017):
+    weighted_2017 = weighted_2017.assign(woman=(weighted_2017["gender"] == "Woman").astype(float))
+    bootstrap = {"method": "bootstrap", "replicates": 5, "seed": 1}
+    raking = weighted_calibration(weighted_2017, TARGETS_2017, SETTINGS, bootstrap)
+    raked = weighting_design(weighted_2017, "country", "weight", "weighted", bootstrap, raking)
+    fixed = weighting_design(weighted_2017, "country", "weight", "weighted", bootstrap, None)
+    np.testing.assert_allclose(raked.weights, weighted_2017["weight"], rtol=1e-12, atol=0)
+    assert np.array_equal(fixed.weights, weighted_2017["weight"].to_numpy())
+    # a raking margin: each raked replicate hits it (SE 0); with the weights fixed it varies
+    assert np.all(_canada_gender_se(raked) < 1e-9) and np.all(_canada_gender_se(fixed) > 1e-3)
+    # the replicates' other estimates vary either way
+    assert svymean(raked, "any_ict_use", na_rm=True).se.min() > 1e-4
+    label = variance_label(weighted_2017, "country", "weight", "weighted", bootstrap, raking)
+    assert label == replicate_label(raked) and label.endswith("; each replicate raked again to the margins")
+    assert replicate_label(fixed).endswith("; raked weights held fixed in the replicates (raking not repeated)")
+    # the linearization rows of a replicate wave keep fixed weights, and say so
+    assert variance_label(weighted_2017, "country", "weight", "unweighted", bootstrap, raking) == (
+        "linearization (Taylor series), strata: country")
+
+
+def test_replicates_cannot_repeat_a_raking_with_trimming(weighted_2017):
+    bootstrap = {"method": "bootstrap", "replicates": 5, "seed": 1}
+    with pytest.raises(InputError, match="cannot repeat a raking with trimming"):
+        weighted_calibration(weighted_2017, TARGETS_2017, {**SETTINGS, "trim": {"upper": 5}}, bootstrap)
 
 
 def test_weights_not_made_with_the_targets_and_settings_are_refused(weighted_2017):
@@ -190,3 +227,22 @@ def test_with_trimming_the_record_sweeps_with_the_final_weights_so_a_margin_keep
                               trimmed.calibration)
     woman = svymean(design.subset(design.data["country"] == "Canada"), "gender")
     assert woman.se[1] < ABS_ZERO
+
+
+@pytest.mark.parametrize("mode", [CALIBRATED, FIXED])
+def test_the_jackknife_design_agrees_with_r(r_wave, mode):
+    """Calibrated: R's rake(as.svrepdesign(design, type = "JKn"), ...); fixed: R's
+    as.svrepdesign of the raked weights (tests/r/raked_replicates.R)."""
+    data, targets = r_wave
+    jkn = {"method": "JKn"}
+    calibration = weighted_calibration(data, targets, {**SETTINGS, "variance": mode}, jkn)
+    design = weighting_design(data, "country", "weight", "weighted", jkn, calibration)
+    expected = R_REPLICATES["calibrated" if mode == CALIBRATED else "fixed"]
+    canada, israel = (design.subset(design.data["country"] == c) for c in ("Canada", "Israel"))
+    _close(svymean(canada, "any_use").se, expected["canada_any_use"]["se"])
+    _close(svymean(design, "any_use").se, expected["all_any_use"]["se"])
+    _close(svymean(canada, "gender").se, expected["canada_gender"]["se"])  # R's 6e-14 when calibrated: 0
+    ci = svyciprop(israel, "any_use", method="beta", value="Yes")
+    _close([ci.se, ci.ci_lower, ci.ci_upper], [expected["israel_ciprop_beta"]["se"], *expected["israel_ciprop_beta"]["ci"]])
+    assert (design.degf(), israel.degf()) == (expected["degf"], expected["degf_israel"])
+    assert replicate_label(design).endswith(REPLICATES_RAKED if mode == CALIBRATED else REPLICATES_FIXED)

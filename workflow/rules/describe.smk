@@ -3,6 +3,7 @@
 
 rule describe_replicates:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data=rules.weight_wave.output.data,
         code=rule_code("scripts/describe_replicates.py"),
     output:
@@ -20,10 +21,12 @@ rule describe_replicates:
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
         **settings(
+            input=WEIGHT_INPUTS,
             tables=("describe", "tables"),
             pooled=("describe", "pooled"),
             stratum=("weighting", "stratum"),
             variance=VARIANCE,
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/describe_replicates.py"

@@ -6,6 +6,7 @@
 
 rule infer_replicates:
     input:
+        **config_inputs(WEIGHT_INPUTS),
         data=rules.weight_wave.output.data,
         code=rule_code("scripts/infer_replicates.py"),
     output:
@@ -24,10 +25,12 @@ rule infer_replicates:
         runtime=minutes_for_data(10, per_input_gb=60),
     params:
         **settings(
+            input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
             models=("infer", "models"),
             stratum=("weighting", "stratum"),
             variance=VARIANCE,
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/infer_replicates.py"

@@ -99,8 +99,8 @@ def infer_tests(
     calibrated, on the design carrying the raking rebuilt from ``targets``
     (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
-    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
     calibration = weighted_calibration(frame, targets, weighting, variance)
+    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration)
     tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, replicates=replicates,
                           calibration=calibration)  # fmt: skip
     log.info("wave %s: %d country tests (%d failed)", wave, len(items), int(tests["p_value"].isna().sum()))

@@ -31,6 +31,7 @@ from swsurvey.stages.designs import (
     CALIBRATED,
     FIXED,
     calibrated,
+    linearization_calibration,
     linearization_label,
     weighted_calibration,
     weighting_columns,
@@ -196,8 +197,9 @@ def describe_wave(
     calibrated (:func:`swsurvey.stages.designs.weighted_calibration`), and hold the weights
     fixed otherwise (``fixed``, or no ``weighting`` given). With a replicate ``variance``
     method the weighted rows' SEs, intervals and design effects come from the gathered
-    ``replicate_chunks`` (:mod:`swsurvey.stages.describe_replicates`); every row names its
-    variance method."""
+    ``replicate_chunks`` (:mod:`swsurvey.stages.describe_replicates`), each replicate raked
+    again when ``weighting.variance`` is calibrated (the design effects' linearization SEs
+    then hold the weights fixed); every row names its variance method."""
     # Only the columns the tables use (a variable and its missing reasons), not the whole file.
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
     wanted = list(dict.fromkeys(wanted + weighting_columns(weighting)))
@@ -210,13 +212,13 @@ def describe_wave(
     calibration = weighted_calibration(frame, targets, weighting, variance)
     estimates = describe(
         frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled,
-        min_n=min_n, calibration=calibration,
+        min_n=min_n, calibration=linearization_calibration(calibration),
     )
     if variance and variance["method"] != "linearization":
         from swsurvey.stages.describe_replicates import replicate_variance
 
         estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
-                                       pooled=pooled, variance=variance)
+                                       pooled=pooled, variance=variance, raking=calibration)
     else:
         weighted = linearization_label(stratum, CALIBRATED if calibration else FIXED)
         estimates["variance"] = np.where(estimates["weighting"].eq("weighted"), weighted,

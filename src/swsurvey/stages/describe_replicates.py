@@ -10,9 +10,11 @@ same bytes whatever the chunking.
 
 Each replicate needs every cell of every table at once, so the statistic is written for
 speed: for each variable, one weighted count of (level x stratum) cells (``np.bincount``),
-from which each domain (a country, or a pooled set of countries) is a sum of strata. The
-weights are treated as fixed, as the linearization SEs of :mod:`swsurvey.stages.describe` treat
-them: raking is not repeated within each replicate.
+from which each domain (a country, or a pooled set of countries) is a sum of strata. With
+``weighting.variance`` calibrated (the default), each replicate's weights are raked again to
+the weighting stage's margins (R's ``rake(as.svrepdesign(design), ...)``; replicate by
+replicate, so every chunk gets the same weights); with ``fixed``, the raked weights are held
+fixed within the replicates (raking not repeated).
 
 From the variance, each cell gets its SE, a 95% Korn-Graubard interval on the replicate
 design's degrees of freedom (R's ``svyciprop(method="beta")`` with ``degf`` of the domain's
@@ -31,7 +33,13 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import linearization_label, replicate_design, replicate_label
+from swsurvey.stages.designs import (
+    linearization_label,
+    replicate_design,
+    replicate_label,
+    weighted_calibration,
+    weighting_columns,
+)
 from swsurvey.stages.not_asked import not_asked_in_wave
 from swsurvey.study.variance_setting import (
     chunk_replicates,
@@ -118,13 +126,18 @@ def data_columns(path: str | Path, variance: Mapping) -> list[str]:
 
 def replicate_chunk(
     data: str | Path, out: str | Path, *, chunk: int, tables: Mapping[str, Sequence[str]], stratum: str,
-    pooled: Mapping[str, Sequence[str]], variance: Mapping,
+    pooled: Mapping[str, Sequence[str]], variance: Mapping, weighting: Mapping | None = None,
+    targets: str | Path | None = None,
 ) -> np.ndarray:
-    """Write the cells' shares in one chunk of replicates (``.npy``, replicates x cells)."""
+    """Write the cells' shares in one chunk of replicates (``.npy``, replicates x cells); with
+    ``weighting.variance`` calibrated, each replicate raked again to the margins of the
+    ``targets`` file (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     wanted = [stratum, "weight"] + [f"{v}{suffix}" for vs in tables.values() for v in vs for suffix in ("", "__missing")]
-    table, _ = read_stage(data, "weight", "weighting stage", columns=wanted + data_columns(data, variance))
+    wanted = list(dict.fromkeys(wanted + weighting_columns(weighting) + data_columns(data, variance)))
+    table, _ = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
-    design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance)
+    raking = weighted_calibration(frame, targets, weighting, variance)
+    design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance, raking=raking)
     if sharded(variance) and design.n_replicates != planned_replicates(variance):
         raise InputError(f"the data hold {design.n_replicates} replicates; the variance setting plans "
                          f"{planned_replicates(variance)}", file=data)
@@ -152,10 +165,13 @@ def _cell_variance(theta: np.ndarray, thetas: np.ndarray, scale: float, rscales:
 def replicate_variance(
     data: pd.DataFrame, estimates: pd.DataFrame, chunks: Sequence[str | Path], *,
     tables: Mapping[str, Sequence[str]], stratum: str, pooled: Mapping[str, Sequence[str]], variance: Mapping,
+    raking=None,
 ) -> pd.DataFrame:
     """The estimates file's weighted rows with SEs, intervals and design effects from the
-    gathered replicate chunks; every row names its variance method (``variance`` column)."""
-    design = replicate_design(data, weight="weight", stratum=stratum, variance=variance)
+    gathered replicate chunks (of a design whose replicates are raked again with ``raking``,
+    :func:`swsurvey.stages.designs.weighted_calibration`); every row names its variance
+    method (``variance`` column)."""
+    design = replicate_design(data, weight="weight", stratum=stratum, variance=variance, raking=raking)
     shares = CellShares(data, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(data, tables))
     thetas = np.vstack([np.load(path, allow_pickle=False) for path in chunks]) if chunks else np.zeros((0, 0))
     if thetas.shape != (design.n_replicates, len(shares.cells)):

@@ -5,11 +5,15 @@ The linearization design is the raked weights with country as strata (R's
 (``weighting.variance: calibrated``, the default: R's design after ``rake()``, whose SEs
 include the calibration, :func:`weighted_calibration`) or with the weights held fixed
 (``fixed``: what SPSS Complex Samples gives). A replicate ``variance`` method makes its
-replicate-weight version (:func:`replicate_design`: R's ``as.svrepdesign``), or takes the
-replicate weights supplied in the data (:func:`supplied_design`: R's ``svrepdesign``); the
-raked weights are held fixed within the replicates (raking is not repeated). The
-descriptive and inferential stages both build their designs here, so a row's variance
-label says the same in every table.
+replicate-weight version (:func:`replicate_design`), or takes the replicate weights supplied
+in the data (:func:`supplied_design`: R's ``svrepdesign``). A made replicate design follows
+``weighting.variance`` too: calibrated, it is R's ``rake(as.svrepdesign(design), margins,
+targets)`` of the design before raking, every replicate raked again to the weighting stage's
+margins (:func:`weighted_calibration` gives the raking to repeat,
+:class:`swsurvey.stages.weighting.ReplicateRaking`); fixed, R's ``as.svrepdesign`` of the
+raked weights, held fixed within the replicates (raking not repeated). Supplied replicate
+weights always hold the raked weights fixed. The descriptive and inferential stages both
+build their designs here, so a row's variance label says the same in every table.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.study.replicate_weights import check_replicate_values
-from swsurvey.stages.weighting import calibration_of
+from swsurvey.stages.weighting import ReplicateRaking, calibration_of, replicate_raking
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
+from swsurvey.survey.repweights import Raked
 
 log = get_logger("replicates")
 
@@ -46,8 +51,11 @@ WEIGHTS_TEXT = {
     FIXED: "weights fixed (as SPSS Complex Samples)",
 }
 
-#: What a replicate row's label adds: the replicates reuse the raked weights.
+#: What a replicate row's label adds: the replicates reuse the raked weights (``fixed``, and
+#: supplied replicate weights) ...
 REPLICATES_FIXED = "raked weights held fixed in the replicates (raking not repeated)"
+#: ... or each replicate is raked again (``calibrated``).
+REPLICATES_RAKED = "each replicate raked again to the margins"
 
 
 def linearization_label(stratum: str, weights: str | None = None) -> str:
@@ -60,23 +68,38 @@ def linearization_label(stratum: str, weights: str | None = None) -> str:
 
 def replicate_label(design) -> str:
     """How a replicate row's SE was computed: the design's method and what it does with the
-    raked weights."""
-    return f"{design.variance}; {REPLICATES_FIXED}"
+    raked weights (each replicate raked again, or the raked weights held fixed)."""
+    raked = isinstance(design.repweights, Raked)
+    return f"{design.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
 
 
 def weighted_calibration(data: pd.DataFrame, targets: str | Path | None, weighting: Mapping | None,
-                         variance: Mapping | None = None) -> tuple | None:
-    """The calibration the weighted linearization design carries: with ``weighting.variance``
-    calibrated, the weighting stage's raking rebuilt from the ``targets`` file and the
-    ``weighting`` settings and checked to give the data's ``weight`` column
-    (:func:`swsurvey.stages.weighting.calibration_of`); None (the weights held fixed) with
-    ``fixed``, with no settings, or when the weighted SEs come from replicates."""
-    if not weighting or weighting.get("variance", CALIBRATED) == FIXED or replicated(variance, "weighted"):
+                         variance: Mapping | None = None) -> tuple | ReplicateRaking | None:
+    """The calibration the weighted design carries: with ``weighting.variance`` calibrated,
+    the weighting stage's raking rebuilt from the ``targets`` file and the ``weighting``
+    settings and checked to give the data's ``weight`` column: for linearization the
+    calibration record (:func:`swsurvey.stages.weighting.calibration_of`), for a replicate
+    method made from the design the raking every replicate repeats
+    (:func:`swsurvey.stages.weighting.replicate_raking`; the linearization design of the
+    weighted rows then stays fixed, :func:`calibrated`). None (the weights held fixed) with
+    ``fixed``, with no settings, or with supplied replicate weights."""
+    if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
+        return None
+    if replicated(variance, "weighted") and variance["method"] == SUPPLIED:
         return None
     if targets is None:
         raise InputError("weighting.variance is calibrated, but no targets file was given to rebuild the raking",
                          variable="weighting.variance")
+    if replicated(variance, "weighted"):
+        return replicate_raking(data, targets, weighting)
     return calibration_of(data, targets, weighting)
+
+
+def linearization_calibration(calibration: tuple | ReplicateRaking | None) -> tuple | None:
+    """The calibration a linearization design carries: ``calibration`` itself, or None for a
+    raking the replicates repeat (the linearization SEs of a replicate method's tables hold
+    the weights fixed)."""
+    return None if isinstance(calibration, ReplicateRaking) else calibration
 
 
 def weighting_columns(weighting: Mapping | None) -> list[str]:
@@ -87,18 +110,25 @@ def weighting_columns(weighting: Mapping | None) -> list[str]:
     return list(weighting["variables"])
 
 
-def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping):
-    """The replicate design a wave's ``variance`` setting asks for (see the config schema)."""
+def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping,
+                     raking: ReplicateRaking | None = None):
+    """The replicate design a wave's ``variance`` setting asks for (see the config schema):
+    with ``raking`` (:func:`weighted_calibration`), R's ``rake(as.svrepdesign(design, type=,
+    ...), margins, targets)`` of the design before raking, every replicate raked again and the
+    full-sample weights checked to be the ``weight`` column; without, R's
+    ``as.svrepdesign`` of the ``weight`` column (held fixed in the replicates). Supplied
+    replicate weights: :func:`supplied_design`."""
     method = variance["method"]
     if method == SUPPLIED:
         return supplied_design(data, weight=weight, variance=variance)
-    design = svydesign(data, weights=weight, strata=stratum)
     options = {"mse": variance.get("mse", False)}
     if method in ("bootstrap", "subbootstrap"):
         options.update(replicates=variance["replicates"], seed=variance["seed"])
     if method == "Fay":
         options.update(fay_rho=variance["fay_rho"])
-    return as_svrepdesign(design, type=method, **options)
+    if raking is not None:
+        return raking.apply(lambda design: as_svrepdesign(design, type=method, **options), data, weight)
+    return as_svrepdesign(svydesign(data, weights=weight, strata=stratum), type=method, **options)
 
 
 def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
@@ -158,32 +188,38 @@ def replicated(variance: Mapping | None, weighting: str) -> bool:
     return bool(variance) and variance["method"] != "linearization" and weighting == "weighted"
 
 
-def calibrated(design, calibration: tuple | None):
+def calibrated(design, calibration: tuple | ReplicateRaking | None):
     """``design`` carrying ``calibration`` (the adjustments of :func:`weighted_calibration`,
     which the variance engine applies to influence values: R's ``postStrata`` of a raked
-    design); unchanged with None."""
-    if not calibration:
+    design); unchanged with None or with a raking for the replicates (the linearization
+    design of a replicate method's weighted rows holds the weights fixed, as before)."""
+    if not linearization_calibration(calibration):
         return design
     return dataclasses.replace(design, calibration=tuple(calibration))
 
 
 def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None,
-                     calibration: tuple | None = None):
+                     calibration: tuple | ReplicateRaking | None = None):
     """The design of one weighting: the raked weights (or none) with country as strata, the
     weighted one carrying ``calibration`` when given (:func:`weighted_calibration`); with a
-    replicate ``variance`` method, the weighted design's replicate-weight version."""
+    replicate ``variance`` method, the weighted design's replicate-weight version (each
+    replicate raked again when ``calibration`` is a raking to repeat)."""
     frame = data.assign(**{"_w_": weights_of(data, weight, weighting)})
     if replicated(variance, weighting):
-        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance)
+        raking = calibration if isinstance(calibration, ReplicateRaking) else None
+        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance, raking=raking)
     design = svydesign(frame, weights="_w_", strata=stratum)
     return calibrated(design, calibration) if weighting == "weighted" else design
 
 
 def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None,
-                   calibration: tuple | None = None) -> str:
-    """How a weighting's SEs are computed, as the tables name it."""
+                   calibration: tuple | ReplicateRaking | None = None) -> str:
+    """How a weighting's SEs are computed, as the tables name it (a replicate method's
+    replicates raked again when ``calibration`` is a raking to repeat)."""
     if replicated(variance, weighting):
-        return replicate_label(weighting_design(data, stratum, weight, weighting, variance))
+        design = weighting_design(data, stratum, weight, weighting, variance)  # the method's name: no raking needed
+        raked = isinstance(calibration, ReplicateRaking) and variance["method"] != SUPPLIED
+        return f"{design.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
     if weighting == "unweighted":
         return linearization_label(stratum)
-    return linearization_label(stratum, CALIBRATED if calibration else FIXED)
+    return linearization_label(stratum, CALIBRATED if linearization_calibration(calibration) else FIXED)

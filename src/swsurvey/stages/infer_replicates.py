@@ -13,7 +13,10 @@ and :func:`~swsurvey.survey.olr.svyolr_refit`). The test and model jobs gather t
 ``svyglm(..., replicates=)``), which then computes what it would have computed itself.
 Replicate r's weights depend only on the design and (for the bootstrap) on the seed and r,
 and each replicate is evaluated on its own, so the result has the same bytes whatever the
-chunking. As in the descriptive stage, the raked weights are held fixed within replicates.
+chunking. As in the descriptive stage, with ``weighting.variance`` calibrated each replicate
+is raked again to the margins (each replicate on its own, so the chunking changes nothing),
+and with ``fixed`` the raked weights are held fixed within the replicates
+(:func:`swsurvey.stages.designs.weighted_calibration`).
 
 A chunk is written as two files: the estimates (``.npy``, replicates x columns) and their
 layout (``.json``: which test or model each run of columns belongs to, see
@@ -34,7 +37,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.country_tests import country_test_key
-from swsurvey.stages.designs import replicate_label, weighting_design
+from swsurvey.stages.designs import replicate_label, weighted_calibration, weighting_design
 from swsurvey.stages.infer_chunks import LAYOUT_FORMAT
 from swsurvey.stages.models import check_model_spec, fit_model, model_design, model_key
 from swsurvey.study.variance_setting import chunk_replicates, replicates_per_chunk
@@ -53,8 +56,8 @@ class InferStatistics:
     """
 
     def __init__(self, data: pd.DataFrame, items: Sequence[str], models: Mapping[str, Mapping], *, stratum: str,
-                 variance: Mapping, weight: str = "weight"):
-        self.design = weighting_design(data, stratum, weight, "weighted", variance)
+                 variance: Mapping, weight: str = "weight", calibration=None):
+        self.design = weighting_design(data, stratum, weight, "weighted", variance, calibration)
         self.parts = []
         for item in items:
             try:
@@ -81,15 +84,19 @@ class InferStatistics:
 
 def infer_replicate_chunk(
     data: str | Path, out: str | Path, out_layout: str | Path, *, chunk: int, items: Sequence[str],
-    models: Mapping[str, Mapping], stratum: str, variance: Mapping,
+    models: Mapping[str, Mapping], stratum: str, variance: Mapping, weighting: Mapping | None = None,
+    targets: str | Path | None = None,
 ) -> np.ndarray:
     """Write one chunk of every weighted test's and model's replicate estimates (``out``,
-    ``.npy``, replicates x columns) and their layout (``out_layout``, JSON), both or neither."""
+    ``.npy``, replicates x columns) and their layout (``out_layout``, JSON), both or neither;
+    with ``weighting.variance`` calibrated, each replicate raked again to the margins of the
+    ``targets`` file (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     table, _ = read_stage(data, "weight", "weighting stage")
     frame = table.to_pandas()
     if "weight" not in frame.columns:
         raise InputError("the data have no weight column", file=data)
-    statistics = InferStatistics(frame, items, models, stratum=stratum, variance=variance)
+    calibration = weighted_calibration(frame, targets, weighting, variance)
+    statistics = InferStatistics(frame, items, models, stratum=stratum, variance=variance, calibration=calibration)
     n_replicates = statistics.design.n_replicates
     reps = chunk_replicates(n_replicates, int(chunk), replicates_per_chunk(variance, n_replicates))
     columns = sum(part["columns"] for part in statistics.layout)

@@ -30,7 +30,7 @@ def read_weighted(data: str | Path) -> tuple[pd.DataFrame, bool]:
 
 
 def labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, stratum: str,
-              variance: Mapping | None, synthetic: bool, calibration: tuple | None = None) -> list[pd.DataFrame]:
+              variance: Mapping | None, synthetic: bool, calibration=None) -> list[pd.DataFrame]:
     """The output tables: ``wave`` first, then the rows, ``variance`` (how each row's SEs
     were computed: with ``calibration``, the weighted rows' include the raking's) and
     ``synthetic``."""
@@ -46,14 +46,15 @@ def labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, s
 
 
 def gathered(frame: pd.DataFrame, stratum: str, variance: Mapping | None, replicate_chunks: Sequence[str | Path],
-              replicate_layouts: Sequence[str | Path]) -> dict:
-    """The replicate chunks' estimates, checked to be of this wave's replicate design."""
+             replicate_layouts: Sequence[str | Path], calibration=None) -> dict:
+    """The replicate chunks' estimates, checked to be of this wave's replicate design (its
+    replicates raked again when ``calibration`` is a raking to repeat)."""
     if not replicate_chunks:
         return {}
     if not replicated(variance, "weighted"):
         raise InputError("replicate chunks given, but the wave's variance method is linearization",
                          file=replicate_chunks[0])  # fmt: skip
-    expected = variance_label(frame, stratum, "weight", "weighted", variance)
+    expected = variance_label(frame, stratum, "weight", "weighted", variance, calibration)
     return gather(replicate_chunks, replicate_layouts, variance=expected)
 
 

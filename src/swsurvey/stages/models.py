@@ -21,7 +21,13 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import WEIGHTINGS, replicated, weighted_calibration, weighting_design
+from swsurvey.stages.designs import (
+    WEIGHTINGS,
+    linearization_calibration,
+    replicated,
+    weighted_calibration,
+    weighting_design,
+)
 from swsurvey.stages.infer_tables import gathered, labelled, read_weighted, write_all
 from swsurvey.survey.glm import SeparationWarning, reg_term_test, svyglm, svyglm_refit
 from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning
@@ -129,7 +135,7 @@ def domain_levels(data: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 def fit_models(
     data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight",
     variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
-    calibration: tuple | None = None,
+    calibration=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit each model weighted and unweighted; return (coefficients, terms, status).
 
@@ -166,7 +172,8 @@ def fit_models(
                 continue
             # the domain's respondents a missing value leaves out (a calibrated design counts
             # the missing values of every row, in the domain or not, as R's design holds them all)
-            n_missing = row["n_domain"] - int(fit.n_used) if calibration else int(fit.n_missing)
+            n_missing = (row["n_domain"] - int(fit.n_used) if linearization_calibration(calibration)
+                         else int(fit.n_missing))
             row.update(n_used=int(fit.n_used), n_missing=int(n_missing), converged=bool(fit.converged),
                        separation="; ".join(getattr(fit, "separation", ()) or ()))  # fmt: skip
             with warnings.catch_warnings():
@@ -213,8 +220,8 @@ def infer_model(
     from the gathered replicate chunks; with ``weighting.variance`` calibrated, on the design
     carrying the raking rebuilt from ``targets`` (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
-    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts)
     calibration = weighted_calibration(frame, targets, weighting, variance)
+    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration)
     coefficients, terms, status = fit_models(frame, {model: spec}, stratum=stratum, weight="weight",
                                              variance=variance, replicates=replicates,
                                              calibration=calibration)  # fmt: skip

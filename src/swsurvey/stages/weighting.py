@@ -23,6 +23,7 @@ population does not distinguish are mapped onto a target level by the configured
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import warnings
@@ -39,9 +40,10 @@ from swsurvey.io.files import atomic_path, read_stage, with_provenance
 from swsurvey.io.logfile import get_logger
 from swsurvey.survey.design import SurveyDesign, svydesign
 from swsurvey.survey.diagnostics import margin_table, weight_summary
+from swsurvey.survey.replicates import SvyRepDesign
 from swsurvey.survey.targets import WeightingWarning, joint_targets
 from swsurvey.survey.variance import PostStratification
-from swsurvey.survey.weighting import MARGIN_TOLERANCE, RakingRecord, TrimBounds, weight
+from swsurvey.survey.weighting import MARGIN_TOLERANCE, RakingRecord, TrimBounds, rake, weight
 
 log = get_logger("weight")
 
@@ -248,24 +250,87 @@ def calibration_of(data: pd.DataFrame, targets: str | Path, weighting: Mapping, 
     checked to give the data's ``weight_column`` (to :data:`WEIGHT_AGREEMENT` relative): the
     record the variance engine applies (R's ``postStrata`` of a raked design). A difference
     is an :class:`InputError`: the weights were not made from these targets and settings."""
-    stratum, variables = weighting["stratum"], weighting["variables"]
-    population = read_targets(targets, stratum, variables)
-    # The raking's warnings are the weighting stage's to give (and its log has them): here,
-    # where it is only repeated, the check of the weights says whether anything differs.
+    population = read_targets(targets, weighting["stratum"], weighting["variables"])
+    with _quiet():
+        design = raked_design(data, population, **_raking_settings(weighting), trim=weighting.get("trim"))
+    check_weights(design.weights, data, weight_column, targets)
+    return design.calibration
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ReplicateRaking:
+    """The weighting stage's raking, to be repeated in every replicate of a replicate design
+    (:meth:`apply`): the design it starts from (every respondent with base weight 1 and the
+    stratum as strata, :func:`raking_design`), its margins, the raking's ``epsilon`` and
+    ``maxit``, and the targets file (for messages)."""
+
+    design: SurveyDesign
+    margins: tuple
+    epsilon: float
+    maxit: int
+    targets: str | Path
+
+    def apply(self, convert, data: pd.DataFrame, weight_column: str) -> SvyRepDesign:
+        """R's ``rake(as.svrepdesign(design, ...), margins, targets)``: ``convert`` (R's
+        ``as.svrepdesign`` with the wave's options) makes the replicate design of the design
+        before raking, which :func:`swsurvey.survey.weighting.rake` rakes with every replicate
+        raked again to the same margins; its full-sample weights are checked to be ``data``'s
+        ``weight_column`` (:func:`check_weights`), and its data are ``data``."""
+        with _quiet():
+            raked = rake(convert(self.design), list(self.margins), epsilon=self.epsilon, maxit=self.maxit)
+        check_weights(raked.weights, data, weight_column, self.targets)
+        return dataclasses.replace(raked, data=data.reset_index(drop=True))
+
+
+def replicate_raking(data: pd.DataFrame, targets: str | Path, weighting: Mapping) -> ReplicateRaking:
+    """The weighting stage's raking, rebuilt from the same data, targets file and ``weighting``
+    settings as :func:`calibration_of`, to be repeated in every replicate
+    (:class:`ReplicateRaking`). Trimmed weights (``weighting.trim``) are an
+    :class:`InputError`: trimming is not repeated in the replicates (R's ``trimWeights`` of a
+    replicate design is not implemented here); ``weighting.variance: fixed`` holds the
+    weights fixed in the replicates instead."""
+    if weighting.get("trim") is not None:
+        raise InputError("the replicates cannot repeat a raking with trimming (weighting.trim): set "
+                         "weighting.variance: fixed to hold the trimmed weights fixed in the replicates",
+                         variable="weighting.variance")
+    population = read_targets(targets, weighting["stratum"], weighting["variables"])
+    settings = _raking_settings(weighting)
+    with _quiet():
+        design, margins = raking_design(data, population, **{k: settings[k] for k in
+                                                             ("stratum", "variables", "level_map", "unknown")})
+    return ReplicateRaking(design=design, margins=tuple(margins), epsilon=settings["epsilon"],
+                           maxit=settings["maxit"], targets=targets)
+
+
+def _raking_settings(weighting: Mapping) -> dict:
+    """The ``weighting`` settings as :func:`raked_design`'s keywords (without ``trim``)."""
+    return dict(stratum=weighting["stratum"], variables=weighting["variables"],
+                level_map=weighting.get("level_map") or {}, unknown=weighting["unknown_level"],
+                epsilon=weighting["epsilon"], maxit=weighting["maxit"])
+
+
+@contextlib.contextmanager
+def _quiet():
+    """The raking's warnings are the weighting stage's to give (and its log has them): where
+    the raking is only repeated, the check of the weights says whether anything differs."""
     level = log.level
     log.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeightingWarning)
-            design = raked_design(data, population, stratum=stratum, variables=variables,
-                                  level_map=weighting.get("level_map") or {}, unknown=weighting["unknown_level"],
-                                  epsilon=weighting["epsilon"], maxit=weighting["maxit"], trim=weighting.get("trim"))
+            yield
     finally:
         log.setLevel(level)
+
+
+def check_weights(weights: np.ndarray, data: pd.DataFrame, weight_column: str, targets: str | Path) -> None:
+    """The rebuilt raking's ``weights`` against the data's ``weight_column``: a relative
+    difference above :data:`WEIGHT_AGREEMENT` is an :class:`InputError` (the weights were not
+    made with these targets and settings)."""
     if weight_column not in data.columns:
         raise InputError("no weight column in the data", variable=weight_column)
     given = data[weight_column].to_numpy(dtype=float)
-    worst = float(np.max(np.abs(design.weights - given) / np.maximum(np.abs(given), 1e-300)))
+    worst = float(np.max(np.abs(weights - given) / np.maximum(np.abs(given), 1e-300)))
     if not worst <= WEIGHT_AGREEMENT:
         raise InputError(
             f"the raking rebuilt from the targets file and the weighting settings gives other weights than the "
@@ -274,7 +339,6 @@ def calibration_of(data: pd.DataFrame, targets: str | Path, weighting: Mapping, 
             "SEs (rerun the weighting stage, or set weighting.variance: fixed)",
             file=targets, variable=weight_column,
         )
-    return design.calibration
 
 
 def _rake_and_trim(data, population, *, stratum, variables, level_map, unknown, epsilon, maxit, trim):
