@@ -7,10 +7,11 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from testconfig import REPO, WEIGHTING_CONFIG
 
 from swsurvey.stages.describe import describe
 from swsurvey.stages.describe_replicates import CellShares, replicate_variance
-from swsurvey.stages.designs import replicate_design
+from swsurvey.stages.designs import replicate_design, weighted_calibration
 from swsurvey.study.variance_setting import chunk_replicates, n_chunks
 from swsurvey.survey import svymean
 from swsurvey.survey.replicates import replicate_estimates
@@ -30,8 +31,8 @@ def estimates(data):
     return describe(data, TABLES, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=10)
 
 
-def _chunks(data, variance, tmp_path, size):
-    design = replicate_design(data, weight="weight", stratum="country", variance=variance)
+def _chunks(data, variance, tmp_path, size, raking=None):
+    design = replicate_design(data, weight="weight", stratum="country", variance=variance, raking=raking)
     shares = CellShares(data, TABLES, stratum="country", pooled=POOLED)
     paths = []
     for chunk in range(n_chunks(design.n_replicates, size)):
@@ -99,3 +100,33 @@ def test_chunks_that_do_not_match_the_design_are_an_error(data, estimates, tmp_p
     paths = _chunks(data, BOOT, tmp_path, 15)
     with pytest.raises(InputError, match="replicates"):
         replicate_variance(data, estimates, paths[:-1], tables=TABLES, stratum="country", pooled=POOLED, variance=BOOT)
+
+
+def test_replicates_raked_again_give_a_raking_margin_no_se_and_the_same_bytes_whatever_the_chunking(
+        data, estimates, tmp_path):
+    """weighting.variance calibrated: each replicate raked again to the margins (Canada's share
+    of women, a raking margin, then has replicate SE 0); fixed: a positive SE."""
+    raking = weighted_calibration(data, REPO / "data/synthetic/population_margins_2017.csv",
+                                  {**WEIGHTING_CONFIG, "variance": "calibrated"}, BOOT)
+    digests, outs = set(), {}
+    (tmp_path / "raked").mkdir()
+    for size in (1, 7, 40):
+        variance = {**BOOT, "chunk": size}
+        out = replicate_variance(data, estimates, _chunks(data, variance, tmp_path / "raked", size, raking),
+                                 tables=TABLES, stratum="country", pooled=POOLED, variance=variance, raking=raking)
+        outs[size] = out
+        digests.add(hashlib.sha256(out.to_csv(index=False, float_format="%.10g").encode()).hexdigest())
+    assert len(digests) == 1
+    fixed = replicate_variance(data, estimates, _chunks(data, BOOT, tmp_path, 15), tables=TABLES, stratum="country",
+                               pooled=POOLED, variance=BOOT)
+
+    def woman(out):
+        rows = out[(out["variable"] == "gender") & (out["level"] == "Woman") & (out["domain"] == "Canada")
+                   & (out["weighting"] == "weighted")]
+        assert len(rows) == 1
+        return rows.iloc[0]
+
+    # (the share among those stating a gender: "Not stated" is a raking cell of its own)
+    assert woman(outs[40])["se"] < 1e-8 and woman(fixed)["se"] > 0.1  # percentage points
+    assert woman(outs[40])["variance"].endswith("; each replicate raked again to the margins")
+    assert woman(fixed)["variance"].endswith("; raked weights held fixed in the replicates (raking not repeated)")
