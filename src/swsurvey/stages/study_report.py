@@ -38,6 +38,7 @@ from swsurvey.stages.study_sections import (
     methods_paragraph,
     model_table,
     published_table,
+    read_table,
 )
 
 log = get_logger("study_report")
@@ -58,9 +59,6 @@ FIGURE_CAPTIONS = {
 }
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str, "from_wave": str,
-                                                                            "to_wave": str})
 
 
 def software_versions() -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,6 +27,12 @@ TRACE_NOTE = (f"Trace any percentage to the raw file with: swsurvey explain '{PA
               "the table's number in its wave (T1 to T4 for the study's tables 1 to 4), <variable> the name "
               "in brackets after the variable's label, <level> and <domain> as shown (a '/' in them written "
               "%2F); in the HTML report, the id is each number's tooltip.")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A result table as the sections read it: empty cells are missing, "NA" is text, waves are text."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str, "from_wave": str,
+                                                                            "to_wave": str})
 
 
 def row_note(table: str, wave: str = "<wave>") -> str:
