@@ -65,11 +65,11 @@ def test_C03_factor_proportions_by_domain(dw):
 def test_clustered_design_with_deff_and_joint_covariance(dclus1):
     e = EXTRA["svyby_clus1_mean_api00_by_stype"]
     b = svyby(dclus1, "api00", "stype", svymean, deff=True, covmat=True)
-    assert list(b.table.columns) == ["stype", "api00", "se", "DEff"]
+    assert list(b.table.columns) == ["stype", "api00", "se", "DEff.api00"]  # R's names
     assert list(b.table["stype"]) == e["stype"]
     assert_close(b.table["api00"], e["api00"])
     assert_close(b.table["se"], e["se"])
-    assert_close(b.table["DEff"], e["DEff"])
+    assert_close(b.table["DEff.api00"], e["DEff"])
     # cross-domain covariances are not zero in a cluster sample: checked against R's
     # svyratio(covmat=TRUE) of the domain ratios
     assert_close(b.vcov.ravel(order="F"), e["joint_vcov"])
@@ -92,11 +92,14 @@ def test_cells_equal_subset_estimates_and_block_diagonal_without_covmat(dstrat):
         direct = svymean(dstrat.subset(dstrat.data["sch.wide"] == level), ["api00", "enroll"])
         np.testing.assert_array_equal(b.results[g].estimates, direct.estimates)
         np.testing.assert_array_equal(b.results[g].vcov, direct.vcov)
-    assert b.vcov.shape == (4, 4) and b.vcov[0, 2] == 0
-    assert b.vcov_names == ["No:api00", "No:enroll", "Yes:api00", "Yes:enroll"]
+    # R's order (coef(svyby), vcov): statistic by statistic, domains within
+    assert b.vcov_names == ["No:api00", "Yes:api00", "No:enroll", "Yes:enroll"] == list(b.coef.index)
+    assert b.vcov.shape == (4, 4) and b.vcov[0, 1] == 0
+    no = np.ix_([0, 2], [0, 2])
+    np.testing.assert_array_equal(b.vcov[no], b.results[0].vcov)
     joint = svyby(dstrat, ["api00", "enroll"], "sch.wide", svymean, covmat=True)
-    np.testing.assert_allclose(joint.vcov[:2, :2], b.vcov[:2, :2], rtol=1e-12)
-    assert joint.vcov[0, 2] != 0  # stratified: domains covary through the stratum means
+    np.testing.assert_allclose(joint.vcov[no], b.vcov[no], rtol=1e-12)
+    assert joint.vcov[0, 1] != 0  # stratified: domains covary through the stratum means
 
 
 def test_to_frame_is_long_and_tidy(dstrat):
@@ -155,12 +158,12 @@ QUANTILES = json.loads((Path(__file__).parents[1] / "r" / "quantiles.json").read
 def _domains(b, expected: dict) -> None:
     assert list(b.table["stype"]) == expected["stype"]
     assert list(b.table.columns)[: len(b.names) + 1] == expected["columns"][: len(b.names) + 1]
-    # R's coef(svyby): estimates by statistic, domains within; ours domains, statistics within
-    k = len(b.names)
-    order = np.arange(len(b.estimates)).reshape(-1, k).T.ravel()
-    assert_close(b.estimates[order], expected["estimates"], what="estimates")
-    se = np.sqrt(np.diag(b.vcov))[order]
+    # R's coef(svyby): estimates by statistic, domains within, as ours
+    assert_close(b.estimates, expected["estimates"], what="estimates")
+    assert_close(b.coef.to_numpy(), expected["estimates"], what="coef")
+    se = np.sqrt(np.diag(b.vcov))
     assert_close(se, np.ravel(np.array(expected["se"], dtype=float)), what="se")  # R: by statistic
+    assert_close(b.se, se, what="se")
 
 
 def test_totals_by_domain_with_joint_covariance(dclus1):

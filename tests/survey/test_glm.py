@@ -173,7 +173,8 @@ def test_confidence_intervals_and_odds_ratios():
     expected = extra()["logit_strat_clus"]
     fit = svyglm(_designs()["dsc"], "sch.wide ~ ell + meals + mobility + stype", family="quasibinomial")
     ci = fit.confint()
-    assert_close(ci.to_numpy(), expected["confint"]["values"], REL)
+    assert_close(ci, expected["confint"]["values"], REL)
+    assert list(fit.coef.index) == list(expected["coefficients"])
     frame = fit.to_frame()
     assert list(frame.columns) == [
         "term", "estimate", "se", "t", "p", "ci_lower", "ci_upper", "ci_method",

@@ -412,7 +412,7 @@ def test_trim_weights_as_survey_4_5(draked_strat, name):
     lower, upper = _trim_bounds(draked_strat, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        trimmed = trim_weights(draked_strat, lower, upper, strict=expected["strict"])
+        trimmed = trim_weights(draked_strat, upper, lower, strict=expected["strict"])
     assert_close(trimmed.weights, expected["weights"], rel=1e-12, what=f"{name} weights")
     failed = [w for w in caught if issubclass(w.category, WeightingWarning)]
     assert len(failed) == len(expected["warnings"])
@@ -428,10 +428,10 @@ def test_strict_trimming_keeps_once_trimmed_weights_at_their_bound(draked_strat)
     is at its bound at the end, and only weights never trimmed took the trimmings, each the
     same amount; survey 4.1's rule (shares to every weight inside) gives other weights."""
     w = draked_strat.weights
-    strict = trim_weights(draked_strat, 14, 36, strict=True).weights
+    strict = trim_weights(draked_strat, 36, 14, strict=True).weights
     first = (w < 14) | (w > 36)
     np.testing.assert_array_equal(strict[first], np.clip(w[first], 14, 36))
-    once = trim_weights(draked_strat, 14, 36).weights
+    once = trim_weights(draked_strat, 36, 14).weights
     second = ~first & ((once < 14) | (once > 36))
     assert second.any()
     np.testing.assert_array_equal(strict[second], np.clip(once[second], 14, 36))
@@ -446,7 +446,7 @@ def test_bounds_relative_to_the_median_are_rs_median_by_stratum(draked_strat):
     lower, upper = TrimBounds(0.9, 1.1, "median", by="stype").resolve(draked_strat)
     assert_close(lower / 0.9, expected["median"], rel=1e-12, what="median by stype")
     assert_close(upper / 1.1, expected["median"], rel=1e-12, what="median by stype")
-    once = trim_weights(draked_strat, lower, upper).weights
+    once = trim_weights(draked_strat, upper, lower).weights
     assert int(((once < lower) | (once > upper)).sum()) == TRIM["once_stype_median_outside"] == 38
     overall = TrimBounds(0.5, 2, "median").resolve(draked_strat)
     assert (overall[0] == 0.5 * np.median(draked_strat.weights)).all()
@@ -596,7 +596,7 @@ def test_trim_input_errors_and_no_op(draked):
     _err(trim_weights, draked, lower=40, upper=25)
     _err(trim_weights, draked, lower=40)  # 200 * 40 > 6194: infeasible
     _err(trim_weights, draked, upper=20)
-    assert trim_weights(draked, 0, 100) is draked
+    assert trim_weights(draked, 100, 0) is draked
 
 
 def test_trim_leaves_zero_weight_rows_at_zero(draked):

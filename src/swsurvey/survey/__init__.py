@@ -13,7 +13,9 @@ paths and chooses between them once, by the design's type.
 The modules, one job each:
 
 =================  ============================================================================
-``design``         ``svydesign``: the design object
+``variables``      R's formula strings (``"~a + b"``) and lists of names, as every function
+                   takes its variables
+``design``         ``svydesign``: the design object; ``subset``, ``update``
 ``variance``       the linearization variance (R's ``svyrecvar``) and calibration records
 ``replicates``     replicate-weight designs (``svrepdesign``, ``as.svrepdesign``) and their
                    variance (``svrVar``, ``withReplicates``)
@@ -50,7 +52,10 @@ import importlib
 _MODULES = {
     # designs and variance
     "SurveyDesign": "design",
+    "evaluate": "design",
+    "subset": "design",
     "svydesign": "design",
+    "update": "design",
     "SvyRepDesign": "replicates",
     "ReplicateStatistic": "replicates",
     "as_svrepdesign": "replicates",
@@ -86,6 +91,7 @@ _MODULES = {
     "as_margins": "targets",
     "joint_targets": "targets",
     "marginal_targets": "targets",
+    "margins_of": "weighting",
     "margin_table": "diagnostics",
     "weight_summary": "diagnostics",
     # models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable)

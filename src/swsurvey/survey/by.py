@@ -23,6 +23,7 @@ from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.estimates import svymean
 from swsurvey.survey.replicates import SvyRepDesign, combine
 from swsurvey.survey.svystat import DF, SvrepStat, SvyStat
+from swsurvey.survey.variables import variable_names
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["SvyBy", "svyby"]
@@ -48,32 +49,62 @@ class SvyBy:
         return tuple(self.results[0].names)
 
     @property
+    def _order(self) -> np.ndarray:
+        """R's order of the estimates (statistic by statistic, domains within) as positions
+        in the domain-by-domain order the results are held in."""
+        k = len(self.names)
+        return np.arange(k * len(self.results)).reshape(-1, k).T.ravel()
+
+    @property
     def estimates(self) -> np.ndarray:
-        """Every domain's estimates, domains in order, estimates within (R's ``coef``)."""
-        return np.concatenate([r.estimates for r in self.results])
+        """Every domain's estimates in R's order of ``coef(svyby)``: the first statistic in
+        every domain, then the next (``E:api00, H:api00, M:api00, E:api99, ...``)."""
+        return np.concatenate([r.estimates for r in self.results])[self._order]
+
+    @property
+    def coef(self) -> pd.Series:
+        """R's ``coef``: the estimates named as R names them (:attr:`vcov_names`)."""
+        return pd.Series(self.estimates, index=self.vcov_names)
 
     @property
     def vcov_names(self) -> list[str]:
+        """R's names of ``coef`` and ``vcov``: the domain labels, or ``label:statistic``."""
         if len(self.names) == 1:
             return self.labels
-        return [f"{label}:{name}" for label in self.labels for name in self.names]
+        return [f"{label}:{name}" for name in self.names for label in self.labels]
 
     @property
     def vcov(self) -> np.ndarray:
-        """The joint covariance (``covmat=True``), else the block-diagonal one."""
+        """The joint covariance (``covmat=True``), else the block-diagonal one (R warns that
+        only its diagonal is available), in R's order (:attr:`estimates`)."""
         if self.covmat is not None:
-            return self.covmat
-        k = len(self.names)
-        out = np.zeros((k * len(self.results),) * 2)
-        for g, r in enumerate(self.results):
-            out[g * k : (g + 1) * k, g * k : (g + 1) * k] = r.vcov
-        return out
+            out = self.covmat
+        else:
+            k = len(self.names)
+            out = np.zeros((k * len(self.results),) * 2)
+            for g, r in enumerate(self.results):
+                out[g * k : (g + 1) * k, g * k : (g + 1) * k] = r.vcov
+        order = self._order
+        return out[np.ix_(order, order)]
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors in R's order (:attr:`estimates`; R's ``SE`` as one vector)."""
+        return np.concatenate([np.atleast_1d(r.se) for r in self.results])[self._order]
+
+    def confint(self, level: float = 0.95, df: DF = None) -> np.ndarray:
+        """Each domain's intervals as its estimator gives them (Wald for svymean, svytotal,
+        svyratio, svyvar, as R's ``confint.svyby``; the estimator's own intervals for
+        svyciprop and svyquantile, at the level they were computed), a k x 2 array in R's
+        order (:attr:`estimates`)."""
+        parts = [r.confint(level, df) if isinstance(r, SvyStat) else r.confint(level) for r in self.results]
+        return np.vstack(parts)[self._order]
 
     @property
     def table(self) -> pd.DataFrame:
         """R's ``svyby`` data frame: group columns, estimates, ``se`` (``se.<name>`` for
-        several, and for a ratio), ``DEff`` (``DEff.<name>``) when design effects were
-        computed."""
+        several, and for a ratio or quantile), ``DEff.<name>`` when design effects were
+        computed (R's ``DEff`` alone for a single ratio), with R's column names."""
         names = list(self.names)
         single = len(names) == 1
         frame = self.groups.copy()
@@ -87,8 +118,9 @@ class SvyBy:
             frame["se" if single and not named_se else f"se.{name}"] = se[:, j]
         if all(getattr(r, "deff", None) is not None for r in self.results):
             deff = np.vstack([r.deff for r in self.results])
+            ratio = getattr(self.results[0], "statistic", None) == "ratio"
             for j, name in enumerate(names):
-                frame["DEff" if single else f"DEff.{name}"] = deff[:, j]
+                frame["DEff" if single and ratio else f"DEff.{name}"] = deff[:, j]
         return frame
 
     def to_frame(self, level: float = 0.95, df: DF = None) -> pd.DataFrame:
@@ -146,7 +178,7 @@ def svyby(
     On a replicate-weight design the joint covariance comes from the domains' replicate
     estimates (R's ``svyby`` on a ``svyrep.design``).
     """
-    by_names = [by] if isinstance(by, str) else list(by)
+    by_names = variable_names(by, "by variables")
     if not by_names:
         raise InputError("no by variables given")
     if covmat and "influence" not in inspect.signature(fn).parameters:

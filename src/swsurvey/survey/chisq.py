@@ -30,6 +30,7 @@ from swsurvey.survey.distributions import pchisq, pf
 from swsurvey.survey.estimates import svrep_stat, totals_statistic
 from swsurvey.survey.modelframe import design_rows, factor_codes, level_label
 from swsurvey.survey.replicates import SvyRepDesign, with_variance
+from swsurvey.survey.variables import variable_names
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["SvrepChisq", "SvyChisq", "svychisq", "svychisq_statistic", "svytable"]
@@ -114,9 +115,20 @@ def _table(design: SurveyDesign, coded: _Coded) -> np.ndarray:
     return np.bincount(cell, weights=design.weights[ok], minlength=nr * nc).reshape(nc, nr).T
 
 
-def svytable(design: SurveyDesign, row_var: str, col_var: str) -> pd.DataFrame:
+def two_variables(formula, col_var: str | None) -> tuple[str, str]:
+    """The row and column variables: R's ``~row_var + col_var`` (or a list of the two), or
+    the two names given separately."""
+    names = variable_names(formula, "table variables") + ([col_var] if col_var is not None else [])
+    if len(names) != 2:
+        raise InputError("a two-way table takes two variables, as R's ~a + b", value=", ".join(names))
+    return names[0], names[1]
+
+
+def svytable(design: SurveyDesign, formula, col_var: str | None = None) -> pd.DataFrame:
     """The weighted two-way table (R's ``svytable(~row_var + col_var, design)``): sums of
-    weights per cell, rows and columns the levels present in the design's rows."""
+    weights per cell, rows and columns the levels present in the design's rows. ``formula``
+    is ``"~row_var + col_var"``, or the row variable with ``col_var`` the column one."""
+    row_var, col_var = two_variables(formula, col_var)
     coded = _code(design, row_var, col_var)
     return _frame(_table(design, coded), coded, row_var, col_var)
 
@@ -141,10 +153,12 @@ def _main_effects(nr: int, nc: int) -> tuple[np.ndarray, np.ndarray]:
     return X1, inter
 
 
-def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F",
+def svychisq(design: SurveyDesign, formula, col_var: str | None = None, statistic: str = "F",
              replicates: np.ndarray | None = None) -> SvyChisq:
     """Test the association of two categorical variables: R's ``svychisq(~row_var +
     col_var, design, statistic=)`` (see the module docstring for the statistics).
+    ``formula`` is ``"~row_var + col_var"``, or the row variable with ``col_var`` the
+    column one.
 
     Rows missing either variable leave the domain (R's ``na.rm=TRUE``); their count is
     ``n_missing``. A category present in the design's rows whose weighted total is zero
@@ -153,6 +167,7 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     "saddlepoint" statistics are not available here); ``replicates`` are the estimates of
     :func:`svychisq_statistic` on every replicate, when computed elsewhere (in chunks).
     """
+    row_var, col_var = two_variables(formula, col_var)
     if isinstance(design, SvyRepDesign):  # R's svychisq.svyrep.design
         result = _svychisq(design, row_var, col_var, statistic, _Replicates(replicates))
         return with_variance(result, SvrepChisq, design)
@@ -161,13 +176,14 @@ def svychisq(design: SurveyDesign, row_var: str, col_var: str, statistic: str = 
     return _svychisq(design, row_var, col_var, statistic, _Linearization)
 
 
-def svychisq_statistic(design: SurveyDesign, row_var: str, col_var: str, statistic: str = "F"):
+def svychisq_statistic(design: SurveyDesign, formula, col_var: str | None = None, statistic: str = "F"):
     """What :func:`svychisq` evaluates on every replicate of a replicate-weight design (the
     cell means, or for the Wald statistics the totals, of the complete rows), as a
     :class:`~swsurvey.survey.replicates.ReplicateStatistic`: evaluate it apart and give the
     stacked estimates to ``svychisq(..., replicates=)``."""
     if not isinstance(design, SvyRepDesign):
         raise InputError("replicate statistics are for replicate-weight designs; this design has none")
+    row_var, col_var = two_variables(formula, col_var)
     return _svychisq(design, row_var, col_var, statistic, _ReplicateStatistic)
 
 

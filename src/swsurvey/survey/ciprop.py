@@ -42,7 +42,8 @@ from swsurvey.survey.glmfit import glm_family
 from swsurvey.survey.interpolation import approx, spline
 from swsurvey.survey.modelframe import design_rows
 from swsurvey.survey.replicates import SvyRepDesign, with_variance
-from swsurvey.survey.svystat import DF, SvyStat, describe_df, quantile, resolve_df
+from swsurvey.survey.svystat import DF, SvyStat, check_level, describe_df, quantile, resolve_df
+from swsurvey.survey.variables import indicator, variable_names
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["CIPROP_METHODS", "SvrepCiProp", "SvyCiProp", "korn_graubard", "svyciprop"]
@@ -64,8 +65,9 @@ _METHOD_NAMES = {
 class SvyCiProp:
     """A proportion with its confidence interval (R's ``svyciprop`` object).
 
-    ``se`` is the linearization SE of the weighted mean (R's ``vcov`` of the result).
-    ``names``/``estimates``/``vcov`` make it usable wherever a one-estimate result is.
+    ``se`` is the linearization SE of the weighted mean (R's ``vcov`` of the result), a
+    number. ``coef``, ``names``, ``estimates``, ``vcov``, ``confint()`` and ``to_frame()``
+    make it usable wherever a one-estimate result is.
     """
 
     name: str
@@ -100,10 +102,20 @@ class SvyCiProp:
             return f"{_METHOD_NAMES['beta']}, {self.design_df} design df"
         return f"{_METHOD_NAMES[self.method]}, {describe_df(self.df, self.design_df)}"
 
-    def confint(self) -> np.ndarray:
+    @property
+    def coef(self) -> pd.Series:
+        """R's ``coef``: the proportion, named as R names it (``I(stype == "E")``)."""
+        return pd.Series([self.estimate], index=[self.name])
+
+    def confint(self, level: float | None = None) -> np.ndarray:
+        """R's ``confint``: the 1 x 2 interval, at the level it was computed at (another
+        ``level`` is an error: call svyciprop with that level)."""
+        check_level(level, self.level)
         return np.array([[self.ci_lower, self.ci_upper]])
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        """One row: name, estimate, se, ci_lower, ci_upper, ci_method, level."""
+        check_level(level, self.level)
         return pd.DataFrame(
             {
                 "name": [self.name],
@@ -123,8 +135,8 @@ class SvrepCiProp(SvyCiProp):
 
     variance: str = ""
 
-    def to_frame(self) -> pd.DataFrame:
-        frame = super().to_frame()
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        frame = super().to_frame(level)
         frame["variance"] = self.variance
         return frame
 
@@ -132,8 +144,36 @@ class SvrepCiProp(SvyCiProp):
 # -- the 0/1 variable -------------------------------------------------------------------------
 
 
+_COMPARE = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
 def _indicator(design: SurveyDesign, variable, value) -> tuple[np.ndarray, str]:
     """The analysis variable as floats in [0, 1] with NaN for missing, and its name."""
+    if isinstance(variable, str) and variable.lstrip().startswith("~"):
+        expression = indicator(variable)
+        if expression is not None:  # R's ~I(stype == "E")
+            column, op, level = expression
+            values = design.column(column)
+            missing = values.isna().to_numpy()
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(object)
+            try:
+                hit = _COMPARE[op](values.where(~values.isna(), level), level).to_numpy(dtype=bool)
+            except TypeError:
+                raise InputError("the comparison does not apply to the variable's values",
+                                 variable=column, value=variable) from None
+            return np.where(missing, np.nan, hit.astype(float)), variable.strip().lstrip("~").strip()
+        names = variable_names(variable, "svyciprop's variable")
+        if len(names) != 1:
+            raise InputError("svyciprop takes one binary variable, as R's ~x or ~I(x == value)", value=variable)
+        variable = names[0]
     if isinstance(variable, str):
         name = variable
         values = design.column(variable)
@@ -371,9 +411,12 @@ def svyciprop(
 ) -> SvyCiProp:
     """A proportion and its confidence interval by ``method`` (R's ``svyciprop``).
 
-    ``variable`` names a 0/1 or boolean column, or is a boolean mask / 0-1 array aligned
-    with the design's rows; with ``value=`` the proportion of rows equal to that value
-    (R's ``~I(x == value)``). ``df`` defaults to the design degrees of freedom (R's
+    ``variable`` is R's formula: ``"~sch.wide01"`` (a 0/1 or boolean column; also its bare
+    name) or an indicator expression, ``'~I(stype == "E")'`` (``== != < <= > >=`` with a
+    quoted string or a number; missing where the variable is missing), named as R names it
+    (``I(stype == "E")``); or a boolean mask / 0-1 array aligned with the design's rows.
+    With ``value=`` the proportion of rows equal to that value (the same as
+    ``~I(x == value)``, named ``x=='value'``). ``df`` defaults to the design degrees of freedom (R's
     ``df = degf(design)``); ``None`` or ``math.inf`` give normal quantiles. "beta" uses the
     design degrees of freedom whatever ``df`` says, as R. Estimate a domain proportion by
     passing ``design.subset(mask)``. Missing values are an error unless ``na_rm``. On a

@@ -13,6 +13,7 @@ sample (Lumley 2010, sec. 2.3).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import Protocol
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
+from swsurvey.survey.variables import variable_names
 
 #: How a stratum with a single PSU enters the variance (R's options(survey.lonely.psu)).
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
@@ -112,18 +114,28 @@ class SurveyDesign:
 
     # -- derived designs ----------------------------------------------------------------------
 
-    def subset(self, mask: np.ndarray | pd.Series) -> SurveyDesign:
+    def subset(self, mask) -> SurveyDesign:
         """The design restricted to a domain: zero weight outside it, every row kept.
 
-        Matches R's ``subset(design, ...)`` for linearization designs. Missing values in the
-        mask count as outside the domain.
+        Matches R's ``subset(design, ...)`` for linearization designs (``subset.survey.design``
+        keeps every PSU, so strata, PSUs and degrees of freedom stay the sample's). ``mask`` is
+        a boolean mask of the rows, or an expression over the design's variables
+        (:func:`evaluate`, R's ``subset(design, stype == "E")``). Missing values in the mask
+        count as outside the domain.
         """
-        mask = as_mask(mask, self.n)
+        mask = as_mask(evaluate(self.data, mask) if isinstance(mask, str) else mask, self.n)
         if not mask.any():
             raise InputError("the domain is empty: no row of the design is in it")
         weights = np.where(mask, self.weights, 0.0)
         domain = mask if self.domain is None else (mask & self.domain)
         return dataclasses.replace(self, weights=weights, domain=domain)
+
+    def update(self, **columns) -> SurveyDesign:
+        """The design with new or replaced variables, R's ``update(design, name = expr)``:
+        each keyword is a column (an array or Series aligned with the rows, a scalar, or an
+        expression string over the design's variables, :func:`evaluate`). The design
+        information (weights, strata, PSUs, fpc, calibration) is unchanged, as in R."""
+        return dataclasses.replace(self, data=updated_data(self.data, columns))
 
     def with_weights(
         self, weights: np.ndarray, adjustment: Adjustment | None = None
@@ -141,6 +153,68 @@ class SurveyDesign:
             return self.data[name]
         except KeyError:
             raise InputError("not a variable of the design's data", variable=name) from None
+
+
+def _backquoted(expression: str, columns) -> str:
+    """``expression`` with the data's names that pandas cannot read bare (``sch.wide``) in
+    backquotes, and R's ``!`` as pandas' ``~``, leaving quoted strings alone."""
+    names = sorted((str(c) for c in columns if not str(c).isidentifier()), key=len, reverse=True)
+    out = []
+    pattern = r"""("[^"]*"|'[^']*')"""
+    for k, piece in enumerate(re.split(pattern, expression)):
+        if k % 2:
+            out.append(piece)
+            continue
+        piece = re.sub(r"!(?!=)", "~", piece)
+        for name in names:
+            piece = re.sub(rf"(?<![A-Za-z0-9._`]){re.escape(name)}(?![A-Za-z0-9._`])", f"`{name}`", piece)
+        out.append(piece)
+    return "".join(out)
+
+
+def evaluate(data: pd.DataFrame, expression: str) -> pd.Series:
+    """An R-style expression over the data's variables, as R's ``subset`` and ``update``
+    evaluate theirs: ``stype == "E"``, ``api00 > 600 & sch.wide == "Yes"``,
+    ``!(stype == "H")``, ``api00 - api99`` (pandas' ``DataFrame.eval``; dotted names such as
+    ``sch.wide`` are read as R reads them). An expression that does not evaluate is an
+    :class:`InputError` naming it."""
+    try:
+        value = data.eval(_backquoted(expression, data.columns), engine="python")
+    except Exception as err:  # pandas raises many kinds; one clear error names the expression
+        raise InputError(f"the expression does not evaluate on the design's variables ({err})",
+                         value=expression) from None
+    if np.isscalar(value):
+        value = pd.Series(value, index=data.index)
+    return value
+
+
+def updated_data(data: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``data`` with the ``columns`` of :meth:`SurveyDesign.update` added or replaced, in
+    order (a later column may use an earlier one)."""
+    out = data.copy()
+    for name, value in columns.items():
+        if isinstance(value, str):
+            value = evaluate(out, value)
+        if isinstance(value, pd.Series):
+            value = value.to_numpy()
+        if not np.isscalar(value) and len(value) != len(out):
+            raise InputError(f"the new variable has {len(value)} values, the design {len(out)} rows", variable=name)
+        out[name] = value
+    return out
+
+
+def subset(design, condition):
+    """R's ``subset(design, condition)``: the design restricted to a domain, every row and
+    PSU kept (zero weight outside), for linearization and replicate designs alike
+    (:meth:`SurveyDesign.subset`, :meth:`~swsurvey.survey.replicates.SvyRepDesign.subset`).
+    ``condition`` is a boolean mask or an expression (:func:`evaluate`)."""
+    return design.subset(condition)
+
+
+def update(design, **columns):
+    """R's ``update(design, name = expr, ...)``: new or replaced variables in the design's
+    data, its design information unchanged (:meth:`SurveyDesign.update`)."""
+    return design.update(**columns)
 
 
 def as_mask(mask: np.ndarray | pd.Series, n: int) -> np.ndarray:
@@ -165,11 +239,18 @@ def _codes(values: pd.Series, name: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _names(value: str | Sequence[str] | None) -> list[str]:
+def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
     """A design argument as a list of column names, one per stage (R's ``~a + b``)."""
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
+    return variable_names(value, what)
+
+
+def _one(value: str | Sequence[str] | None, what: str) -> str | None:
+    """A design argument that names one column (R's ``weights=~pw``, ``strata=~stype``)."""
+    names = variable_names(value, what)
+    if len(names) > 1:
+        raise InputError(f"{what} takes one variable (make their combination a column with update())",
+                         variable=", ".join(names))
+    return names[0] if names else None
 
 
 def svydesign(
@@ -183,7 +264,9 @@ def svydesign(
 ) -> SurveyDesign:
     """Build a design like R's ``svydesign(ids=, strata=, weights=, fpc=, data=, nest=)``.
 
-    ``weights`` names a column of sampling weights; ``ids`` the cluster column of each stage
+    Every design variable is given as R gives it, a formula string (``ids="~dnum + snum"``,
+    ``strata="~stype"``, ``weights="~pw"``, ``fpc="~fpc1 + fpc2"``; ``ids="~1"`` or ``"~0"``:
+    no clusters), or as a name or list of names. ``weights`` names a column of sampling weights; ``ids`` the cluster column of each stage
     (a name, or a list of names for a multistage design, R's ``ids=~psu+ssu``; each row its
     own PSU when omitted, R's ``ids=~1``); ``strata`` the first-stage strata. PSUs must be
     nested in strata (each PSU value in one stratum) unless ``nest=True``, which numbers
@@ -208,7 +291,10 @@ def svydesign(
     n = len(data)
     if n == 0:
         raise InputError("the design has no rows")
-    id_cols, fpc_cols = _names(ids), _names(fpc)
+    id_cols, fpc_cols = _names(ids, "ids"), _names(fpc, "fpc")
+    weights, strata = _one(weights, "weights"), _one(strata, "strata")
+    ids = (id_cols[0] if len(id_cols) == 1 else id_cols) if id_cols else None
+    fpc = (fpc_cols[0] if len(fpc_cols) == 1 else fpc_cols) if fpc_cols else None
     for col in ([weights] if weights else []) + ([strata] if strata else []) + id_cols + fpc_cols:
         if col not in data:
             kind = "weight column" if col == weights else "design column"

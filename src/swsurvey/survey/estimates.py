@@ -38,6 +38,7 @@ from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.modelframe import factor_codes, is_categorical, level_label
 from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.svystat import SvrepStat, SvyStat
+from swsurvey.survey.variables import variable_names
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
@@ -69,13 +70,14 @@ def numeric_column(design: SurveyDesign, name: str) -> np.ndarray:
 
 
 def model_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[np.ndarray, list[str], list[tuple[str, np.ndarray]]]:
-    """The n x k matrix of analysis variables: a numeric variable is one column, a
+    """The n x k matrix of analysis variables (a formula string ``"~a + b"``, a name or a
+    list of names, R's ``~a + b``): a numeric variable is one column, a
     categorical one an indicator column per level (R's ``model.matrix(~0 + x)``).
 
     Returns the matrix (NaN on rows where the variable is missing), the column names, and
     per variable its missing-value mask.
     """
-    names = [variables] if isinstance(variables, str) else list(variables)
+    names = variable_names(variables)
     if not names:
         raise InputError("no variables given")
     n = design.n
@@ -326,7 +328,7 @@ def total_matrix(
 
 
 def _numeric_matrix(design: SurveyDesign, variables: str | Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    names = [variables] if isinstance(variables, str) else list(variables)
+    names = variable_names(variables)
     if not names:
         raise InputError("no variables given")
     X = np.column_stack([numeric_column(design, name) for name in names])

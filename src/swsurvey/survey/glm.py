@@ -138,8 +138,14 @@ class SvyGlm:
     def is_logistic(self) -> bool:
         return FAMILIES[self.family] == "binomial"
 
+    @property
     def coef(self) -> pd.Series:
-        return pd.Series(self.coefficients, index=list(self.names), name="estimate")
+        """R's ``coef``: the coefficients named as R names them."""
+        return pd.Series(self.coefficients, index=list(self.names))
+
+    @property
+    def estimates(self) -> np.ndarray:
+        return self.coefficients
 
     def vcov_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.vcov, index=list(self.names), columns=list(self.names))
@@ -151,9 +157,10 @@ class SvyGlm:
             index=list(self.names),
         )
 
-    def confint(self, level: float = 0.95, df: float | None = None) -> pd.DataFrame:
+    def confint(self, level: float = 0.95, df: float | None = None) -> np.ndarray:
         """Wald intervals ``estimate +- qt(1 - alpha/2, df) * se`` on ``df_residual`` df by
-        default (R's ``confint.svyglm``, method "Wald"); ``df=math.inf`` for normal quantiles."""
+        default (R's ``confint.svyglm``, method "Wald"); ``df=math.inf`` for normal quantiles.
+        A k x 2 array, rows in ``coef``'s order, as every result's ``confint``."""
         df = self.df_residual if df is None else df
         if not 0 < level < 1:
             raise InputError("confidence level must be between 0 and 1", value=level)
@@ -163,9 +170,7 @@ class SvyGlm:
         else:
             q = qnorm(0.5 + level / 2) if math.isinf(df) else qt(0.5 + level / 2, df)
         half = q * self.se
-        return pd.DataFrame(
-            {"lower": self.coefficients - half, "upper": self.coefficients + half}, index=list(self.names)
-        )
+        return np.column_stack([self.coefficients - half, self.coefficients + half])
 
     def odds_ratios(self, level: float = 0.95, df: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(beta)`` with the exponentiated Wald interval (logistic models)."""
@@ -173,7 +178,7 @@ class SvyGlm:
             raise InputError("odds ratios need a logistic (quasibinomial) model", value=self.family)
         ci = self.confint(level, df)
         return pd.DataFrame(
-            {"odds_ratio": np.exp(self.coefficients), "lower": np.exp(ci["lower"]), "upper": np.exp(ci["upper"])},
+            {"odds_ratio": np.exp(self.coefficients), "lower": np.exp(ci[:, 0]), "upper": np.exp(ci[:, 1])},
             index=list(self.names),
         )
 
@@ -190,8 +195,8 @@ class SvyGlm:
                 "se": self.se,
                 "t": self.t_value,
                 "p": self.p_value,
-                "ci_lower": ci["lower"].to_numpy(),
-                "ci_upper": ci["upper"].to_numpy(),
+                "ci_lower": ci[:, 0],
+                "ci_upper": ci[:, 1],
                 "ci_method": method,
             }
         )

@@ -71,7 +71,7 @@ import scipy.sparse as sp
 
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
-from swsurvey.survey.distributions import pt, qt
+from swsurvey.survey.distributions import pt, qnorm, qt
 from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning, check_rank, fit_glm, glm_family
 from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.modelframe import (
@@ -151,6 +151,26 @@ class SvyOlr:
 
     def vcov_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.vcov, index=list(self.all_names), columns=list(self.all_names))
+
+    @property
+    def coef(self) -> pd.Series:
+        """The coefficients and then the cut-points, named as R names them (R's ``coef``
+        gives the coefficients only and ``m$zeta`` the cut-points; ``vcov`` covers both)."""
+        return pd.Series(self.estimates, index=list(self.all_names))
+
+    def confint(self, level: float = 0.95, df: float | None = None) -> np.ndarray:
+        """Wald intervals of :attr:`coef`, a k x 2 array: t quantiles on ``df_residual`` as
+        :meth:`to_frame` gives them; ``df=math.inf`` gives R's ``confint`` (``confint.default``,
+        normal quantiles)."""
+        if not 0 < level < 1:
+            raise InputError("confidence level must be between 0 and 1", value=level)
+        df = self.df_residual if df is None else df
+        if df <= 0:
+            warnings.warn("no residual degrees of freedom: intervals are NaN", NonConvergenceWarning, stacklevel=2)
+            q = np.nan
+        else:
+            q = qnorm(0.5 + level / 2) if math.isinf(df) else qt(0.5 + level / 2, df)
+        return np.column_stack([self.estimates - q * self.se, self.estimates + q * self.se])
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """One row per coefficient and cut-point: term, kind, estimate, se, t, p, ci_lower,

@@ -39,7 +39,8 @@ from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.estimates import drop_missing, mean_matrix, numeric_column, svrep_stat
 from swsurvey.survey.interpolation import approx
 from swsurvey.survey.replicates import SvyRepDesign, combine, replicate_estimates, with_variance
-from swsurvey.survey.svystat import DF, NamedEstimates, describe_df, quantile, resolve_df
+from swsurvey.survey.svystat import DF, NamedEstimates, check_level, describe_df, quantile, resolve_df
+from swsurvey.survey.variables import variable_names
 
 __all__ = ["QRULES", "SvrepQuantile", "SvyQuantile", "qrule_hf7", "qrule_math", "svyquantile"]
 
@@ -127,7 +128,10 @@ class SvyQuantile(NamedEstimates):
     def deff(self) -> None:
         return None
 
-    def confint(self) -> np.ndarray:
+    def confint(self, level: float | None = None) -> np.ndarray:
+        """R's ``confint``: the k x 2 intervals, at the level they were computed at
+        (``1 - alpha``; another ``level`` is an error: call svyquantile with that alpha)."""
+        check_level(level, self.level)
         return self.ci
 
     @property
@@ -135,8 +139,9 @@ class SvyQuantile(NamedEstimates):
         kind = "Woodruff (CDF interval)" if self.interval_type == "mean" else "Wald on replicate quantiles"
         return f"{kind}, {describe_df(self.df, self.design_df)}"
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
         """One row per quantile: name, estimate, se, ci_lower, ci_upper, ci_method, level."""
+        check_level(level, self.level)
         return pd.DataFrame(
             {
                 "name": list(self.names),
@@ -156,8 +161,8 @@ class SvrepQuantile(SvyQuantile):
 
     variance: str = ""
 
-    def to_frame(self) -> pd.DataFrame:
-        frame = super().to_frame()
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        frame = super().to_frame(level)
         frame["variance"] = self.variance
         return frame
 
@@ -229,7 +234,7 @@ def svyquantile(
     which leaves rows with any missing variable out of the domain (zero weight). Estimate
     a domain by passing ``design.subset(mask)``, or with :func:`~swsurvey.survey.by.svyby`.
     """
-    names = [variables] if isinstance(variables, str) else list(variables)
+    names = variable_names(variables)
     if not names:
         raise InputError("no variables given")
     p = _probabilities(quantiles, ", ".join(names))

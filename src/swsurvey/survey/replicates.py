@@ -89,9 +89,10 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.survey import repweights
-from swsurvey.survey.design import SurveyDesign, as_mask
+from swsurvey.survey.design import SurveyDesign, as_mask, evaluate, updated_data
 from swsurvey.survey.repweights import ReplicateWeights, Supplied, bootstrap, chunks, half_samples, jackknife
 from swsurvey.survey.svystat import SvrepStat
+from swsurvey.survey.variables import variable_names
 
 __all__ = [
     # designs
@@ -190,13 +191,20 @@ class SvyRepDesign:
         except KeyError:
             raise InputError("not a variable of the design's data", variable=name) from None
 
-    def subset(self, mask: np.ndarray | pd.Series) -> SvyRepDesign:
-        """The design restricted to a domain (R's ``subset`` of a replicate design)."""
-        mask = as_mask(mask, self.n)
+    def subset(self, mask) -> SvyRepDesign:
+        """The design restricted to a domain (R's ``subset`` of a replicate design: every row
+        kept, its full-sample and replicate weights zero outside). ``mask`` is a boolean mask
+        or an expression over the design's variables (:func:`~swsurvey.survey.design.evaluate`)."""
+        mask = as_mask(evaluate(self.data, mask) if isinstance(mask, str) else mask, self.n)
         if not mask.any():
             raise InputError("the domain is empty: no row of the design is in it")
         domain = mask if self.domain is None else (mask & self.domain)
         return dataclasses.replace(self, weights=np.where(mask, self.weights, 0.0), domain=domain)
+
+    def update(self, **columns) -> SvyRepDesign:
+        """New or replaced variables, R's ``update(design, name = expr)`` on a replicate
+        design (:meth:`SurveyDesign.update`); weights and replicates unchanged."""
+        return dataclasses.replace(self, data=updated_data(self.data, columns))
 
     def replicate_weights(self, replicates: Sequence[int] | np.ndarray) -> np.ndarray:
         """The analysis weights of the design's rows (:attr:`rows`) in ``replicates``: a
@@ -301,6 +309,10 @@ def svrepdesign(
     if type not in SUPPLIED_TYPES:
         raise InputError(f"type must be one of {', '.join(SUPPLIED_TYPES)}", value=type)
     data = data.reset_index(drop=True)
+    if isinstance(weights, str) and weights.lstrip().startswith("~"):  # R's weights=~pw
+        weights = variable_names(weights, "weights")[0]
+    if isinstance(repweights, str) and repweights.lstrip().startswith("~"):  # R's repweights=~rep1+rep2
+        repweights = variable_names(repweights, "repweights")
     if isinstance(repweights, str):
         pattern = re.compile(repweights)
         names = [str(c) for c in data.columns if pattern.search(str(c))]

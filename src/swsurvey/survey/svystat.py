@@ -18,7 +18,16 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.survey.distributions import qnorm, qt
 
-__all__ = ["DF", "NamedEstimates", "SvrepStat", "SvyStat", "describe_df", "quantile", "resolve_df"]
+__all__ = [
+    "DF",
+    "NamedEstimates",
+    "SvrepStat",
+    "SvyStat",
+    "check_level",
+    "describe_df",
+    "quantile",
+    "resolve_df",
+]
 
 DF = int | float | str | None
 
@@ -48,6 +57,18 @@ def quantile(p: float | np.ndarray, df: float) -> np.ndarray:
     return qt(p, df)
 
 
+def check_level(level: float | None, computed: float) -> None:
+    """For results whose intervals are computed with the estimate (svyciprop, svyquantile):
+    ``level`` must be None or the level they were computed at (ask the estimator again for
+    another level)."""
+    if level is not None and not math.isclose(level, computed, rel_tol=0, abs_tol=1e-12):
+        raise InputError(
+            f"the intervals were computed at level {computed:g}; estimate again with that level "
+            "(svyciprop(level=), svyquantile(alpha=)) for another",
+            value=level,
+        )
+
+
 def describe_df(df: float, design_df: int | None = None) -> str:
     """How an interval's quantiles were taken, for tables ("t on 12 design df")."""
     if math.isinf(df):
@@ -63,7 +84,16 @@ def describe_df(df: float, design_df: int | None = None) -> str:
 
 class NamedEstimates:
     """Look-ups by R's names of the estimates, shared by the results that have ``names``,
-    ``estimates``, ``se`` and ``deff`` (None when not computed)."""
+    ``estimates``, ``se`` and ``deff`` (None when not computed).
+
+    Every estimator's result has one interface, R's: ``coef`` (the estimates as a Series
+    named as R names them), ``se``, ``vcov``, ``confint(level=)`` (a k x 2 array, rows in
+    ``coef``'s order) and ``to_frame()`` (one row per estimate)."""
+
+    @property
+    def coef(self) -> pd.Series:
+        """R's ``coef``: the estimates, named as R names them."""
+        return pd.Series(np.asarray(self.estimates, dtype=float), index=list(self.names))
 
     def __len__(self) -> int:
         return len(self.names)

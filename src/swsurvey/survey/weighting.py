@@ -56,6 +56,8 @@ from swsurvey.survey.targets import (
     code_margins,
     factor_values,
 )
+from swsurvey.survey.variables import terms as formula_terms
+from swsurvey.survey.variables import variable_names
 from swsurvey.survey.variance import ROW_BLOCK, GregCalibration, PostStratification, Raking, group_sums
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "calibrate",
     "MARGIN_TOLERANCE",
     "calibration_matrix",
+    "margins_of",
     "poststratify",
     "rake",
     "trim_weights",
@@ -157,7 +160,8 @@ def _weighted_indicator(groups: np.ndarray, values: np.ndarray, n_groups: int) -
 
 def rake(
     design: SurveyDesign,
-    margins,
+    sample_margins,
+    population_margins=None,
     epsilon: float = 1e-10,
     maxit: int = 100,
     margin_tolerance: float = 1e-6,
@@ -172,7 +176,12 @@ def rake(
     amount), or after ``maxit`` sweeps, with a :class:`WeightingWarning` giving the achieved
     error. R's defaults are ``epsilon=1, maxit=10``; these are stricter.
 
-    ``margins`` are targets in any form :func:`as_margins` reads. Before fitting they are
+    The margins are R's ``rake(design, sample.margins, population.margins)``: a list of
+    formulas (``["~stype", "~sch.wide"]``; ``"~stype + sch.wide"`` in one formula is their
+    joint margin) and a list of tables of population counts, one per formula (data frames
+    with the variables' columns and ``Freq``, or a Series / mapping by level), as
+    :func:`margins_of` reads them. Without ``population_margins``, ``sample_margins`` are
+    targets in any form :func:`as_margins` reads. Before fitting they are
     checked against the data (an :class:`InputError` names the variable and category): a
     category of a raking variable with positive weight but no target, a target category
     with no respondent of positive weight, missing values, negative totals, and margins
@@ -195,6 +204,7 @@ def rake(
     """
     if maxit < 1:
         raise InputError("maxit must be at least 1", value=maxit)
+    margins = margins_of(sample_margins, population_margins)
     if isinstance(design, SvyRepDesign):
         return _rake_replicates(design, margins, epsilon, maxit, margin_tolerance)
     coded = code_margins(design, margins, margin_tolerance)
@@ -215,6 +225,41 @@ def rake(
         margins=tuple(PostStratification(c.codes, p) for c, p in zip(coded, psws)), report=report
     )
     return design.with_weights(w, record)
+
+
+def margins_of(sample_margins, population_margins=None):
+    """Targets from R's two lists, ``sample.margins`` (formulas, ``"~stype"``; several
+    variables in one formula are a joint margin) and ``population.margins`` (per formula a
+    data frame of the variables' columns and ``Freq``/``total``, a Series indexed by level,
+    or a mapping from level, for a joint margin from a tuple of levels, to the population
+    count); with ``population_margins=None``, ``sample_margins`` are the targets
+    themselves (any form :func:`as_margins` reads)."""
+    if population_margins is None:
+        return sample_margins
+    formulas = [sample_margins] if isinstance(sample_margins, str) else list(sample_margins)
+    tables = (list(population_margins) if isinstance(population_margins, (list, tuple))
+              else [population_margins])
+    if len(formulas) != len(tables):
+        raise InputError(f"{len(formulas)} sample margins but {len(tables)} population margins: one table per formula")
+    out = []
+    for formula, table in zip(formulas, tables):
+        variables = variable_names(formula, "raking margins")
+        if isinstance(table, Margin):
+            margin = table
+        elif isinstance(table, pd.DataFrame):
+            margin = Margin.from_table(table, variables)
+        else:
+            cells = pd.Series(table) if isinstance(table, Mapping) else table
+            if not isinstance(cells, pd.Series):
+                raise InputError("a population margin is a data frame, a Series or a mapping by level",
+                                 variable=":".join(variables))
+            frame = cells.rename("total").rename_axis(variables).reset_index()
+            margin = Margin.from_table(frame, variables, "total")
+        if set(margin.variables) != set(variables):
+            raise InputError(f"the population margin is over {margin.name}, the formula over {':'.join(variables)}",
+                             variable=":".join(variables))
+        out.append(margin)
+    return out
 
 
 def _rake_replicates(design: SvyRepDesign, margins, epsilon: float, maxit: int,
@@ -361,15 +406,15 @@ class PostStratify:
 def poststratify(design: SurveyDesign, strata, population, partial: bool = False) -> SurveyDesign:
     """Post-stratify the weights to population cell totals: R's ``postStratify()``.
 
-    ``strata`` names the post-stratifying variable (or a list of variables, whose
-    cross-classification is used); ``population`` gives the cells' totals (a table with
+    ``strata`` names the post-stratifying variable (R's ``~stype``; a formula or list of
+    several variables means their cross-classification); ``population`` gives the cells' totals (a table with
     those columns and ``total``/``Freq``, a mapping or a :class:`Margin`). Each weight is
     multiplied by its cell's population total over its weighted sample total (Holt & Smith
     1979; Lumley 2010, sec. 7.2). Cells with no respondents are an error unless
     ``partial=True`` (then ignored, with a warning), as in R. The variance record is R's
     (:class:`PostStratify`).
     """
-    variables = [strata] if isinstance(strata, str) else list(strata)
+    variables = variable_names(strata, "post-strata")
     margins = as_margins(population)
     if len(margins) != 1:
         raise InputError("postStratify takes one table of population cells", variable=":".join(variables))
@@ -447,15 +492,9 @@ def _is_categorical(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(series) or series.dtype == object)
 
 
-def _norm_terms(terms: Sequence) -> list[tuple[str, ...]]:
-    if isinstance(terms, str):
-        terms = [terms]
-    out: list[tuple[str, ...]] = []
-    for t in terms:
-        t = (t,) if isinstance(t, str) else tuple(t)
-        if t and t not in out:
-            out.append(t)
-    return sorted(out, key=len)  # stable: R orders terms by degree
+def _norm_terms(spec) -> list[tuple[str, ...]]:
+    """Calibration terms from a formula (``"~a + b + a:b"``) or a list of names and tuples."""
+    return sorted(formula_terms(spec, "calibration variables"), key=len)  # stable: R orders terms by degree
 
 
 def _build_matrix(columns, terms, n):
@@ -556,7 +595,7 @@ def _cal_functions(calfun: str, lower: float, upper: float):
 
 def calibrate(
     design: SurveyDesign,
-    terms=None,
+    formula=None,
     population=None,
     calfun: str = "linear",
     bounds: tuple[float, float] = (-math.inf, math.inf),
@@ -583,12 +622,14 @@ def calibrate(
     Not converging is an :class:`InputError` (R's "Calibration failed") unless
     ``force=True``, which returns the last weights with a :class:`WeightingWarning`.
 
-    ``terms``: the calibration variables (list of names; a tuple of names is an
-    interaction), or a model matrix (array or DataFrame; see :func:`calibration_matrix`).
-    ``population``: the totals of the model-matrix columns, as a mapping by R's column
-    names (``(Intercept)``, ``stypeH``...) or a sequence in column order; or targets in any
+    ``formula``: the calibration variables, R's ``~stype + sch.wide + api99`` (``a:b`` an
+    interaction; also a list of names, a tuple of names being an interaction), or a model
+    matrix (array or DataFrame; see :func:`calibration_matrix`). ``population``: R's
+    population totals, the totals of the model-matrix columns as a mapping (or Series) by
+    R's column names, ``{"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, ...}``, or a
+    sequence in column order, as R's unnamed vector; or targets in any
     form :func:`as_margins` reads (marginal and joint), converted to column totals as R's
-    ``calibrate(design, list(~a, ~b), list(pop.a, pop.b))`` does -- then ``terms`` may be
+    ``calibrate(design, list(~a, ~b), list(pop.a, pop.b))`` does -- then ``formula`` may be
     omitted (each margin's variables and, for joint margins, their interactions). Such
     targets are checked as in :func:`rake` (``margin_tolerance`` for overlapping margins).
 
@@ -596,7 +637,7 @@ def calibrate(
     influence values on x weighted by the pre-calibration weights, times g), so SEs equal
     R's exactly. The report is ``weighting_report(result)`` (:class:`CalibrationReport`).
     """
-    X, names, pop, rows = _calibration_problem(design, terms, population, margin_tolerance)
+    X, names, pop, rows = _calibration_problem(design, formula, population, margin_tolerance)
     lower, upper = (float(bounds[0]), float(bounds[1]))
     if not lower <= upper:
         raise InputError("calibration bounds are reversed", value=(lower, upper))
@@ -818,9 +859,10 @@ def _bound_arrays(lower, upper, n: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def trim_weights(design: SurveyDesign, lower=-math.inf, upper=math.inf,
+def trim_weights(design: SurveyDesign, upper=math.inf, lower=-math.inf,
                  strict: bool = False) -> SurveyDesign:
-    """Trim weights to ``[lower, upper]``: R's ``trimWeights()`` as in survey 4.5.
+    """Trim weights to ``[lower, upper]``: R's ``trimWeights(design, upper, lower, strict)``
+    (arguments in R's order: ``upper`` first) as in survey 4.5.
 
     Weight trimming (Lumley, survey package, ``trimWeights``; Potter 1990): weights outside
     the bounds are set to the bound, and the total trimmed amount is shared equally among the
