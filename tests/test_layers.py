@@ -43,7 +43,7 @@ def test_the_contracts_cover_every_module():
 
 #: Tests of a whole subpackage rather than one module (tests/<package>/test_<name>.py).
 PACKAGE_TESTS = {
-    "survey": {"package", "properties", "reference_coverage", "olr_replicates"},
+    "survey": {"package", "properties", "reference_coverage", "olr_replicates", "calling_convention"},
 }
 
 

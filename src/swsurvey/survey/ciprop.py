@@ -17,11 +17,16 @@ of freedom by default as R (``df = degf(design)``):
 * ``"mean"``: the Wald interval for the mean, ``confint(svymean(...), df=df)``.
 * ``"xlogit"``: Wald interval for ``log(p/(1-p))`` (delta method), transformed back
   (SUDAAN, SPSS Complex Samples).
-* ``"wilson"``: Wilson's (1927) score interval with the Kish effective sample size
-  ``n_eff = p(1-p)/var`` and the t quantile on ``df``. The survey package installed here
-  (4.1-1) has no "wilson" method, so this is this library's definition (the score interval
-  of Kott & Carr 1997 / Dean & Pagano 2015 form), cross-checked against the same formula
-  evaluated in R, not against a survey-package implementation.
+* ``"wilson"``: Wilson's (1927) score interval for the weighted proportion, with the
+  effective sample size ``n_eff = p(1-p)/var`` (``var`` the design variance of the mean)
+  in place of ``n`` and the t quantile on ``df`` in place of the normal one:
+  ``(p + z^2/(2 n_eff) +- z sqrt(p(1-p)/n_eff + z^2/(4 n_eff^2))) / (1 + z^2/n_eff)`` (the
+  form of Kott & Carr 1997 and Dean & Pagano 2015). The survey package installed here
+  (4.1-1) has no "wilson" method; later releases of R's survey add ``method="wilson"``,
+  which this has not been checked against (it is not installed here). The tests check it
+  against this formula evaluated in R (tests/r/estimates_extra.R). For a simple random
+  sample ``var = p(1-p)/(n-1)``, so ``n_eff`` is ``n - 1``, not the ``n`` of the textbook
+  binomial interval.
 """
 
 from __future__ import annotations
@@ -409,7 +414,9 @@ def svyciprop(
     na_rm: bool = False,
     value=None,
 ) -> SvyCiProp:
-    """A proportion and its confidence interval by ``method`` (R's ``svyciprop``).
+    """A proportion and its confidence interval by ``method`` (R's ``svyciprop``): one of
+    "logit" (R's default), "likelihood", "asin", "beta", "mean", "xlogit" (R's) or "wilson"
+    (this library's, see the module docstring).
 
     ``variable`` is R's formula: ``"~sch.wide01"`` (a 0/1 or boolean column; also its bare
     name) or an indicator expression, ``'~I(stype == "E")'`` (``== != < <= > >=`` with a

@@ -60,6 +60,7 @@ from swsurvey.survey.glmfit import (
 )
 from swsurvey.survey.modelframe import ModelFrame, covariate_patterns, design_rows, level_label, model_frame
 from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov, with_variance
+from swsurvey.survey.variables import variable_names
 from swsurvey.survey.variance import design_vcov
 
 __all__ = [
@@ -246,9 +247,10 @@ def reg_term_test(fit, term: str | Sequence[str], df: float | None = None) -> Re
     R's ``regTermTest(model, ~term)`` with its default ``method="Wald"``: ``chisq = beta'
     V^-1 beta`` over the term's coefficients, ``F = chisq / p`` referred to F(p, ddf) with
     ``ddf`` the model's residual df (or ``df``; ``math.inf`` gives the chi-square test).
-    Works for :class:`SvyGlm` and :class:`~swsurvey.survey.olr.SvyOlr` results.
+    Works for :class:`SvyGlm` and :class:`~swsurvey.survey.olr.SvyOlr` results. ``term``
+    is R's formula (``"~stype + mobility"``), a term's name or a list of names.
     """
-    terms = (term,) if isinstance(term, str) else tuple(term)
+    terms = tuple(variable_names(term, "test terms"))
     if not terms:
         raise InputError("no term to test")
     index = []
