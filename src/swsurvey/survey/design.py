@@ -255,14 +255,15 @@ def _one(value: str | Sequence[str] | None, what: str) -> str | None:
 
 def svydesign(
     data: pd.DataFrame,
-    weights: str | None = None,
-    strata: str | None = None,
     ids: str | Sequence[str] | None = None,
+    strata: str | None = None,
     fpc: str | Sequence[str] | None = None,
-    lonely_psu: str = "fail",
     nest: bool = False,
+    weights: str | None = None,
+    lonely_psu: str = "fail",
 ) -> SurveyDesign:
-    """Build a design like R's ``svydesign(ids=, strata=, weights=, fpc=, data=, nest=)``.
+    """Build a design like R's ``svydesign(ids=, strata=, fpc=, data=, nest=, weights=)``,
+    the data first and then R's arguments in R's order.
 
     Every design variable is given as R gives it, a formula string (``ids="~dnum + snum"``,
     ``strata="~stype"``, ``weights="~pw"``, ``fpc="~fpc1 + fpc2"``; ``ids="~1"`` or ``"~0"``:

@@ -249,8 +249,8 @@ def mean_matrix(
 def svymean(
     design: SurveyDesign,
     variables: str | Sequence[str],
-    deff: Deff = False,
     na_rm: bool = False,
+    deff: Deff = False,
     influence: bool = False,
 ) -> SvyStat:
     """Weighted (Hajek) means, or proportions of every level of categorical variables.
@@ -276,8 +276,8 @@ def svymean(
 def svytotal(
     design: SurveyDesign,
     variables: str | Sequence[str],
-    deff: Deff = False,
     na_rm: bool = False,
+    deff: Deff = False,
     influence: bool = False,
 ) -> SvyStat:
     """Horvitz-Thompson totals ``sum(w y)``, or estimated counts of every level.
@@ -343,8 +343,8 @@ def svyratio(
     design: SurveyDesign,
     numerator: str | Sequence[str],
     denominator: str | Sequence[str],
-    deff: Deff = False,
     na_rm: bool = False,
+    deff: Deff = False,
     influence: bool = False,
 ) -> SvyStat:
     """Ratios of totals ``R = sum(w y) / sum(w x)`` with linearization variance.

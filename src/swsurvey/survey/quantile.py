@@ -219,9 +219,9 @@ def svyquantile(
     quantiles: float | Sequence[float],
     alpha: float = 0.05,
     interval_type: str = "mean",
+    na_rm: bool = False,
     qrule: str = "math",
     df: DF = "design",
-    na_rm: bool = False,
 ) -> SvyQuantile:
     """Quantiles of numeric variables and their confidence intervals (R's ``svyquantile``).
 

@@ -597,10 +597,10 @@ def calibrate(
     design: SurveyDesign,
     formula=None,
     population=None,
-    calfun: str = "linear",
     bounds: tuple[float, float] = (-math.inf, math.inf),
-    epsilon: float | Sequence[float] = 1e-7,
+    calfun: str = "linear",
     maxit: int = 50,
+    epsilon: float | Sequence[float] = 1e-7,
     force: bool = False,
     margin_tolerance: float = 1e-6,
 ) -> SurveyDesign:
