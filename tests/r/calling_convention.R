@@ -33,6 +33,8 @@ b1 <- svyby(~api00, ~stype + sch.wide, dclus1, svytotal, deff = TRUE)
 out$by_total_two <- list(columns = names(b1), names = names(coef(b1)), coef = unname(coef(b1)),
                          se = unname(SE(b1)), deff = unname(deff(b1)))
 br <- svyby(~api00, ~stype, dclus1, svyratio, denominator = ~api99, deff = TRUE)
+bp <- svyby(~I(sch.wide == "Yes"), ~stype, dclus1, svyciprop)
+out$by_ciprop <- list(columns = gsub("\"", "\\\\\"", names(bp)), coef = unname(coef(bp)), se = unname(SE(bp)))
 out$by_ratio <- list(columns = names(br), coef = unname(coef(br)), deff = unname(deff(br)))
 
 q <- svyquantile(~api00 + enroll, dclus1, quantiles = c(0.25, 0.5))

@@ -220,3 +220,13 @@ def test_every_result_has_one_interface(clus1):
         assert np.size(r.se) == k and len(r.to_frame()) == k
         assert np.all(np.asarray(r.confint())[:, 0] <= r.coef.to_numpy() + 1e-12)
     assert math.isclose(results[0].coef["api00"], results[0].estimates[0])
+
+
+def test_svyby_of_svyciprop_and_svychisq_frame_have_r_names(clus1):
+    b = svyby(clus1, '~I(sch.wide == "Yes")', "~stype", svyciprop)
+    assert list(b.table.columns) == R["by_ciprop"]["columns"]
+    assert_close(b.se, R["by_ciprop"]["se"], REL)
+    assert_close(b.coef.to_numpy(), R["by_ciprop"]["coef"], 1e-8)  # logit: expit of the IRLS intercept
+    frame = svychisq(clus1, "~sch.wide + stype").to_frame()
+    assert list(frame.columns) == ["row_var", "col_var", "statistic_name", "statistic", "ndf", "ddf", "p_value", "method"]
+    assert_close(frame["ddf"], [R["svychisq"]["ddf"]], REL)

@@ -112,10 +112,13 @@ class SvyBy:
         se = np.sqrt(np.vstack([np.diag(r.vcov) for r in self.results]))
         for j, name in enumerate(names):
             frame[name] = est[:, j]
-        # R names a lone SE "se.<name>" when the estimator's SE carries names (ratios, quantiles)
+        # R names a lone SE "se.<name>" when the estimator's SE carries names (ratios,
+        # quantiles), and svyciprop's "se.as.numeric(<name>)" (its variance is svymean's of it)
         named_se = getattr(self.results[0], "statistic", None) in ("ratio", "quantile")
+        ciprop = hasattr(self.results[0], "ci_lower")
         for j, name in enumerate(names):
-            frame["se" if single and not named_se else f"se.{name}"] = se[:, j]
+            label = f"se.as.numeric({name})" if ciprop else ("se" if single and not named_se else f"se.{name}")
+            frame[label] = se[:, j]
         if all(getattr(r, "deff", None) is not None for r in self.results):
             deff = np.vstack([r.deff for r in self.results])
             ratio = getattr(self.results[0], "statistic", None) == "ratio"

@@ -69,6 +69,15 @@ class SvyChisq:
             f"{self.statistic:.6g}, {params}, p-value = {self.p_value:.4g}"
         )
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row, as R's ``htest`` prints it: the variables, the statistic and its name,
+        its parameters (``ndf``, ``ddf``, or ``df``), the p-value and R's method. A test has
+        no ``coef``/``vcov``; its ``table`` is R's ``observed``."""
+        return pd.DataFrame([{
+            "row_var": self.row_var, "col_var": self.col_var, "statistic_name": self.statistic_name,
+            "statistic": self.statistic, **self.parameter, "p_value": self.p_value, "method": self.method,
+        }])
+
 
 @dataclass(frozen=True, eq=False)
 class SvrepChisq(SvyChisq):
