@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
+
+import numpy as np
 
 from swsurvey.errors import InputError
 
@@ -64,13 +66,13 @@ def terms(spec, what: str = "variables") -> list[tuple[str, ...]]:
             if parts not in out:
                 out.append(parts)
         return out
-    if isinstance(spec, Sequence) and not isinstance(spec, (bytes, bytearray)):
+    if isinstance(spec, Iterable) and not isinstance(spec, (bytes, bytearray, Mapping)):
         out = []
-        for item in spec:
+        for item in spec:  # a list, tuple, pandas Index, array of names...
             if isinstance(item, tuple) and all(isinstance(v, str) for v in item):
                 found = [tuple(item)]
-            elif isinstance(item, str):
-                found = terms(item, what)
+            elif isinstance(item, (str, np.str_)):
+                found = terms(str(item), what)
             else:
                 raise InputError(f"{what} must be names or formula strings", value=repr(item))
             out.extend(t for t in found if t not in out)
