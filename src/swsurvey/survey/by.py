@@ -168,7 +168,9 @@ def svyby(
     """Apply ``fn`` (svymean, svytotal, svyratio, svyvar, svyciprop, svyquantile, ...) in
     every domain.
 
-    R's ``svyby(~variables, ~by, design, FUN, ..., covmat=)``: domains are the level
+    R's ``svyby(~variables, ~by, design, FUN, ..., covmat=)``, called
+    ``svyby(design, "~variables", "~by", fn, ...)`` (formula strings, or names or lists of
+    names, for both): domains are the level
     combinations of ``by`` present among rows with non-zero weight, ordered as R orders
     ``interaction(by)`` (the first variable varying fastest); each is estimated on
     ``design.subset(mask)``. Extra keywords go to ``fn`` (e.g. ``deff=True``,

@@ -255,7 +255,8 @@ def svymean(
 ) -> SvyStat:
     """Weighted (Hajek) means, or proportions of every level of categorical variables.
 
-    R's ``svymean(~a + b, design, deff=, na.rm=)``: the mean is ``sum(w y)/sum(w)`` and its
+    R's ``svymean(~a + b, design, na.rm=, deff=)``, called ``svymean(design, "~a + b")``
+    (or a name or list of names): the mean is ``sum(w y)/sum(w)`` and its
     variance the design variance of the influence values ``w (y - ybar)/sum(w)``
     (Lumley 2010, sec. 2.3). ``deff=True`` compares with simple random sampling without
     replacement of ``n`` from ``N = sum(w)``, ``deff="replace"`` with replacement.
