@@ -230,3 +230,12 @@ def test_svyby_of_svyciprop_and_svychisq_frame_have_r_names(clus1):
     frame = svychisq(clus1, "~sch.wide + stype").to_frame()
     assert list(frame.columns) == ["row_var", "col_var", "statistic_name", "statistic", "ndf", "ddf", "p_value", "method"]
     assert_close(frame["ddf"], [R["svychisq"]["ddf"]], REL)
+
+
+def test_weight_summary_by_takes_a_formula():
+    from swsurvey.survey import weight_summary
+
+    design = svydesign(dataset("apistrat"), ids="~1", strata="~stype", weights="~pw", fpc="~fpc")
+    pd.testing.assert_frame_equal(weight_summary(design, by="~stype"), weight_summary(design, by="stype"))
+    with pytest.raises(InputError, match="one variable"):
+        weight_summary(design, by="~stype + sch.wide")

@@ -17,6 +17,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.targets import code_margins, factor_values
+from swsurvey.survey.variables import variable_names
 
 __all__ = ["SUMMARY_FIELDS", "margin_table", "weight_summary"]
 
@@ -36,6 +37,8 @@ def weight_summary(weights, by=None) -> pd.Series | pd.DataFrame:
     quartiles are R's type-7 quantiles, ``(1 - h) x[lo] + h x[hi]``; ``sd`` is NaN for a
     single weight (R's NA). Missing or negative weights are an :class:`InputError`.
     """
+    if isinstance(by, str) and by.lstrip().startswith("~"):  # R's by=~country
+        by = _one_by(by)
     if isinstance(weights, SurveyDesign):
         design = weights
         w = design.weights
@@ -111,6 +114,14 @@ def _type7(x: np.ndarray, start: np.ndarray, size: np.ndarray, p: float) -> np.n
     return out
 
 
+def _one_by(by: str) -> str:
+    """A ``by`` given as R's formula (``"~country"``) or a name: one variable."""
+    names = variable_names(by, "by variable")
+    if len(names) != 1:
+        raise InputError("by takes one variable", value=by)
+    return names[0]
+
+
 def margin_table(design_before: SurveyDesign, design_after: SurveyDesign, targets, by: str | None = None,
                  margin_tolerance: float = 1e-6) -> pd.DataFrame:
     """Target vs unweighted vs weighted margins, per margin and cell (and domain).
@@ -129,6 +140,7 @@ def margin_table(design_before: SurveyDesign, design_after: SurveyDesign, target
     if design_before.n != design_after.n:
         raise InputError(f"the designs have {design_before.n} and {design_after.n} rows")
     coded = code_margins(design_before, targets, margin_tolerance)
+    by = _one_by(by) if by is not None else None
     if by is not None:
         dom = factor_values(design_before.column(by), by)
         n_dom, dom_codes, dom_levels = len(dom.levels), dom.codes, dom.levels
