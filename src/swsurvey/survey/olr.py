@@ -73,7 +73,6 @@ from swsurvey.errors import InputError
 from swsurvey.survey.design import SurveyDesign
 from swsurvey.survey.distributions import pt, qnorm, qt
 from swsurvey.survey.glmfit import ModelWarning, NonConvergenceWarning, check_rank, fit_glm, glm_family
-from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.modelframe import (
     aliased_columns,
     covariate_patterns,
@@ -82,6 +81,7 @@ from swsurvey.survey.modelframe import (
     model_frame,
     parse_formula,
 )
+from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.variance import design_vcov
 
 __all__ = ["Likelihood", "SvrepOlr", "SvyOlr", "svyolr", "svyolr_refit"]
