@@ -84,4 +84,11 @@ out$update <- stat(svymean(~apidiff + high, dup))
 rup <- update(rclus1, apidiff = api00 - api99)
 out$update_rep <- stat(svytotal(~apidiff, rup))
 
+# svyolr: coef (coefficients, then cut-points, R's coef(intercepts = TRUE)) and confint
+# (confint.default: normal quantiles); a design updated with a cut() of meals
+dolr <- update(dstrat, mealcat = cut(meals, c(-1, 25, 50, 75, 100)))
+m <- svyolr(mealcat ~ ell + stype, design = dolr)
+out$olr <- list(names = names(coef(m)), coef = unname(coef(m)), confint = unname(confint(m)),
+                confint90 = unname(confint(m, level = 0.9)), vcov = unname(vcov(m)))
+
 cat(json(out), "\n")

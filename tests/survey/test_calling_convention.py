@@ -239,3 +239,19 @@ def test_weight_summary_by_takes_a_formula():
     pd.testing.assert_frame_equal(weight_summary(design, by="~stype"), weight_summary(design, by="stype"))
     with pytest.raises(InputError, match="one variable"):
         weight_summary(design, by="~stype + sch.wide")
+
+
+def test_svyolr_interface_as_r():
+    from swsurvey.survey import svyolr
+
+    e = R["olr"]
+    design = svydesign(dataset("apistrat"), ids="~1", strata="~stype", weights="~pw", fpc="~fpc")
+    labels = ["(-1,25]", "(25,50]", "(50,75]", "(75,100]"]
+    design = update(design, mealcat=pd.cut(design.data["meals"], [-1, 25, 50, 75, 100], labels=labels, ordered=True))
+    m = svyolr(design, "mealcat ~ ell + stype")
+    assert list(m.coef.index) == e["names"]
+    assert_close(m.coef.to_numpy(), e["coef"], REL)
+    assert_close(m.vcov, _values(e["vcov"]), REL)
+    # R's confint(m) is confint.default: normal quantiles (df=math.inf here)
+    assert_close(m.confint(df=math.inf), _values(e["confint"]), REL)
+    assert_close(m.confint(0.9, df=math.inf), _values(e["confint90"]), REL)

@@ -196,7 +196,7 @@ def updated_data(data: pd.DataFrame, columns: dict) -> pd.DataFrame:
         if isinstance(value, str):
             value = evaluate(out, value)
         if isinstance(value, pd.Series):
-            value = value.to_numpy()
+            value = value.array  # by position, keeping the dtype (a Categorical stays one)
         if not np.isscalar(value) and len(value) != len(out):
             raise InputError(f"the new variable has {len(value)} values, the design {len(out)} rows", variable=name)
         out[name] = value

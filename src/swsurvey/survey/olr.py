@@ -154,8 +154,8 @@ class SvyOlr:
 
     @property
     def coef(self) -> pd.Series:
-        """The coefficients and then the cut-points, named as R names them (R's ``coef``
-        gives the coefficients only and ``m$zeta`` the cut-points; ``vcov`` covers both)."""
+        """The coefficients and then the cut-points, named as R names them (R's ``coef``,
+        ``intercepts=TRUE``), in the order of ``vcov``."""
         return pd.Series(self.estimates, index=list(self.all_names))
 
     def confint(self, level: float = 0.95, df: float | None = None) -> np.ndarray:
