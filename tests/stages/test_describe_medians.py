@@ -18,7 +18,8 @@ import pytest
 from testconfig import REPO, WEIGHTING, WEIGHTING_CONFIG
 
 from swsurvey.errors import InputError
-from swsurvey.stages.describe_medians import QUANTILES, describe_medians, median_text, medians, medians_markdown
+from swsurvey.io.tables import median_text, medians_markdown
+from swsurvey.stages.describe_medians import QUANTILES, describe_medians, medians
 from swsurvey.stages.designs import CALIBRATED, FIXED, linearization_label, weighted_calibration
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL
 from swsurvey.stages.weighting import read_targets, weight_respondents, weight_wave

@@ -32,8 +32,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
-from swsurvey.io.tables import methods_text
-from swsurvey.io.table_text import NOT_ASKED_TEXT, SUPPRESSED, markdown_banner, markdown_cell
+from swsurvey.io.tables import medians_markdown
 from swsurvey.stages.describe import domains
 from swsurvey.stages.designs import (
     WEIGHTINGS,
@@ -132,51 +131,6 @@ def medians(
                 rows += [{**row, **q, "n": n, "ci_method": method, "variance": label, "small_base": n < min_n,
                           "not_asked": False} for q in frame.to_dict("records")]
     return pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("wave", "synthetic")])
-
-
-def number_text(x: float) -> str:
-    """A quantile as the tables show it: a whole number without decimals, else one decimal."""
-    if pd.isna(x):
-        return "NA"
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
-
-
-def median_text(rows: pd.DataFrame) -> str:
-    """One domain's cell: 'median (95% CI); IQR q1–q3', ‡ (small base) or — (not asked)."""
-    first = rows.iloc[0]
-    if bool(first["not_asked"]):
-        return NOT_ASKED_TEXT
-    if bool(first["small_base"]):
-        return SUPPRESSED
-    by = rows.set_index("statistic")
-    med = by.loc["median"]
-    return (f"{number_text(med['estimate'])} ({number_text(med['ci_lower'])}–{number_text(med['ci_upper'])}); "
-            f"IQR {number_text(by.loc['lower quartile', 'estimate'])}–{number_text(by.loc['upper quartile', 'estimate'])}")
-
-
-def medians_note(table: pd.DataFrame, min_n: int) -> str:
-    """What the table shows and how, from the table's own methods and variance labels."""
-    shown = table[~table["not_asked"].astype(bool) & (table["ci_method"].fillna("") != "")]
-    methods = methods_text(shown["ci_method"])
-    variance = "; ".join(dict.fromkeys(shown.loc[shown["weighting"] == "weighted", "variance"].astype(str)))
-    return (f"Weighted (raked within country) and unweighted medians of the numeric items with 95% confidence "
-            f"intervals ({methods}; R's svyquantile; variance of the weighted rows: {variance}), and the "
-            f"interquartile range (IQR, the weighted quartiles). NA = an interval end beyond the data (its CDF "
-            f"interval leaves 0-1). A median's base is the respondents with a value; {SUPPRESSED} = fewer than "
-            f"{min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this wave.")
-
-
-def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
-    """The Markdown table: one row per variable and weighting, one column per domain."""
-    domains_ = list(dict.fromkeys(table["domain"]))
-    lines = [markdown_banner(synthetic).rstrip("\n"), ""] if synthetic else []
-    lines += [f"# Medians of the numeric items, wave {wave}", "", medians_note(table, min_n), "",
-              "| Variable | Weighting | " + " | ".join(map(markdown_cell, domains_)) + " |",
-              "|---|---|" + "---:|" * len(domains_)]
-    for (label, weighting), rows in table.groupby(["variable_label", "weighting"], sort=False):
-        cells = [median_text(rows[rows["domain"] == d]) if (rows["domain"] == d).any() else "" for d in domains_]
-        lines.append(f"| {markdown_cell(label)} | {weighting} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def describe_medians(
