@@ -151,6 +151,8 @@ def test_small_run_writes_every_output(small_run):
         "describe/tables.xlsx",
         "describe/weighting_effect.csv",
         "describe/weighting_effect.md",
+        "describe/medians.csv",
+        "describe/medians.md",
         "infer/country_tests.csv",
         "infer/coefficients.csv",
         "infer/term_tests.csv",
@@ -631,7 +633,7 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     path.write_text(yaml.safe_dump({"describe": {"min_n": 11}}))
     text = snakemake(workdir, "--configfile", str(path), "--dry-run").stdout
     assert job_counts(text) == {
-        "describe_wave": 1, "format_tables": 1, "weighting_effect": 1,
+        "describe_wave": 1, "describe_medians": 1, "format_tables": 1, "weighting_effect": 1,
         "study_figure": len(FIGURES) - 2, "report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1,
         "all": 1,
     }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)

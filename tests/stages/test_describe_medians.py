@@ -60,14 +60,14 @@ def _quantiles(data, calibration=None, variance=None):
                    variance=variance, calibration=calibration)
 
 
-def _check(table, weighting, expected):
+def _check(table, weighting, expected, df="design df"):
     for domain, r_domain in (("Canada", "Canada"), ("All", "all")):
         rows = table[(table["domain"] == domain) & (table["weighting"] == weighting)]
         assert list(rows["statistic"]) == list(QUANTILES)
         want = expected[r_domain]
         for column in ("estimate", "se", "ci_lower", "ci_upper"):
             np.testing.assert_allclose(rows[column], want[column], rtol=REL, err_msg=f"{domain} {column}")
-        assert (rows["ci_method"] == f"Woodruff (CDF interval), qrule math, t on {want['degf']} design df").all()
+        assert (rows["ci_method"] == f"Woodruff (CDF interval), qrule math, t on {want['degf']} {df}").all()
 
 
 def test_the_weighted_quantiles_on_the_raked_design_are_rs(r_wave):
@@ -92,7 +92,7 @@ def test_the_quantiles_with_the_weights_held_fixed_are_rs(r_wave):
 def test_the_quantiles_on_the_jackknife_raked_in_every_replicate_are_rs(r_wave):
     data, targets = r_wave
     table = _quantiles(data, weighted_calibration(data, targets, SETTINGS, JKN), JKN)
-    _check(table, "weighted", R["jkn_raked"])
+    _check(table, "weighted", R["jkn_raked"], df="replicate df")
     _check(table, "unweighted", R["unweighted"])
     label = table.loc[table["weighting"] == "weighted", "variance"].iloc[0]
     assert "JKn" in label and label.endswith("each replicate raked again to the margins")
@@ -174,3 +174,11 @@ def test_a_small_domain_is_suppressed_in_the_markdown(stage_2017):
     small = table.assign(small_base=table["n"] < 10_000)
     assert "‡" in medians_markdown(small, wave="2017", synthetic=False, min_n=10_000)
     assert median_text(small[small.index.isin(rows.index)]) == "‡"
+
+
+def test_no_numeric_items_give_an_empty_table_that_says_so(weighted_file, tmp_path):
+    data, targets = weighted_file
+    table = describe_medians(data, tmp_path / "m.csv", tmp_path / "m.md", wave="2017", numeric=[], stratum="country",
+                             pooled=ALL, min_n=10, weighting=SETTINGS, targets=targets)
+    assert table.empty and list(pd.read_csv(tmp_path / "m.csv").columns) == list(table.columns)
+    assert "describe.numeric is empty" in (tmp_path / "m.md").read_text()

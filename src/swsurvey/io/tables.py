@@ -195,6 +195,9 @@ def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: 
     """The Markdown table: one row per variable and weighting, one column per domain."""
     domains_ = list(dict.fromkeys(table["domain"]))
     lines = [markdown_banner(synthetic).rstrip("\n"), ""] if synthetic else []
+    if table.empty:
+        return "\n".join([*lines, f"# Medians of the numeric items, wave {wave}", "",
+                           "No numeric items are configured (describe.numeric is empty)."]) + "\n"
     lines += [f"# Medians of the numeric items, wave {wave}", "", medians_note(table, min_n), "",
               "| Variable | Weighting | " + " | ".join(map(markdown_cell, domains_)) + " |",
               "|---|---|" + "---:|" * len(domains_)]

@@ -44,7 +44,7 @@ from swsurvey.stages.designs import (
     weighting_design,
 )
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
-from swsurvey.survey.quantile import svyquantile
+from swsurvey.survey.quantile import SvrepQuantile, svyquantile
 from swsurvey.survey.svystat import describe_df
 
 log = get_logger("medians")
@@ -60,8 +60,12 @@ COLUMNS = [
 
 
 def ci_method(result) -> str:
-    """The interval's name, as the tables name theirs: Woodruff's, the quantile rule and the df."""
-    return f"Woodruff (CDF interval), qrule {result.qrule}, {describe_df(result.df, result.design_df)}"
+    """The interval's name, as the tables name theirs: Woodruff's, the quantile rule and the df
+    (a replicate design's named "replicate df", as the categorical tables name them)."""
+    df = describe_df(result.df, result.design_df)
+    if isinstance(result, SvrepQuantile):
+        df = df.replace(" design df", " replicate df")
+    return f"Woodruff (CDF interval), qrule {result.qrule}, {df}"
 
 
 def domain_quantiles(design, variable: str, base: np.ndarray) -> tuple[pd.DataFrame, str]:

@@ -104,7 +104,8 @@ def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapp
     blocks.append(Heading("The study's tables by country", 2))
     study_tables = descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n)
     # the numeric items' medians belong with study table 1, the sample's characteristics
-    blocks += [*study_tables[:1], medians_table(wave, tables["medians"], min_n), *study_tables[1:]]
+    medians = [medians_table(wave, tables["medians"], min_n)] if len(tables["medians"]) else []
+    blocks += [*study_tables[:1], *medians, *study_tables[1:]]
     if figures:
         blocks.append(Heading("Figures", 2))
         blocks += [Figure(path, figure_caption(name, figure_settings.get(name) or {}, wave))
