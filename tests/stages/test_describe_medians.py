@@ -162,7 +162,7 @@ def test_a_categorical_item_is_refused_naming_it(weighted_file, tmp_path):
     with pytest.raises(InputError, match="not numeric") as caught:
         describe_medians(data, tmp_path / "m.csv", tmp_path / "m.md", wave="2017", numeric=["gender"],
                          stratum="country", pooled={}, min_n=10, weighting=SETTINGS, targets=targets)
-    assert "gender" in str(caught.value)
+    assert "gender" in str(caught.value) and str(data) in str(caught.value)
     assert not (tmp_path / "m.csv").exists()
 
 
@@ -182,3 +182,9 @@ def test_no_numeric_items_give_an_empty_table_that_says_so(weighted_file, tmp_pa
                              pooled=ALL, min_n=10, weighting=SETTINGS, targets=targets)
     assert table.empty and list(pd.read_csv(tmp_path / "m.csv").columns) == list(table.columns)
     assert "describe.numeric is empty" in (tmp_path / "m.md").read_text()
+
+
+def test_quantiles_are_shown_whole_or_with_one_decimal_and_a_missing_end_as_na():
+    from swsurvey.io.tables import quantile_text
+
+    assert [quantile_text(x) for x in (18.0, 17.5, 0.0, np.nan)] == ["18", "17.5", "0", "NA"]

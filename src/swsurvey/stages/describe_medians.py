@@ -80,13 +80,13 @@ def domain_quantiles(design, variable: str, base: np.ndarray) -> tuple[pd.DataFr
     return frame, ci_method(result)
 
 
-def is_numeric_item(data: pd.DataFrame, variable: str) -> bool:
+def is_numeric_item(data: pd.DataFrame, variable: str, source: str | Path | None = None) -> bool:
     """Whether the wave has the item: False for a variable not in the data or not asked in the
-    wave; an error for one that is there but not numeric."""
+    wave; an error (naming ``source``, the data's file) for one that is there but not numeric."""
     if variable not in data:
         return False
     if not pd.api.types.is_numeric_dtype(data[variable]) or pd.api.types.is_bool_dtype(data[variable]):
-        raise InputError("describe.numeric names a variable that is not numeric", variable=variable,
+        raise InputError("describe.numeric names a variable that is not numeric", file=source, variable=variable,
                          value=str(data[variable].dtype))
     return not not_asked_in_wave(data, variable)
 
@@ -165,6 +165,8 @@ def describe_medians(
         wanted += data_columns(data, variance)  # replicate weights supplied in the data, if any
     table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
+    for variable in numeric:
+        is_numeric_item(frame, variable, data)  # a categorical item is an error naming the file
     lacking = [v for v in numeric if v not in frame]
     if lacking:
         log.info("wave %s: not in the data, shown as not asked: %s", wave, ", ".join(lacking))
