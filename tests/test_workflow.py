@@ -400,7 +400,8 @@ def test_the_study_report_s_word_tables_are_the_run_s_estimates(small_run):
     kinds: dict[str, list[str]] = {}
     for ident in ids:
         kinds.setdefault(re.sub(r"^T\d+$", "T", ident.split("/")[1]), []).append(ident)
-    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "coefficients", "country_tests"}, kinds.keys()
+    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "medians", "coefficients",
+                          "country_tests"}, kinds.keys()
     for ident in (i for found in kinds.values() for i in found[:5]):
         lineage = explain_id(workdir / "results", ident, root=workdir)
         assert lineage.steps[-1].rule == "check_export" or "import_wave" in [s.rule for s in lineage.steps], ident
@@ -414,7 +415,7 @@ def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(
 
     workdir, _, _ = small_run
     pages = sorted((workdir / "results/small/report").glob("*.html"))
-    assert len(pages) == 9, pages
+    assert len(pages) == 10, pages
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
         try:

@@ -186,9 +186,9 @@ def medians_note(table: pd.DataFrame, min_n: int) -> str:
     variance = "; ".join(dict.fromkeys(shown.loc[shown["weighting"] == "weighted", "variance"].astype(str)))
     return (f"Weighted (raked within country) and unweighted medians of the numeric items with 95% confidence "
             f"intervals ({methods}; R's svyquantile; variance of the weighted rows: {variance}), and the "
-            f"interquartile range (IQR, the weighted quartiles). NA = an interval end beyond the data (its CDF "
-            f"interval leaves 0-1). A median's base is the respondents with a value; {SUPPRESSED} = fewer than "
-            f"{min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this wave.")
+            f"interquartile range (IQR: the lower to the upper quartile, of the row's weighting). NA = an interval "
+            f"end beyond the data (its CDF interval leaves 0-1). A median's base is the respondents with a value; "
+            f"{SUPPRESSED} = fewer than {min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this wave.")
 
 
 def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
