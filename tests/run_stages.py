@@ -20,9 +20,10 @@ def default_config() -> dict:
 
 
 def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
-    """The export's check, weighting, descriptive, inferential stages, main results and
-    reproduction: their paths."""
+    """The export's check, weighting, descriptive (the tables and the medians), inferential
+    stages, main results and reproduction: their paths."""
     from swsurvey.stages.describe import describe_wave
+    from swsurvey.stages.describe_medians import describe_medians
     from swsurvey.stages.export_check import check_export
     from swsurvey.stages.infer import infer_wave
     from swsurvey.stages.published import reproduce_wave
@@ -33,7 +34,7 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     settings = config["waves"][wave]
     weighting = config["weighting"]
     paths = {name: out / f"{name}.csv" for name in
-             ("diagnostics", "margins", "estimates", "tests", "coefficients", "terms", "status", "effect", "published")}
+             ("diagnostics", "margins", "estimates", "medians", "tests", "coefficients", "terms", "status", "effect", "published")}
     paths["flow"] = cleaned.parent / "flow.csv"
     paths["export_check"] = out / "export_check.json"
     check_export(REPO / settings["raw"], REPO / settings["instrument"], paths["export_check"])
@@ -44,6 +45,10 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     describe_wave(out / "weighted.parquet", paths["estimates"], wave=wave, tables=config["describe"]["tables"],
                   stratum=weighting["stratum"], pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"],
                   weighting=weighting, targets=REPO / settings["targets"])
+    describe_medians(out / "weighted.parquet", paths["medians"], out / "medians.md", wave=wave,
+                     numeric=config["describe"]["numeric"], stratum=weighting["stratum"],
+                     pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"], weighting=weighting,
+                     targets=REPO / settings["targets"])
     infer_wave(out / "weighted.parquet", paths["tests"], paths["coefficients"], paths["terms"], paths["status"],
                wave=wave, items=config["infer"]["items"], models=config["infer"]["models"],
                stratum=weighting["stratum"], weighting=weighting, targets=REPO / settings["targets"])

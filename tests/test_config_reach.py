@@ -109,6 +109,7 @@ EDITS = {
     "describe.pooled": lambda pooled, _: dict(list(pooled.items())[:1]),
     "describe.min_n": 11,
     "describe.main_results": lambda results, _: dict(list(results.items())[:-1]),
+    "describe.numeric": lambda items, _: items[:-1],
     "infer.items": lambda items, _: items[:-1],
     "infer.models.<model>.formula": 'I(talk_supervisor == "Yes") ~ workplace_policy + setting',
     "infer.models.<model>.family": "gaussian",

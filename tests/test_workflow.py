@@ -151,6 +151,8 @@ def test_small_run_writes_every_output(small_run):
         "describe/tables.xlsx",
         "describe/weighting_effect.csv",
         "describe/weighting_effect.md",
+        "describe/medians.csv",
+        "describe/medians.md",
         "infer/country_tests.csv",
         "infer/coefficients.csv",
         "infer/term_tests.csv",
@@ -398,7 +400,8 @@ def test_the_study_report_s_word_tables_are_the_run_s_estimates(small_run):
     kinds: dict[str, list[str]] = {}
     for ident in ids:
         kinds.setdefault(re.sub(r"^T\d+$", "T", ident.split("/")[1]), []).append(ident)
-    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "coefficients", "country_tests"}, kinds.keys()
+    assert set(kinds) == {"T", "exclusion_flow", "margins", "diagnostics", "medians", "coefficients",
+                          "country_tests"}, kinds.keys()
     for ident in (i for found in kinds.values() for i in found[:5]):
         lineage = explain_id(workdir / "results", ident, root=workdir)
         assert lineage.steps[-1].rule == "check_export" or "import_wave" in [s.rule for s in lineage.steps], ident
@@ -412,7 +415,7 @@ def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(
 
     workdir, _, _ = small_run
     pages = sorted((workdir / "results/small/report").glob("*.html"))
-    assert len(pages) == 9, pages
+    assert len(pages) == 10, pages
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
         try:
@@ -631,7 +634,7 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     path.write_text(yaml.safe_dump({"describe": {"min_n": 11}}))
     text = snakemake(workdir, "--configfile", str(path), "--dry-run").stdout
     assert job_counts(text) == {
-        "describe_wave": 1, "format_tables": 1, "weighting_effect": 1,
+        "describe_wave": 1, "describe_medians": 1, "format_tables": 1, "weighting_effect": 1,
         "study_figure": len(FIGURES) - 2, "report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1,
         "all": 1,
     }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)

@@ -70,6 +70,7 @@ describe:
     workplace_policy: "Yes"
     talk_supervisor: "Yes"
     freq_videoconf: Weekly
+  numeric: [years_practice, age]
 infer:
   items: [any_ict_use, weekly_use, outside_hours, initiator, friend_request, searched_online,
           search_appropriate, workplace_policy, talk_supervisor, talk_peers]

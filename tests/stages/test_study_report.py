@@ -8,6 +8,7 @@ import html
 import re
 from pathlib import Path
 
+import docx
 import pandas as pd
 import pytest
 from run_stages import default_config, run_stages
@@ -100,7 +101,7 @@ def test_real_data_get_no_banner(wave, tmp_path):
 
 def test_every_other_number_s_id_names_a_row_of_its_own_result_table(wave, report):
     files = {"exclusion_flow": "flow", "margins": "margins", "diagnostics": "diagnostics", "published": "published",
-             "coefficients": "coefficients", "country_tests": "tests"}
+             "coefficients": "coefficients", "country_tests": "tests", "medians": "medians"}
     page = (report / "study.html").read_text(encoding="utf-8")
     rows = [parse_id(html.unescape(i)) for i in dict.fromkeys(re.findall(r'data-explain="([^"]+)"', page))]
     rows = [r for r in rows if isinstance(r, RowId)]
@@ -109,3 +110,22 @@ def test_every_other_number_s_id_names_a_row_of_its_own_result_table(wave, repor
         assert row.wave == "2017"
         found = find_row(Path(wave[files[row.table]]), row.columns(), row.key)
         assert tuple(found[c] for c in row.columns()) == row.key
+
+
+def test_the_medians_follow_study_table_1_in_both_files(wave, report):
+    medians = pd.read_csv(wave["medians"], keep_default_na=False, na_values=[""], dtype={"wave": str})
+    row = medians[(medians["variable"] == "years_practice") & (medians["domain"] == "Canada")
+                  & (medians["weighting"] == "weighted") & (medians["statistic"] == "median")].iloc[0]
+    text = f"{row['estimate']:.0f} ({row['ci_lower']:.0f}–{row['ci_upper']:.0f})"
+    title = "Medians of the numeric items (study table 1, continued), wave 2017"
+    page = (report / "study.html").read_text(encoding="utf-8")
+    assert page.index("(study table 1), wave 2017") < page.index(title) < page.index("(study table 2), wave 2017")
+    ident = cell_id_html("2017/medians/years_practice/Canada/weighted/median")
+    assert f'data-explain="{ident}"' in page and text in page
+    document = docx.Document(str(report / "study.docx"))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    numbered = [c for c in captions if "(study table" in c]
+    assert title in numbered[1] and "(study table 2)" in numbered[2]
+    cells = {c.text for t in document.tables for r in t.rows for c in r.cells}
+    assert any(c.startswith(text + "\nIQR ") for c in cells)
+    assert "Woodruff (CDF interval), qrule math" in page

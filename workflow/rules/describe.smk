@@ -65,6 +65,42 @@ rule describe_wave:
         "../../scripts/describe_wave.py"
 
 
+# The numeric items' medians and quartiles with Woodruff intervals (R's svyquantile), on the
+# design the tables use; with a replicate method the job builds the replicate design itself
+# (the CDF's variance over the replicates is a few matrix products, no chunks needed).
+rule describe_medians:
+    input:
+        **config_inputs(WEIGHT_INPUTS),
+        data=rules.weight_wave.output.data,
+        code=rule_code("scripts/describe_medians.py"),
+    output:
+        csv="results/{wave}/describe/medians.csv",
+        md="results/{wave}/describe/medians.md",
+        provenance="results/{wave}/provenance/describe_medians.json",
+    log:
+        "logs/{wave}/describe_medians.log",
+    benchmark:
+        "benchmarks/{wave}/describe_medians.tsv"
+    conda:
+        "../../envs/swsurvey.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_for_data(1000, per_input_mb=40),
+        runtime=minutes_for_data(10, per_input_gb=60),
+    params:
+        **settings(
+            input=WEIGHT_INPUTS,
+            numeric=("describe", "numeric"),
+            pooled=("describe", "pooled"),
+            min_n=("describe", "min_n"),
+            stratum=("weighting", "stratum"),
+            variance=VARIANCE,
+            weighting=WEIGHTING,
+        ),
+    script:
+        "../../scripts/describe_medians.py"
+
+
 rule format_tables:
     input:
         estimates=rules.describe_wave.output.estimates,

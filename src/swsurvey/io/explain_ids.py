@@ -50,6 +50,7 @@ ROW_TABLES = {
     "margins": ("weight/margins.csv", ("margin", "level")),
     "diagnostics": ("weight/diagnostics.csv", ("country",)),
     "published": ("describe/published.csv", ("figure",)),
+    "medians": ("describe/medians.csv", ("variable", "domain", "weighting", "statistic")),
     "coefficients": ("infer/coefficients.csv", ("model", "term", "weighting")),
     "country_tests": ("infer/country_tests.csv", ("item", "weighting")),
     "changes": ("changes.csv", ("from_wave", "to_wave", "variable", "level", "domain", "weighting")),

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.io.files import atomic_path
-from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED
+from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED, markdown_banner, markdown_cell
 
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
@@ -153,6 +153,61 @@ def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: i
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+# -- the medians of the numeric items (swsurvey.stages.describe_medians) ------------------------
+
+
+def quantile_text(x: float) -> str:
+    """A quantile as the tables show it: a whole number without decimals, else one decimal; NA
+    for an interval end beyond the data (R's NA)."""
+    if pd.isna(x):
+        return "NA"
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def median_text(rows: pd.DataFrame) -> str:
+    """One domain's cell: 'median (95% CI); IQR q1–q3', ‡ (small base) or — (not asked)."""
+    first = rows.iloc[0]
+    if bool(first["not_asked"]):
+        return NOT_ASKED_TEXT
+    if bool(first["small_base"]):
+        return SUPPRESSED
+    by = rows.set_index("statistic")
+    med = by.loc["median"]
+    return (f"{quantile_text(med['estimate'])} ({quantile_text(med['ci_lower'])}–{quantile_text(med['ci_upper'])}); "
+            f"IQR {quantile_text(by.loc['lower quartile', 'estimate'])}–{quantile_text(by.loc['upper quartile', 'estimate'])}")
+
+
+def medians_note(table: pd.DataFrame, min_n: int) -> str:
+    """What the table shows and how, from the table's own methods and variance labels."""
+    shown = table[~table["not_asked"].astype(bool) & (table["ci_method"].fillna("") != "")]
+    methods = methods_text(shown["ci_method"])
+    variance = "; ".join(dict.fromkeys(shown.loc[shown["weighting"] == "weighted", "variance"].astype(str)))
+    return (f"Weighted (raked within country) and unweighted medians of the numeric items with 95% confidence "
+            f"intervals ({methods}; R's svyquantile; variance of the weighted rows: {variance}), and the "
+            f"interquartile range (IQR: the lower to the upper quartile, of the row's weighting). NA = an interval "
+            f"end beyond the data (its CDF interval leaves 0-1). A median's base is the respondents with a value; "
+            f"{SUPPRESSED} = fewer than {min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this wave.")
+
+
+def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+    """The Markdown table: one row per variable and weighting, one column per domain."""
+    domains_ = list(dict.fromkeys(table["domain"]))
+    lines = [markdown_banner(synthetic).rstrip("\n"), ""] if synthetic else []
+    if table.empty:
+        return "\n".join([*lines, f"# Medians of the numeric items, wave {wave}", "",
+                           "No numeric items are configured (describe.numeric is empty)."]) + "\n"
+    lines += [f"# Medians of the numeric items, wave {wave}", "", medians_note(table, min_n), "",
+              "| Variable | Weighting | " + " | ".join(map(markdown_cell, domains_)) + " |",
+              "|---|---|" + "---:|" * len(domains_)]
+    for (label, weighting), rows in table.groupby(["variable_label", "weighting"], sort=False):
+        cells = [median_text(rows[rows["domain"] == d]) if (rows["domain"] == d).any() else "" for d in domains_]
+        lines.append(f"| {markdown_cell(label)} | {weighting} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# -- the workbook --------------------------------------------------------------------------------
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

@@ -26,6 +26,7 @@ from swsurvey.stages.study_sections import (
     diagnostics_table,
     flow_table,
     margins_table,
+    medians_table,
     model_table,
     read_table,
     weighting_effect_table,
@@ -34,9 +35,9 @@ from swsurvey.stages.study_sections import (
 log = get_logger("report_pages")
 
 #: The result tables a wave's pages are made from (input names of rule report_pages).
-TABLES = ("flow", "diagnostics", "margins", "estimates", "effect", "tests", "coefficients", "status")
+TABLES = ("flow", "diagnostics", "margins", "estimates", "medians", "effect", "tests", "coefficients", "status")
 #: The pages, by output name of rule report_pages: each a table page or a codebook.
-PAGES = ("exclusion_flow", "diagnostics", "margins", "estimates", "weighting_effect", "country_tests",
+PAGES = ("exclusion_flow", "diagnostics", "margins", "estimates", "medians", "weighting_effect", "country_tests",
          "coefficients", "import_codebook", "clean_codebook")
 
 
@@ -52,6 +53,7 @@ def table_pages(wave: str, tables: Mapping, codebook: Mapping, models: Mapping[s
         "margins": (f"Raking margins, wave {wave}", [margins_table(wave, tables["margins"], variables)]),
         "estimates": (f"The study's tables, weighted and unweighted, wave {wave}",
                       descriptive_tables(estimates, wave=wave, main_results=main_results, min_n=min_n)),
+        "medians": (f"Medians of the numeric items, wave {wave}", [medians_table(wave, tables["medians"], min_n)]),
         "weighting_effect": (f"What weighting changes, wave {wave}",
                              [weighting_effect_table(wave, tables["effect"], numbers)]),
         "country_tests": (f"Differences between countries, wave {wave}",

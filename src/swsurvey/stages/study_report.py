@@ -3,9 +3,9 @@ same as a Word document (``study.docx``), reading top to bottom like a paper's r
 
 The SYNTHETIC DATA banner when any wave is synthetic, the title, the methods as this run did
 them; then per wave the sample and its exclusions, the weighting (targets beside the achieved
-margins, design effect and effective n), the study's tables by country, the figures, the
-models as regression tables, the tests between countries and the published-figure check; then
-the changes between waves. :mod:`swsurvey.stages.study_sections` makes each part from its
+margins, design effect and effective n), the study's tables by country (the numeric items'
+medians after study table 1), the figures, the models as regression tables, the tests between
+countries and the published-figure check; then the changes between waves. :mod:`swsurvey.stages.study_sections` makes each part from its
 table; this module reads the files, numbers the tables and writes both formats, all or none.
 """
 
@@ -35,6 +35,7 @@ from swsurvey.stages.study_sections import (
     diagnostics_table,
     flow_table,
     margins_table,
+    medians_table,
     methods_paragraph,
     model_table,
     published_table,
@@ -101,7 +102,10 @@ def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapp
         blocks.append(Figure(weighting_figure, f"Target, unweighted and weighted margins of each raking cell. "
                                                f"Wave {wave}."))
     blocks.append(Heading("The study's tables by country", 2))
-    blocks += descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n)
+    study_tables = descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n)
+    # the numeric items' medians belong with study table 1, the sample's characteristics
+    medians = [medians_table(wave, tables["medians"], min_n)] if len(tables["medians"]) else []
+    blocks += [*study_tables[:1], *medians, *study_tables[1:]]
     if figures:
         blocks.append(Heading("Figures", 2))
         blocks += [Figure(path, figure_caption(name, figure_settings.get(name) or {}, wave))
@@ -116,7 +120,7 @@ def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapp
 
 
 #: The per-wave result tables the report reads, by their input name.
-WAVE_TABLES = ("flow", "margins", "diagnostics", "estimates", "coefficients", "status", "tests")
+WAVE_TABLES = ("flow", "margins", "diagnostics", "estimates", "medians", "coefficients", "status", "tests")
 
 
 def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataFrame]], codebooks: Sequence[Mapping],

@@ -19,7 +19,8 @@ import pandas as pd
 
 from swsurvey.io.document import Cell, Paragraph, Row, Table, Value, text_cell
 from swsurvey.io.explain_ids import CROSSWAVE, PATTERN, ROW_TABLES, cell_id, row_id
-from swsurvey.io.tables import SUPPRESSED, bases_text, cell_text, methods_text
+from swsurvey.io.table_text import NOT_ASKED_TEXT
+from swsurvey.io.tables import SUPPRESSED, bases_text, cell_text, methods_text, quantile_text
 from swsurvey.stages.model_terms import formula_parts, response_label, term_labels, variable_label
 
 #: How the report tells a reader to trace a descriptive cell (the DOCX cannot hold tooltips).
@@ -201,6 +202,53 @@ def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapp
         out.append(Table(key=f"t-{wave}-{number}", title=f"{name} (study table {number}), wave {wave}", stub="",
                          columns=tuple(domains), rows=tuple(lines), note=note))
     return out
+
+
+def medians_table(wave: str, medians: pd.DataFrame, min_n: int) -> Table:
+    """The numeric items (``describe.numeric``) by domain: the weighted median (95% Woodruff CI)
+    and interquartile range, and the unweighted median beneath; every number with its row's id."""
+    table = medians.copy()
+    for flag in ("small_base", "not_asked"):
+        table[flag] = table[flag].map(_flag)
+    domains = list(dict.fromkeys(table["domain"]))
+    by = {(r["variable"], r["domain"], r["weighting"], r["statistic"]): r for _, r in table.iterrows()}
+    rows = []
+    for variable, label in dict.fromkeys(zip(table["variable"], table["variable_label"])):
+        cells: list[Cell] = []
+        for domain in domains:
+            first = next((r for key, r in by.items() if key[:3] == (variable, domain, "weighted")), None)
+            if first is None:
+                cells.append(())
+            elif first["not_asked"]:
+                cells.append(text_cell(NOT_ASKED_TEXT))
+            elif first["small_base"]:
+                cells.append(text_cell(SUPPRESSED))
+            else:
+                def ident(weighting: str, statistic: str, domain: str = domain) -> str:
+                    return row_id(wave, "medians", variable, domain, weighting, statistic)
+
+                med, q1, q3 = (by[variable, domain, "weighted", s] for s in ("median", "lower quartile",
+                                                                              "upper quartile"))
+                cell = [Value(f"{quantile_text(med['estimate'])} ({quantile_text(med['ci_lower'])}–"
+                              f"{quantile_text(med['ci_upper'])})", ident("weighted", "median")),
+                        Value(f"IQR {quantile_text(q1['estimate'])}–{quantile_text(q3['estimate'])}",
+                              ident("weighted", "lower quartile"))]
+                unweighted = by.get((variable, domain, "unweighted", "median"))
+                if unweighted is not None and not unweighted["small_base"]:
+                    cell.append(Value(f"unw. {quantile_text(unweighted['estimate'])}", ident("unweighted", "median")))
+                cells.append(tuple(cell))
+        rows.append(Row(f"{label} [{variable}]", tuple(cells)))
+    shown = table[~table["not_asked"] & table["ci_method"].notna()]
+    weighted = shown[shown["weighting"] == "weighted"]
+    variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str)))
+    note = (f"Weighted medians (raked within country) with 95% confidence intervals ({methods_text(shown['ci_method'])}: "
+            f"R's svyquantile with its default quantile rule; variance: {variance}), the interquartile range (IQR, "
+            f"the weighted quartiles) beneath, and the unweighted median (unw.). A median's base is the respondents "
+            f"with a value; {SUPPRESSED} = fewer than {min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this "
+            f"wave; NA = an interval end beyond the data. Source: results/{wave}/describe/medians.csv. "
+            + row_note("medians", wave))
+    return Table(key=f"medians-{wave}", title=f"Medians of the numeric items (study table 1, continued), wave {wave}",
+                 stub="", columns=tuple(domains), rows=tuple(rows), note=note)
 
 
 # -- the models and tests --------------------------------------------------------------------
