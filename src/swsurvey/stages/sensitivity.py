@@ -339,7 +339,8 @@ def moved_sentence(results: pd.DataFrame) -> str:
             else:
                 what.append(f"{r.level} in model {r.item}")
         parts.append(f"under {label}: {'; '.join(what)}")
-    return f"{len(moved)} headline result{'s' if len(moved) > 1 else ''} move — " + " | ".join(parts) + "."
+    verb = "results move" if len(moved) > 1 else "result moves"
+    return f"{len(moved)} headline {verb} — " + " | ".join(parts) + "."
 
 
 def _num(x: float, digits: int = 1) -> str:
