@@ -46,6 +46,10 @@ weighting:
   epsilon: 1.0e-10
   maxit: 100
   trim: null
+sensitivity:
+  schemes:
+    unweighted: {label: Unweighted, method: none}
+    trimmed_5: {label: "Trimmed at 5x the median", trim: {upper: 5}}
 describe:
   tables:
     "1. Sample characteristics": [age_group, gender, experience_band, degree, setting, private_practice, psychotherapy]

@@ -31,6 +31,8 @@ CAPTIONS = [
     "estimates",
     "tables",
     "weighting_effect",
+    "weighting_sensitivity",
+    "sensitivity_figure",
     "published",
     "country_tests",
     "coefficients",
@@ -323,6 +325,12 @@ def final_outputs():
         rules.gather_models.output.terms,
         rules.gather_models.output.status,
         *rules.report_pages.output,
+        rules.weighting_sensitivity.output.csv,
+        rules.weighting_sensitivity.output.extremes,
+        rules.weighting_sensitivity.output.md,
+        rules.sensitivity_figure.output.png,
+        rules.sensitivity_figure.output.svg,
+        rules.sensitivity_page.output.html,
     ]
     figures = [rules.study_figure.output.png, rules.study_figure.output.svg]
     published = [

@@ -49,15 +49,13 @@ from swsurvey.stages.designs import (
     weighting_design,
 )
 from swsurvey.stages.models import fit_model, model_design
-from swsurvey.stages.sensitivity_flags import ALPHA, flag_moves
+from swsurvey.stages.sensitivity_flags import ALPHA, MAIN, flag_moves, moved_sentence
 from swsurvey.stages.weighting import read_targets, weight_respondents
 from swsurvey.survey.chisq import svychisq
 from swsurvey.survey.glm import reg_term_test
 
 log = get_logger("sensitivity")
 
-#: The main scheme's name in the tables (the pipeline's own weights).
-MAIN = "main"
 #: The main scheme's label unless config gives one.
 MAIN_LABEL = "Main weighting"
 #: ``method`` values :func:`scheme_weights` makes today.
@@ -322,31 +320,6 @@ def sensitivity(data: pd.DataFrame, targets: str | Path, *, weighting: Mapping, 
     return long, pd.concat(extremes, ignore_index=True)
 
 
-def moved_sentence(results: pd.DataFrame) -> str:
-    """One sentence naming every result whose conclusion moves, and under which scheme."""
-    moved = results[results["moved"].astype(str).eq("True")]
-    if moved.empty:
-        return ("No headline result moves: every other scheme's estimate lies within the main weighting's 95% "
-                "interval, and no country test or model term changes significance at 5%.")
-    parts = []
-    for label, group in moved.groupby("scheme_label", sort=False):
-        what = []
-        for r in group.itertuples(index=False):
-            if r.kind == "estimate":
-                what.append(f"{r.item_label} ({r.level}) in {r.domain}")
-            elif r.kind == "country_test":
-                what.append(f"the country test of {r.item_label}")
-            else:
-                what.append(f"{r.level} in model {r.item}")
-        parts.append(f"under {label}: {'; '.join(what)}")
-    verb = "results move" if len(moved) > 1 else "result moves"
-    return f"{len(moved)} headline {verb} — " + " | ".join(parts) + "."
-
-
-def _num(x: float, digits: int = 1) -> str:
-    return "" if pd.isna(x) else f"{x:.{digits}f}"
-
-
 def sensitivity_markdown(results: pd.DataFrame, extremes: pd.DataFrame, *, wave: str, synthetic: bool,
                          min_n: int) -> str:
     """The panel as Markdown: the estimates by scheme side by side, the tests, the extreme
@@ -410,15 +383,15 @@ def sensitivity_markdown(results: pd.DataFrame, extremes: pd.DataFrame, *, wave:
 
 def write_sensitivity(data: str | Path, targets: str | Path, out_csv: str | Path, out_extremes: str | Path,
                       out_md: str | Path, *, wave: str, weighting: Mapping, schemes: Mapping[str, Mapping],
-                      main_results: Mapping[str, str], pooled: Mapping[str, Sequence[str]], items: Sequence[str],
-                      models: Mapping[str, Mapping], min_n: int) -> pd.DataFrame:
+                      main_results: Mapping[str, str], pooled: Mapping[str, Sequence[str]],
+                      tested_items: Sequence[str], models: Mapping[str, Mapping], min_n: int) -> pd.DataFrame:
     """Read the weighted wave; write the panel's long CSV, its extreme weights CSV and its
-    Markdown, all or none."""
+    Markdown, all or none. ``tested_items`` are the country tests' items (``infer.items``)."""
     table, provenance = read_stage(data, "weight", "weighting stage")
     frame = table.to_pandas()
     synthetic = bool(provenance.get("synthetic"))
     results, extremes = sensitivity(frame, targets, weighting=weighting, schemes=schemes, main_results=main_results,
-                                    pooled=pooled, items=items, models=models, min_n=min_n,
+                                    pooled=pooled, items=tested_items, models=models, min_n=min_n,
                                     labels=provenance.get("labels", {}))
     for out in (results, extremes):
         out.insert(0, "wave", str(wave))

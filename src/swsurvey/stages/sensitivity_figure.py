@@ -17,8 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, plt, rc_style, save
-from swsurvey.stages.sensitivity import MAIN
-from swsurvey.stages.sensitivity_flags import ESTIMATE
+from swsurvey.stages.sensitivity_flags import ESTIMATE, MAIN
 
 #: The colour of the ring around a moved estimate.
 MOVED = "#B00000"

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: The main scheme's name in the panel's tables (the pipeline's own weights).
+MAIN = "main"
 #: The level of the significance tests whose change is flagged.
 ALPHA = 0.05
 #: The columns that name one result; a scheme's row and the main scheme's share them.
@@ -76,3 +78,24 @@ def flag_moves(results: pd.DataFrame, main: str, main_label: str, alpha: float =
         moved.append(flag)
         why.append(reason)
     return results.assign(moved=np.array(moved, dtype=bool), why=why)
+
+
+def moved_sentence(results: pd.DataFrame) -> str:
+    """One sentence naming every result whose conclusion moves, and under which scheme."""
+    moved = results[results["moved"].astype(str).eq("True")]
+    if moved.empty:
+        return ("No headline result moves: every other scheme's estimate lies within the main weighting's 95% "
+                "interval, and no country test or model term changes significance at 5%.")
+    parts = []
+    for label, group in moved.groupby("scheme_label", sort=False):
+        what = []
+        for r in group.itertuples(index=False):
+            if r.kind == "estimate":
+                what.append(f"{r.item_label} ({r.level}) in {r.domain}")
+            elif r.kind == "country_test":
+                what.append(f"the country test of {r.item_label}")
+            else:
+                what.append(f"{r.level} in model {r.item}")
+        parts.append(f"under {label}: {'; '.join(what)}")
+    verb = "results move" if len(moved) > 1 else "result moves"
+    return f"{len(moved)} headline {verb} — " + " | ".join(parts) + "."

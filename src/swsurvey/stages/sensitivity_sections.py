@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from swsurvey.io.document import Banner, Block, Cell, Figure, Heading, Paragraph, Row, Table, text_cell
+from swsurvey.io.document import Banner, Block, Cell, Figure, Paragraph, Row, Table, text_cell
 from swsurvey.io.files import write_text
 from swsurvey.io.html_document import html_page
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
 from swsurvey.io.tables import methods_text
-from swsurvey.stages.sensitivity import MAIN, moved_sentence
+from swsurvey.stages.sensitivity_flags import MAIN, moved_sentence
 from swsurvey.stages.study_sections import fmt_p, read_table
 
 log = get_logger("sensitivity")
