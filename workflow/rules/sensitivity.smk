@@ -11,13 +11,8 @@ rule weighting_sensitivity:
     output:
         csv="results/{wave}/describe/sensitivity.csv",
         extremes="results/{wave}/describe/sensitivity_extreme_weights.csv",
-        md=report(
-            "results/{wave}/describe/sensitivity.md",
-            caption="../../results/report/captions/weighting_sensitivity.rst",
-            category="Weighting",
-            subcategory="{wave}",
-            labels={"wave": "{wave}", "table": "weighting sensitivity (Markdown)"},
-        ),
+        # the report shows the page of rule sensitivity_page; the CSVs and Markdown are for reading
+        md="results/{wave}/describe/sensitivity.md",
         provenance="results/{wave}/provenance/weighting_sensitivity.json",
     log:
         "logs/{wave}/weighting_sensitivity.log",

@@ -71,6 +71,8 @@ EXTREME_COLUMNS = [
     "wave", "scheme", "scheme_label", "stratum", "margin", "cell", "n", "n_stratum", "weight_share",
     "respondent_share", "ratio", "max_over_median", "kish_deff", "text", "synthetic",
 ]  # fmt: skip
+#: A cell whose weight share is within this fraction of its respondent share carries its share.
+EQUAL = 1e-9
 P_METHODS = {
     "country_test": "Rao-Scott F (svychisq), Holm-adjusted over the items",
     "model_term": "Wald F of the term (regTermTest)",
@@ -266,6 +268,8 @@ def extreme_weights(data: pd.DataFrame, weights: np.ndarray, *, stratum: str, ma
 def extreme_text(row) -> str:
     """"United Kingdom, Under 30: 3 respondents carry 11.6% of the United Kingdom weight (2.1%
     of its respondents); largest weight 4.9 x the median; Kish deff 1.52"."""
+    if not row.ratio > 1 + EQUAL:
+        return f"{row.stratum}: no cell carries more than its share of the weight; Kish deff {row.kish_deff:.2f}"
     who = "respondent carries" if row.n == 1 else "respondents carry"
     return (f"{row.stratum}, {row.cell}: {row.n:,} {who} {100 * row.weight_share:.1f}% of the {row.stratum} "
             f"weight ({100 * row.respondent_share:.1f}% of its respondents); largest weight "

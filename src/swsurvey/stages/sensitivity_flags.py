@@ -81,7 +81,7 @@ def flag_moves(results: pd.DataFrame, main: str, main_label: str, alpha: float =
 
 
 def moved_sentence(results: pd.DataFrame) -> str:
-    """One sentence naming every result whose conclusion moves, and under which scheme."""
+    """One sentence naming every result whose conclusion moves, under which scheme, and why."""
     moved = results[results["moved"].astype(str).eq("True")]
     if moved.empty:
         return ("No headline result moves: every other scheme's estimate lies within the main weighting's 95% "
@@ -90,12 +90,12 @@ def moved_sentence(results: pd.DataFrame) -> str:
     for label, group in moved.groupby("scheme_label", sort=False):
         what = []
         for r in group.itertuples(index=False):
-            if r.kind == "estimate":
-                what.append(f"{r.item_label} ({r.level}) in {r.domain}")
+            if r.kind == ESTIMATE:
+                what.append(f"{r.item_label} ({r.level}) in {r.domain}: {r.why}")
             elif r.kind == "country_test":
-                what.append(f"the country test of {r.item_label}")
+                what.append(f"the country test of {r.item_label}: {r.why}")
             else:
-                what.append(f"{r.level} in model {r.item}")
+                what.append(f"the term {r.level} of model {r.item}: {r.why}")
         parts.append(f"under {label}: {'; '.join(what)}")
     verb = "results move" if len(moved) > 1 else "result moves"
     return f"{len(moved)} headline {verb} — " + " | ".join(parts) + "."

@@ -93,7 +93,7 @@ def tests_table(wave: str, results: pd.DataFrame) -> Table:
 
 def extremes_paragraph(extremes: pd.DataFrame) -> list[Paragraph]:
     """One line per scheme: each country's extreme cell, largest weight and Kish deff."""
-    return [Paragraph(f"Extreme weights, {label}: " + "; ".join(f"{t}." for t in group["text"]).rstrip("."))
+    return [Paragraph(f"Extreme weights, {label}: " + "; ".join(group["text"]) + ".")
             for label, group in extremes.groupby("scheme_label", sort=False)]
 
 
