@@ -262,6 +262,9 @@ def provenance_records():
         rules.infer_tests,
         rules.gather_models,
         rules.report_pages,
+        rules.weighting_sensitivity,
+        rules.sensitivity_figure,
+        rules.sensitivity_page,
     ]
     records = [
         path
