@@ -16,7 +16,10 @@ the study reports them); and the Wald F test of each term of each model of ``inf
 tables' (linearization with the design of :mod:`swsurvey.stages.designs`: with
 ``weighting.variance: calibrated``, the raking's calibration rebuilt from the targets); every
 other scheme's are linearization SEs with its own weights held fixed (R's
-``svydesign(ids=~1, strata=~country, weights=~w)``), and the ``variance`` column says so.
+``svydesign(ids=~1, strata=~country, weights=~w)``), and the ``variance`` column says so. With
+a replicate variance method for the wave (``waves.<wave>.variance``) the main tables' weighted
+SEs are replicate SEs, but the panel's main scheme keeps linearization (replicates for every
+scheme would multiply the cost by the number of schemes); its ``variance`` column says so.
 :mod:`swsurvey.stages.sensitivity_flags` flags each result whose conclusion moves.
 
 Extreme weights get their own line (:func:`extreme_weights`): per scheme and stratum, the

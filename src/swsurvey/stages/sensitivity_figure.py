@@ -39,8 +39,8 @@ def sensitivity_figure(results: pd.DataFrame, title: str) -> plt.Figure:
     rows = max(1, math.ceil(len(items) / columns))
     step = 0.7 / max(1, len(schemes))
     with plt.rc_context(rc_style()):
-        fig, axes = plt.subplots(rows, columns, figsize=(DOUBLE_COLUMN, (0.28 * len(domains) + 0.9) * rows + 1.0),
-                                 squeeze=False, sharey=True)
+        height = (0.28 * len(domains) + 0.9) * rows + 1.0
+        fig, axes = plt.subplots(rows, columns, figsize=(DOUBLE_COLUMN, height), squeeze=False, sharey=True)
         for ax, (item, label, level) in zip(axes.flat, items):
             part = table[table["item"] == item]
             main = part[part["scheme"] == MAIN].set_index("domain")
@@ -74,7 +74,7 @@ def sensitivity_figure(results: pd.DataFrame, title: str) -> plt.Figure:
         labels.append("moved: outside the main 95% CI")
         fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False)
         fig.suptitle(title)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        fig.tight_layout(rect=(0, 0.45 / height, 1, 1))  # the legend's two rows below
     return fig
 
 
