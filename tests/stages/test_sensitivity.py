@@ -184,3 +184,25 @@ def test_the_panel_s_table_names_every_scheme_s_variance_and_marks_what_moved(pa
     blocks = sensitivity_blocks("2017", results, extremes, None)
     assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Table", "Paragraph", "Paragraph",
                                                   "Paragraph"]
+
+
+def test_the_figure_rings_what_moved_and_has_the_same_bytes_on_a_redraw(panel, tmp_path):
+    from matplotlib.colors import to_rgba
+
+    from swsurvey.stages.sensitivity_figure import MOVED, draw_sensitivity_figure, sensitivity_figure
+
+    results, _ = panel
+    estimates = results["kind"] == "estimate"
+    moved = results.assign(moved=results["moved"] | (estimates & (results["scheme"] == "unweighted")
+                                                    & (results["domain"] == "Canada")))
+    fig = sensitivity_figure(moved, "t")
+    rings = [c for ax in fig.axes for c in ax.collections
+             if len(c.get_edgecolors()) and tuple(c.get_edgecolors()[0]) == to_rgba(MOVED)]
+    asked = moved.loc[estimates & ~moved["not_asked"], "item"].nunique()
+    assert sum(len(c.get_offsets()) for c in rings) == asked  # one ring per asked item, in Canada
+    csv = tmp_path / "s.csv"
+    moved.assign(wave="2017", synthetic=True).to_csv(csv, index=False)
+    draw_sensitivity_figure(csv, tmp_path / "a.png", tmp_path / "a.svg", wave="2017")
+    draw_sensitivity_figure(csv, tmp_path / "b.png", tmp_path / "b.svg", wave="2017")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
