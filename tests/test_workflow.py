@@ -445,7 +445,7 @@ def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(
 
     workdir, _, _ = small_run
     pages = sorted((workdir / "results/small/report").glob("*.html"))
-    assert len(pages) == 9, pages
+    assert len(pages) == 10, pages  # rule report_pages' nine, and the weighting sensitivity page
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
         try:

@@ -46,10 +46,6 @@ weighting:
   epsilon: 1.0e-10
   maxit: 100
   trim: null
-sensitivity:
-  schemes:
-    unweighted: {label: Unweighted, method: none}
-    trimmed_5: {label: "Trimmed at 5x the median", trim: {upper: 5}}
 describe:
   tables:
     "1. Sample characteristics": [age_group, gender, experience_band, degree, setting, private_practice, psychotherapy]
@@ -95,6 +91,10 @@ infer:
         setting: ["Hospital / health care", "Community or social service agency", "Child welfare",
                   "School / education", "Government / public service", "Other"]
         talk_supervisor: ["Yes", "No"]
+sensitivity:
+  schemes:
+    unweighted: {label: Unweighted, method: none}
+    trimmed_5: {label: "Trimmed at 5x the median", trim: {upper: 5}}
 figures:
   any_use_by_country: {}
   frequency_by_channel: {domain: All four countries}

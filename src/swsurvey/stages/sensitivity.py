@@ -30,6 +30,8 @@ their number, with the largest weight over the median and Kish's design effect
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -116,12 +118,34 @@ def scheme_weights(data: pd.DataFrame, targets: str | Path, settings: Mapping) -
     if method == "none":
         return np.ones(len(data))
     population = read_targets(targets, settings["stratum"], settings["variables"])
-    weights, _, _ = weight_respondents(
-        data, population, stratum=settings["stratum"], variables=settings["variables"],
-        level_map=settings.get("level_map") or {}, unknown=settings["unknown_level"], epsilon=settings["epsilon"],
-        maxit=settings["maxit"], trim=settings.get("trim"),
-    )
+    with raking_notes():
+        weights, _, _ = weight_respondents(
+            data, population, stratum=settings["stratum"], variables=settings["variables"],
+            level_map=settings.get("level_map") or {}, unknown=settings["unknown_level"],
+            epsilon=settings["epsilon"], maxit=settings["maxit"], trim=settings.get("trim"),
+        )
     return np.asarray(weights, dtype=float)
+
+
+class _ToInfo(logging.Filter):
+    """Passes the weighting stage's records on to this stage's log as information, not warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        log.info("raking of the scheme: %s", record.getMessage())
+        return False
+
+
+@contextlib.contextmanager
+def raking_notes():
+    """The raking's log records (a target level no respondent has, ...) as this stage's
+    information: the weighting stage's log warns of them already (the console would show
+    each twice); a scheme's Python warnings (margins a trimming misses) stay warnings."""
+    weight_log, notes = get_logger("weight"), _ToInfo()
+    weight_log.addFilter(notes)
+    try:
+        yield
+    finally:
+        weight_log.removeFilter(notes)
 
 
 # -- the results under one scheme -------------------------------------------------------------
