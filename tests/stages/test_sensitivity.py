@@ -44,7 +44,7 @@ def test_an_estimate_outside_the_main_interval_moves_and_one_inside_does_not():
         ("main", "estimate", "b", "Yes", "Canada", 20.0, 18.0, 22.0, np.nan, False),
         ("other", "estimate", "b", "Yes", "Canada", 22.0, 20.0, 24.0, np.nan, False),  # on the bound: stays
     )
-    flagged = flag_moves(results, "main", "main weighting's")
+    flagged = flag_moves(results, "main", "main weighting")
     assert flagged["moved"].tolist() == [False, True, False, False, False, False]
     assert flagged["why"].iloc[1] == "53.5% is outside the main weighting's 95% CI (47.0–53.0%, estimate 50.0%)"
     assert flagged["why"].iloc[3] == ""
@@ -67,9 +67,9 @@ def test_a_test_that_changes_significance_moves_and_one_that_keeps_it_does_not()
         ("main", "country_test", "y", "", "by country", 1.0, np.nan, np.nan, 0.5, False),
         ("other", "country_test", "y", "", "by country", np.nan, np.nan, np.nan, np.nan, False),  # no test
     )
-    flagged = flag_moves(results, "main", "main weighting's")
+    flagged = flag_moves(results, "main", "main weighting")
     assert flagged["moved"].tolist() == [False, True, False, False, False, False]
-    assert flagged["why"].iloc[1] == ("significant at 5% (p = 0.045); not significant under the main weighting's "
+    assert flagged["why"].iloc[1] == ("significant at 5% (p = 0.045); not significant under the main weighting "
                                       "(p = 0.257)")
     sentence = moved_sentence(flagged.assign(scheme_label=flagged["scheme"], item_label=flagged["item"]))
     assert sentence.startswith("1 headline result moves — under other: the term age_group of model m: significant")

@@ -347,7 +347,7 @@ def sensitivity(data: pd.DataFrame, targets: str | Path, *, weighting: Mapping, 
     long["significant"] = np.where(long["p"].isna(), pd.NA, long["p"] < alpha)
     long[["small_base", "not_asked"]] = long[["small_base", "not_asked"]].fillna(False).astype(bool)
     long[["level", "domain", "ci_method"]] = long[["level", "domain", "ci_method"]].fillna("")
-    long = flag_moves(long, MAIN, f"{MAIN_LABEL.lower()}'s", alpha)
+    long = flag_moves(long, MAIN, MAIN_LABEL.lower(), alpha)
     return long, pd.concat(extremes, ignore_index=True)
 
 

@@ -51,7 +51,8 @@ def significance_changed(p: float, main_p: float, alpha: float = ALPHA) -> bool:
 
 def flag_moves(results: pd.DataFrame, main: str, main_label: str, alpha: float = ALPHA) -> pd.DataFrame:
     """``results`` with ``moved`` (bool) and ``why`` (text) for every row: the rows of scheme
-    ``main`` (labelled ``main_label``) are never flagged, the others as the module says.
+    ``main`` (named ``main_label`` in the reasons, e.g. "main weighting") are never flagged, the
+    others as the module says.
 
     ``results`` needs the :data:`KEY` columns, ``scheme``, ``estimate``, ``ci_lower``,
     ``ci_upper``, ``p`` and ``small_base``."""
@@ -66,7 +67,7 @@ def flag_moves(results: pd.DataFrame, main: str, main_label: str, alpha: float =
             if row.kind == ESTIMATE and not (bool(row.small_base) or bool(ref["small_base"])):
                 flag = estimate_moved(row.estimate, ref["ci_lower"], ref["ci_upper"])
                 if flag:
-                    reason = (f"{row.estimate:.1f}% is outside the {main_label} 95% CI "
+                    reason = (f"{row.estimate:.1f}% is outside the {main_label}'s 95% CI "
                               f"({ref['ci_lower']:.1f}–{ref['ci_upper']:.1f}%, estimate {ref['estimate']:.1f}%)")
             elif row.kind in TESTS:
                 flag = significance_changed(row.p, ref["p"], alpha)
