@@ -21,4 +21,7 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         weighting=snakemake.params.weighting,
         out_html=snakemake.output.html,
         out_docx=snakemake.output.docx,
+        sensitivity=list(snakemake.input.sensitivity),
+        sensitivity_extremes=list(snakemake.input.sensitivity_extremes),
+        sensitivity_figures=list(snakemake.input.sensitivity_figures),
     )

@@ -42,13 +42,20 @@ def _walk(node, path="config"):
         yield from _walk(node["then"], path)
 
 
+#: Keys whose value when not given is another key's, so that a default (which the validation
+#: would fill in) would be wrong: a weighting sensitivity scheme's keys are the main weighting's.
+INHERITED = "config.sensitivity.schemes.<key>."
+
+
 def test_every_key_has_a_description_and_a_default(schema):
     keys = list(_walk(schema))
     assert len(keys) >= 10
     for path, sub, required in keys:
         assert sub.get("description"), f"{path} has no description"
-        if not required:
+        if not required and not path.startswith(INHERITED):
             assert "default" in sub, f"{path} has no default"
+        if path.startswith(INHERITED):
+            assert "default" not in sub, f"{path} would override the main weighting with its default"
 
 
 def test_every_object_refuses_unknown_keys(schema):

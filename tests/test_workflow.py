@@ -157,6 +157,12 @@ def test_small_run_writes_every_output(small_run):
         "infer/coefficients.csv",
         "infer/term_tests.csv",
         "infer/model_status.csv",
+        "describe/sensitivity.csv",
+        "describe/sensitivity_extreme_weights.csv",
+        "describe/sensitivity.md",
+        "describe/sensitivity.png",
+        "describe/sensitivity.svg",
+        "report/sensitivity.html",
         *(f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")),
     ]:
         assert (out / rel).stat().st_size > 0, rel
@@ -252,6 +258,33 @@ def test_second_run_finds_nothing_to_do(small_run):
     lines = proc.stderr.splitlines()  # before it, Snakemake's notes on the profile and the --configfile
     assert lines[-1] == ("Nothing to be done: the outputs in results/ are up to date. HTML report: snakemake "
                          "--workflow-profile workflow/profiles/default --report report.html") and len(lines) <= 3, lines
+
+
+def test_the_weighting_sensitivity_panel_is_in_its_page_and_the_study_report(small_run):
+    """Every scheme's headline results, the sentence of what moved and the extreme weights, in the
+    wave's page and in both formats of the study report."""
+    import html
+
+    import docx
+
+    from swsurvey.stages.sensitivity_flags import moved_sentence
+
+    workdir, _, _ = small_run
+    out = workdir / "results"
+    results = pd.read_csv(out / "small/describe/sensitivity.csv", keep_default_na=False, na_values=[""])
+    assert list(dict.fromkeys(results["scheme"])) == ["main", "unweighted", "trimmed_5"]
+    assert {"estimate", "country_test", "model_term"} <= set(results["kind"])
+    assert (results.loc[results["scheme"] == "main", "moved"].astype(str) == "False").all()
+    page = (out / "small/report/sensitivity.html").read_text(encoding="utf-8")
+    study = (out / "report/study.html").read_text(encoding="utf-8")
+    for text in (page, study):
+        assert "Headline results under each weighting scheme, wave small" in text
+        assert "Trimmed at 5x the median" in text and "Extreme weights, Main weighting" in text
+        assert html.escape(moved_sentence(results)) in text  # what moved, in words
+    paragraphs = [p.text for p in docx.Document(out / "report/study.docx").paragraphs]
+    start = paragraphs.index("Weighting sensitivity")
+    assert paragraphs[start + 1] == moved_sentence(results)
+    assert any(p.startswith("Extreme weights, Unweighted: ") for p in paragraphs[start:])
 
 
 def test_report_is_built(small_run):
@@ -415,7 +448,7 @@ def test_the_study_report_opens_with_title_and_banner_in_view_its_images_loaded(
 
     workdir, _, _ = small_run
     pages = sorted((workdir / "results/small/report").glob("*.html"))
-    assert len(pages) == 10, pages
+    assert len(pages) == 11, pages  # rule report_pages' ten, and the weighting sensitivity page
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
         try:
@@ -585,10 +618,13 @@ def test_changed_code_reruns_the_rules_that_run_it_and_their_dependents_only(sma
         # svyolr: only the models use it (rule infer_model, one job per model); then the
         # models' tables gathered, the odds-ratio figure, the report text, the study report and
         # the manifest.
+        # The weighting sensitivity panel (rule weighting_sensitivity) fits the models and tests
+        # the countries under every scheme: it runs both, and its figure and page follow.
         ("olr", {"gather_models": 1, "study_figure": 1, "report_text": 1, "report_pages": 1, "study_report": 1,
-                 "manifest": 1, "all": 1}),
-        # svychisq: only the country tests use it (rule infer_tests).
-        ("chisq", {"report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1, "all": 1}),
+                 "sensitivity_figure": 1, "sensitivity_page": 1, "manifest": 1, "all": 1}),
+        # svychisq: only the country tests use it (rule infer_tests), and the sensitivity panel.
+        ("chisq", {"report_text": 1, "report_pages": 1, "study_report": 1, "sensitivity_figure": 1,
+                   "sensitivity_page": 1, "manifest": 1, "all": 1}),
     ],
 )
 def test_a_changed_survey_estimator_reruns_only_the_rules_whose_code_uses_it(small_run, estimator, downstream):
@@ -608,10 +644,11 @@ def test_a_changed_survey_estimator_reruns_only_the_rules_whose_code_uses_it(sma
         module.write_bytes(original)
     jobs = job_counts(text)
     changed_code = {rule for rule, reason in _rerun_reasons(text).items() if f"survey/{estimator}.py" in reason}
-    users = {"olr": {"infer_model"}, "chisq": {"infer_tests"}}[estimator]
+    users = {"olr": {"infer_model", "weighting_sensitivity"}, "chisq": {"infer_tests", "weighting_sensitivity"}}[estimator]
     assert changed_code == users, text
     n_models = len(yaml.safe_load(config.read_text())["infer"]["models"])
     runs = {"infer_model": n_models} if estimator == "olr" else {"infer_tests": 1}
+    runs["weighting_sensitivity"] = 1
     assert jobs == {**runs, **downstream}, text
     assert _dry_run_jobs(workdir) == {}
 
@@ -636,8 +673,9 @@ def test_a_changed_config_value_reruns_the_rules_that_use_it(small_run):
     assert job_counts(text) == {
         "describe_wave": 1, "describe_medians": 1, "format_tables": 1, "weighting_effect": 1,
         "study_figure": len(FIGURES) - 2, "report_text": 1, "report_pages": 1, "study_report": 1, "manifest": 1,
-        "all": 1,
-    }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios)
+        "weighting_sensitivity": 1, "sensitivity_figure": 1, "sensitivity_page": 1, "all": 1,
+    }, text  # every figure drawn from the estimates (all but the exclusion flow and odds ratios), and the
+    # weighting sensitivity panel (its small bases are the same min_n's)
 
 
 def test_a_changed_variance_method_reruns_the_estimates_not_the_data_stages(small_run):

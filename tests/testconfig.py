@@ -92,6 +92,10 @@ infer:
         setting: ["Hospital / health care", "Community or social service agency", "Child welfare",
                   "School / education", "Government / public service", "Other"]
         talk_supervisor: ["Yes", "No"]
+sensitivity:
+  schemes:
+    unweighted: {label: Unweighted, method: none}
+    trimmed_5: {label: "Trimmed at 5x the median", trim: {upper: 5}}
 figures:
   any_use_by_country: {}
   frequency_by_channel: {domain: All four countries}

@@ -32,6 +32,8 @@ CAPTIONS = [
     "tables",
     "medians",
     "weighting_effect",
+    "weighting_sensitivity",
+    "sensitivity_figure",
     "published",
     "country_tests",
     "coefficients",
@@ -262,6 +264,9 @@ def provenance_records():
         rules.infer_tests,
         rules.gather_models,
         rules.report_pages,
+        rules.weighting_sensitivity,
+        rules.sensitivity_figure,
+        rules.sensitivity_page,
     ]
     records = [
         path
@@ -327,6 +332,12 @@ def final_outputs():
         rules.gather_models.output.terms,
         rules.gather_models.output.status,
         *rules.report_pages.output,
+        rules.weighting_sensitivity.output.csv,
+        rules.weighting_sensitivity.output.extremes,
+        rules.weighting_sensitivity.output.md,
+        rules.sensitivity_figure.output.png,
+        rules.sensitivity_figure.output.svg,
+        rules.sensitivity_page.output.html,
     ]
     figures = [rules.study_figure.output.png, rules.study_figure.output.svg]
     published = [

@@ -57,11 +57,17 @@ rule study_report:
             rules.study_figure.output.png, wave=WAVES, figure=list(config["figures"])
         ),
         weighting_figures=expand(rules.weighting_figure.output.png, wave=WAVES),
+        sensitivity=expand(rules.weighting_sensitivity.output.csv, wave=WAVES),
+        sensitivity_extremes=expand(
+            rules.weighting_sensitivity.output.extremes, wave=WAVES
+        ),
+        sensitivity_figures=expand(rules.sensitivity_figure.output.png, wave=WAVES),
         # the page embeds each figure's SVG (a sixth of the PNG's size), the Word file its PNG
         svgs=expand(
             rules.study_figure.output.svg, wave=WAVES, figure=list(config["figures"])
         )
         + expand(rules.weighting_figure.output.svg, wave=WAVES)
+        + expand(rules.sensitivity_figure.output.svg, wave=WAVES)
         + crosswave_outputs()[3:4],
         published=expand(rules.reproduce_published.output.csv, wave=PUBLISHED_WAVES),
         changes=crosswave_outputs()[:1],

@@ -27,6 +27,7 @@ from swsurvey.io.html_document import html_page
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER
 from swsurvey.stages.model_terms import codebook_variables
+from swsurvey.stages.sensitivity_sections import sensitivity_blocks
 from swsurvey.stages.study_sections import (
     TRACE_NOTE,
     changes_tables,
@@ -92,8 +93,10 @@ def numbered(blocks: Sequence[Block]) -> list[Block]:
 
 def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapping, figures: Mapping[str, Path],
                 figure_settings: Mapping[str, Mapping], weighting_figure: Path | None, published: pd.DataFrame | None,
-                models: Mapping[str, Mapping], main_results: Mapping[str, str], min_n: int) -> list[Block]:
-    """One wave's part of the report, from its result tables (keys as :func:`write_study_report` reads them)."""
+                models: Mapping[str, Mapping], main_results: Mapping[str, str], min_n: int,
+                sensitivity: tuple[pd.DataFrame, pd.DataFrame, Path | None] | None = None) -> list[Block]:
+    """One wave's part of the report, from its result tables (keys as :func:`write_study_report` reads them);
+    with ``sensitivity`` (the panel's table, its extreme weights and its figure), the weighting sensitivity."""
     variables = codebook_variables(codebook)
     blocks: list[Block] = [Heading(f"Wave {wave}", 1), Heading("Sample", 2), flow_table(wave, tables["flow"]),
                            Heading("Weighting", 2), diagnostics_table(wave, tables["diagnostics"]),
@@ -114,6 +117,8 @@ def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapp
     blocks += [model_table(wave, model, tables["coefficients"], tables["status"], variables, spec)
                for model, spec in models.items()]
     blocks += [Heading("Differences between countries", 2), country_tests_table(wave, tables["tests"], variables)]
+    if sensitivity is not None:
+        blocks += [Heading("Weighting sensitivity", 2), *sensitivity_blocks(wave, *sensitivity)]
     if published is not None:
         blocks += [Heading("Published figures reproduced", 2), published_table(wave, published)]
     return blocks
@@ -128,8 +133,11 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
                  published: Mapping[str, pd.DataFrame], changes: pd.DataFrame | None, changes_figure: Path | None,
                  figure_settings: Mapping[str, Mapping], models: Mapping[str, Mapping],
                  main_results: Mapping[str, str], min_n: int, weighting: Mapping,
-                 versions: Mapping[str, str]) -> list[Block]:
-    """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s."""
+                 versions: Mapping[str, str],
+                 sensitivity: Mapping[str, tuple[pd.DataFrame, pd.DataFrame, Path | None]] | None = None,
+                 ) -> list[Block]:
+    """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s;
+    ``sensitivity`` gives a wave's weighting sensitivity panel (table, extreme weights, figure)."""
     synthetic = [w for i, w in enumerate(waves) if tables["estimates"][i]["synthetic"].map(str).eq("True").any()]
     blocks: list[Block] = []
     if synthetic:
@@ -154,7 +162,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
             figures={name: mine[name] for name in figure_settings if name in mine},
             figure_settings=figure_settings,
             weighting_figure=next((Path(p) for p in weighting_figures if Path(p).parts[-3] == wave), None),
-            published=published.get(wave), models=models, main_results=main_results, min_n=min_n)
+            published=published.get(wave), models=models, main_results=main_results, min_n=min_n,
+            sensitivity=(sensitivity or {}).get(wave))
     if changes is not None:
         blocks += [Heading("Changes between waves", 1), *changes_tables(changes)]
         if changes_figure is not None:
@@ -167,13 +176,20 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
                        figures: Sequence[str], weighting_figures: Sequence[str], published: Sequence[str],
                        changes: Sequence[str], changes_figure: Sequence[str], figure_settings: Mapping[str, Mapping], models: Mapping[str, Mapping],
                        main_results: Mapping[str, str], min_n: int, weighting: Mapping,
-                       out_html: str | Path, out_docx: str | Path) -> list[Block]:
+                       out_html: str | Path, out_docx: str | Path, sensitivity: Sequence[str] = (),
+                       sensitivity_extremes: Sequence[str] = (),
+                       sensitivity_figures: Sequence[str] = ()) -> list[Block]:
     """Read every wave's results and write the report as HTML and DOCX, both or neither.
 
     ``inputs`` maps each key of :data:`WAVE_TABLES` to one CSV per wave (in ``waves`` order);
     ``published`` lists the reproduction tables of the waves that have one; ``changes`` and
-    ``changes_figure`` the cross-wave table and its PNG when there are two waves or more (else empty)."""
+    ``changes_figure`` the cross-wave table and its PNG when there are two waves or more (else empty);
+    ``sensitivity``, ``sensitivity_extremes`` and ``sensitivity_figures`` each wave's weighting sensitivity
+    table, extreme weights and figure (PNG), in ``waves`` order (empty: no such section)."""
     waves = [str(w) for w in waves]
+    panels = {wave: (read_table(table), read_table(extremes), Path(figure) if figure else None)
+              for wave, table, extremes, figure in zip(waves, sensitivity, sensitivity_extremes,
+                                                        [*sensitivity_figures, *[None] * len(sensitivity)])}
     tables = {key: [read_table(p) for p in inputs[key]] for key in WAVE_TABLES}
     by_wave = {str(t["wave"].iloc[0]): t for t in map(read_table, published)}
     blocks = study_blocks(
@@ -182,7 +198,7 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
         changes=read_table(changes[0]) if changes else None,
         changes_figure=Path(changes_figure[0]) if changes_figure else None,
         figure_settings=figure_settings, models=models, main_results=main_results, min_n=min_n,
-        weighting=weighting, versions=software_versions())
+        weighting=weighting, versions=software_versions(), sensitivity=panels)
     page = html_page(TITLE, blocks)
     document = docx_bytes(TITLE, blocks)
     with atomic_path(out_html) as html_tmp, atomic_path(out_docx) as docx_tmp:
