@@ -40,7 +40,7 @@ privacy:
   date_precision: day
 weighting:
   stratum: country
-  variables: [gender, age_group]
+  margins: [gender, age_group]
   level_map: {}
   unknown_level: Not stated
   epsilon: 1.0e-10

@@ -7,7 +7,12 @@ from snakemake.utils import validate
 
 from swsurvey import preflight
 from swsurvey.provenance.code import IMPORTS_CACHE, code_files
-from swsurvey.provenance.settings import CONFIG_KEYS, NAMES, config_value
+from swsurvey.provenance.settings import (
+    CONFIG_KEYS,
+    NAMES,
+    config_value,
+    resolve_wave_settings,
+)
 from swsurvey.plan import FIGURE_SOURCES
 from swsurvey.study.variance_setting import planned_chunks
 
@@ -17,6 +22,16 @@ from swsurvey.study.variance_setting import planned_chunks
 preflight.run(
     config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate
 )
+# Each wave's weighting: its own keys (waves.<wave>.weighting) over the top-level weighting's.
+# The rules take a wave's whole weighting, or a key of it, by the key path WAVE_WEIGHTING.
+resolve_wave_settings(config)
+WAVE_WEIGHTING = ("waves", "{wave}", "weighting")
+
+
+def wave_weighting(*keys):
+    """The key path of a wave's weighting setting (the whole weighting without keys): a
+    rule's params entry, e.g. settings(stratum=wave_weighting("stratum"))."""
+    return WAVE_WEIGHTING + keys
 
 WAVES = list(config["waves"])
 PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]

@@ -41,3 +41,24 @@ def config_value(config: Any, keys: Sequence[str]) -> Any:
             return MISSING
         node = node[key]
     return node
+
+
+#: The config sections a wave may give its own keys of (waves.<wave>.<section>).
+WAVE_SECTIONS = ("weighting",)
+
+
+def resolve_wave_settings(config: dict) -> dict:
+    """Each wave's own settings of a :data:`WAVE_SECTIONS` section, merged key by key over the
+    top-level section, in place: afterwards ``waves.<wave>.weighting`` is the wave's whole
+    weighting (a key the wave gives replaces the top-level key; the others are the top
+    level's), which the rules take by the key path of the wave, so a job reruns only when its
+    wave's settings change. Done once when the workflow is read, after the schema filled in
+    the defaults, and by the audit on the config it compares with. Idempotent."""
+    for wave in (config.get("waves") or {}).values():
+        if not isinstance(wave, dict):
+            continue
+        for section in WAVE_SECTIONS:
+            top = config.get(section)
+            if isinstance(top, Mapping):
+                wave[section] = {**top, **(wave.get(section) or {})}
+    return config

@@ -29,7 +29,14 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.study.replicate_weights import check_replicate_values
-from swsurvey.stages.weighting import ReplicateRaking, calibration_of, replicate_raking
+from swsurvey.stages.weighting import (
+    ReplicateRaking,
+    calibration_of,
+    design_columns,
+    design_setting,
+    margin_spec,
+    replicate_raking,
+)
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
@@ -103,11 +110,13 @@ def linearization_calibration(calibration: tuple | ReplicateRaking | None) -> tu
 
 
 def weighting_columns(weighting: Mapping | None) -> list[str]:
-    """The columns :func:`weighted_calibration` reads besides the weight: the raking variables
-    (none when the weights are held fixed)."""
+    """The columns :func:`weighted_calibration` reads besides the weight: the margin
+    variables and the design's (none when the weights are held fixed)."""
     if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
         return []
-    return list(weighting["variables"])
+    margins = [v for m in margin_spec(weighting["margins"]) for v in m]
+    design = design_columns(design_setting(weighting.get("design"), weighting.get("stratum")))
+    return list(dict.fromkeys([*margins, *design]))
 
 
 def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping,
