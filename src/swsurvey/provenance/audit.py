@@ -80,7 +80,7 @@ def current_config(config_file: Path, schema: Path | None) -> dict[str, Any] | N
     None if absent."""
     if not config_file.is_file():
         return None
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    config = resolve_wave_settings(yaml.safe_load(config_file.read_text(encoding="utf-8")) or {})
     if schema is not None and schema.is_file():
         from snakemake.exceptions import WorkflowError
         from snakemake.utils import validate
@@ -89,7 +89,7 @@ def current_config(config_file: Path, schema: Path | None) -> dict[str, Any] | N
             validate(config, str(schema), set_default=True)
         except WorkflowError:
             pass  # an invalid config is compared as written; the run itself would refuse it
-    return resolve_wave_settings(config)
+    return config
 
 
 def _imported_finding(record: Mapping[str, Any]) -> str | None:

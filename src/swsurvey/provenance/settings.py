@@ -48,17 +48,19 @@ WAVE_SECTIONS = ("weighting",)
 
 
 def resolve_wave_settings(config: dict) -> dict:
-    """Each wave's own settings of a :data:`WAVE_SECTIONS` section, merged key by key over the
-    top-level section, in place: afterwards ``waves.<wave>.weighting`` is the wave's whole
-    weighting (a key the wave gives replaces the top-level key; the others are the top
-    level's), which the rules take by the key path of the wave, so a job reruns only when its
-    wave's settings change. Done once when the workflow is read, after the schema filled in
-    the defaults, and by the audit on the config it compares with. Idempotent."""
+    """Each wave's own settings of a :data:`WAVE_SECTIONS` section merged key by key over the
+    top-level section, in place, before the schema fills in the defaults: afterwards
+    ``waves.<wave>.weighting`` holds the wave's keys and the top level's others (the schema
+    then fills in the rest, as for the top level), which the rules take by the key path of
+    the wave, so a job reruns only when its wave's settings change. Done when the workflow is
+    read (:func:`swsurvey.preflight.run`) and by the audit on the config it compares with.
+    Idempotent."""
     for wave in (config.get("waves") or {}).values():
         if not isinstance(wave, dict):
             continue
         for section in WAVE_SECTIONS:
-            top = config.get(section)
-            if isinstance(top, Mapping):
-                wave[section] = {**top, **(wave.get(section) or {})}
+            top = config.get(section) or {}
+            own = wave.get(section) or {}
+            if isinstance(top, Mapping) and isinstance(own, Mapping):
+                wave[section] = {**top, **own}
     return config
