@@ -16,7 +16,7 @@ import pytest
 from testconfig import WEIGHTING_CONFIG
 
 from swsurvey.errors import InputError
-from swsurvey.stages.designs import calibrated
+from swsurvey.stages.designs import FIXED, calibrated, check_analysis_design, linearization_label, weights_kind
 from swsurvey.stages.weighting import (
     analysis_design,
     calibration_of,
@@ -155,3 +155,23 @@ def test_an_unknown_level_of_a_joint_margin_names_the_margin_and_level(wave, tmp
     with pytest.raises(InputError, match="no population target") as error:
         weight_respondents(data, read_targets(bad, "country", settings["margins"]), **settings)
     assert error.value.variable == "gender:age_group" and error.value.value == "Woman:Under 35"
+
+
+@pytest.mark.parametrize("method, text", [("rake", "calibrated to the raking margins"),
+                                          ("poststratify", "calibrated to the post-strata"),
+                                          ("linear", "calibrated to the margins (calibrate)")])
+def test_the_variance_label_names_the_calibration_the_design_carries(wave, method, text):
+    data, path = wave
+    weighting = _weighting(method)
+    settings = weighting_settings(weighting)
+    weights, _, _ = weight_respondents(data, read_targets(path, "country", settings["margins"]), **settings)
+    calibration = calibration_of(data.assign(weight=weights), path, weighting)
+    assert linearization_label("country", weights_kind(calibration)) == (
+        f"linearization (Taylor series), strata: country, {text}")
+    assert weights_kind(None) == FIXED
+
+
+def test_the_tables_refuse_a_design_they_cannot_estimate_with_and_take_base_weights():
+    with pytest.raises(InputError, match="weighting stage only so far"):
+        check_analysis_design({**WEIGHTING_CONFIG, "design": DESIGN})
+    check_analysis_design({**WEIGHTING_CONFIG, "design": {**DESIGN, "ids": []}})  # base weights and strata: fine

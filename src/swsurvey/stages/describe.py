@@ -28,13 +28,12 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import (
-    CALIBRATED,
-    FIXED,
     calibrated,
     linearization_calibration,
     linearization_label,
     weighted_calibration,
     weighting_columns,
+    weights_kind,
 )
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
 from swsurvey.survey.ciprop import SvyCiProp, korn_graubard
@@ -220,7 +219,7 @@ def describe_wave(
         estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
                                        pooled=pooled, variance=variance, raking=calibration)
     else:
-        weighted = linearization_label(stratum, CALIBRATED if calibration else FIXED)
+        weighted = linearization_label(stratum, weights_kind(calibration))
         estimates["variance"] = np.where(estimates["weighting"].eq("weighted"), weighted,
                                          linearization_label(stratum))
     # The base of a variable whose recode states one (a flag derived from several questions),

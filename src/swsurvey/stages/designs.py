@@ -28,7 +28,6 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.study.replicate_weights import check_replicate_values
 from swsurvey.stages.weighting import (
     ReplicateRaking,
     calibration_of,
@@ -37,10 +36,13 @@ from swsurvey.stages.weighting import (
     margin_spec,
     replicate_raking,
 )
+from swsurvey.study.replicate_weights import check_replicate_values
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
 from swsurvey.survey.repweights import Raked
+from swsurvey.survey.variance import GregCalibration
+from swsurvey.survey.weighting import PostStratify
 
 log = get_logger("replicates")
 
@@ -52,9 +54,16 @@ WEIGHTINGS = ("weighted", "unweighted")
 #: (R's raked design), or hold the raked weights fixed (SPSS Complex Samples).
 CALIBRATED, FIXED = "calibrated", "fixed"
 
-#: What each ``weighting.variance`` adds to a weighted linearization row's label.
+#: The calibration a design carries besides raking's: post-stratification (R's
+#: ``postStratify``) and linear or logit calibration (R's ``calibrate``).
+POSTSTRATIFIED, GREG = "poststratified", "greg"
+
+#: What each ``weighting.variance`` adds to a weighted linearization row's label, calibrated
+#: by the weighting's method (:func:`weights_kind`).
 WEIGHTS_TEXT = {
     CALIBRATED: "calibrated to the raking margins",
+    POSTSTRATIFIED: "calibrated to the post-strata",
+    GREG: "calibrated to the margins (calibrate)",
     FIXED: "weights fixed (as SPSS Complex Samples)",
 }
 
@@ -63,6 +72,37 @@ WEIGHTS_TEXT = {
 REPLICATES_FIXED = "raked weights held fixed in the replicates (raking not repeated)"
 #: ... or each replicate is raked again (``calibrated``).
 REPLICATES_RAKED = "each replicate raked again to the margins"
+
+
+def weights_kind(calibration: tuple | ReplicateRaking | None) -> str:
+    """Which :data:`WEIGHTS_TEXT` a weighted linearization row's label takes: the weights
+    held fixed (no calibration carried), or calibrated by raking, post-stratification or
+    calibration (the kind of the last record the design carries)."""
+    records = linearization_calibration(calibration)
+    if not records:
+        return FIXED
+    if isinstance(records[-1], PostStratify):
+        return POSTSTRATIFIED
+    if isinstance(records[-1], GregCalibration):
+        return GREG
+    return CALIBRATED
+
+
+def check_analysis_design(weighting: Mapping | None) -> None:
+    """The describe and infer stages estimate with the weight column and ``stratum`` as the
+    strata, every respondent its own cluster (R's ``svydesign(ids=~1, strata=, weights=)``):
+    a ``weighting.design`` with other strata, clusters or fpc is an :class:`InputError` here,
+    rather than SEs of another design than the weighting's. Base weights need nothing: the
+    weight column includes them."""
+    if not weighting:
+        return
+    design = design_setting(weighting.get("design"), weighting.get("stratum"))
+    if design["ids"] or design["fpc"] or design["strata"] != weighting.get("stratum"):
+        raise InputError(
+            "the tables, tests and models estimate with strata = weighting.stratum and every respondent its own "
+            "cluster; a design with other strata, clusters (ids) or fpc is used by the weighting stage only so far",
+            variable="weighting.design", value=dict(weighting.get("design") or {}),
+        )
 
 
 def linearization_label(stratum: str, weights: str | None = None) -> str:
@@ -89,7 +129,9 @@ def weighted_calibration(data: pd.DataFrame, targets: str | Path | None, weighti
     method made from the design the raking every replicate repeats
     (:func:`swsurvey.stages.weighting.replicate_raking`; the linearization design of the
     weighted rows then stays fixed, :func:`calibrated`). None (the weights held fixed) with
-    ``fixed``, with no settings, or with supplied replicate weights."""
+    ``fixed``, with no settings, or with supplied replicate weights. A ``weighting.design``
+    the stages cannot estimate with is an :class:`InputError` (:func:`check_analysis_design`)."""
+    check_analysis_design(weighting)
     if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
         return None
     if replicated(variance, "weighted") and variance["method"] == SUPPLIED:
@@ -231,4 +273,4 @@ def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str
         return f"{design.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
     if weighting == "unweighted":
         return linearization_label(stratum)
-    return linearization_label(stratum, CALIBRATED if linearization_calibration(calibration) else FIXED)
+    return linearization_label(stratum, weights_kind(calibration))
