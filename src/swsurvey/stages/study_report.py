@@ -124,8 +124,9 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
                  published: Mapping[str, pd.DataFrame], changes: pd.DataFrame | None, changes_figure: Path | None,
                  figure_settings: Mapping[str, Mapping], models: Mapping[str, Mapping],
                  main_results: Mapping[str, str], min_n: int, weighting: Mapping,
-                 versions: Mapping[str, str]) -> list[Block]:
-    """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s."""
+                 versions: Mapping[str, str], wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
+    """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s;
+    ``wave_weighting`` each wave's weighting settings (else ``weighting``)."""
     synthetic = [w for i, w in enumerate(waves) if tables["estimates"][i]["synthetic"].map(str).eq("True").any()]
     blocks: list[Block] = []
     if synthetic:
@@ -141,7 +142,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         Heading("Methods", 1),
         methods_paragraph({w: tables["estimates"][i] for i, w in enumerate(waves)},
                           {w: tables["diagnostics"][i] for i, w in enumerate(waves)},
-                          {w: tables["margins"][i] for i, w in enumerate(waves)}, weighting, variables, versions),
+                          {w: tables["margins"][i] for i, w in enumerate(waves)}, weighting, variables, versions,
+                          wave_weighting),
     ]
     for i, wave in enumerate(waves):
         mine = {Path(p).stem: Path(p) for p in figures if Path(p).parts[-3] == wave}
@@ -163,7 +165,8 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
                        figures: Sequence[str], weighting_figures: Sequence[str], published: Sequence[str],
                        changes: Sequence[str], changes_figure: Sequence[str], figure_settings: Mapping[str, Mapping], models: Mapping[str, Mapping],
                        main_results: Mapping[str, str], min_n: int, weighting: Mapping,
-                       out_html: str | Path, out_docx: str | Path) -> list[Block]:
+                       out_html: str | Path, out_docx: str | Path,
+                       wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
     """Read every wave's results and write the report as HTML and DOCX, both or neither.
 
     ``inputs`` maps each key of :data:`WAVE_TABLES` to one CSV per wave (in ``waves`` order);
@@ -178,7 +181,7 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
         changes=read_table(changes[0]) if changes else None,
         changes_figure=Path(changes_figure[0]) if changes_figure else None,
         figure_settings=figure_settings, models=models, main_results=main_results, min_n=min_n,
-        weighting=weighting, versions=software_versions())
+        weighting=weighting, versions=software_versions(), wave_weighting=wave_weighting)
     page = html_page(TITLE, blocks)
     document = docx_bytes(TITLE, blocks)
     with atomic_path(out_html) as html_tmp, atomic_path(out_docx) as docx_tmp:

@@ -331,11 +331,36 @@ def changes_tables(changes: pd.DataFrame) -> list[Table]:
 # -- the methods -----------------------------------------------------------------------------
 
 
+def weighting_words(weighting: Mapping, variables: Mapping[str, dict], margins: str, trimmed: int) -> str:
+    """How a wave was weighted, in words, from its weighting settings: the method (raked,
+    post-stratified, calibrated, or the base weights unchanged), within what, to which margins
+    (``margins``, their labels), how, and the trimming (``trimmed`` weights held)."""
+    method = weighting.get("method", "rake")
+    base = (weighting.get("design") or {}).get("weights")
+    weights = f"base weights ({base})" if base else "weights"
+    stratum = weighting.get("stratum", "country")
+    within = f" within {variable_label(variables, stratum).lower()}" if stratum else ""
+    trim = (f"trimmed: {weighting['trim']}, {trimmed} weights" if weighting.get("trim") else "no trimming")
+    if method == "none":
+        return f"no weighting to population margins: the weights are the base weights ({base or 'all 1'})"
+    if method == "poststratify":
+        return f"{weights} post-stratified{within} to the population cells {margins} (R's postStratify; {trim})"
+    if method in ("linear", "logit"):
+        bounds = {k: v for k, v in (weighting.get("bounds") or {}).items() if v is not None}
+        limits = f", g-weights between {bounds.get('lower', '-inf')} and {bounds.get('upper', 'inf')}" if bounds else ""
+        kind = "linear calibration (GREG)" if method == "linear" else "bounded logit calibration"
+        return (f"{weights} calibrated{within} to the population margins {margins} ({kind}{limits}; convergence "
+                f"tolerance {weighting.get('epsilon')}, at most {weighting.get('maxit')} iterations)")
+    return (f"{weights} raked{within} to the population margins {margins} (iterative proportional fitting, "
+            f"convergence tolerance {weighting.get('epsilon')}, at most {weighting.get('maxit')} sweeps; {trim})")
+
+
 def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mapping[str, pd.DataFrame],
                       margins: Mapping[str, pd.DataFrame], weighting: Mapping, variables: Mapping[str, dict],
-                      versions: Mapping[str, str]) -> Paragraph:
-    """What this run did, in words, from its own tables: the weighting, the variance and CI
-    methods with the range of design df they span, and the software."""
+                      versions: Mapping[str, str], wave_weighting: Mapping[str, Mapping] | None = None) -> Paragraph:
+    """What this run did, in words, from its own tables: the weighting (each wave's own,
+    ``wave_weighting``, where given, else ``weighting``: :func:`weighting_words`), the variance
+    and CI methods with the range of design df they span, and the software."""
     parts = []
     for wave, est in estimates.items():
         weighted = est[est["weighting"] == "weighted"]
@@ -344,12 +369,10 @@ def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mappin
         countries = diag[diag["country"] != "All"]
         trimmed = int(pd.to_numeric(countries.get("trimmed", pd.Series([0])), errors="coerce").fillna(0).sum())
         raked = ", ".join(margin_label(m, variables) for m in dict.fromkeys(margins[wave]["margin"].astype(str)))
+        words = weighting_words((wave_weighting or {}).get(wave) or weighting, variables, raked, trimmed)
         parts.append(
             f"Wave {wave}: {len(est[est['weighting'] == 'weighted'].drop_duplicates(['variable', 'level', 'domain'])):,} "
-            f"weighted percentages; weights raked within {variable_label(variables, weighting.get('stratum', 'country')).lower()} "
-            f"to the population margins {raked} (iterative proportional fitting, convergence tolerance "
-            f"{weighting.get('epsilon')}, at most {weighting.get('maxit')} sweeps; "
-            f"{'trimmed: ' + str(weighting['trim']) + f', {trimmed} weights' if weighting.get('trim') else 'no trimming'}); "
+            f"weighted percentages; {words}; "
             f"Kish design effect of the weights {countries['kish_deff'].min():.2f} to {countries['kish_deff'].max():.2f} "
             f"by country; variance by {variance}; 95% intervals for percentages: {methods_text(weighted['ci_method'])}.")
     software = ", ".join(f"{name} {version}" for name, version in versions.items())
