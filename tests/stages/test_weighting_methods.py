@@ -16,7 +16,15 @@ import pytest
 from testconfig import WEIGHTING_CONFIG
 
 from swsurvey.errors import InputError
-from swsurvey.stages.designs import FIXED, calibrated, check_analysis_design, linearization_label, weights_kind
+from swsurvey.stages.describe import describe
+from swsurvey.stages.designs import (
+    FIXED,
+    GREG,
+    analysis_setting,
+    calibrated,
+    linearization_label,
+    weights_kind,
+)
 from swsurvey.stages.weighting import (
     analysis_design,
     calibration_of,
@@ -171,7 +179,22 @@ def test_the_variance_label_names_the_calibration_the_design_carries(wave, metho
     assert weights_kind(None) == FIXED
 
 
-def test_the_tables_refuse_a_design_they_cannot_estimate_with_and_take_base_weights():
-    with pytest.raises(InputError, match="weighting stage only so far"):
-        check_analysis_design({**WEIGHTING_CONFIG, "design": DESIGN})
-    check_analysis_design({**WEIGHTING_CONFIG, "design": {**DESIGN, "ids": []}})  # base weights and strata: fine
+def test_the_tables_estimate_with_the_weighting_s_two_stage_design_as_r(wave):
+    """describe's design is the weighting's (strata, clusters), carrying its calibration: R's
+    SE of a non-margin item on the logit-calibrated design, and a label naming the design."""
+    data, path = wave
+    weighting = _weighting("logit")
+    settings = weighting_settings(weighting)
+    weights, _, _ = weight_respondents(data, read_targets(path, "country", settings["margins"]), **settings)
+    weighted = data.assign(weight=weights)
+    design = analysis_setting(weighting, "country")
+    estimates = describe(weighted, {"T": ["any_use"]}, labels={}, stratum="country", weight="weight",
+                         pooled={"All": ["Canada", "Israel"]}, min_n=1,
+                         calibration=calibration_of(weighted, path, weighting), design=design)
+    row = estimates[(estimates["domain"] == "All") & (estimates["weighting"] == "weighted")
+                    & (estimates["level"] == "Yes")].iloc[0]
+    assert row["estimate"] == pytest.approx(100 * R["logit"]["any_use"]["estimate"][1], rel=REL)
+    assert row["se"] == pytest.approx(100 * R["logit"]["any_use"]["se"][1], rel=REL)
+    assert linearization_label("country", GREG, design) == (
+        "linearization (Taylor series), strata: country, clusters: psu, calibrated to the margins (calibrate)")
+    assert linearization_label("country") == "linearization (Taylor series), strata: country"

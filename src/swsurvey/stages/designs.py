@@ -30,6 +30,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.weighting import (
     ReplicateRaking,
+    analysis_design,
     calibration_of,
     design_columns,
     design_setting,
@@ -88,28 +89,42 @@ def weights_kind(calibration: tuple | ReplicateRaking | None) -> str:
     return CALIBRATED
 
 
-def check_analysis_design(weighting: Mapping | None) -> None:
-    """The describe and infer stages estimate with the weight column and ``stratum`` as the
-    strata, every respondent its own cluster (R's ``svydesign(ids=~1, strata=, weights=)``):
-    a ``weighting.design`` with other strata, clusters or fpc is an :class:`InputError` here,
-    rather than SEs of another design than the weighting's. Base weights need nothing: the
-    weight column includes them."""
+def analysis_setting(weighting: Mapping | None, stratum: str) -> dict | None:
+    """The design the describe and infer stages estimate with: the wave's ``weighting.design``
+    (:func:`swsurvey.stages.weighting.design_setting`: strata, clusters of each stage, fpc;
+    base weights are in the weight column already), the one the weighting stage weighted;
+    None without weighting settings (``stratum`` as strata, every respondent its own
+    cluster)."""
     if not weighting:
-        return
-    design = design_setting(weighting.get("design"), weighting.get("stratum"))
-    if design["ids"] or design["fpc"] or design["strata"] != weighting.get("stratum"):
-        raise InputError(
-            "the tables, tests and models estimate with strata = weighting.stratum and every respondent its own "
-            "cluster; a design with other strata, clusters (ids) or fpc is used by the weighting stage only so far",
-            variable="weighting.design", value=dict(weighting.get("design") or {}),
-        )
+        return None
+    return design_setting(weighting.get("design"), weighting.get("stratum", stratum))
 
 
-def linearization_label(stratum: str, weights: str | None = None) -> str:
-    """How a linearization row's SE was computed, as every table names it: with ``weights``
-    (:data:`CALIBRATED` or :data:`FIXED`, the weighted rows), how the SEs treat the raked
-    weights; without (the unweighted rows), nothing more."""
-    text = f"linearization (Taylor series), strata: {stratum}"
+def design_of(frame: pd.DataFrame, weights: str | None, stratum: str, design: Mapping | None = None):
+    """R's ``svydesign`` of ``frame`` with the ``weights`` column (None: all 1): the
+    ``design`` setting's strata, clusters and fpc (:func:`analysis_setting`), or, without one,
+    ``stratum`` as strata and every respondent its own cluster."""
+    if design is None:
+        return svydesign(frame, weights=weights, strata=stratum)
+    return analysis_design(frame, weights, design)
+
+
+def design_text(stratum: str, design: Mapping | None = None) -> str:
+    """The design in a variance label: "strata: country", and the clusters of each stage and
+    the fpc when the design has them ("strata: country, clusters: psu + ssu, fpc: N1 + N2")."""
+    strata = stratum if design is None else design.get("strata")
+    text = f"strata: {strata}" if strata else "no strata"
+    for key, name in (("ids", "clusters"), ("fpc", "fpc")):
+        if design is not None and design.get(key):
+            text += f", {name}: {' + '.join(design[key])}"
+    return text
+
+
+def linearization_label(stratum: str, weights: str | None = None, design: Mapping | None = None) -> str:
+    """How a linearization row's SE was computed, as every table names it: the design
+    (:func:`design_text`) and, with ``weights`` (a key of :data:`WEIGHTS_TEXT`, the weighted
+    rows), how the SEs treat the weights; without (the unweighted rows), nothing more."""
+    text = f"linearization (Taylor series), {design_text(stratum, design)}"
     return text if weights is None else f"{text}, {WEIGHTS_TEXT[weights]}"
 
 
@@ -129,9 +144,7 @@ def weighted_calibration(data: pd.DataFrame, targets: str | Path | None, weighti
     method made from the design the raking every replicate repeats
     (:func:`swsurvey.stages.weighting.replicate_raking`; the linearization design of the
     weighted rows then stays fixed, :func:`calibrated`). None (the weights held fixed) with
-    ``fixed``, with no settings, or with supplied replicate weights. A ``weighting.design``
-    the stages cannot estimate with is an :class:`InputError` (:func:`check_analysis_design`)."""
-    check_analysis_design(weighting)
+    ``fixed``, with no settings, or with supplied replicate weights."""
     if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
         return None
     if replicated(variance, "weighted") and variance["method"] == SUPPLIED:
@@ -152,23 +165,26 @@ def linearization_calibration(calibration: tuple | ReplicateRaking | None) -> tu
 
 
 def weighting_columns(weighting: Mapping | None) -> list[str]:
-    """The columns :func:`weighted_calibration` reads besides the weight: the margin
-    variables and the design's (none when the weights are held fixed)."""
-    if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
+    """The columns the weighted designs read besides the weight: the design's
+    (:func:`analysis_setting`) and, for :func:`weighted_calibration`, the margin variables
+    (not when the weights are held fixed)."""
+    if not weighting:
         return []
-    margins = [v for m in margin_spec(weighting["margins"]) for v in m]
     design = design_columns(design_setting(weighting.get("design"), weighting.get("stratum")))
+    if weighting.get("variance", CALIBRATED) == FIXED:
+        return design
+    margins = [v for m in margin_spec(weighting["margins"]) for v in m]
     return list(dict.fromkeys([*margins, *design]))
 
 
 def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping,
-                     raking: ReplicateRaking | None = None):
+                     raking: ReplicateRaking | None = None, design: Mapping | None = None):
     """The replicate design a wave's ``variance`` setting asks for (see the config schema):
     with ``raking`` (:func:`weighted_calibration`), R's ``rake(as.svrepdesign(design, type=,
     ...), margins, targets)`` of the design before raking, every replicate raked again and the
     full-sample weights checked to be the ``weight`` column; without, R's
-    ``as.svrepdesign`` of the ``weight`` column (held fixed in the replicates). Supplied
-    replicate weights: :func:`supplied_design`."""
+    ``as.svrepdesign`` of the ``weight`` column (held fixed in the replicates) in the
+    ``design`` (:func:`design_of`). Supplied replicate weights: :func:`supplied_design`."""
     method = variance["method"]
     if method == SUPPLIED:
         return supplied_design(data, weight=weight, variance=variance)
@@ -179,7 +195,7 @@ def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance:
         options.update(fay_rho=variance["fay_rho"])
     if raking is not None:
         return raking.apply(lambda design: as_svrepdesign(design, type=method, **options), data, weight)
-    return as_svrepdesign(svydesign(data, weights=weight, strata=stratum), type=method, **options)
+    return as_svrepdesign(design_of(data, weight, stratum, design), type=method, **options)
 
 
 def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
@@ -250,27 +266,29 @@ def calibrated(design, calibration: tuple | ReplicateRaking | None):
 
 
 def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None,
-                     calibration: tuple | ReplicateRaking | None = None):
-    """The design of one weighting: the raked weights (or none) with country as strata, the
-    weighted one carrying ``calibration`` when given (:func:`weighted_calibration`); with a
-    replicate ``variance`` method, the weighted design's replicate-weight version (each
-    replicate raked again when ``calibration`` is a raking to repeat)."""
+                     calibration: tuple | ReplicateRaking | None = None, design: Mapping | None = None):
+    """The design of one weighting: the weights (or none) in the ``design``
+    (:func:`design_of`: the weighting's design, or country as strata), the weighted one
+    carrying ``calibration`` when given (:func:`weighted_calibration`); with a replicate
+    ``variance`` method, the weighted design's replicate-weight version (each replicate raked
+    again when ``calibration`` is a raking to repeat)."""
     frame = data.assign(**{"_w_": weights_of(data, weight, weighting)})
     if replicated(variance, weighting):
         raking = calibration if isinstance(calibration, ReplicateRaking) else None
-        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance, raking=raking)
-    design = svydesign(frame, weights="_w_", strata=stratum)
-    return calibrated(design, calibration) if weighting == "weighted" else design
+        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance, raking=raking, design=design)
+    made = design_of(frame, "_w_", stratum, design)
+    return calibrated(made, calibration) if weighting == "weighted" else made
 
 
 def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None,
-                   calibration: tuple | ReplicateRaking | None = None) -> str:
-    """How a weighting's SEs are computed, as the tables name it (a replicate method's
-    replicates raked again when ``calibration`` is a raking to repeat)."""
+                   calibration: tuple | ReplicateRaking | None = None, design: Mapping | None = None) -> str:
+    """How a weighting's SEs are computed, as the tables name it: the ``design``
+    (:func:`linearization_label`), or a replicate method (its replicates raked again when
+    ``calibration`` is a raking to repeat)."""
     if replicated(variance, weighting):
-        design = weighting_design(data, stratum, weight, weighting, variance)  # the method's name: no raking needed
+        made = weighting_design(data, stratum, weight, weighting, variance, design=design)  # the name: no raking
         raked = isinstance(calibration, ReplicateRaking) and variance["method"] != SUPPLIED
-        return f"{design.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
+        return f"{made.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
     if weighting == "unweighted":
-        return linearization_label(stratum)
-    return linearization_label(stratum, weights_kind(calibration))
+        return linearization_label(stratum, design=design)
+    return linearization_label(stratum, weights_kind(calibration), design)
