@@ -15,6 +15,7 @@ from swsurvey.stages.study_sections import (
     margins_table,
     methods_paragraph,
     model_table,
+    weighted_how,
     weighting_words,
 )
 
@@ -151,6 +152,9 @@ def test_the_methods_name_each_wave_s_own_weighting_method():
     paragraph = methods_paragraph({"2017": ESTIMATES}, {"2017": diagnostics}, {"2017": margins}, common, variables,
                                   {"Python": "3.11.7"}, wave_weighting={"2017": {**common, "method": "poststratify"}})
     assert "post-stratified within country" in paragraph.text
+    assert weighted_how(None) == weighted_how(common) == "raked within country"
+    assert weighted_how({**common, "method": "logit"}) == "calibrated within country (logit)"
+    assert weighted_how({**common, "method": "poststratify", "stratum": None}) == "post-stratified"
 
 
 def test_a_signed_number_that_rounds_to_zero_has_no_sign():

@@ -91,17 +91,20 @@ def numbered(blocks: Sequence[Block]) -> list[Block]:
 
 def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapping, figures: Mapping[str, Path],
                 figure_settings: Mapping[str, Mapping], weighting_figure: Path | None, published: pd.DataFrame | None,
-                models: Mapping[str, Mapping], main_results: Mapping[str, str], min_n: int) -> list[Block]:
-    """One wave's part of the report, from its result tables (keys as :func:`write_study_report` reads them)."""
+                models: Mapping[str, Mapping], main_results: Mapping[str, str], min_n: int,
+                weighting: Mapping | None = None) -> list[Block]:
+    """One wave's part of the report, from its result tables (keys as :func:`write_study_report` reads them);
+    ``weighting`` the wave's weighting settings, which the notes name."""
     variables = codebook_variables(codebook)
     blocks: list[Block] = [Heading(f"Wave {wave}", 1), Heading("Sample", 2), flow_table(wave, tables["flow"]),
                            Heading("Weighting", 2), diagnostics_table(wave, tables["diagnostics"]),
-                           margins_table(wave, tables["margins"], variables)]
+                           margins_table(wave, tables["margins"], variables, weighting)]
     if weighting_figure is not None:
         blocks.append(Figure(weighting_figure, f"Target, unweighted and weighted margins of each raking cell. "
                                                f"Wave {wave}."))
     blocks.append(Heading("The study's tables by country", 2))
-    blocks += descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n)
+    blocks += descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n,
+                                 weighting=weighting)
     if figures:
         blocks.append(Heading("Figures", 2))
         blocks += [Figure(path, figure_caption(name, figure_settings.get(name) or {}, wave))
@@ -152,7 +155,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
             figures={name: mine[name] for name in figure_settings if name in mine},
             figure_settings=figure_settings,
             weighting_figure=next((Path(p) for p in weighting_figures if Path(p).parts[-3] == wave), None),
-            published=published.get(wave), models=models, main_results=main_results, min_n=min_n)
+            published=published.get(wave), models=models, main_results=main_results, min_n=min_n,
+            weighting=(wave_weighting or {}).get(wave) or weighting)
     if changes is not None:
         blocks += [Heading("Changes between waves", 1), *changes_tables(changes)]
         if changes_figure is not None:

@@ -108,10 +108,25 @@ def within_stratum(margins: pd.DataFrame, column: str) -> pd.Series:
     return 100 * margins[column] / totals
 
 
-def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict]) -> Table:
-    """Each raking margin's cells: the sample's n, and the sample's, the target's and the final
-    weights' share of the cell within its stratum (country), in %."""
+def weighted_how(weighting: Mapping | None) -> str:
+    """How the weighted percentages were weighted, for the tables' notes: "raked within
+    country" (also without settings), "post-stratified within country", "calibrated within
+    country (logit)", or the base weights."""
+    method = (weighting or {}).get("method", "rake")
+    stratum = (weighting or {}).get("stratum", "country")
+    within = f" within {stratum}" if stratum else ""
+    return {"rake": f"raked{within}", "poststratify": f"post-stratified{within}",
+            "linear": f"calibrated{within} (linear)", "logit": f"calibrated{within} (logit)",
+            "none": "base weights, not adjusted to margins"}[method]
+
+
+def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict],
+                  weighting: Mapping | None = None) -> Table:
+    """Each margin's cells: the sample's n, and the sample's, the target's and the final
+    weights' share of the cell within its stratum (country), in %; the note says how the
+    wave was weighted (``weighting``, :func:`weighted_how`)."""
     shares = {column: within_stratum(margins, column) for column in ("before", "target", "after")}
+    how = "raking is within country" if weighted_how(weighting) == "raked within country" else weighted_how(weighting)
     rows = []
     for i, cell in margins.iterrows():
         ident = row_id(wave, "margins", cell["margin"], cell["level"])
@@ -125,7 +140,7 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     return Table(
         key=f"margins-{wave}", title=f"Weighting targets and achieved margins, wave {wave}", stub="Cell",
         columns=("n", "Sample %", "Target %", "Weighted %"), rows=tuple(rows),
-        note=(f"Shares of each cell within its country (raking is within country), in %. The largest relative difference between a weighted margin and its "
+        note=(f"Shares of each cell within its country ({how}), in %. The largest relative difference between a weighted margin and its "
               f"target is {worst:.1e}. Source: results/{wave}/weight/margins.csv. {row_note('margins', wave)}"),
     )
 
@@ -164,9 +179,10 @@ def _estimate_value(row: pd.Series, wave: str, number: int, text: str) -> Value:
 
 
 def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapping[str, str],
-                       min_n: int) -> list[Table]:
+                       min_n: int, weighting: Mapping | None = None) -> list[Table]:
     """Each of the wave's tables: weighted % (95% CI) by domain, and for the main results
-    (``describe.main_results``) the unweighted % beneath; every number with its explain id."""
+    (``describe.main_results``) the unweighted % beneath; every number with its explain id;
+    the note says how the percentages were weighted (``weighting``, :func:`weighted_how`)."""
     est = estimates.copy()
     for flag in ("small_base", "not_asked"):
         if flag in est:
@@ -192,7 +208,7 @@ def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapp
             lines.append(Row(str(level), tuple(cells), group=f"{label} [{variable}]"))
         weighted = rows[rows["weighting"] == "weighted"]
         variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str))) if "variance" in weighted else ""
-        note = (f"Weighted percentages (raked within country) with 95% confidence intervals "
+        note = (f"Weighted percentages ({weighted_how(weighting)}) with 95% confidence intervals "
                 f"({methods_text(weighted['ci_method'])}; variance: {variance}); {SUPPRESSED} = fewer than {min_n} "
                 f"respondents in the base, suppressed; — = not asked in this wave. For the main results, the "
                 f"unweighted percentage is beneath (unw.). A percentage's base is the respondents with a value"
