@@ -198,3 +198,20 @@ def test_the_tables_estimate_with_the_weighting_s_two_stage_design_as_r(wave):
     assert linearization_label("country", GREG, design) == (
         "linearization (Taylor series), strata: country, clusters: psu, calibrated to the margins (calibrate)")
     assert linearization_label("country") == "linearization (Taylor series), strata: country"
+
+
+def test_margins_of_the_whole_sample_need_no_stratum_column(wave, tmp_path):
+    data, path = wave
+    targets = pd.read_csv(path)
+    whole = (targets[targets["variable"] != "gender:age_group"].groupby(["variable", "level"], sort=False)
+             .agg(total=("total", "sum"), source=("source", "first"), date=("date", "first")).reset_index())
+    file = tmp_path / "whole.csv"
+    whole.to_csv(file, index=False)
+    settings = weighting_settings({**_weighting("rake"), "stratum": None})
+    weights, diagnostics, margins = weight_respondents(data, read_targets(file, None, settings["margins"]),
+                                                       **settings)
+    assert diagnostics["stratum"].tolist() == ["All"] and diagnostics["converged"].all()
+    assert set(margins["margin"]) == {"gender__raking", "age_group__raking"}
+    assert margins["rel_error"].abs().max() < 1e-8
+    women = data["gender"].eq("Woman").to_numpy()
+    assert weights[women].sum() == pytest.approx(whole.set_index("level").loc["Woman", "total"], rel=1e-9)
