@@ -1,4 +1,4 @@
-# R's weighting methods for the weighting stage's methods (tests/stages/test_weighting_methods.py):
+# R's weighting methods for the weighting stage's methods (tests/stages/test_weighting.py):
 # a two-stage design with base weights (strata country, clusters psu within country), weighted
 # to joint country x gender and country x age-group totals by rake(), linear (GREG) and bounded
 # logit calibrate(), and post-stratified on country x gender x age group (postStratify()); the
