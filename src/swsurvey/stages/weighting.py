@@ -185,7 +185,9 @@ def margin_targets(
 
 
 def read_targets(path: str | Path, stratum: str | None, margins: Sequence) -> pd.DataFrame:
-    """A targets file as a tidy frame (``stratum``, variable, level, population_count).
+    """A targets file's rows of the ``margins`` as a tidy frame (``stratum``, variable, level,
+    population_count, ...); the file may hold other margins too (e.g. a joint one besides its
+    one-way ones), which are left out.
 
     The long form: the ``stratum`` column (none when the margins are the whole sample's),
     ``variable``, ``level``, the total (``population_count``, or ``total``), ``source`` and
@@ -205,8 +207,8 @@ def read_targets(path: str | Path, stratum: str | None, margins: Sequence) -> pd
     if missing:
         what = " or ".join(TOTAL_NAMES) if missing[0] == "population_count" else missing[0]
         raise InputError("targets file lacks a column", file=path, variable=what)
-    for variables in margin_spec(margins):
-        name = margin_name(variables)
+    names = [margin_name(variables) for variables in margin_spec(margins)]
+    for variables, name in zip(margin_spec(margins), names):
         rows = frame[frame["variable"] == name]
         if rows.empty:
             raise InputError("targets file has no rows for a margin (weighting.margins; a joint margin's "
@@ -217,6 +219,7 @@ def read_targets(path: str | Path, stratum: str | None, margins: Sequence) -> pd
             raise InputError(f"a level of this margin must give one level of each of its {len(variables)} "
                              f"variables, joined by {JOINT!r} (e.g. Woman:Under 30)", file=path, variable=name,
                              value=wrong.iloc[0])
+    frame = frame[frame["variable"].isin(names)]  # the file may hold other margins too
     bad = frame["population_count"].isna() | (frame["population_count"] < 0)
     if bad.any():
         first = frame[bad].iloc[0]
