@@ -1,15 +1,17 @@
 """The survey design of a weighted wave, as its variance setting asks: linearization or replicates.
 
-The linearization design is the raked weights with country as strata (R's
-``svydesign(ids=~1, strata=, weights=)``), carrying the weighting stage's calibration
-(``weighting.variance: calibrated``, the default: R's design after ``rake()``, whose SEs
-include the calibration, :func:`weighted_calibration`) or with the weights held fixed
-(``fixed``: what SPSS Complex Samples gives). A replicate ``variance`` method makes its
+The linearization design is the weights in the wave's ``weighting.design`` (strata, the
+clusters of each stage, fpc: R's ``svydesign(ids=, strata=, fpc=, weights=)``; by default
+country as strata and every respondent its own cluster; :func:`analysis_setting`), carrying
+the weighting stage's calibration (``weighting.variance: calibrated``, the default: R's
+design after ``rake()``, ``postStratify()`` or ``calibrate()``, whose SEs include the
+calibration, :func:`weighted_calibration`) or with the weights held fixed (``fixed``: what
+SPSS Complex Samples gives). A replicate ``variance`` method makes its
 replicate-weight version (:func:`replicate_design`), or takes the replicate weights supplied
 in the data (:func:`supplied_design`: R's ``svrepdesign``). A made replicate design follows
 ``weighting.variance`` too: calibrated, it is R's ``rake(as.svrepdesign(design), margins,
 targets)`` of the design before raking, every replicate raked again to the weighting stage's
-margins (:func:`weighted_calibration` gives the raking to repeat,
+margins (raking only: another ``weighting.method`` needs ``fixed``) (:func:`weighted_calibration` gives the raking to repeat,
 :class:`swsurvey.stages.weighting.ReplicateRaking`); fixed, R's ``as.svrepdesign`` of the
 raked weights, held fixed within the replicates (raking not repeated). Supplied replicate
 weights always hold the raked weights fixed. The descriptive and inferential stages both
