@@ -19,6 +19,7 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         main_results=snakemake.params.main_results,
         min_n=snakemake.params.min_n,
         weighting=snakemake.params.weighting,
+        wave_weighting={wave: setting["weighting"] for wave, setting in snakemake.params.waves.items()},
         out_html=snakemake.output.html,
         out_docx=snakemake.output.docx,
         sensitivity=list(snakemake.input.sensitivity),

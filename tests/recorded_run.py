@@ -155,13 +155,11 @@ def build_run(root: Path, before=None) -> Path:
                 "margins": f"{out}/weight/margins.csv",
             },
             settings={
-                "stratum": ["weighting", "stratum"],
-                "variables": ["weighting", "variables"],
-                "level_map": ["weighting", "level_map"],
-                "unknown": ["weighting", "unknown_level"],
-                "epsilon": ["weighting", "epsilon"],
-                "maxit": ["weighting", "maxit"],
-                "trim": ["weighting", "trim"],
+                name: [*wave, "weighting", key]
+                for name, key in (("design", "design"), ("method", "method"), ("stratum", "stratum"),
+                                  ("margins", "margins"), ("bounds", "bounds"), ("level_map", "level_map"),
+                                  ("unknown", "unknown_level"), ("epsilon", "epsilon"), ("maxit", "maxit"),
+                                  ("trim", "trim"))
             },
         )
         run_script(
@@ -174,9 +172,9 @@ def build_run(root: Path, before=None) -> Path:
                 "tables": ["describe", "tables"],
                 "pooled": ["describe", "pooled"],
                 "min_n": ["describe", "min_n"],
-                "stratum": ["weighting", "stratum"],
+                "stratum": [*wave, "weighting", "stratum"],
                 "variance": [*wave, "variance"],
-                "weighting": ["weighting"],
+                "weighting": [*wave, "weighting"],
             },
         )
         write_manifest(

@@ -27,7 +27,7 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     from swsurvey.stages.export_check import check_export
     from swsurvey.stages.infer import infer_wave
     from swsurvey.stages.published import reproduce_wave
-    from swsurvey.stages.weighting import weight_wave
+    from swsurvey.stages.weighting import weight_wave, weighting_settings
     from swsurvey.stages.weighting_effect import write_weighting_effect
 
     config = default_config()
@@ -39,9 +39,7 @@ def run_stages(cleaned: Path, out: Path, wave: str = "2017") -> dict[str, Path]:
     paths["export_check"] = out / "export_check.json"
     check_export(REPO / settings["raw"], REPO / settings["instrument"], paths["export_check"])
     weight_wave(cleaned, REPO / settings["targets"], out / "weighted.parquet", paths["diagnostics"], paths["margins"],
-                wave=wave, stratum=weighting["stratum"], variables=weighting["variables"],
-                level_map=weighting["level_map"], unknown=weighting["unknown_level"], epsilon=weighting["epsilon"],
-                maxit=weighting["maxit"], trim=weighting["trim"])
+                wave=wave, **weighting_settings(weighting))
     describe_wave(out / "weighted.parquet", paths["estimates"], wave=wave, tables=config["describe"]["tables"],
                   stratum=weighting["stratum"], pooled=config["describe"]["pooled"], min_n=config["describe"]["min_n"],
                   weighting=weighting, targets=REPO / settings["targets"])

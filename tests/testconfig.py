@@ -40,7 +40,7 @@ privacy:
   date_precision: day
 weighting:
   stratum: country
-  variables: [gender, age_group]
+  margins: [gender, age_group]
   level_map: {}
   unknown_level: Not stated
   epsilon: 1.0e-10
@@ -95,7 +95,9 @@ infer:
 sensitivity:
   schemes:
     unweighted: {label: Unweighted, method: none}
+    joint: {label: "Raked to gender x age group (joint)", margins: [[gender, age_group]]}
     trimmed_5: {label: "Trimmed at 5x the median", trim: {upper: 5}}
+    poststratified: {label: "Post-stratified on country x gender", method: poststratify, margins: [gender]}
 figures:
   any_use_by_country: {}
   frequency_by_channel: {domain: All four countries}

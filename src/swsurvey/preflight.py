@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from swsurvey.errors import InputError
 from swsurvey.io.files import sha256_file, write_json
+from swsurvey.provenance.settings import resolve_wave_settings
 from swsurvey.study.wave_year import WaveYearError, check_wave_years
 
 #: Where the raw files' checksums are cached between reads of the workflow.
@@ -177,6 +178,7 @@ def check_raw_files(waves: Mapping[str, Mapping], cache_file: Path = SHA256_CACH
 def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
     """Everything checked when the workflow is read; one message and exit 1 on a problem."""
     try:
+        resolve_wave_settings(config)  # each wave's weighting, before the defaults fill it in
         check_config(config, schema_file, validate)
         check_raw_files(config["waves"])
         check_wave_years(config["waves"])

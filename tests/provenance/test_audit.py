@@ -107,13 +107,16 @@ WEIGHTS = {f"results/2017/weight/{name}" for name in ("responses.parquet", "diag
 
 def test_a_setting_flags_the_outputs_of_the_rules_that_take_it_and_what_is_made_from_them(run):
     """weighting.maxit and waves.<wave>.variance.chunk are both 100: each is traced to its own
-    key, so each names its own rule's outputs (the estimates are made from the weights)."""
+    key, so each names its own rule's outputs (the estimates are made from the weights). A
+    top-level weighting key reaches the rules through each wave's weighting (the wave's keys
+    merged over the top level's), the key path they take."""
     edit_config(run, lambda config: config["weighting"].update(maxit=50))
     findings = audit(run / "results/manifest.json", run)
     # the estimates take the weighting settings too: their SEs rebuild the raking's calibration
     assert problems(findings) == {(path, "settings changed") for path in WEIGHTS} | {(ESTIMATES, "settings changed")}
-    assert "maxit (weighting.maxit): 100 then, 50 now" in findings[-1].detail
-    assert "rule describe_wave used settings" in findings[0].detail and "weighting (weighting)" in findings[0].detail
+    assert "maxit (waves.2017.weighting.maxit): 100 then, 50 now" in findings[-1].detail
+    assert "rule describe_wave used settings" in findings[0].detail
+    assert "weighting (waves.2017.weighting)" in findings[0].detail
 
     edit_config(run, lambda config: config["weighting"].update(maxit=100))
     edit_config(run, lambda config: config["waves"]["2017"].update(variance={"chunk": 50}))

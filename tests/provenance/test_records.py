@@ -239,8 +239,8 @@ def test_the_run_writes_one_record_per_job(run_dir):
     records = [read_record(p) for p in find_records(run_dir / "results")]
     assert sorted(r["rule"] for r in records) == ["clean_wave", "describe_wave", "import_wave", "weight_wave"]
     weight = next(r for r in records if r["rule"] == "weight_wave")
-    assert weight["config_keys"]["unknown"] == ["weighting", "unknown_level"]
-    assert weight["config_keys"]["trim"] == ["weighting", "trim"]
+    assert weight["config_keys"]["unknown"] == ["waves", "2017", "weighting", "unknown_level"]
+    assert weight["config_keys"]["trim"] == ["waves", "2017", "weighting", "trim"]
     assert weight["input_config_keys"] == {"targets": ["waves", "2017", "targets"]}
     assert "config_keys" not in weight["params"]
     # the package the job imported (this test's, installed from the repository), whose modules

@@ -152,17 +152,14 @@ def test_weighting_captions_never_say_converged_when_the_margins_are_off(
         tables, cleaned_2017, tmp_path, trim, says):
     import warnings
 
-    from swsurvey.stages.weighting import weight_wave
+    from swsurvey.stages.weighting import weight_wave, weighting_settings
 
     weighting = CONFIG["weighting"]
     diagnostics = tmp_path / "diagnostics.csv"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bounds the targets rule out warn
         weight_wave(cleaned_2017, REPO / CONFIG["waves"]["2017"]["targets"], tmp_path / "w.parquet", diagnostics,
-                    tmp_path / "margins.csv", wave="2017", stratum=weighting["stratum"],
-                    variables=weighting["variables"], level_map=weighting["level_map"],
-                    unknown=weighting["unknown_level"], epsilon=weighting["epsilon"], maxit=weighting["maxit"],
-                    trim=trim)
+                    tmp_path / "margins.csv", wave="2017", **{**weighting_settings(weighting), "trim": trim})
     numbers = {"2017": wave_numbers({**{key: tables[key] for key in TABLES}, "diagnostics": diagnostics},
                                     tables["published"])}
     text = "\n".join(

@@ -83,7 +83,7 @@ def test_a_scheme_overrides_only_the_keys_it_gives():
     settings = scheme_settings(WEIGHTING_CONFIG, {"label": "Trimmed", "trim": {"upper": 5}})
     assert settings == {**WEIGHTING_CONFIG, "trim": {"upper": 5}}
     names = [name for name, _, _ in schemes_of(WEIGHTING_CONFIG, CONFIG["sensitivity"]["schemes"])]
-    assert names == ["main", "unweighted", "trimmed_5"]
+    assert names == ["main", "unweighted", "joint", "trimmed_5", "poststratified"]
     with pytest.raises(InputError, match="main"):
         schemes_of(WEIGHTING_CONFIG, {"main": {"label": "x"}})
 
@@ -115,9 +115,29 @@ def test_a_trimmed_scheme_keeps_every_weight_within_its_multiple_of_the_country_
         np.testing.assert_allclose(totals, 1, rtol=1e-6)
 
 
-def test_a_method_not_made_yet_is_an_error_naming_it(weighted_2017):
-    with pytest.raises(InputError, match="logit"):
-        scheme_weights(weighted_2017, TARGETS_2017, scheme_settings(WEIGHTING_CONFIG, {"method": "logit"}))
+@pytest.mark.parametrize("scheme, cells", [
+    ({"label": "Joint", "margins": [["gender", "age_group"]]}, ["country", "gender", "age_group"]),
+    ({"label": "Post-stratified", "method": "poststratify", "margins": ["gender"]}, ["country", "gender"]),
+])
+def test_a_one_margin_scheme_weights_each_cell_alike_and_keeps_the_country_totals(weighted_2017, scheme, cells):
+    """From weights 1, raking to one (joint) margin or post-stratifying on it gives every
+    respondent of a cell the same weight, its target over its count; the countries' totals are
+    the targets', as the main raking's are."""
+    weights = pd.Series(scheme_weights(weighted_2017, TARGETS_2017, scheme_settings(WEIGHTING_CONFIG, scheme)))
+    assert (weights > 0).all()
+    keys = [weighted_2017[c].astype(object).fillna("Not stated").to_numpy() for c in cells]
+    spread = weights.groupby(keys).agg(lambda w: w.max() / w.min() - 1)
+    assert spread.max() < 1e-9, spread.sort_values().tail()
+    assert weights.groupby(keys).mean().nunique() > 10  # the cells are weighted differently
+    country = weighted_2017["country"].to_numpy()
+    np.testing.assert_allclose(weights.groupby(country).sum(), weighted_2017["weight"].groupby(country).sum(),
+                               rtol=1e-9)
+    assert not np.allclose(weights, weighted_2017["weight"])
+
+
+def test_a_method_the_schema_does_not_know_is_an_error_naming_it(weighted_2017):
+    with pytest.raises(InputError, match="bogus"):
+        scheme_weights(weighted_2017, TARGETS_2017, scheme_settings(WEIGHTING_CONFIG, {"method": "bogus"}))
 
 
 # -- extreme weights ----------------------------------------------------------------------------
@@ -176,14 +196,15 @@ def test_the_panel_s_table_names_every_scheme_s_variance_and_marks_what_moved(pa
     assert not results.loc[results["scheme"] == "main", "moved"].any()
     assert results.groupby("scheme")["variance"].nunique().eq(1).all()
     assert "held fixed" in results.loc[results["scheme"] == "trimmed_5", "variance"].iloc[0]
-    assert set(extremes["scheme"]) == {"main", "unweighted", "trimmed_5"}
-    assert len(extremes) == 3 * 4  # a line per scheme and country of the stored wave
+    assert set(extremes["scheme"]) == {"main", *CONFIG["sensitivity"]["schemes"]}
+    assert len(extremes) == (1 + len(CONFIG["sensitivity"]["schemes"])) * 4  # a line per scheme and country
     text = sensitivity_markdown(results.assign(wave="2017"), extremes, wave="2017", synthetic=True, min_n=10)
     assert text.count("†") == int(results["moved"].sum()) + 1  # and the legend's
     assert moved_sentence(results) in text
     blocks = sensitivity_blocks("2017", results, extremes, None)
-    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Table", "Paragraph", "Paragraph",
-                                                  "Paragraph"]
+    # the sentence, the two tables, and the extreme weights: a line per scheme, the main one first
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Table",
+                                                  *["Paragraph"] * (1 + len(CONFIG["sensitivity"]["schemes"]))]
 
 
 def test_the_figure_rings_what_moved_and_has_the_same_bytes_on_a_redraw(panel, tmp_path):

@@ -8,13 +8,15 @@ from swsurvey.io.explain_ids import parse_cell_id
 from swsurvey.io.tables import SUPPRESSED
 from swsurvey.stages.study_sections import (
     changes_tables,
-    fmt_signed,
+    country_tests_table,
     descriptive_tables,
     flow_table,
+    fmt_signed,
     margins_table,
     methods_paragraph,
     model_table,
-    country_tests_table,
+    weighted_how,
+    weighting_words,
 )
 
 VARIANCE = "linearization (Taylor series), strata: country"
@@ -130,6 +132,29 @@ def test_the_methods_say_what_the_run_did():
     assert "beta (Korn-Graubard), 99 to 4,186 design df" in text and VARIANCE in text
     assert "Country × Gender" in text and "1.15 to 1.20" in text and "no trimming" in text
     assert "Python 3.11.7, great-tables 1.1.0" in text
+
+
+def test_the_methods_name_each_wave_s_own_weighting_method():
+    variables = {"country": {"label": "Country"}, "gender": {"label": "Gender"}}
+    common = {"stratum": "country", "epsilon": 1e-10, "maxit": 100, "trim": None}
+    words = {method: weighting_words({**common, **extra}, variables, "Country × Gender", 0) for method, extra in {
+        "rake": {}, "poststratify": {"method": "poststratify"},
+        "logit": {"method": "logit", "bounds": {"lower": 0.5, "upper": 3}, "design": {"weights": "BASEWT"}},
+        "none": {"method": "none"}}.items()}
+    assert words["rake"] == ("weights raked within country to the population margins Country × Gender (iterative "
+                             "proportional fitting, convergence tolerance 1e-10, at most 100 sweeps; no trimming)")
+    assert words["poststratify"].startswith("weights post-stratified within country to the population cells")
+    assert words["logit"].startswith("base weights (BASEWT) calibrated within country to the population margins "
+                                     "Country × Gender (bounded logit calibration, g-weights between 0.5 and 3;")
+    assert words["none"] == "no weighting to population margins: the weights are the base weights (all 1)"
+    diagnostics = pd.DataFrame({"country": ["Canada", "All"], "kish_deff": [1.15, 3.0], "trimmed": [0, 0]})
+    margins = pd.DataFrame({"margin": ["country:gender__raking"]})
+    paragraph = methods_paragraph({"2017": ESTIMATES}, {"2017": diagnostics}, {"2017": margins}, common, variables,
+                                  {"Python": "3.11.7"}, wave_weighting={"2017": {**common, "method": "poststratify"}})
+    assert "post-stratified within country" in paragraph.text
+    assert weighted_how(None) == weighted_how(common) == "raked within country"
+    assert weighted_how({**common, "method": "logit"}) == "calibrated within country (logit)"
+    assert weighted_how({**common, "method": "poststratify", "stratum": None}) == "post-stratified"
 
 
 def test_a_signed_number_that_rounds_to_zero_has_no_sign():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from raw_wave import STORED_MARGINS, eligible, raw, wave  # noqa: F401 (fixtures)
 
-from swsurvey.synthetic.population import MARGIN_LEVEL_CODES, MARGINS_SOURCE, population_margins
+from swsurvey.synthetic.population import JOINT_MARGIN, MARGIN_LEVEL_CODES, MARGINS_SOURCE, population_margins
 from swsurvey.synthetic.waves import DEFAULT_SEED
 
 
@@ -20,10 +20,26 @@ def test_stored_margins_are_the_generators_population(repo_dir, instrument_2017)
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
     assert (stored["source"] == MARGINS_SOURCE).all() and (stored["date"] == "2017-06-01").all()
     sums = stored.groupby(["country", "variable"])["population_share"].sum()
-    assert np.allclose(sums, 1.0, atol=1e-12) and len(sums) == 8
+    assert np.allclose(sums, 1.0, atol=1e-12) and len(sums) == 12
     levels = stored.groupby("variable")["level"].unique()
     assert list(levels["gender"]) == [instrument_2017["Q6"].values[c] for c in (1, 2, 3)]
     assert list(levels["age_group"]) == [instrument_2017["Q5"].values[c] for c in (1, 2, 3, 4, 5)]
+
+
+def test_the_joint_gender_by_age_margin_adds_up_to_the_one_way_margins(repo_dir):
+    """The joint rows (variable gender:age_group, levels Woman:Under 30 ...) come after the
+    one-way rows, and their counts add up to them exactly in every country."""
+    stored = pd.read_csv(repo_dir / STORED_MARGINS)
+    assert stored["variable"].drop_duplicates().tolist() == ["gender", "age_group", JOINT_MARGIN]
+    joint = stored[stored["variable"] == JOINT_MARGIN]
+    assert joint.index.min() > stored[stored["variable"] != JOINT_MARGIN].index.max()
+    parts = joint["level"].str.split(":", expand=True)
+    one_way = stored.set_index(["country", "variable", "level"])["population_count"]
+    for position, variable in enumerate(("gender", "age_group")):
+        sums = joint.groupby([joint["country"], parts[position]])["population_count"].sum()
+        for (country, level), total in sums.items():
+            assert one_way[(country, variable, level)] == total, (country, variable, level)
+    assert len(joint) == 4 * 3 * 5
 
 
 def test_sample_over_represents_women_and_middle_age_in_every_country(eligible, instrument_2017):

@@ -12,11 +12,22 @@ from swsurvey.plan import FIGURE_SOURCES
 from swsurvey.study.variance_setting import planned_chunks
 
 # Before any job can run (and delete the outputs it would replace): the config against its
-# schema (filling in defaults), every wave's raw file (present, and of its sha256) and the year
-# its recode assumes. A problem is one message naming the key, and exit status 1.
+# schema (filling in defaults, after merging each wave's own weighting keys over the top-level
+# weighting's, so waves.<wave>.weighting is the wave's whole weighting), every wave's raw file
+# (present, and of its sha256) and the year its recode assumes. A problem is one message
+# naming the key, and exit status 1.
 preflight.run(
     config, Path(workflow.current_basedir, "../schemas/config.schema.yaml"), validate
 )
+# The rules take a wave's whole weighting, or a key of it, by the key path WAVE_WEIGHTING.
+WAVE_WEIGHTING = ("waves", "{wave}", "weighting")
+
+
+def wave_weighting(*keys):
+    """The key path of a wave's weighting setting (the whole weighting without keys): a
+    rule's params entry, e.g. settings(stratum=wave_weighting("stratum"))."""
+    return WAVE_WEIGHTING + keys
+
 
 WAVES = list(config["waves"])
 PUBLISHED_WAVES = [wave for wave in WAVES if config["waves"][wave]["published"]]

@@ -28,7 +28,7 @@ rule infer_replicates:
             input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
             models=("infer", "models"),
-            stratum=("weighting", "stratum"),
+            stratum=wave_weighting("stratum"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),
@@ -60,7 +60,7 @@ rule infer_tests:
         **settings(
             input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
-            stratum=("weighting", "stratum"),
+            stratum=wave_weighting("stratum"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),
@@ -94,7 +94,7 @@ rule infer_model:
         **settings(
             input=WEIGHT_INPUTS,
             spec=("infer", "models", "{model}"),
-            stratum=("weighting", "stratum"),
+            stratum=wave_weighting("stratum"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),

@@ -1,9 +1,11 @@
-# Weighting: rake each wave within country to the population margins of its targets file.
+# Weighting: weight each wave to the population margins of its targets file, as the wave's
+# weighting settings say (waves.<wave>.weighting over the top-level weighting; common.smk).
 
 WEIGHT_INPUTS = {"targets": ("waves", "{wave}", "targets")}
-# The weighting settings, whole, for the rules whose weighted SEs include the raking's
-# calibration (weighting.variance: calibrated), rebuilt from the same targets and settings.
-WEIGHTING = ("weighting",)
+# The wave's weighting settings, whole, for the rules whose weighted SEs include the
+# weighting's calibration (weighting.variance: calibrated), rebuilt from the same targets
+# and settings.
+WEIGHTING = wave_weighting()
 
 
 rule weight_wave:
@@ -29,13 +31,16 @@ rule weight_wave:
     params:
         **settings(
             input=WEIGHT_INPUTS,
-            stratum=("weighting", "stratum"),
-            variables=("weighting", "variables"),
-            level_map=("weighting", "level_map"),
-            unknown=("weighting", "unknown_level"),
-            epsilon=("weighting", "epsilon"),
-            maxit=("weighting", "maxit"),
-            trim=("weighting", "trim"),
+            design=wave_weighting("design"),
+            method=wave_weighting("method"),
+            stratum=wave_weighting("stratum"),
+            margins=wave_weighting("margins"),
+            bounds=wave_weighting("bounds"),
+            level_map=wave_weighting("level_map"),
+            unknown=wave_weighting("unknown_level"),
+            epsilon=wave_weighting("epsilon"),
+            maxit=wave_weighting("maxit"),
+            trim=wave_weighting("trim"),
         ),
     script:
         "../../scripts/weight_wave.py"

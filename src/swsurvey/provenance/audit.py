@@ -42,7 +42,7 @@ from swsurvey.provenance.documents import canonical_json
 from swsurvey.provenance.manifest import read_manifest
 from swsurvey.provenance.paths import relative_path, resolve, working_dir
 from swsurvey.provenance.records import read_record
-from swsurvey.provenance.settings import MISSING, config_value
+from swsurvey.provenance.settings import MISSING, config_value, resolve_wave_settings
 
 #: Folders below the results folder that hold no outputs of the run.
 IGNORED_FOLDERS = {".snakemake", "logs", "ro-crate"}
@@ -75,10 +75,12 @@ def _check_file(path: str, expected: str, described: str, root: Path) -> Finding
 
 
 def current_config(config_file: Path, schema: Path | None) -> dict[str, Any] | None:
-    """config.yaml as the workflow resolves it (schema defaults filled in), None if absent."""
+    """config.yaml as the workflow resolves it (schema defaults filled in, each wave's settings
+    merged over the top level's: :func:`~swsurvey.provenance.settings.resolve_wave_settings`),
+    None if absent."""
     if not config_file.is_file():
         return None
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    config = resolve_wave_settings(yaml.safe_load(config_file.read_text(encoding="utf-8")) or {})
     if schema is not None and schema.is_file():
         from snakemake.exceptions import WorkflowError
         from snakemake.utils import validate

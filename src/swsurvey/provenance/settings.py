@@ -41,3 +41,26 @@ def config_value(config: Any, keys: Sequence[str]) -> Any:
             return MISSING
         node = node[key]
     return node
+
+
+#: The config sections a wave may give its own keys of (waves.<wave>.<section>).
+WAVE_SECTIONS = ("weighting",)
+
+
+def resolve_wave_settings(config: dict) -> dict:
+    """Each wave's own settings of a :data:`WAVE_SECTIONS` section merged key by key over the
+    top-level section, in place, before the schema fills in the defaults: afterwards
+    ``waves.<wave>.weighting`` holds the wave's keys and the top level's others (the schema
+    then fills in the rest, as for the top level), which the rules take by the key path of
+    the wave, so a job reruns only when its wave's settings change. Done when the workflow is
+    read (:func:`swsurvey.preflight.run`) and by the audit on the config it compares with.
+    Idempotent."""
+    for wave in (config.get("waves") or {}).values():
+        if not isinstance(wave, dict):
+            continue
+        for section in WAVE_SECTIONS:
+            top = config.get(section) or {}
+            own = wave.get(section) or {}
+            if isinstance(top, Mapping) and isinstance(own, Mapping):
+                wave[section] = {**top, **own}
+    return config

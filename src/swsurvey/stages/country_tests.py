@@ -17,7 +17,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
-from swsurvey.stages.designs import WEIGHTINGS, replicated, weighted_calibration, weighting_design
+from swsurvey.stages.designs import WEIGHTINGS, analysis_setting, replicated, weighted_calibration, weighting_design
 from swsurvey.stages.infer_tables import gathered, labelled, read_weighted, write_all
 from swsurvey.survey.chisq import svychisq
 
@@ -49,7 +49,7 @@ def country_test_key(item: str) -> str:
 def country_tests(
     data: pd.DataFrame, items: Sequence[str], *, stratum: str = "country", weight: str = "weight",
     variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
-    calibration: tuple | None = None,
+    calibration: tuple | None = None, design: Mapping | None = None,
 ) -> pd.DataFrame:
     """Rao-Scott second-order F test (``svychisq(..., statistic="F")``) of each item by
     ``stratum``, in a design stratified by ``stratum``; weighted and unweighted, with Holm's
@@ -58,19 +58,20 @@ def country_tests(
     replicate ``variance``, ``replicates`` may give each item's replicate estimates (key
     :func:`country_test_key`), computed apart in chunks (:mod:`swsurvey.stages.infer_replicates`).
     The weighted linearization design carries ``calibration`` when given
-    (:func:`swsurvey.stages.designs.weighted_calibration`); without, its weights are fixed."""
+    (:func:`swsurvey.stages.designs.weighted_calibration`); without, its weights are fixed. The
+    designs are the ``design`` setting's (:func:`swsurvey.stages.designs.analysis_setting`)."""
     for var in (stratum, *items):
         if var not in data.columns:
             raise InputError("variable not in the data", variable=var)
     rows = []
     for weighting in WEIGHTINGS:
-        design = weighting_design(data, stratum, weight, weighting, variance, calibration)
+        made = weighting_design(data, stratum, weight, weighting, variance, calibration, design)
         block = []
         for item in items:
             n = int(data[item].notna().sum())
             try:
                 given = (replicates or {}).get(country_test_key(item)) if replicated(variance, weighting) else None
-                res = svychisq(design, item, stratum, statistic="F", replicates=given)
+                res = svychisq(made, item, stratum, statistic="F", replicates=given)
             except InputError as exc:
                 log.warning("country test of %s (%s) failed: %s", item, weighting, exc)
                 block.append(dict(weighting=weighting, item=item, statistic=np.nan, ndf=np.nan, ddf=np.nan,
@@ -100,9 +101,10 @@ def infer_tests(
     (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
     calibration = weighted_calibration(frame, targets, weighting, variance)
-    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration)
+    design = analysis_setting(weighting, stratum)
+    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration, design)
     tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, replicates=replicates,
-                          calibration=calibration)  # fmt: skip
+                          calibration=calibration, design=design)  # fmt: skip
     log.info("wave %s: %d country tests (%d failed)", wave, len(items), int(tests["p_value"].isna().sum()))
     write_all(labelled([tests], frame, wave=wave, stratum=stratum, variance=variance, synthetic=synthetic,
-                       calibration=calibration), [out_tests])  # fmt: skip
+                       calibration=calibration, design=design), [out_tests])  # fmt: skip

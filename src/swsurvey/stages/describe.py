@@ -28,17 +28,18 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import (
-    CALIBRATED,
-    FIXED,
+    analysis_setting,
     calibrated,
+    design_of,
     linearization_calibration,
     linearization_label,
     weighted_calibration,
     weighting_columns,
+    weights_kind,
 )
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL, not_asked_in_wave
+from swsurvey.stages.weighting import design_columns
 from swsurvey.survey.ciprop import SvyCiProp, korn_graubard
-from swsurvey.survey.design import svydesign
 from swsurvey.survey.estimates import svymean
 from swsurvey.survey.modelframe import design_rows
 
@@ -74,9 +75,12 @@ def describe(
     pooled: Mapping[str, Sequence[str]],
     min_n: int,
     calibration: tuple | None = None,
+    design: Mapping | None = None,
 ) -> pd.DataFrame:
-    """The long-format estimates of every table (see the module docstring). The weighted
-    design carries ``calibration`` when given (the raking's, whose SEs then include it:
+    """The long-format estimates of every table (see the module docstring). The designs are
+    the ``design`` setting's (:func:`swsurvey.stages.designs.analysis_setting`; without,
+    ``stratum`` as strata). The weighted design carries ``calibration`` when given (the
+    weighting's, whose SEs then include it:
     :func:`swsurvey.stages.designs.weighted_calibration`); without, the weights are held
     fixed."""
     masks = domains(data[stratum], pooled)
@@ -89,15 +93,17 @@ def describe(
                 raise InputError("only categorical analysis variables can be tabulated", variable=variable)
             asked[variable] = not not_asked_in_wave(data, variable)
     tabulated = [variable for variable, is_asked in asked.items() if is_asked]
-    needed = data[list(dict.fromkeys([stratum, weight, *tabulated]))]
-    whole = _designs(needed, weight, stratum, calibration)  # built first: it checks the weights and strata
+    columns = design_columns(design) if design is not None else []
+    needed = data[list(dict.fromkeys([stratum, weight, *tabulated, *columns]))]
+    whole = _designs(needed, weight, stratum, calibration, design)  # built first: it checks the weights and strata
+    strata = stratum if design is None else design.get("strata")
     cells = {}
     for domain, mask in masks.items():
         # A calibrated design keeps every row (its record is over all of them, and R's
         # subset of a calibrated design keeps them: the beta interval's n counts them).
-        rows, domain_mask = (None, mask) if calibration else _domain_strata(data[stratum], mask)
+        rows, domain_mask = (None, mask) if calibration or not strata else _domain_strata(data[strata], mask)
         frame = needed if rows is None else needed.iloc[rows].reset_index(drop=True)
-        designs = whole if rows is None else _designs(frame, weight, stratum)
+        designs = whole if rows is None else _designs(frame, weight, stratum, design=design)
         for variable in tabulated:
             cells[variable, domain] = _domain_cells(frame[variable], domain_mask, designs)
     rows_out = []
@@ -116,12 +122,13 @@ def describe(
     return pd.DataFrame(rows_out, columns=COLUMNS)
 
 
-def _designs(frame: pd.DataFrame, weight: str, stratum: str, calibration: tuple | None = None) -> dict:
-    """The weighted and the unweighted design of ``frame``, country (``stratum``) as strata;
-    the weighted one carrying ``calibration`` when given."""
+def _designs(frame: pd.DataFrame, weight: str, stratum: str, calibration: tuple | None = None,
+             design: Mapping | None = None) -> dict:
+    """The weighted and the unweighted design of ``frame`` (the ``design`` setting's, or
+    country, ``stratum``, as strata); the weighted one carrying ``calibration`` when given."""
     return {
-        "weighted": calibrated(svydesign(frame, weights=weight, strata=stratum), calibration),
-        "unweighted": svydesign(frame, strata=stratum),
+        "weighted": calibrated(design_of(frame, weight, stratum, design), calibration),
+        "unweighted": design_of(frame, None, stratum, design),
     }
 
 
@@ -210,19 +217,20 @@ def describe_wave(
     table, provenance = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
     calibration = weighted_calibration(frame, targets, weighting, variance)
+    design = analysis_setting(weighting, stratum)
     estimates = describe(
         frame, tables, labels=provenance.get("labels", {}), stratum=stratum, weight="weight", pooled=pooled,
-        min_n=min_n, calibration=linearization_calibration(calibration),
+        min_n=min_n, calibration=linearization_calibration(calibration), design=design,
     )
     if variance and variance["method"] != "linearization":
         from swsurvey.stages.describe_replicates import replicate_variance
 
         estimates = replicate_variance(frame, estimates, replicate_chunks, tables=tables, stratum=stratum,
-                                       pooled=pooled, variance=variance, raking=calibration)
+                                       pooled=pooled, variance=variance, raking=calibration, design=design)
     else:
-        weighted = linearization_label(stratum, CALIBRATED if calibration else FIXED)
+        weighted = linearization_label(stratum, weights_kind(calibration), design)
         estimates["variance"] = np.where(estimates["weighting"].eq("weighted"), weighted,
-                                         linearization_label(stratum))
+                                         linearization_label(stratum, design=design))
     # The base of a variable whose recode states one (a flag derived from several questions),
     # for the tables' note; empty for the others, whose base is the respondents with a value.
     estimates["base"] = estimates["variable"].map(provenance.get("bases", {})).fillna("")

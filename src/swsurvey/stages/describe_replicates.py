@@ -34,6 +34,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import (
+    analysis_setting,
     linearization_label,
     replicate_design,
     replicate_label,
@@ -137,7 +138,8 @@ def replicate_chunk(
     table, _ = read_stage(data, "weight", "weighting stage", columns=wanted)
     frame = table.to_pandas()
     raking = weighted_calibration(frame, targets, weighting, variance)
-    design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance, raking=raking)
+    design = replicate_design(frame, weight="weight", stratum=stratum, variance=variance, raking=raking,
+                              design=analysis_setting(weighting, stratum))
     if sharded(variance) and design.n_replicates != planned_replicates(variance):
         raise InputError(f"the data hold {design.n_replicates} replicates; the variance setting plans "
                          f"{planned_replicates(variance)}", file=data)
@@ -165,13 +167,15 @@ def _cell_variance(theta: np.ndarray, thetas: np.ndarray, scale: float, rscales:
 def replicate_variance(
     data: pd.DataFrame, estimates: pd.DataFrame, chunks: Sequence[str | Path], *,
     tables: Mapping[str, Sequence[str]], stratum: str, pooled: Mapping[str, Sequence[str]], variance: Mapping,
-    raking=None,
+    raking=None, design: Mapping | None = None,
 ) -> pd.DataFrame:
     """The estimates file's weighted rows with SEs, intervals and design effects from the
     gathered replicate chunks (of a design whose replicates are raked again with ``raking``,
     :func:`swsurvey.stages.designs.weighted_calibration`); every row names its variance
-    method (``variance`` column)."""
-    design = replicate_design(data, weight="weight", stratum=stratum, variance=variance, raking=raking)
+    method (``variance`` column); ``design`` is the analysis design setting
+    (:func:`swsurvey.stages.designs.analysis_setting`)."""
+    setting = design
+    design = replicate_design(data, weight="weight", stratum=stratum, variance=variance, raking=raking, design=setting)
     shares = CellShares(data, tables, stratum=stratum, pooled=pooled, not_asked=_not_asked(data, tables))
     thetas = np.vstack([np.load(path, allow_pickle=False) for path in chunks]) if chunks else np.zeros((0, 0))
     if thetas.shape != (design.n_replicates, len(shares.cells)):
@@ -194,7 +198,7 @@ def replicate_variance(
     lo, hi = korn_graubard(p, v, out["base_n"].to_numpy(dtype=float), df.to_numpy())
     linear_var = (out["se"].to_numpy() / 100) ** 2
     out["variance"] = np.where(out["weighting"].eq("weighted"), replicate_label(design),
-                               linearization_label(stratum))
+                               linearization_label(stratum, design=setting))
     out.loc[weighted, "deff"] = (out["deff"] * v / linear_var)[weighted]
     out.loc[weighted, "se"] = 100 * np.sqrt(v[weighted])
     out.loc[weighted, "ci_lower"] = 100 * lo[weighted]

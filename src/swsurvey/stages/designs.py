@@ -1,15 +1,17 @@
 """The survey design of a weighted wave, as its variance setting asks: linearization or replicates.
 
-The linearization design is the raked weights with country as strata (R's
-``svydesign(ids=~1, strata=, weights=)``), carrying the weighting stage's calibration
-(``weighting.variance: calibrated``, the default: R's design after ``rake()``, whose SEs
-include the calibration, :func:`weighted_calibration`) or with the weights held fixed
-(``fixed``: what SPSS Complex Samples gives). A replicate ``variance`` method makes its
+The linearization design is the weights in the wave's ``weighting.design`` (strata, the
+clusters of each stage, fpc: R's ``svydesign(ids=, strata=, fpc=, weights=)``; by default
+country as strata and every respondent its own cluster; :func:`analysis_setting`), carrying
+the weighting stage's calibration (``weighting.variance: calibrated``, the default: R's
+design after ``rake()``, ``postStratify()`` or ``calibrate()``, whose SEs include the
+calibration, :func:`weighted_calibration`) or with the weights held fixed (``fixed``: what
+SPSS Complex Samples gives). A replicate ``variance`` method makes its
 replicate-weight version (:func:`replicate_design`), or takes the replicate weights supplied
 in the data (:func:`supplied_design`: R's ``svrepdesign``). A made replicate design follows
 ``weighting.variance`` too: calibrated, it is R's ``rake(as.svrepdesign(design), margins,
 targets)`` of the design before raking, every replicate raked again to the weighting stage's
-margins (:func:`weighted_calibration` gives the raking to repeat,
+margins (raking only: another ``weighting.method`` needs ``fixed``) (:func:`weighted_calibration` gives the raking to repeat,
 :class:`swsurvey.stages.weighting.ReplicateRaking`); fixed, R's ``as.svrepdesign`` of the
 raked weights, held fixed within the replicates (raking not repeated). Supplied replicate
 weights always hold the raked weights fixed. The descriptive and inferential stages both
@@ -28,12 +30,22 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
+from swsurvey.stages.weighting import (
+    ReplicateRaking,
+    analysis_design,
+    calibration_of,
+    design_columns,
+    design_setting,
+    margin_spec,
+    replicate_raking,
+)
 from swsurvey.study.replicate_weights import check_replicate_values
-from swsurvey.stages.weighting import ReplicateRaking, calibration_of, replicate_raking
 from swsurvey.study.variance_setting import SUPPLIED, full_sample_weight, replicate_columns
 from swsurvey.survey.design import svydesign
 from swsurvey.survey.replicates import as_svrepdesign, svrepdesign
 from swsurvey.survey.repweights import Raked
+from swsurvey.survey.variance import GregCalibration
+from swsurvey.survey.weighting import PostStratify
 
 log = get_logger("replicates")
 
@@ -45,9 +57,16 @@ WEIGHTINGS = ("weighted", "unweighted")
 #: (R's raked design), or hold the raked weights fixed (SPSS Complex Samples).
 CALIBRATED, FIXED = "calibrated", "fixed"
 
-#: What each ``weighting.variance`` adds to a weighted linearization row's label.
+#: The calibration a design carries besides raking's: post-stratification (R's
+#: ``postStratify``) and linear or logit calibration (R's ``calibrate``).
+POSTSTRATIFIED, GREG = "poststratified", "greg"
+
+#: What each ``weighting.variance`` adds to a weighted linearization row's label, calibrated
+#: by the weighting's method (:func:`weights_kind`).
 WEIGHTS_TEXT = {
     CALIBRATED: "calibrated to the raking margins",
+    POSTSTRATIFIED: "calibrated to the post-strata",
+    GREG: "calibrated to the margins (calibrate)",
     FIXED: "weights fixed (as SPSS Complex Samples)",
 }
 
@@ -58,11 +77,56 @@ REPLICATES_FIXED = "raked weights held fixed in the replicates (raking not repea
 REPLICATES_RAKED = "each replicate raked again to the margins"
 
 
-def linearization_label(stratum: str, weights: str | None = None) -> str:
-    """How a linearization row's SE was computed, as every table names it: with ``weights``
-    (:data:`CALIBRATED` or :data:`FIXED`, the weighted rows), how the SEs treat the raked
-    weights; without (the unweighted rows), nothing more."""
-    text = f"linearization (Taylor series), strata: {stratum}"
+def weights_kind(calibration: tuple | ReplicateRaking | None) -> str:
+    """Which :data:`WEIGHTS_TEXT` a weighted linearization row's label takes: the weights
+    held fixed (no calibration carried), or calibrated by raking, post-stratification or
+    calibration (the kind of the last record the design carries)."""
+    records = linearization_calibration(calibration)
+    if not records:
+        return FIXED
+    if isinstance(records[-1], PostStratify):
+        return POSTSTRATIFIED
+    if isinstance(records[-1], GregCalibration):
+        return GREG
+    return CALIBRATED
+
+
+def analysis_setting(weighting: Mapping | None, stratum: str) -> dict | None:
+    """The design the describe and infer stages estimate with: the wave's ``weighting.design``
+    (:func:`swsurvey.stages.weighting.design_setting`: strata, clusters of each stage, fpc;
+    base weights are in the weight column already), the one the weighting stage weighted;
+    None without weighting settings (``stratum`` as strata, every respondent its own
+    cluster)."""
+    if not weighting:
+        return None
+    return design_setting(weighting.get("design"), weighting.get("stratum", stratum))
+
+
+def design_of(frame: pd.DataFrame, weights: str | None, stratum: str, design: Mapping | None = None):
+    """R's ``svydesign`` of ``frame`` with the ``weights`` column (None: all 1): the
+    ``design`` setting's strata, clusters and fpc (:func:`analysis_setting`), or, without one,
+    ``stratum`` as strata and every respondent its own cluster."""
+    if design is None:
+        return svydesign(frame, weights=weights, strata=stratum)
+    return analysis_design(frame, weights, design)
+
+
+def design_text(stratum: str, design: Mapping | None = None) -> str:
+    """The design in a variance label: "strata: country", and the clusters of each stage and
+    the fpc when the design has them ("strata: country, clusters: psu + ssu, fpc: N1 + N2")."""
+    strata = stratum if design is None else design.get("strata")
+    text = f"strata: {strata}" if strata else "no strata"
+    for key, name in (("ids", "clusters"), ("fpc", "fpc")):
+        if design is not None and design.get(key):
+            text += f", {name}: {' + '.join(design[key])}"
+    return text
+
+
+def linearization_label(stratum: str, weights: str | None = None, design: Mapping | None = None) -> str:
+    """How a linearization row's SE was computed, as every table names it: the design
+    (:func:`design_text`) and, with ``weights`` (a key of :data:`WEIGHTS_TEXT`, the weighted
+    rows), how the SEs treat the weights; without (the unweighted rows), nothing more."""
+    text = f"linearization (Taylor series), {design_text(stratum, design)}"
     return text if weights is None else f"{text}, {WEIGHTS_TEXT[weights]}"
 
 
@@ -103,21 +167,26 @@ def linearization_calibration(calibration: tuple | ReplicateRaking | None) -> tu
 
 
 def weighting_columns(weighting: Mapping | None) -> list[str]:
-    """The columns :func:`weighted_calibration` reads besides the weight: the raking variables
-    (none when the weights are held fixed)."""
-    if not weighting or weighting.get("variance", CALIBRATED) == FIXED:
+    """The columns the weighted designs read besides the weight: the design's
+    (:func:`analysis_setting`) and, for :func:`weighted_calibration`, the margin variables
+    (not when the weights are held fixed)."""
+    if not weighting:
         return []
-    return list(weighting["variables"])
+    design = design_columns(design_setting(weighting.get("design"), weighting.get("stratum")))
+    if weighting.get("variance", CALIBRATED) == FIXED:
+        return design
+    margins = [v for m in margin_spec(weighting["margins"]) for v in m]
+    return list(dict.fromkeys([*margins, *design]))
 
 
 def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance: Mapping,
-                     raking: ReplicateRaking | None = None):
+                     raking: ReplicateRaking | None = None, design: Mapping | None = None):
     """The replicate design a wave's ``variance`` setting asks for (see the config schema):
     with ``raking`` (:func:`weighted_calibration`), R's ``rake(as.svrepdesign(design, type=,
     ...), margins, targets)`` of the design before raking, every replicate raked again and the
     full-sample weights checked to be the ``weight`` column; without, R's
-    ``as.svrepdesign`` of the ``weight`` column (held fixed in the replicates). Supplied
-    replicate weights: :func:`supplied_design`."""
+    ``as.svrepdesign`` of the ``weight`` column (held fixed in the replicates) in the
+    ``design`` (:func:`design_of`). Supplied replicate weights: :func:`supplied_design`."""
     method = variance["method"]
     if method == SUPPLIED:
         return supplied_design(data, weight=weight, variance=variance)
@@ -128,7 +197,7 @@ def replicate_design(data: pd.DataFrame, *, weight: str, stratum: str, variance:
         options.update(fay_rho=variance["fay_rho"])
     if raking is not None:
         return raking.apply(lambda design: as_svrepdesign(design, type=method, **options), data, weight)
-    return as_svrepdesign(svydesign(data, weights=weight, strata=stratum), type=method, **options)
+    return as_svrepdesign(design_of(data, weight, stratum, design), type=method, **options)
 
 
 def supplied_design(data: pd.DataFrame, *, weight: str, variance: Mapping):
@@ -199,27 +268,29 @@ def calibrated(design, calibration: tuple | ReplicateRaking | None):
 
 
 def weighting_design(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None = None,
-                     calibration: tuple | ReplicateRaking | None = None):
-    """The design of one weighting: the raked weights (or none) with country as strata, the
-    weighted one carrying ``calibration`` when given (:func:`weighted_calibration`); with a
-    replicate ``variance`` method, the weighted design's replicate-weight version (each
-    replicate raked again when ``calibration`` is a raking to repeat)."""
+                     calibration: tuple | ReplicateRaking | None = None, design: Mapping | None = None):
+    """The design of one weighting: the weights (or none) in the ``design``
+    (:func:`design_of`: the weighting's design, or country as strata), the weighted one
+    carrying ``calibration`` when given (:func:`weighted_calibration`); with a replicate
+    ``variance`` method, the weighted design's replicate-weight version (each replicate raked
+    again when ``calibration`` is a raking to repeat)."""
     frame = data.assign(**{"_w_": weights_of(data, weight, weighting)})
     if replicated(variance, weighting):
         raking = calibration if isinstance(calibration, ReplicateRaking) else None
-        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance, raking=raking)
-    design = svydesign(frame, weights="_w_", strata=stratum)
-    return calibrated(design, calibration) if weighting == "weighted" else design
+        return replicate_design(frame, weight="_w_", stratum=stratum, variance=variance, raking=raking, design=design)
+    made = design_of(frame, "_w_", stratum, design)
+    return calibrated(made, calibration) if weighting == "weighted" else made
 
 
 def variance_label(data: pd.DataFrame, stratum: str, weight: str, weighting: str, variance: Mapping | None,
-                   calibration: tuple | ReplicateRaking | None = None) -> str:
-    """How a weighting's SEs are computed, as the tables name it (a replicate method's
-    replicates raked again when ``calibration`` is a raking to repeat)."""
+                   calibration: tuple | ReplicateRaking | None = None, design: Mapping | None = None) -> str:
+    """How a weighting's SEs are computed, as the tables name it: the ``design``
+    (:func:`linearization_label`), or a replicate method (its replicates raked again when
+    ``calibration`` is a raking to repeat)."""
     if replicated(variance, weighting):
-        design = weighting_design(data, stratum, weight, weighting, variance)  # the method's name: no raking needed
+        made = weighting_design(data, stratum, weight, weighting, variance, design=design)  # the name: no raking
         raked = isinstance(calibration, ReplicateRaking) and variance["method"] != SUPPLIED
-        return f"{design.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
+        return f"{made.variance}; {REPLICATES_RAKED if raked else REPLICATES_FIXED}"
     if weighting == "unweighted":
-        return linearization_label(stratum)
-    return linearization_label(stratum, CALIBRATED if linearization_calibration(calibration) else FIXED)
+        return linearization_label(stratum, design=design)
+    return linearization_label(stratum, weights_kind(calibration), design)

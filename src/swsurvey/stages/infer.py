@@ -15,7 +15,7 @@ from pathlib import Path
 
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.country_tests import country_tests
-from swsurvey.stages.designs import weighted_calibration
+from swsurvey.stages.designs import analysis_setting, weighted_calibration
 from swsurvey.stages.infer_tables import labelled, read_weighted, write_all
 from swsurvey.stages.models import fit_models
 
@@ -47,11 +47,13 @@ def infer_wave(
     :mod:`swsurvey.stages.infer_replicates`), with the same bytes."""
     frame, synthetic = read_weighted(data)
     calibration = weighted_calibration(frame, targets, weighting, variance)
-    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, calibration=calibration)
+    design = analysis_setting(weighting, stratum)
+    tests = country_tests(frame, items, stratum=stratum, weight="weight", variance=variance, calibration=calibration,
+                          design=design)  # fmt: skip
     coefficients, terms, status = fit_models(frame, models, stratum=stratum, weight="weight", variance=variance,
-                                             calibration=calibration)  # fmt: skip
+                                             calibration=calibration, design=design)  # fmt: skip
     log.info("wave %s: %d country tests, %d models (%d fits failed)", wave, len(items), len(models),
              int((status["error"] != "").sum()))  # fmt: skip
     outputs = labelled((tests, coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
-                        synthetic=synthetic, calibration=calibration)  # fmt: skip
+                        synthetic=synthetic, calibration=calibration, design=design)  # fmt: skip
     write_all(outputs, (out_tests, out_coefficients, out_terms, out_status))

@@ -37,7 +37,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.country_tests import country_test_key
-from swsurvey.stages.designs import replicate_label, weighted_calibration, weighting_design
+from swsurvey.stages.designs import analysis_setting, replicate_label, weighted_calibration, weighting_design
 from swsurvey.stages.infer_chunks import LAYOUT_FORMAT
 from swsurvey.stages.models import check_model_spec, fit_model, model_design, model_key
 from swsurvey.study.variance_setting import chunk_replicates, replicates_per_chunk
@@ -56,8 +56,8 @@ class InferStatistics:
     """
 
     def __init__(self, data: pd.DataFrame, items: Sequence[str], models: Mapping[str, Mapping], *, stratum: str,
-                 variance: Mapping, weight: str = "weight", calibration=None):
-        self.design = weighting_design(data, stratum, weight, "weighted", variance, calibration)
+                 variance: Mapping, weight: str = "weight", calibration=None, design: Mapping | None = None):
+        self.design = weighting_design(data, stratum, weight, "weighted", variance, calibration, design)
         self.parts = []
         for item in items:
             try:
@@ -96,7 +96,8 @@ def infer_replicate_chunk(
     if "weight" not in frame.columns:
         raise InputError("the data have no weight column", file=data)
     calibration = weighted_calibration(frame, targets, weighting, variance)
-    statistics = InferStatistics(frame, items, models, stratum=stratum, variance=variance, calibration=calibration)
+    statistics = InferStatistics(frame, items, models, stratum=stratum, variance=variance, calibration=calibration,
+                                 design=analysis_setting(weighting, stratum))
     n_replicates = statistics.design.n_replicates
     reps = chunk_replicates(n_replicates, int(chunk), replicates_per_chunk(variance, n_replicates))
     columns = sum(part["columns"] for part in statistics.layout)

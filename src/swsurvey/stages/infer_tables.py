@@ -30,11 +30,12 @@ def read_weighted(data: str | Path) -> tuple[pd.DataFrame, bool]:
 
 
 def labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, stratum: str,
-              variance: Mapping | None, synthetic: bool, calibration=None) -> list[pd.DataFrame]:
+              variance: Mapping | None, synthetic: bool, calibration=None,
+             design: Mapping | None = None) -> list[pd.DataFrame]:
     """The output tables: ``wave`` first, then the rows, ``variance`` (how each row's SEs
     were computed: with ``calibration``, the weighted rows' include the raking's) and
     ``synthetic``."""
-    labels = {w: variance_label(data, stratum, "weight", w, variance, calibration) for w in WEIGHTINGS}
+    labels = {w: variance_label(data, stratum, "weight", w, variance, calibration, design) for w in WEIGHTINGS}
     outputs = []
     for out in frames:
         out = out.copy()
@@ -46,7 +47,7 @@ def labelled(frames: Sequence[pd.DataFrame], data: pd.DataFrame, *, wave: str, s
 
 
 def gathered(frame: pd.DataFrame, stratum: str, variance: Mapping | None, replicate_chunks: Sequence[str | Path],
-             replicate_layouts: Sequence[str | Path], calibration=None) -> dict:
+             replicate_layouts: Sequence[str | Path], calibration=None, design: Mapping | None = None) -> dict:
     """The replicate chunks' estimates, checked to be of this wave's replicate design (its
     replicates raked again when ``calibration`` is a raking to repeat)."""
     if not replicate_chunks:
@@ -54,7 +55,7 @@ def gathered(frame: pd.DataFrame, stratum: str, variance: Mapping | None, replic
     if not replicated(variance, "weighted"):
         raise InputError("replicate chunks given, but the wave's variance method is linearization",
                          file=replicate_chunks[0])  # fmt: skip
-    expected = variance_label(frame, stratum, "weight", "weighted", variance, calibration)
+    expected = variance_label(frame, stratum, "weight", "weighted", variance, calibration, design)
     return gather(replicate_chunks, replicate_layouts, variance=expected)
 
 

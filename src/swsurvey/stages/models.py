@@ -23,6 +23,7 @@ from swsurvey.errors import InputError
 from swsurvey.io.logfile import get_logger
 from swsurvey.stages.designs import (
     WEIGHTINGS,
+    analysis_setting,
     linearization_calibration,
     replicated,
     weighted_calibration,
@@ -135,7 +136,7 @@ def domain_levels(data: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 def fit_models(
     data: pd.DataFrame, models: Mapping[str, Mapping], *, stratum: str = "country", weight: str = "weight",
     variance: Mapping | None = None, replicates: Mapping[str, np.ndarray] | None = None,
-    calibration=None,
+    calibration=None, design: Mapping | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit each model weighted and unweighted; return (coefficients, terms, status).
 
@@ -148,8 +149,10 @@ def fit_models(
     be given in ``replicates`` (key :func:`model_key`), computed apart in chunks
     (:mod:`swsurvey.stages.infer_replicates`). The weighted linearization design carries
     ``calibration`` when given (:func:`swsurvey.stages.designs.weighted_calibration`);
-    without, its weights are fixed.
+    without, its weights are fixed. The designs are the ``design`` setting's
+    (:func:`swsurvey.stages.designs.analysis_setting`).
     """
+    setting = design
     coefs, terms, status = [], [], []
     for name, spec in models.items():
         check_model_spec(name, spec)
@@ -159,11 +162,11 @@ def fit_models(
                        domain=json.dumps(spec.get("domain") or {}, ensure_ascii=False), n_domain=np.nan,
                        n_used=np.nan, n_missing=np.nan, converged=False, separation="", notes="", error="")  # fmt: skip
             try:
-                whole = weighting_design(data, stratum, weight, weighting, variance, calibration)
-                design, row["n_domain"] = model_design(whole, data, spec)
+                whole = weighting_design(data, stratum, weight, weighting, variance, calibration, setting)
+                fitted, row["n_domain"] = model_design(whole, data, spec)
                 given = (replicates or {}).get(model_key(name)) if replicated(variance, weighting) else None
                 notes = []
-                fit = fit_model(design, spec, replicates=given, notes=notes)
+                fit = fit_model(fitted, spec, replicates=given, notes=notes)
                 row["notes"] = "; ".join(notes)
             except InputError as exc:
                 row["error"] = str(exc)
@@ -221,12 +224,13 @@ def infer_model(
     carrying the raking rebuilt from ``targets`` (:func:`swsurvey.stages.designs.weighted_calibration`)."""
     frame, synthetic = read_weighted(data)
     calibration = weighted_calibration(frame, targets, weighting, variance)
-    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration)
+    design = analysis_setting(weighting, stratum)
+    replicates = gathered(frame, stratum, variance, replicate_chunks, replicate_layouts, calibration, design)
     coefficients, terms, status = fit_models(frame, {model: spec}, stratum=stratum, weight="weight",
                                              variance=variance, replicates=replicates,
-                                             calibration=calibration)  # fmt: skip
+                                             calibration=calibration, design=design)  # fmt: skip
     log.info("wave %s, model %s: %d coefficients (%d fits failed)", wave, model, len(coefficients),
              int((status["error"] != "").sum()))  # fmt: skip
     outputs = labelled((coefficients, terms, status), frame, wave=wave, stratum=stratum, variance=variance,
-                        synthetic=synthetic, calibration=calibration)  # fmt: skip
+                        synthetic=synthetic, calibration=calibration, design=design)  # fmt: skip
     write_all(outputs, (out_coefficients, out_terms, out_status))

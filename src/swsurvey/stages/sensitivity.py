@@ -3,8 +3,10 @@
 Config ``sensitivity.schemes`` lists weighting schemes beside the main one, each a mapping of
 ``weighting`` keys that override the main ``weighting`` (and a ``label``), e.g. no weights
 (``method: none``) or the same raking trimmed at five times the country median weight
-(``trim: {upper: 5}``). Each scheme's weights come from one function, :func:`scheme_weights`;
-the main scheme is the pipeline's own weights (the ``weight`` column).
+(``trim: {upper: 5}``), raking to a joint margin (``margins: [[gender, age_group]]``) or
+post-stratifying (``method: poststratify``). Each scheme's weights come from one function,
+:func:`scheme_weights`, which makes them as the weighting stage does; the main scheme is the
+pipeline's own weights (the ``weight`` column).
 
 Under every scheme this stage computes the study's headline results: each main result
 (``describe.main_results``: variable and level reported) by domain, the percentage with
@@ -15,8 +17,8 @@ the study reports them); and the Wald F test of each term of each model of ``inf
 (R's ``regTermTest`` of its ``svyglm``/``svyolr`` fit). The main scheme's SEs are the main
 tables' (linearization with the design of :mod:`swsurvey.stages.designs`: with
 ``weighting.variance: calibrated``, the raking's calibration rebuilt from the targets); every
-other scheme's are linearization SEs with its own weights held fixed (R's
-``svydesign(ids=~1, strata=~country, weights=~w)``), and the ``variance`` column says so. With
+other scheme's are linearization SEs in the same design with its own weights held fixed (R's
+``svydesign(ids=, strata=, weights=~w)``), and the ``variance`` column says so. With
 a replicate variance method for the wave (``waves.<wave>.variance``) the main tables' weighted
 SEs are replicate SEs, but the panel's main scheme keeps linearization (replicates for every
 scheme would multiply the cost by the number of schemes); its ``variance`` column says so.
@@ -46,16 +48,16 @@ from swsurvey.io.tables import methods_text
 from swsurvey.stages.country_tests import holm
 from swsurvey.stages.describe import describe
 from swsurvey.stages.designs import (
-    CALIBRATED,
-    FIXED,
+    analysis_setting,
     linearization_calibration,
     linearization_label,
     weighted_calibration,
     weighting_design,
+    weights_kind,
 )
 from swsurvey.stages.models import fit_model, model_design
 from swsurvey.stages.sensitivity_flags import ALPHA, MAIN, flag_moves, moved_sentence
-from swsurvey.stages.weighting import read_targets, weight_respondents
+from swsurvey.stages.weighting import read_targets, weight_respondents, weighting_settings
 from swsurvey.survey.chisq import svychisq
 from swsurvey.survey.glm import reg_term_test
 
@@ -63,8 +65,6 @@ log = get_logger("sensitivity")
 
 #: The main scheme's label unless config gives one.
 MAIN_LABEL = "Main weighting"
-#: ``method`` values :func:`scheme_weights` makes today.
-METHODS = ("rake", "none")
 #: The long table's columns.
 COLUMNS = [
     "wave", "scheme", "scheme_label", "kind", "item", "item_label", "level", "domain", "n", "estimate",
@@ -105,25 +105,17 @@ def schemes_of(weighting: Mapping, schemes: Mapping[str, Mapping]) -> list[tuple
 
 def scheme_weights(data: pd.DataFrame, targets: str | Path, settings: Mapping) -> np.ndarray:
     """One weighting scheme's weights for the respondents of ``data``; ``settings`` are the
-    main ``weighting`` with the scheme's keys in their place (:func:`scheme_settings`).
+    wave's ``weighting`` with the scheme's keys in their place (:func:`scheme_settings`).
 
-    The only place the panel makes weights: ``method: none`` gives every respondent weight 1
-    (the design's base weights, which are 1 here); ``rake`` (or no method) the weighting
-    stage's raking within ``stratum`` to the margins of the ``targets`` file, trimmed and raked
-    again with ``trim`` (:func:`swsurvey.stages.weighting.weight_respondents`)."""
-    method = settings.get("method", "rake")
-    if method not in METHODS:
-        raise InputError(f"this weighting method cannot be made yet (one of: {', '.join(METHODS)})",
-                         variable="sensitivity.schemes.<scheme>.method", value=method)
-    if method == "none":
-        return np.ones(len(data))
-    population = read_targets(targets, settings["stratum"], settings["variables"])
+    The only place the panel makes weights, and it makes them as the weighting stage does
+    (:func:`swsurvey.stages.weighting.weight_respondents` with the scheme's ``method``,
+    ``stratum``, ``margins``, ``bounds`` and ``trim``, to the ``targets`` file): ``method:
+    none`` gives the design's base weights (1 without), ``rake``, ``poststratify``, ``linear``
+    and ``logit`` the wave's design weighted to the scheme's margins."""
+    keywords = weighting_settings(settings)
+    population = read_targets(targets, keywords["stratum"], keywords["margins"])
     with raking_notes():
-        weights, _, _ = weight_respondents(
-            data, population, stratum=settings["stratum"], variables=settings["variables"],
-            level_map=settings.get("level_map") or {}, unknown=settings["unknown_level"],
-            epsilon=settings["epsilon"], maxit=settings["maxit"], trim=settings.get("trim"),
-        )
+        weights, _, _ = weight_respondents(data, population, **keywords)
     return np.asarray(weights, dtype=float)
 
 
@@ -153,15 +145,15 @@ def raking_notes():
 
 def headline_estimates(data: pd.DataFrame, main_results: Mapping[str, str], *, labels: Mapping[str, str],
                        stratum: str, pooled: Mapping[str, Sequence[str]], min_n: int,
-                       calibration=None) -> pd.DataFrame:
+                       calibration=None, design: Mapping | None = None) -> pd.DataFrame:
     """Each main result's percentage by domain with ``data``'s ``weight`` column, as the
     descriptive stage computes it (:func:`swsurvey.stages.describe.describe`, whose weighted
-    design carries ``calibration`` when given)."""
+    design, the wave's ``design`` setting, carries ``calibration`` when given)."""
     for variable in main_results:
         if variable not in data.columns:
             raise InputError("a main result (describe.main_results) is not in the data", variable=variable)
     cells = describe(data, {"Main results": list(main_results)}, labels=labels, stratum=stratum, weight="weight",
-                     pooled=pooled, min_n=min_n, calibration=calibration)
+                     pooled=pooled, min_n=min_n, calibration=calibration, design=design)
     cells = cells[cells["weighting"] == "weighted"]
     rows = []
     for variable, level in main_results.items():
@@ -230,15 +222,18 @@ def model_term_rows(design, data: pd.DataFrame, models: Mapping[str, Mapping]) -
 
 def scheme_results(data: pd.DataFrame, weights: np.ndarray, *, calibration, stratum: str,
                    main_results: Mapping[str, str], pooled: Mapping[str, Sequence[str]], items: Sequence[str],
-                   models: Mapping[str, Mapping], min_n: int, labels: Mapping[str, str]) -> pd.DataFrame:
-    """The headline results (estimates, country tests, model terms) with ``weights`` and,
-    when given, the main weighting's ``calibration`` on the design (see the module docstring)."""
+                   models: Mapping[str, Mapping], min_n: int, labels: Mapping[str, str],
+                   design: Mapping | None = None) -> pd.DataFrame:
+    """The headline results (estimates, country tests, model terms) with ``weights`` in the
+    wave's ``design`` (:func:`swsurvey.stages.designs.analysis_setting`) and, when given, the
+    main weighting's ``calibration`` on it (see the module docstring)."""
     frame = data.assign(weight=np.asarray(weights, dtype=float))
     estimates = headline_estimates(frame, main_results, labels=labels, stratum=stratum, pooled=pooled,
-                                   min_n=min_n, calibration=linearization_calibration(calibration))
-    design = weighting_design(frame, stratum, "weight", "weighted", None, calibration)
-    tests = country_test_rows(design, frame, items, stratum=stratum, labels=labels)
-    terms = model_term_rows(design, frame, models)
+                                   min_n=min_n, calibration=linearization_calibration(calibration),
+                                   design=design)
+    made = weighting_design(frame, stratum, "weight", "weighted", None, calibration, design=design)
+    tests = country_test_rows(made, frame, items, stratum=stratum, labels=labels)
+    terms = model_term_rows(made, frame, models)
     return pd.concat([estimates, tests, terms], ignore_index=True)
 
 
@@ -317,25 +312,28 @@ def sensitivity(data: pd.DataFrame, targets: str | Path, *, weighting: Mapping, 
         raise InputError("the data have no weight column", variable="weight")
     labels = labels or {}
     stratum = weighting["stratum"]
+    design = analysis_setting(weighting, stratum)
     results, extremes = [], []
     for name, label, settings in schemes_of(weighting, schemes):
         if name == MAIN:
             weights = data["weight"].to_numpy(dtype=float)
             calibration = linearization_calibration(weighted_calibration(data, targets, weighting))
-            variance = linearization_label(stratum, CALIBRATED if calibration else FIXED)
+            variance = linearization_label(stratum, weights_kind(calibration), design)
         else:
             weights = scheme_weights(data, targets, settings)
             calibration = None
-            fixed = settings.get("method", "rake") == "none"
-            variance = (linearization_label(stratum) + ", all weights 1" if fixed else
-                        linearization_label(stratum) + ", this scheme's weights held fixed")
+            unweighted = settings.get("method", "rake") == "none"
+            held = (", all weights 1" if not (settings.get("design") or {}).get("weights") else
+                    ", the base weights held fixed") if unweighted else ", this scheme's weights held fixed"
+            variance = linearization_label(stratum, design=design) + held
         table = scheme_results(data, weights, calibration=calibration, stratum=stratum, main_results=main_results,
-                               pooled=pooled, items=items, models=models, min_n=min_n, labels=labels)
+                               pooled=pooled, items=items, models=models, min_n=min_n, labels=labels,
+                               design=design)
         table.insert(0, "scheme_label", label)
         table.insert(0, "scheme", name)
         table["variance"] = variance
         results.append(table)
-        margins = settings.get("margins", settings.get("variables", []))
+        margins = settings["margins"]
         extreme = extreme_weights(data, weights, stratum=stratum, margins=margins,
                                   unknown=settings.get("unknown_level", "Not stated"))
         extreme.insert(0, "scheme_label", label)

@@ -94,18 +94,21 @@ def numbered(blocks: Sequence[Block]) -> list[Block]:
 def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapping, figures: Mapping[str, Path],
                 figure_settings: Mapping[str, Mapping], weighting_figure: Path | None, published: pd.DataFrame | None,
                 models: Mapping[str, Mapping], main_results: Mapping[str, str], min_n: int,
-                sensitivity: tuple[pd.DataFrame, pd.DataFrame, Path | None] | None = None) -> list[Block]:
+                sensitivity: tuple[pd.DataFrame, pd.DataFrame, Path | None] | None = None,
+                weighting: Mapping | None = None) -> list[Block]:
     """One wave's part of the report, from its result tables (keys as :func:`write_study_report` reads them);
-    with ``sensitivity`` (the panel's table, its extreme weights and its figure), the weighting sensitivity."""
+    with ``sensitivity`` (the panel's table, its extreme weights and its figure), the weighting sensitivity;
+    ``weighting`` the wave's weighting settings, which the notes name."""
     variables = codebook_variables(codebook)
     blocks: list[Block] = [Heading(f"Wave {wave}", 1), Heading("Sample", 2), flow_table(wave, tables["flow"]),
                            Heading("Weighting", 2), diagnostics_table(wave, tables["diagnostics"]),
-                           margins_table(wave, tables["margins"], variables)]
+                           margins_table(wave, tables["margins"], variables, weighting)]
     if weighting_figure is not None:
         blocks.append(Figure(weighting_figure, f"Target, unweighted and weighted margins of each raking cell. "
                                                f"Wave {wave}."))
     blocks.append(Heading("The study's tables by country", 2))
-    study_tables = descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n)
+    study_tables = descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n,
+                                      weighting=weighting)
     # the numeric items' medians belong with study table 1, the sample's characteristics
     medians = [medians_table(wave, tables["medians"], min_n)] if len(tables["medians"]) else []
     blocks += [*study_tables[:1], *medians, *study_tables[1:]]
@@ -135,9 +138,10 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
                  main_results: Mapping[str, str], min_n: int, weighting: Mapping,
                  versions: Mapping[str, str],
                  sensitivity: Mapping[str, tuple[pd.DataFrame, pd.DataFrame, Path | None]] | None = None,
-                 ) -> list[Block]:
+                 wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
     """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s;
-    ``sensitivity`` gives a wave's weighting sensitivity panel (table, extreme weights, figure)."""
+    ``sensitivity`` gives a wave's weighting sensitivity panel (table, extreme weights, figure);
+    ``wave_weighting`` each wave's weighting settings (else ``weighting``)."""
     synthetic = [w for i, w in enumerate(waves) if tables["estimates"][i]["synthetic"].map(str).eq("True").any()]
     blocks: list[Block] = []
     if synthetic:
@@ -153,7 +157,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         Heading("Methods", 1),
         methods_paragraph({w: tables["estimates"][i] for i, w in enumerate(waves)},
                           {w: tables["diagnostics"][i] for i, w in enumerate(waves)},
-                          {w: tables["margins"][i] for i, w in enumerate(waves)}, weighting, variables, versions),
+                          {w: tables["margins"][i] for i, w in enumerate(waves)}, weighting, variables, versions,
+                          wave_weighting),
     ]
     for i, wave in enumerate(waves):
         mine = {Path(p).stem: Path(p) for p in figures if Path(p).parts[-3] == wave}
@@ -163,7 +168,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
             figure_settings=figure_settings,
             weighting_figure=next((Path(p) for p in weighting_figures if Path(p).parts[-3] == wave), None),
             published=published.get(wave), models=models, main_results=main_results, min_n=min_n,
-            sensitivity=(sensitivity or {}).get(wave))
+            sensitivity=(sensitivity or {}).get(wave),
+            weighting=(wave_weighting or {}).get(wave) or weighting)
     if changes is not None:
         blocks += [Heading("Changes between waves", 1), *changes_tables(changes)]
         if changes_figure is not None:
@@ -178,7 +184,8 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
                        main_results: Mapping[str, str], min_n: int, weighting: Mapping,
                        out_html: str | Path, out_docx: str | Path, sensitivity: Sequence[str] = (),
                        sensitivity_extremes: Sequence[str] = (),
-                       sensitivity_figures: Sequence[str] = ()) -> list[Block]:
+                       sensitivity_figures: Sequence[str] = (),
+                       wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
     """Read every wave's results and write the report as HTML and DOCX, both or neither.
 
     ``inputs`` maps each key of :data:`WAVE_TABLES` to one CSV per wave (in ``waves`` order);
@@ -198,7 +205,7 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
         changes=read_table(changes[0]) if changes else None,
         changes_figure=Path(changes_figure[0]) if changes_figure else None,
         figure_settings=figure_settings, models=models, main_results=main_results, min_n=min_n,
-        weighting=weighting, versions=software_versions(), sensitivity=panels)
+        weighting=weighting, versions=software_versions(), sensitivity=panels, wave_weighting=wave_weighting)
     page = html_page(TITLE, blocks)
     document = docx_bytes(TITLE, blocks)
     with atomic_path(out_html) as html_tmp, atomic_path(out_docx) as docx_tmp:

@@ -109,10 +109,25 @@ def within_stratum(margins: pd.DataFrame, column: str) -> pd.Series:
     return 100 * margins[column] / totals
 
 
-def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict]) -> Table:
-    """Each raking margin's cells: the sample's n, and the sample's, the target's and the final
-    weights' share of the cell within its stratum (country), in %."""
+def weighted_how(weighting: Mapping | None) -> str:
+    """How the weighted percentages were weighted, for the tables' notes: "raked within
+    country" (also without settings), "post-stratified within country", "calibrated within
+    country (logit)", or the base weights."""
+    method = (weighting or {}).get("method", "rake")
+    stratum = (weighting or {}).get("stratum", "country")
+    within = f" within {stratum}" if stratum else ""
+    return {"rake": f"raked{within}", "poststratify": f"post-stratified{within}",
+            "linear": f"calibrated{within} (linear)", "logit": f"calibrated{within} (logit)",
+            "none": "base weights, not adjusted to margins"}[method]
+
+
+def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict],
+                  weighting: Mapping | None = None) -> Table:
+    """Each margin's cells: the sample's n, and the sample's, the target's and the final
+    weights' share of the cell within its stratum (country), in %; the note says how the
+    wave was weighted (``weighting``, :func:`weighted_how`)."""
     shares = {column: within_stratum(margins, column) for column in ("before", "target", "after")}
+    how = "raking is within country" if weighted_how(weighting) == "raked within country" else weighted_how(weighting)
     rows = []
     for i, cell in margins.iterrows():
         ident = row_id(wave, "margins", cell["margin"], cell["level"])
@@ -126,7 +141,7 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     return Table(
         key=f"margins-{wave}", title=f"Weighting targets and achieved margins, wave {wave}", stub="Cell",
         columns=("n", "Sample %", "Target %", "Weighted %"), rows=tuple(rows),
-        note=(f"Shares of each cell within its country (raking is within country), in %. The largest relative difference between a weighted margin and its "
+        note=(f"Shares of each cell within its country ({how}), in %. The largest relative difference between a weighted margin and its "
               f"target is {worst:.1e}. Source: results/{wave}/weight/margins.csv. {row_note('margins', wave)}"),
     )
 
@@ -165,9 +180,10 @@ def _estimate_value(row: pd.Series, wave: str, number: int, text: str) -> Value:
 
 
 def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapping[str, str],
-                       min_n: int) -> list[Table]:
+                       min_n: int, weighting: Mapping | None = None) -> list[Table]:
     """Each of the wave's tables: weighted % (95% CI) by domain, and for the main results
-    (``describe.main_results``) the unweighted % beneath; every number with its explain id."""
+    (``describe.main_results``) the unweighted % beneath; every number with its explain id;
+    the note says how the percentages were weighted (``weighting``, :func:`weighted_how`)."""
     est = estimates.copy()
     for flag in ("small_base", "not_asked"):
         if flag in est:
@@ -193,7 +209,7 @@ def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapp
             lines.append(Row(str(level), tuple(cells), group=f"{label} [{variable}]"))
         weighted = rows[rows["weighting"] == "weighted"]
         variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str))) if "variance" in weighted else ""
-        note = (f"Weighted percentages (raked within country) with 95% confidence intervals "
+        note = (f"Weighted percentages ({weighted_how(weighting)}) with 95% confidence intervals "
                 f"({methods_text(weighted['ci_method'])}; variance: {variance}); {SUPPRESSED} = fewer than {min_n} "
                 f"respondents in the base, suppressed; — = not asked in this wave. For the main results, the "
                 f"unweighted percentage is beneath (unw.). A percentage's base is the respondents with a value"
@@ -379,11 +395,36 @@ def changes_tables(changes: pd.DataFrame) -> list[Table]:
 # -- the methods -----------------------------------------------------------------------------
 
 
+def weighting_words(weighting: Mapping, variables: Mapping[str, dict], margins: str, trimmed: int) -> str:
+    """How a wave was weighted, in words, from its weighting settings: the method (raked,
+    post-stratified, calibrated, or the base weights unchanged), within what, to which margins
+    (``margins``, their labels), how, and the trimming (``trimmed`` weights held)."""
+    method = weighting.get("method", "rake")
+    base = (weighting.get("design") or {}).get("weights")
+    weights = f"base weights ({base})" if base else "weights"
+    stratum = weighting.get("stratum", "country")
+    within = f" within {variable_label(variables, stratum).lower()}" if stratum else ""
+    trim = (f"trimmed: {weighting['trim']}, {trimmed} weights" if weighting.get("trim") else "no trimming")
+    if method == "none":
+        return f"no weighting to population margins: the weights are the base weights ({base or 'all 1'})"
+    if method == "poststratify":
+        return f"{weights} post-stratified{within} to the population cells {margins} (R's postStratify; {trim})"
+    if method in ("linear", "logit"):
+        bounds = {k: v for k, v in (weighting.get("bounds") or {}).items() if v is not None}
+        limits = f", g-weights between {bounds.get('lower', '-inf')} and {bounds.get('upper', 'inf')}" if bounds else ""
+        kind = "linear calibration (GREG)" if method == "linear" else "bounded logit calibration"
+        return (f"{weights} calibrated{within} to the population margins {margins} ({kind}{limits}; convergence "
+                f"tolerance {weighting.get('epsilon')}, at most {weighting.get('maxit')} iterations)")
+    return (f"{weights} raked{within} to the population margins {margins} (iterative proportional fitting, "
+            f"convergence tolerance {weighting.get('epsilon')}, at most {weighting.get('maxit')} sweeps; {trim})")
+
+
 def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mapping[str, pd.DataFrame],
                       margins: Mapping[str, pd.DataFrame], weighting: Mapping, variables: Mapping[str, dict],
-                      versions: Mapping[str, str]) -> Paragraph:
-    """What this run did, in words, from its own tables: the weighting, the variance and CI
-    methods with the range of design df they span, and the software."""
+                      versions: Mapping[str, str], wave_weighting: Mapping[str, Mapping] | None = None) -> Paragraph:
+    """What this run did, in words, from its own tables: the weighting (each wave's own,
+    ``wave_weighting``, where given, else ``weighting``: :func:`weighting_words`), the variance
+    and CI methods with the range of design df they span, and the software."""
     parts = []
     for wave, est in estimates.items():
         weighted = est[est["weighting"] == "weighted"]
@@ -392,12 +433,10 @@ def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mappin
         countries = diag[diag["country"] != "All"]
         trimmed = int(pd.to_numeric(countries.get("trimmed", pd.Series([0])), errors="coerce").fillna(0).sum())
         raked = ", ".join(margin_label(m, variables) for m in dict.fromkeys(margins[wave]["margin"].astype(str)))
+        words = weighting_words((wave_weighting or {}).get(wave) or weighting, variables, raked, trimmed)
         parts.append(
             f"Wave {wave}: {len(est[est['weighting'] == 'weighted'].drop_duplicates(['variable', 'level', 'domain'])):,} "
-            f"weighted percentages; weights raked within {variable_label(variables, weighting.get('stratum', 'country')).lower()} "
-            f"to the population margins {raked} (iterative proportional fitting, convergence tolerance "
-            f"{weighting.get('epsilon')}, at most {weighting.get('maxit')} sweeps; "
-            f"{'trimmed: ' + str(weighting['trim']) + f', {trimmed} weights' if weighting.get('trim') else 'no trimming'}); "
+            f"weighted percentages; {words}; "
             f"Kish design effect of the weights {countries['kish_deff'].min():.2f} to {countries['kish_deff'].max():.2f} "
             f"by country; variance by {variance}; 95% intervals for percentages: {methods_text(weighted['ci_method'])}.")
     software = ", ".join(f"{name} {version}" for name, version in versions.items())

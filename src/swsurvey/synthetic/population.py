@@ -23,6 +23,10 @@ from swsurvey.synthetic.design import Design
 from swsurvey.synthetic.questionnaire import check_questions, country_names
 from swsurvey.synthetic.waves import design_of
 
+#: The joint margin the population also gives (R's interaction naming, as the weighting stage
+#: reads it: levels such as "Woman:Under 30"), consistent with the one-way margins.
+JOINT_MARGIN = "gender:age_group"
+
 #: The ``source`` column of the population margins.
 MARGINS_SOURCE = "synthetic: the generator's population (not real figures)"
 
@@ -57,22 +61,46 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
     share of the country's population, and the source and date of each figure (as every
     targets file of the weighting stage must give). The counts are a multinomial draw of each country's
     population size around fixed shares (from a stream of its own, so the wave's draws do
-    not move them); the shares sum to one per country and variable.
+    not move them); the shares sum to one per country and variable. After them, the joint
+    margin ``gender:age_group`` (levels ``Woman:Under 30`` ...), whose counts add up to the
+    one-way margins exactly (:func:`joint_cells`, from a further stream of its own).
     """
     design = design_of(instrument)
     check_questions(instrument, design)
     check_margin_levels(instrument, design)
     rng = np.random.Generator(np.random.PCG64(seed).jumped())
-    rows = []
+    joint_rng = np.random.Generator(np.random.PCG64(seed).jumped(2))  # its own stream: the margins stay put
+    rows, joint = [], []
     for code, name in country_names(instrument).items():
         size = design.population_size[code]
+        drawn = {}
         for variable, shares in (("gender", _POPULATION_GENDER[code]), ("age_group", _POPULATION_AGE[code])):
             counts = rng.multinomial(size, np.asarray(shares) / sum(shares))
+            drawn[variable] = counts
             for label, count in zip(MARGIN_LEVEL_CODES[variable], counts, strict=True):
                 rows.append((name, variable, label, int(count), count / size, MARGINS_SOURCE, design.margins_date))
+        cells = joint_cells(drawn["gender"], drawn["age_group"], joint_rng)
+        for gender, by_age in zip(MARGIN_LEVEL_CODES["gender"], cells, strict=True):
+            for age, count in zip(MARGIN_LEVEL_CODES["age_group"], by_age, strict=True):
+                joint.append((name, JOINT_MARGIN, f"{gender}:{age}", int(count), count / size, MARGINS_SOURCE,
+                              design.margins_date))
     return pd.DataFrame(
-        rows, columns=["country", "variable", "level", "population_count", "population_share", "source", "date"]
+        rows + joint, columns=["country", "variable", "level", "population_count", "population_share", "source", "date"]
     ).astype({"country": "str", "variable": "str", "level": "str", "source": "str", "date": "str"})
+
+
+def joint_cells(gender: np.ndarray, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A country's gender x age-group counts with exactly the drawn margins: the population's
+    ages dealt to the genders at random (gender and age independent within a country), each
+    gender's ages a multivariate hypergeometric draw from the ages not yet dealt."""
+    remaining = np.asarray(age, dtype=np.int64).copy()
+    cells = []
+    for count in gender[:-1]:
+        cell = rng.multivariate_hypergeometric(remaining, int(count))
+        cells.append(cell)
+        remaining = remaining - cell
+    cells.append(remaining)
+    return np.vstack(cells)
 
 
 def check_margin_levels(instrument: Instrument, design: Design) -> None:
