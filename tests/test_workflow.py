@@ -269,17 +269,20 @@ def test_the_weighting_sensitivity_panel_is_in_its_page_and_the_study_report(sma
 
     from swsurvey.stages.sensitivity_flags import moved_sentence
 
-    workdir, _, _ = small_run
+    workdir, config, _ = small_run
     out = workdir / "results"
     results = pd.read_csv(out / "small/describe/sensitivity.csv", keep_default_na=False, na_values=[""])
-    assert list(dict.fromkeys(results["scheme"])) == ["main", "unweighted", "trimmed_5"]
+    schemes = yaml.safe_load(config.read_text())["sensitivity"]["schemes"]
+    assert list(dict.fromkeys(results["scheme"])) == ["main", *schemes]
+    assert list(schemes) == ["unweighted", "joint", "trimmed_5", "poststratified"]
     assert {"estimate", "country_test", "model_term"} <= set(results["kind"])
     assert (results.loc[results["scheme"] == "main", "moved"].astype(str) == "False").all()
     page = (out / "small/report/sensitivity.html").read_text(encoding="utf-8")
     study = (out / "report/study.html").read_text(encoding="utf-8")
     for text in (page, study):
         assert "Headline results under each weighting scheme, wave small" in text
-        assert "Trimmed at 5x the median" in text and "Extreme weights, Main weighting" in text
+        assert "Extreme weights, Main weighting" in text
+        assert all(html.escape(scheme["label"]) in text for scheme in schemes.values())
         assert html.escape(moved_sentence(results)) in text  # what moved, in words
     paragraphs = [p.text for p in docx.Document(out / "report/study.docx").paragraphs]
     start = paragraphs.index("Weighting sensitivity")
