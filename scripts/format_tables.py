@@ -12,4 +12,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_xlsx=snakemake.output.xlsx,
         wave=snakemake.wildcards.wave,
         min_n=snakemake.params.min_n,
+        method=snakemake.params.method,
+        stratum=snakemake.params.stratum,
     )

@@ -188,3 +188,27 @@ def test_quantiles_are_shown_whole_or_with_one_decimal_and_a_missing_end_as_na()
     from swsurvey.io.tables import quantile_text
 
     assert [quantile_text(x) for x in (18.0, 17.5, 0.0, np.nan)] == ["18", "17.5", "0", "NA"]
+
+
+def test_the_medians_take_the_wave_s_clusters_as_the_categorical_tables_do(r_wave):
+    """With clusters in the wave's design setting (weighting.design.ids), the medians' SEs are
+    the clustered design's, R's svyquantile(~x, svydesign(ids=~psu, strata=~country,
+    weights=~w), ci=TRUE), and the variance label names the clusters; they differ from the
+    unclustered SEs (so the setting is not ignored)."""
+    from swsurvey.stages.weighting import design_setting
+    from swsurvey.survey.design import svydesign
+    from swsurvey.survey.quantile import svyquantile
+
+    data, _ = r_wave
+    frame = data.assign(psu=data.groupby("country", observed=True).cumcount() // 4)
+    frame["psu"] = frame["country"].astype(str) + "-" + frame["psu"].astype(str)
+    clustered = medians(frame, ["years_practice"], labels={}, stratum="country", weight="weight", pooled=ALL,
+                        min_n=10, design=design_setting({"ids": ["psu"]}, "country"))
+    plain = _quantiles(frame)
+    mine = clustered[(clustered["domain"] == "All") & (clustered["weighting"] == "weighted")]
+    design = svydesign(frame[frame["years_practice"].notna()], ids="~psu", strata="~country", weights="~weight")
+    expected = svyquantile(design, "~years_practice", list(QUANTILES.values()), qrule="math")
+    np.testing.assert_allclose(mine["se"], expected.se, rtol=1e-12)
+    assert "clusters: psu" in mine["variance"].iloc[0]
+    unclustered = plain[(plain["domain"] == "All") & (plain["weighting"] == "weighted")]
+    assert not np.allclose(mine["se"], unclustered["se"])

@@ -121,6 +121,20 @@ def test_the_description_has_no_banner_for_real_data(numbers):
     assert "SYNTHETIC DATA:" not in text and "(SYNTHETIC)" not in text and "Wave 2017" in text
 
 
+def test_the_front_page_and_captions_say_how_the_wave_was_weighted(tables):
+    """The wave's own weighting method, not the study's raking, in the front page and the
+    captions that name the weights."""
+    settings = {**CONFIG["waves"]["2017"].get("weighting", {}), "method": "poststratify", "stratum": "country"}
+    post = wave_numbers({key: tables[key] for key in TABLES}, tables["published"], settings)
+    front = snakemake_render(render_description((REPO / "workflow/report/workflow.rst").read_text(), {"2017": post},
+                                                {"2017": CONFIG["waves"]["2017"]}))
+    assert "Post-stratified within country" in front and "Raked within" not in front
+    caption = render_caption((REPO / "workflow/report/country_tests.rst").read_text(), {"2017": post})
+    assert "with the post-stratified weights" in caption and "raked" not in caption
+    plain = wave_numbers({key: tables[key] for key in TABLES}, tables["published"])
+    assert (plain["weighted_how"], plain["weights_word"]) == ("raked within country", "raked")
+
+
 def test_an_import_warning_is_on_the_front_page_and_in_the_codebook_caption(numbers):
     assert numbers["import_warnings"] == []  # the stored wave declares -99 missing everywhere
     warned = {**numbers, "import_warnings": ["Code -99 (Seen but unanswered) is not declared user-missing"]}

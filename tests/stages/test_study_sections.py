@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from swsurvey.io.explain_ids import parse_cell_id
+from swsurvey.io.table_text import weighted_how, weights_word
 from swsurvey.io.tables import SUPPRESSED
 from swsurvey.stages.study_sections import (
     changes_tables,
@@ -15,7 +16,6 @@ from swsurvey.stages.study_sections import (
     margins_table,
     methods_paragraph,
     model_table,
-    weighted_how,
     weighting_words,
 )
 
@@ -155,6 +155,9 @@ def test_the_methods_name_each_wave_s_own_weighting_method():
     assert weighted_how(None) == weighted_how(common) == "raked within country"
     assert weighted_how({**common, "method": "logit"}) == "calibrated within country (logit)"
     assert weighted_how({**common, "method": "poststratify", "stratum": None}) == "post-stratified"
+    assert [weights_word({**common, "method": m}) for m in ("rake", "poststratify", "logit", "none")] == [
+        "raked", "post-stratified", "calibrated", "base"]
+    assert weights_word(None) == "raked"
 
 
 def test_a_signed_number_that_rounds_to_zero_has_no_sign():

@@ -129,7 +129,11 @@ rule format_tables:
         mem_mb=500,
         runtime=5,
     params:
-        **settings(min_n=("describe", "min_n")),
+        **settings(
+            min_n=("describe", "min_n"),
+            method=wave_weighting("method"),
+            stratum=wave_weighting("stratum"),
+        ),
     script:
         "../../scripts/format_tables.py"
 
@@ -158,6 +162,8 @@ rule weighting_effect:
         **settings(
             main_results=("describe", "main_results"),
             min_n=("describe", "min_n"),
+            method=wave_weighting("method"),
+            stratum=wave_weighting("stratum"),
         ),
     script:
         "../../scripts/weighting_effect.py"

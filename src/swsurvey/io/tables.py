@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.io.files import atomic_path
-from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED, markdown_banner, markdown_cell
+from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED, markdown_banner, markdown_cell, weighted_how
 
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
@@ -79,13 +79,15 @@ def methods_text(methods: pd.Series) -> str:
     return "; ".join(parts)
 
 
-def note(estimates: pd.DataFrame, min_n: int) -> str:
+def note(estimates: pd.DataFrame, min_n: int, how: str = "raked within country") -> str:
+    """The tables' note: the CI and variance methods, the suppression and the bases; ``how`` the
+    weighted percentages were weighted (:func:`swsurvey.io.table_text.weighted_how`)."""
     weighted = estimates[estimates["weighting"] == "weighted"]
     method = methods_text(weighted["ci_method"]) if len(weighted) else ""
     if "variance" in weighted and len(weighted):
         method = f"{method}; variance: {weighted['variance'].iloc[0]}"
     return (
-        f"Weighted percentages (raked within country) with 95% confidence intervals ({method}); "
+        f"Weighted percentages ({how}) with 95% confidence intervals ({method}); "
         f"{SUPPRESSED} = fewer than {min_n} respondents in the base, suppressed. A percentage's "
         "base is the respondents with a value (missing values are left out, whatever their reason)"
         + bases_text(estimates) + "." + fixed_margins_text(weighted) + " Unweighted "
@@ -116,9 +118,10 @@ def bases_text(estimates: pd.DataFrame) -> str:
     return "".join(f'; for "{label}", {base}' for label, base in pairs)
 
 
-def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
+                    how: str = "raked within country") -> str:
     lines = [f"> **{BANNER}**", ""] if synthetic else []
-    lines += [f"# Descriptive tables, wave {wave}", "", note(estimates, min_n), ""]
+    lines += [f"# Descriptive tables, wave {wave}", "", note(estimates, min_n, how), ""]
     for table, wide in wide_tables(estimates).items():
         lines += [f"## {table}", "", "| Variable | Level | " + " | ".join(wide.columns) + " |"]
         lines += ["|---|---|" + "---:|" * len(wide.columns)]
@@ -128,7 +131,8 @@ def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_
     return "\n".join(lines)
 
 
-def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
+                how: str = "raked within country") -> str:
     """A self-contained HTML page, one <table> per table, ready to paste into a manuscript."""
     esc = html.escape
     parts = [
@@ -142,7 +146,7 @@ def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: i
     ]
     if synthetic:
         parts.append(f'<p class="banner">{esc(BANNER)}</p>')
-    parts += [f"<h1>Descriptive tables, wave {esc(wave)}</h1>", f"<p>{esc(note(estimates, min_n))}</p>"]
+    parts += [f"<h1>Descriptive tables, wave {esc(wave)}</h1>", f"<p>{esc(note(estimates, min_n, how))}</p>"]
     for table, wide in wide_tables(estimates).items():
         parts.append(f"<table><caption>{esc(table)}</caption><thead><tr><th>Variable</th><th>Level</th>")
         parts += [f"<th>{esc(c)}</th>" for c in wide.columns]
@@ -179,26 +183,28 @@ def median_text(rows: pd.DataFrame) -> str:
             f"IQR {quantile_text(by.loc['lower quartile', 'estimate'])}–{quantile_text(by.loc['upper quartile', 'estimate'])}")
 
 
-def medians_note(table: pd.DataFrame, min_n: int) -> str:
-    """What the table shows and how, from the table's own methods and variance labels."""
+def medians_note(table: pd.DataFrame, min_n: int, how: str = "raked within country") -> str:
+    """What the table shows and how, from the table's own methods and variance labels; ``how``
+    the weighted medians were weighted (:func:`swsurvey.io.table_text.weighted_how`)."""
     shown = table[~table["not_asked"].astype(bool) & (table["ci_method"].fillna("") != "")]
     methods = methods_text(shown["ci_method"])
     variance = "; ".join(dict.fromkeys(shown.loc[shown["weighting"] == "weighted", "variance"].astype(str)))
-    return (f"Weighted (raked within country) and unweighted medians of the numeric items with 95% confidence "
+    return (f"Weighted ({how}) and unweighted medians of the numeric items with 95% confidence "
             f"intervals ({methods}; R's svyquantile; variance of the weighted rows: {variance}), and the "
             f"interquartile range (IQR: the lower to the upper quartile, of the row's weighting). NA = an interval "
             f"end beyond the data (its CDF interval leaves 0-1). A median's base is the respondents with a value; "
             f"{SUPPRESSED} = fewer than {min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this wave.")
 
 
-def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
+def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
+                     how: str = "raked within country") -> str:
     """The Markdown table: one row per variable and weighting, one column per domain."""
     domains_ = list(dict.fromkeys(table["domain"]))
     lines = [markdown_banner(synthetic).rstrip("\n"), ""] if synthetic else []
     if table.empty:
         return "\n".join([*lines, f"# Medians of the numeric items, wave {wave}", "",
                            "No numeric items are configured (describe.numeric is empty)."]) + "\n"
-    lines += [f"# Medians of the numeric items, wave {wave}", "", medians_note(table, min_n), "",
+    lines += [f"# Medians of the numeric items, wave {wave}", "", medians_note(table, min_n, how), "",
               "| Variable | Weighting | " + " | ".join(map(markdown_cell, domains_)) + " |",
               "|---|---|" + "---:|" * len(domains_)]
     for (label, weighting), rows in table.groupby(["variable_label", "weighting"], sort=False):
@@ -236,7 +242,8 @@ WORKBOOK_NUMBERS = (
 )
 
 
-def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int) -> None:
+def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int,
+                 how: str = "raked within country") -> None:
     """One sheet per table, then the long estimates, with numbers as numbers.
 
     A table's sheet: its title, the banner (synthetic data), the note, then one row per
@@ -254,7 +261,7 @@ def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthe
         numbers = {column: book.add_format({"num_format": fmt}) for column, _, fmt in WORKBOOK_NUMBERS}
         marker = book.add_format({"align": "right"})
         used: set[str] = set()
-        text = note(estimates, min_n)
+        text = note(estimates, min_n, how)
         weighted = estimates[estimates["weighting"] == "weighted"]
         for table, rows in weighted.groupby("table", sort=False):
             sheet = book.add_worksheet(_sheet_name(table, used))
@@ -307,12 +314,15 @@ def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthe
 
 
 def format_tables(
-    estimates: str | Path, out_md: str | Path, out_html: str | Path, out_xlsx: str | Path, *, wave: str, min_n: int
+    estimates: str | Path, out_md: str | Path, out_html: str | Path, out_xlsx: str | Path, *, wave: str, min_n: int,
+    method: str = "rake", stratum: str | None = "country",
 ) -> None:
-    """Write the three published formats of one wave's tables, all or none."""
+    """Write the three published formats of one wave's tables, all or none; the note says how
+    the wave was weighted (its weighting ``method`` and ``stratum``, :func:`weighted_how`)."""
+    how = weighted_how({"method": method, "stratum": stratum})
     est = pd.read_csv(estimates, keep_default_na=False, na_values=[""])
     synthetic = bool(est["synthetic"].all()) if "synthetic" in est else False
     with atomic_path(out_md) as md, atomic_path(out_html) as page, atomic_path(out_xlsx) as xlsx:
-        md.write_text(tables_markdown(est, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")
-        page.write_text(tables_html(est, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")
-        tables_excel(est, xlsx, wave=wave, synthetic=synthetic, min_n=min_n)
+        md.write_text(tables_markdown(est, wave=wave, synthetic=synthetic, min_n=min_n, how=how), encoding="utf-8")
+        page.write_text(tables_html(est, wave=wave, synthetic=synthetic, min_n=min_n, how=how), encoding="utf-8")
+        tables_excel(est, xlsx, wave=wave, synthetic=synthetic, min_n=min_n, how=how)

@@ -32,10 +32,12 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage
 from swsurvey.io.logfile import get_logger
+from swsurvey.io.table_text import weighted_how
 from swsurvey.io.tables import medians_markdown
 from swsurvey.stages.describe import domains
 from swsurvey.stages.designs import (
     WEIGHTINGS,
+    analysis_setting,
     replicate_label,
     replicated,
     variance_label,
@@ -102,18 +104,22 @@ def medians(
     min_n: int,
     variance: Mapping | None = None,
     calibration=None,
+    design: Mapping | None = None,
 ) -> pd.DataFrame:
     """The quantile rows of every numeric item (see the module docstring; without the
     ``wave`` and ``synthetic`` columns). ``calibration`` is
-    :func:`swsurvey.stages.designs.weighted_calibration`'s (None: the weights held fixed)."""
+    :func:`swsurvey.stages.designs.weighted_calibration`'s (None: the weights held fixed);
+    ``design`` the wave's design setting (:func:`swsurvey.stages.designs.analysis_setting`;
+    None: ``stratum`` as strata), as the categorical tables use it."""
     masks = domains(data[stratum], pooled)
     asked = {variable: is_numeric_item(data, variable) for variable in numeric}
     designs, labels_ = {}, {}
     if any(asked.values()):
         for weighting in WEIGHTINGS:
-            designs[weighting] = weighting_design(data, stratum, weight, weighting, variance, calibration)
+            designs[weighting] = weighting_design(data, stratum, weight, weighting, variance, calibration,
+                                                  design=design)
             labels_[weighting] = (replicate_label(designs[weighting]) if replicated(variance, weighting)
-                                  else variance_label(data, stratum, weight, weighting, None, calibration))
+                                  else variance_label(data, stratum, weight, weighting, None, calibration, design))
     rows = []
     for variable in numeric:
         answered = data[variable].notna().to_numpy() if asked[variable] else None
@@ -172,7 +178,8 @@ def describe_medians(
         log.info("wave %s: not in the data, shown as not asked: %s", wave, ", ".join(lacking))
     calibration = weighted_calibration(frame, targets, weighting, variance)
     out = medians(frame, numeric, labels=provenance.get("labels", {}), stratum=stratum, weight="weight",
-                  pooled=pooled, min_n=min_n, variance=variance, calibration=calibration)
+                  pooled=pooled, min_n=min_n, variance=variance, calibration=calibration,
+                  design=analysis_setting(weighting, stratum))
     synthetic = bool(provenance.get("synthetic"))
     out.insert(0, "wave", wave)
     out["synthetic"] = synthetic
@@ -180,5 +187,6 @@ def describe_medians(
     log.info("wave %s: %d quantiles of %d numeric items", wave, int((~out["not_asked"]).sum()), len(numeric))
     with atomic_path(out_csv) as tmp_csv, atomic_path(out_md) as tmp_md:
         out.to_csv(tmp_csv, index=False, float_format="%.10g")
-        tmp_md.write_text(medians_markdown(out, wave=wave, synthetic=synthetic, min_n=min_n), encoding="utf-8")
+        tmp_md.write_text(medians_markdown(out, wave=wave, synthetic=synthetic, min_n=min_n,
+                                           how=weighted_how(weighting)), encoding="utf-8")
     return out

@@ -26,6 +26,7 @@ import pandas as pd
 
 from swsurvey.io.files import write_text
 from swsurvey.io.logfile import get_logger
+from swsurvey.io.table_text import weighted_how, weights_word
 
 log = get_logger("report_text")
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
@@ -157,8 +158,11 @@ def _shift_numbers(effect: pd.DataFrame) -> dict:
     }
 
 
-def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None = None) -> dict:
-    """The key numbers of one wave, from its result tables (paths keyed as in :data:`TABLES`)."""
+def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None = None,
+                 weighting: Mapping | None = None) -> dict:
+    """The key numbers of one wave, from its result tables (paths keyed as in :data:`TABLES`),
+    and how its ``weighting`` settings weighted it, in words (``weighted_how``, ``weights_word``:
+    :func:`swsurvey.io.table_text.weighted_how`; without settings the study's raking)."""
     estimates = _read(tables["estimates"])
     effect = _read(tables["effect"])
     flow = _read(tables["flow"])
@@ -167,6 +171,8 @@ def wave_numbers(tables: Mapping[str, str | Path], published: str | Path | None 
         "synthetic": bool(estimates["synthetic"].astype(bool).any()),
         "flow": _flow_numbers(flow, order),
         "weights": _weight_numbers(_read(tables["diagnostics"]), order),
+        "weighted_how": weighted_how(weighting),
+        "weights_word": weights_word(weighting),
         "any_use": _headline(estimates, "any_ict_use", "Yes"),
         "weekly": _headline(estimates, "weekly_use", "Yes"),
         "cells": int((estimates["weighting"] == "weighted").sum()),
@@ -290,7 +296,9 @@ def write_report_text(
     published_by_wave = {str(_read(p)["wave"].iloc[0]): p for p in published}
     numbers = {}
     for i, wave in enumerate(names):
-        numbers[wave] = wave_numbers({key: tables[key][i] for key in TABLES}, published_by_wave.get(wave))
+        # the wave's own weighting settings (its keys over the top level's)
+        numbers[wave] = wave_numbers({key: tables[key][i] for key in TABLES}, published_by_wave.get(wave),
+                                     (waves[wave] or {}).get("weighting"))
         log.info("wave %s: key numbers read (synthetic: %s)", wave, numbers[wave]["synthetic"])
     changed = change_numbers(changes[0]) if changes else None
     templates = {Path(t).name: Path(t) for t in caption_templates}

@@ -110,7 +110,7 @@ def wave_blocks(wave: str, *, tables: Mapping[str, pd.DataFrame], codebook: Mapp
     study_tables = descriptive_tables(tables["estimates"], wave=wave, main_results=main_results, min_n=min_n,
                                       weighting=weighting)
     # the numeric items' medians belong with study table 1, the sample's characteristics
-    medians = [medians_table(wave, tables["medians"], min_n)] if len(tables["medians"]) else []
+    medians = [medians_table(wave, tables["medians"], min_n, weighting)] if len(tables["medians"]) else []
     blocks += [*study_tables[:1], *medians, *study_tables[1:]]
     if figures:
         blocks.append(Heading("Figures", 2))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from swsurvey.io.document import Cell, Paragraph, Row, Table, Value, text_cell
 from swsurvey.io.explain_ids import CROSSWAVE, PATTERN, ROW_TABLES, cell_id, row_id
-from swsurvey.io.table_text import NOT_ASKED_TEXT
+from swsurvey.io.table_text import NOT_ASKED_TEXT, weighted_how
 from swsurvey.io.tables import SUPPRESSED, bases_text, cell_text, methods_text, quantile_text
 from swsurvey.stages.model_terms import formula_parts, response_label, term_labels, variable_label
 
@@ -107,18 +107,6 @@ def within_stratum(margins: pd.DataFrame, column: str) -> pd.Series:
     stratum = margins["level"].astype(str).str.split(":").str[0]
     totals = margins.groupby([margins["margin"], stratum])[column].transform("sum")
     return 100 * margins[column] / totals
-
-
-def weighted_how(weighting: Mapping | None) -> str:
-    """How the weighted percentages were weighted, for the tables' notes: "raked within
-    country" (also without settings), "post-stratified within country", "calibrated within
-    country (logit)", or the base weights."""
-    method = (weighting or {}).get("method", "rake")
-    stratum = (weighting or {}).get("stratum", "country")
-    within = f" within {stratum}" if stratum else ""
-    return {"rake": f"raked{within}", "poststratify": f"post-stratified{within}",
-            "linear": f"calibrated{within} (linear)", "logit": f"calibrated{within} (logit)",
-            "none": "base weights, not adjusted to margins"}[method]
 
 
 def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict],
@@ -220,7 +208,7 @@ def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapp
     return out
 
 
-def medians_table(wave: str, medians: pd.DataFrame, min_n: int) -> Table:
+def medians_table(wave: str, medians: pd.DataFrame, min_n: int, weighting: Mapping | None = None) -> Table:
     """The numeric items (``describe.numeric``) by domain: the weighted median (95% Woodruff CI)
     and interquartile range, and the unweighted median beneath; every number with its row's id."""
     table = medians.copy()
@@ -257,7 +245,7 @@ def medians_table(wave: str, medians: pd.DataFrame, min_n: int) -> Table:
     shown = table[~table["not_asked"] & table["ci_method"].notna()]
     weighted = shown[shown["weighting"] == "weighted"]
     variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str)))
-    note = (f"Weighted medians (raked within country) with 95% confidence intervals ({methods_text(shown['ci_method'])}: "
+    note = (f"Weighted medians ({weighted_how(weighting)}) with 95% confidence intervals ({methods_text(shown['ci_method'])}: "
             f"R's svyquantile with its default quantile rule; variance: {variance}), the interquartile range (IQR, "
             f"the weighted quartiles) beneath, and the unweighted median (unw.). A median's base is the respondents "
             f"with a value; {SUPPRESSED} = fewer than {min_n}, suppressed; {NOT_ASKED_TEXT} = not asked in this "

@@ -19,7 +19,7 @@ import pandas as pd
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, write_text
 from swsurvey.io.logfile import get_logger
-from swsurvey.io.table_text import BANNER, SUPPRESSED
+from swsurvey.io.table_text import BANNER, SUPPRESSED, weighted_how
 
 log = get_logger("weighting_effect")
 COLUMNS = [
@@ -68,8 +68,11 @@ def weighting_effect(estimates: pd.DataFrame, items: Mapping[str, str]) -> pd.Da
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
-def weighting_effect_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int) -> str:
-    """The table as Markdown: one row per item and domain, small bases suppressed (‡)."""
+def weighting_effect_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
+                              weighting: Mapping | None = None) -> str:
+    """The table as Markdown: one row per item and domain, small bases suppressed (‡); the note
+    says how the weighted percentages were weighted (the wave's ``weighting`` settings,
+    :func:`swsurvey.study.weighting_words.weighted_how`)."""
     method = table["ci_method"].dropna().iloc[0] if table["ci_method"].notna().any() else ""
     if table["variance"].notna().any():
         method += f"; SEs by {table['variance'].dropna().iloc[0]}"
@@ -77,7 +80,7 @@ def weighting_effect_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool
     lines += [
         f"# Main results weighted beside unweighted, wave {wave}",
         "",
-        f"Percentages; the weighted ones are raked within country, with 95% intervals ({method}). "
+        f"Percentages; the weighted ones are {weighted_how(weighting)}, with 95% intervals ({method}). "
         f"Shift = weighted − unweighted, in percentage points. {SUPPRESSED} = fewer than {min_n} "
         "respondents in the base.",
         "",
@@ -100,9 +103,10 @@ def weighting_effect_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool
 
 def write_weighting_effect(
     estimates: str | Path, out_csv: str | Path, out_md: str | Path, *, wave: str, main_results: Mapping[str, str],
-    min_n: int,
+    min_n: int, method: str = "rake", stratum: str | None = "country",
 ) -> pd.DataFrame:
-    """Read the wave's estimates file; write the table as CSV and Markdown."""
+    """Read the wave's estimates file; write the table as CSV and Markdown (its note names the
+    wave's weighting ``method`` and ``stratum``)."""
     frame = pd.read_csv(estimates, keep_default_na=False, na_values=[""])
     frame = frame[frame["wave"].astype(str) == str(wave)]
     table = weighting_effect(frame, main_results)
@@ -111,5 +115,6 @@ def write_weighting_effect(
              len(table), table["shift"].abs().max())
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n")
-    write_text(out_md, weighting_effect_markdown(table, wave=wave, synthetic=synthetic, min_n=min_n))
+    write_text(out_md, weighting_effect_markdown(table, wave=wave, synthetic=synthetic, min_n=min_n,
+                                                 weighting={"method": method, "stratum": stratum}))
     return table
