@@ -87,13 +87,11 @@ def test_replicate_designs(name, source, interval_type, qrule, request):
     _same(q, expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "R's as.svrepdesign holds the weights as 1 / (1 / pw), one unit in the last place from pw "
-    "for some schools; in a domain of equal weights a cumulative share then equals p exactly "
-    "in swsurvey's replicate design but not in R's, and the 10% quantile is the next value "
-    "(467 here, 472 in R). Linearization designs take R's 1 / (1 / w) (test_domain_has_nan_interval_ends_where_r_has); "
-    "replicate designs would need as_svrepdesign to carry R's weights."))
 def test_replicate_domain_at_an_exact_cdf_step(dstrat):
+    """R's as.svrepdesign holds the weights as 1 / (1 / pw), one unit in the last place from pw
+    for some schools; in a domain of equal weights a cumulative share equals p exactly with pw
+    but not with R's weights, and the 10% quantile is the next value (472 in R, 467 with pw):
+    as_svrepdesign holds R's weights."""
     rep = as_svrepdesign(dstrat)
     q = svyquantile(rep.subset(rep.data["stype"] == "H"), "api00", QUANTS)
     _same(q, R["quantile_jkn_strat_domain_H_mean"])

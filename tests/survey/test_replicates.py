@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from testconfig import SHARED_ABSENT
 import rsurvey
 from rsurvey import REL, REL_P, assert_close
+from testconfig import SHARED_ABSENT
 
 from swsurvey.errors import InputError
 from swsurvey.survey import (
@@ -35,6 +35,7 @@ from swsurvey.survey import (
     as_svrepdesign,
     combine,
     replicate_estimates,
+    repweights,
     svrepdesign,
     svyby,
     svychisq,
@@ -47,7 +48,7 @@ from swsurvey.survey import (
     with_replicates,
 )
 from swsurvey.survey import replicates as rep
-from swsurvey.survey import repweights
+from swsurvey.survey.design import held_weights
 from swsurvey.survey.hadamard import hadamard
 
 R_DIR = Path(__file__).parents[1] / "r"
@@ -547,7 +548,8 @@ def test_tables_name_the_variance_method():
 def evaluated_apart(design, statistic, chunk: int = 7) -> np.ndarray:
     """``statistic`` on every replicate, in chunks of the full design's replicate weights of all
     rows, as another process would compute it."""
-    full = rep.dataclasses.replace(design, domain=None, weights=design.data["pw"].to_numpy(dtype=float))
+    # the full-sample weights as as_svrepdesign holds them (R's 1 / (1 / pw))
+    full = rep.dataclasses.replace(design, domain=None, weights=held_weights(design.data["pw"].to_numpy(dtype=float)))
     pieces = []
     for start in range(0, full.n_replicates, chunk):
         for w in full.replicate_weights(range(start, min(start + chunk, full.n_replicates))):

@@ -155,6 +155,18 @@ class SurveyDesign:
             raise InputError("not a variable of the design's data", variable=name) from None
 
 
+def held_weights(w: np.ndarray) -> np.ndarray:
+    """The weights as R's design holds them, ``1 / (1 / w)``: R stores a linearization
+    design's sampling probabilities and takes the weights back as their reciprocal (as does
+    ``as.svrepdesign``'s full-sample weight), so a weight can move by one unit in the last
+    place. That decides on which side of ``p`` a weighted CDF lands when a cumulative share
+    equals ``p`` exactly (equal weights in a domain): :func:`swsurvey.survey.quantile.svyquantile`.
+    Zero weights stay zero."""
+    w = np.asarray(w, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(w != 0, 1.0 / (1.0 / w), 0.0)
+
+
 def _backquoted(expression: str, columns) -> str:
     """``expression`` with the data's names that pandas cannot read bare (``sch.wide``) in
     backquotes, and R's ``!`` as pandas' ``~``, leaving quoted strings alone."""

@@ -21,8 +21,11 @@ R survey >= 4.1's ``svyquantile(~x, design, quantiles, ci=TRUE)``, step for step
   (``qnorm`` when ``df`` is infinite); no covariance between quantiles is estimated.
 
 Cumulative weights are summed in extended precision, as R's ``cumsum`` and ``sum`` are, and
-a linearization design's weights are taken as R holds them (``1 / (1 / w)``), so that
-where the CDF reaches ``p`` is decided on the same numbers as in R.
+a design's weights are taken as R holds them (``1 / (1 / w)``,
+:func:`swsurvey.survey.design.held_weights`: a linearization design's here, a replicate
+design's full-sample weights by :func:`~swsurvey.survey.replicates.as_svrepdesign`, as R's
+``as.svrepdesign`` holds them), so that where the CDF reaches ``p`` is decided on the same
+numbers as in R.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
-from swsurvey.survey.design import SurveyDesign
+from swsurvey.survey.design import SurveyDesign, held_weights
 from swsurvey.survey.estimates import drop_missing, mean_matrix, numeric_column, svrep_stat
 from swsurvey.survey.interpolation import approx
 from swsurvey.survey.replicates import SvyRepDesign, combine, replicate_estimates, with_variance
@@ -204,15 +207,6 @@ def _replicate_intervals(design: SvyRepDesign, x: np.ndarray, p: np.ndarray, qha
     return np.column_stack([qhat - half, qhat + half])
 
 
-def _r_weights(w: np.ndarray) -> np.ndarray:
-    """The weights as R's linearization design holds them, ``1 / (1 / w)`` (R stores the
-    sampling probabilities): a weight can move by one unit in the last place, which decides
-    on which side of ``p`` the CDF lands when a cumulative share equals ``p`` exactly
-    (equal weights in a domain)."""
-    with np.errstate(divide="ignore"):
-        return np.where(w != 0, 1.0 / (1.0 / w), 0.0)
-
-
 def svyquantile(
     design: SurveyDesign,
     variables: str | Sequence[str],
@@ -253,7 +247,7 @@ def svyquantile(
     if not (w != 0).any():
         raise InputError("no row with non-zero weight and a value is left", variable=names[0])
     if not replicate:
-        w = _r_weights(w)
+        w = held_weights(w)  # a replicate design made by as_svrepdesign holds them already, as R's
     design_df = design.degf()
     dof = resolve_df(df, design_df)
     crit = float(quantile(1.0 - alpha / 2.0, dof))

@@ -89,7 +89,7 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.survey import repweights
-from swsurvey.survey.design import SurveyDesign, as_mask, evaluate, updated_data
+from swsurvey.survey.design import SurveyDesign, as_mask, evaluate, held_weights, updated_data
 from swsurvey.survey.repweights import ReplicateWeights, Supplied, bootstrap, chunks, half_samples, jackknife
 from swsurvey.survey.svystat import SvrepStat
 from swsurvey.survey.variables import variable_names
@@ -275,8 +275,8 @@ def as_svrepdesign(
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
         weights, scale, rscales, method = bootstrap(design, type, 50 if replicates is None else int(replicates), seed)
-    return SvyRepDesign(
-        data=design.data, weights=design.weights, repweights=weights, type=type, scale=float(scale),
+    return SvyRepDesign(  # full-sample weights as R's as.svrepdesign holds them, 1 / design$prob
+        data=design.data, weights=held_weights(design.weights), repweights=weights, type=type, scale=float(scale),
         rscales=np.asarray(rscales, dtype=float), mse=bool(mse), method=method, domain=design.domain,
         chunk_size=chunk_size,
     )
