@@ -31,6 +31,7 @@ naming the variable and category.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import warnings
@@ -80,6 +81,10 @@ __all__ = [
 #: to say the margins hold.
 MARGIN_TOLERANCE = 1e-6
 
+#: Cross-classifications of up to this many cells (or the number of rows, if more) are
+#: coded by arithmetic and counted with ``np.bincount``, not hashed (:func:`_joint_codes`).
+DENSE_CELLS = 1 << 20
+
 
 @dataclass(frozen=True)
 class RakeReport:
@@ -117,30 +122,45 @@ class RakingRecord(Raking):
 
     report: RakeReport | None = None
 
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        squeeze = x.ndim == 1
-        if squeeze:
-            x = x[:, None]
+    @functools.cached_property
+    def _projection(self):
+        """What :meth:`apply` needs of the margins alone, made once per record: each margin's
+        number of groups, its group sizes, its (groups x n) matrix of 1 / psw and the
+        matrices ``C``."""
         margins = self.margins
         inv = [np.divide(1.0, m.psw, out=np.zeros_like(m.psw), where=m.psw != 0) for m in margins]
         sizes = [int(m.groups.max()) + 1 for m in margins]
         counts = [np.bincount(m.groups, minlength=g).astype(float) for m, g in zip(margins, sizes)]
-        # Group sums of x / psw as one sparse product whose entries are 1 / psw: no n x k copy.
-        B = [_weighted_indicator(m.groups, iv, g) @ x / np.maximum(c, 1.0)[:, None]
-             for m, iv, g, c in zip(margins, inv, sizes, counts)]
+        indicators = [_weighted_indicator(m.groups, iv, g) for m, iv, g in zip(margins, inv, sizes)]
         C = {}
         for i, (mi, gi) in enumerate(zip(margins, sizes)):
             for j, (mj, gj) in enumerate(zip(margins, sizes)):
                 cell = mi.groups * gj + mj.groups
                 sums = np.bincount(cell, weights=mj.psw * inv[i], minlength=gi * gj).reshape(gi, gj)
                 C[i, j] = sums / np.maximum(counts[i], 1.0)[:, None]
+        return sizes, counts, indicators, C
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        return self._residuals(np.asarray(x, dtype=float), overwrite=False)
+
+    def apply_in_place(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`apply` written into ``x`` (a float array), which it returns."""
+        return self._residuals(x, overwrite=True)
+
+    def _residuals(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+        squeeze = x.ndim == 1
+        if squeeze:
+            x = x[:, None]
+        margins = self.margins
+        sizes, counts, indicators, C = self._projection
+        # Group sums of x / psw as one sparse product whose entries are 1 / psw: no n x k copy.
+        B = [indicator @ x / np.maximum(c, 1.0)[:, None] for indicator, c in zip(indicators, counts)]
         a = [np.zeros((g, x.shape[1])) for g in sizes]
         for _ in range(self.sweeps):
             for i in range(len(margins)):
                 mean = B[i] - sum(C[i, j] @ a[j] for j in range(len(margins)))
                 a[i] = a[i] + mean
-        out = x.copy()
+        out = x if overwrite else x.copy()
         # Subtract in row blocks: a full n x k temporary would double the peak memory.
         for start in range(0, len(out), ROW_BLOCK):
             rows = slice(start, start + ROW_BLOCK)
@@ -270,7 +290,7 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
             if held is None:
                 sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(c.totals / sums, 1.0)
-                w = w * ratio[c.codes]
+                w = w * ratio.take(c.codes)
             else:
                 sums = np.bincount(c.codes[free], weights=w[free], minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(np.divide(left[i], sums, out=np.ones_like(sums), where=sums > 0), 1.0)
@@ -289,17 +309,25 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
 
 
 def _joint_codes(coded: Sequence[CodedMargin], n: int) -> np.ndarray:
-    """Dense codes of the cross-classification of every raking variable (R's svytable)."""
+    """Codes of the cross-classification of every raking variable (R's svytable): the
+    levels' mixed-radix number while the cells are few (empty cells then count zero in
+    :func:`_ipf`'s sums, which changes no cell's change), hashed densely beyond."""
     factors: dict[str, Factor] = {}
     for c in coded:
         for f in c.factors:
             factors.setdefault(f.name, f)
     codes = np.zeros(n, dtype=np.int64)
+    span = 1
     for f in factors.values():
-        combined = codes * len(f.levels) + f.codes
-        codes, _ = pd.factorize(combined)
-        codes = np.asarray(codes, dtype=np.int64)
-    return codes
+        size = max(len(f.levels), 1)
+        if span * size > max(n, DENSE_CELLS):  # too many cells to count: number them densely
+            codes, _ = pd.factorize(codes)
+            codes, span = np.asarray(codes, dtype=np.int64), int(codes.max()) + 1
+        codes = codes * size + f.codes
+        span *= size
+    if span > max(n, DENSE_CELLS):
+        codes, _ = pd.factorize(codes)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _rake_report(coded, w, sweeps, converged, delta, eps) -> RakeReport:
