@@ -312,7 +312,7 @@ def total_matrix(
     w = design.weights
     infl = X * w[:, None]
     total = w @ X
-    v = design_vcov(design, infl)
+    v = design_vcov(design, infl, overwrite=not influence)  # infl is this function's own
     d = None
     if deff:
         n_obs = int((w != 0).sum())

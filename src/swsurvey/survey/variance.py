@@ -98,9 +98,10 @@ def group_sums(x: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -
         for j in range(x.shape[1]):
             out[:, j] = np.bincount(groups, weights=x[:, j], minlength=n_groups)
         return out
-    indicator = sp.csr_matrix(
-        (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
-    )
+    # By columns (one entry each): the product reads x's rows once, in order, and adds each
+    # group's rows in row order, as a matrix by rows would, several times faster.
+    n = len(groups)
+    indicator = sp.csc_matrix((np.ones(n), groups, np.arange(n + 1)), shape=(n_groups, n))
     return np.asarray(indicator @ x)
 
 

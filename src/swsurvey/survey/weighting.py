@@ -125,20 +125,21 @@ class RakingRecord(Raking):
     @functools.cached_property
     def _projection(self):
         """What :meth:`apply` needs of the margins alone, made once per record: each margin's
-        number of groups, its group sizes, its (groups x n) matrix of 1 / psw and the
-        matrices ``C``."""
+        number of groups, its group sizes, the margins' groups stacked as one (groups x n)
+        matrix of 1 / psw, and the matrices ``C``."""
         margins = self.margins
         inv = [np.divide(1.0, m.psw, out=np.zeros_like(m.psw), where=m.psw != 0) for m in margins]
         sizes = [int(m.groups.max()) + 1 for m in margins]
         counts = [np.bincount(m.groups, minlength=g).astype(float) for m, g in zip(margins, sizes)]
-        indicators = [_weighted_indicator(m.groups, iv, g) for m, iv, g in zip(margins, inv, sizes)]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        indicator = _stacked_indicator([m.groups + o for m, o in zip(margins, offsets)], inv, int(sum(sizes)))
         C = {}
         for i, (mi, gi) in enumerate(zip(margins, sizes)):
             for j, (mj, gj) in enumerate(zip(margins, sizes)):
                 cell = mi.groups * gj + mj.groups
                 sums = np.bincount(cell, weights=mj.psw * inv[i], minlength=gi * gj).reshape(gi, gj)
                 C[i, j] = sums / np.maximum(counts[i], 1.0)[:, None]
-        return sizes, counts, indicators, C
+        return sizes, counts, indicator, C
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         return self._residuals(np.asarray(x, dtype=float), overwrite=False)
@@ -152,9 +153,12 @@ class RakingRecord(Raking):
         if squeeze:
             x = x[:, None]
         margins = self.margins
-        sizes, counts, indicators, C = self._projection
-        # Group sums of x / psw as one sparse product whose entries are 1 / psw: no n x k copy.
-        B = [indicator @ x / np.maximum(c, 1.0)[:, None] for indicator, c in zip(indicators, counts)]
+        sizes, counts, indicator, C = self._projection
+        # Every margin's group sums of x / psw as one sparse product whose entries are 1 / psw:
+        # one pass over x, no n x k copy.
+        sums = np.asarray(indicator @ x)
+        ends = np.cumsum(sizes)
+        B = [sums[end - g : end] / np.maximum(c, 1.0)[:, None] for end, g, c in zip(ends, sizes, counts)]
         a = [np.zeros((g, x.shape[1])) for g in sizes]
         for _ in range(self.sweeps):
             for i in range(len(margins)):
@@ -169,10 +173,16 @@ class RakingRecord(Raking):
         return out[:, 0] if squeeze else out
 
 
-def _weighted_indicator(groups: np.ndarray, values: np.ndarray, n_groups: int) -> sp.csr_matrix:
-    """The (groups x n) sparse matrix with ``values[i]`` at (groups[i], i)."""
-    n = len(groups)
-    return sp.csr_matrix((values, (groups, np.arange(n))), shape=(n_groups, n))
+def _stacked_indicator(groups: Sequence[np.ndarray], values: Sequence[np.ndarray], n_groups: int) -> sp.csc_matrix:
+    """The (groups x n) sparse matrix with ``values[m][i]`` at (groups[m][i], i) for every m,
+    by columns: its product with an n x k matrix reads each row once and adds each group's
+    rows in row order (the same sums, bit for bit, as a matrix by rows, several times faster)."""
+    n, m = len(groups[0]), len(groups)
+    indices = np.empty(n * m, dtype=np.int64)
+    data = np.empty(n * m)
+    for j, (g, v) in enumerate(zip(groups, values)):
+        indices[j::m], data[j::m] = g, v
+    return sp.csc_matrix((data, indices, np.arange(0, n * m + 1, m)), shape=(n_groups, n))
 
 
 def rake(
