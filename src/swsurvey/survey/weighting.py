@@ -290,6 +290,8 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
         left = [np.maximum(c.totals - np.bincount(c.codes[held], weights=w[held],
                                                   minlength=c.n_cells + 1)[: c.n_cells], 0.0)
                 for c in coded]
+    else:  # each margin's weights in a buffer of its own, reused every sweep (the last is kept)
+        buffers, factor = [np.empty_like(w) for _ in coded], np.empty_like(w)
     psws: list[np.ndarray] = []
     converged = False
     delta = math.inf
@@ -300,7 +302,8 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
             if held is None:
                 sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(c.totals / sums, 1.0)
-                w = w * ratio.take(c.codes)
+                # "clip" (the codes are in range) lets take write into factor without a buffer
+                w = np.multiply(w, ratio.take(c.codes, out=factor, mode="clip"), out=buffers[i])
             else:
                 sums = np.bincount(c.codes[free], weights=w[free], minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(np.divide(left[i], sums, out=np.ones_like(sums), where=sums > 0), 1.0)
