@@ -229,7 +229,7 @@ def svyby(
 def _joint(design: SurveyDesign, results: list) -> tuple[np.ndarray, list]:
     """The covariance of every domain's estimates from their influence values together (the
     design covariance of the bound influence values), and the results without them."""
-    joint = design_vcov(design, np.hstack([r.influence for r in results]))
+    joint = design_vcov(design, np.hstack([r.influence for r in results]), overwrite=True)
     return (joint + joint.T) / 2.0, [_without_influence(r) for r in results]
 
 

@@ -204,7 +204,7 @@ class _Linearization:
     def total_vcov(design: SurveyDesign, Z: np.ndarray, wd: np.ndarray, complete: np.ndarray):
         """The totals of the columns of ``Z`` (weighted in place by ``wd``) and their covariance."""
         Z *= wd[:, None]
-        return Z.sum(axis=0), design_vcov(design, Z)
+        return Z.sum(axis=0), design_vcov(design, Z, overwrite=True)  # Z: the caller's scratch
 
     @staticmethod
     def mean_vcov(design: SurveyDesign, infl: np.ndarray, mean2: np.ndarray, wd: np.ndarray, psum: float,
@@ -213,7 +213,7 @@ class _Linearization:
         values in place)."""
         infl -= mean2[None, :]
         infl *= (wd / psum)[:, None]
-        return design_vcov(design, infl)
+        return design_vcov(design, infl, overwrite=True)  # infl: the caller's scratch
 
 
 class _Replicates:

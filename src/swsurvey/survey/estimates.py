@@ -39,7 +39,7 @@ from swsurvey.survey.modelframe import factor_codes, is_categorical, level_label
 from swsurvey.survey.replicates import ReplicateStatistic, SvyRepDesign, replicate_vcov
 from swsurvey.survey.svystat import SvrepStat, SvyStat
 from swsurvey.survey.variables import variable_names
-from swsurvey.survey.variance import design_vcov
+from swsurvey.survey.variance import ROW_BLOCK, design_vcov
 
 __all__ = [
     "drop_missing",
@@ -190,7 +190,16 @@ def _constant_columns(w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndar
     long-double sums usually give 0 there too)."""
     inset = w != 0
     first = X[int(np.argmax(inset))].copy()
-    constant = ((X == first[None, :]) | ~inset[:, None]).all(axis=0)
+    # By row blocks, looking only at the columns not yet seen to vary: usually the first
+    # block settles every column, without an n x k comparison.
+    constant = np.ones(X.shape[1], dtype=bool)
+    for start in range(0, len(X), ROW_BLOCK):
+        cols = np.flatnonzero(constant)
+        if not len(cols):
+            break
+        rows = slice(start, start + ROW_BLOCK)
+        block = X[rows] if len(cols) == X.shape[1] else X[rows][:, cols]
+        constant[cols[((block != first[cols]) & inset[rows, None]).any(axis=0)]] = False
     return constant, first
 
 
@@ -219,7 +228,7 @@ def mean_matrix(
     svar = _srs_variance(design, centred) if deff else None
     infl = np.multiply(centred, scaled[:, None], out=centred)  # in place, as above
     del centred
-    v = design_vcov(design, infl)
+    v = design_vcov(design, infl, overwrite=not influence)  # infl is this function's own
     d = None
     if deff:
         n_obs = int((w != 0).sum())
@@ -306,7 +315,7 @@ def total_matrix(
     w = design.weights
     infl = X * w[:, None]
     total = w @ X
-    v = design_vcov(design, infl)
+    v = design_vcov(design, infl, overwrite=not influence)  # infl is this function's own
     d = None
     if deff:
         n_obs = int((w != 0).sum())

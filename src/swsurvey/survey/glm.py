@@ -517,7 +517,7 @@ class _Linearization:
         influence = np.zeros((m.design.n, len(m.fit.beta)))
         prior = m.prior[:, None]
         influence[m.index] = per_unit * prior if m.inverse is None else per_unit[m.inverse] * prior
-        vcov = design_vcov(m.fit_design, influence)
+        vcov = design_vcov(m.fit_design, influence, overwrite=True)
         del influence
         vcov = (vcov + vcov.T) / 2
         # summary.svyglm's dispersion: svyvar of residuals.svyglm(type="pearson") on the design,

@@ -634,7 +634,7 @@ def svyolr(
     influence = np.zeros((design.n, pc + q))
     per_unit = scores @ bread
     influence[index] = w_rows[:, None] * (per_unit if inverse is None else per_unit[inverse])
-    vcov = design_vcov(fit_design, influence)
+    vcov = design_vcov(fit_design, influence, overwrite=True)
     vcov = (vcov + vcov.T) / 2
     return SvyOlr(
         formula=parsed.text,

@@ -41,6 +41,9 @@ __all__ = [
 #: Column names accepted for a target table's totals (R's data frames use ``Freq``).
 TOTAL_COLUMNS = ("total", "Freq")
 
+#: A margin whose variables' levels combine into at most this many cells (or the number of
+#: rows, if more) finds each row's cell in a table of every cell, not by binary search.
+LOOKUP_CELLS = 1 << 20
 
 
 class WeightingWarning(UserWarning):
@@ -310,13 +313,19 @@ def code_margin(design: SurveyDesign, margin: Margin, cache: dict, partial: bool
     if len(np.unique(cell_ids)) != len(cell_ids):
         dup = pd.Series(cell_ids).duplicated().to_numpy()
         raise InputError("target cell is given twice", variable=name, value=labels[int(np.flatnonzero(dup)[0])])
-    row_ids, _ = _combine([f.codes for f in factors], sizes)
-    order = np.argsort(cell_ids, kind="stable")
-    sorted_ids = cell_ids[order]
-    pos = np.searchsorted(sorted_ids, row_ids)
-    pos = np.minimum(pos, len(sorted_ids) - 1) if len(sorted_ids) else pos
-    matched = sorted_ids[pos] == row_ids if len(sorted_ids) else np.zeros(len(row_ids), dtype=bool)
-    codes = np.where(matched, order[pos] if len(sorted_ids) else 0, -1)
+    row_ids, span = _combine([f.codes for f in factors], sizes)
+    if span <= max(len(row_ids), LOOKUP_CELLS):  # each row's cell from a table of every cell
+        table = np.full(span, -1, dtype=np.int64)
+        table[cell_ids] = np.arange(len(cell_ids))
+        codes = table.take(row_ids)
+        matched = codes >= 0
+    else:
+        order = np.argsort(cell_ids, kind="stable")
+        sorted_ids = cell_ids[order]
+        pos = np.searchsorted(sorted_ids, row_ids)
+        pos = np.minimum(pos, len(sorted_ids) - 1) if len(sorted_ids) else pos
+        matched = sorted_ids[pos] == row_ids if len(sorted_ids) else np.zeros(len(row_ids), dtype=bool)
+        codes = np.where(matched, order[pos] if len(sorted_ids) else 0, -1)
     positive = design.weights > 0
     lacking = positive & ~matched
     if lacking.any():
@@ -327,7 +336,7 @@ def code_margin(design: SurveyDesign, margin: Margin, cache: dict, partial: bool
             variable=name, value=value, count=int(lacking.sum()),
         )
     k = len(totals)
-    codes = np.where(positive, codes, k).astype(np.int64)
+    codes = np.where(positive, codes, k)
     sums = np.bincount(codes, weights=design.weights, minlength=k + 1)[:k]
     empty = (sums <= 0) & (totals > 0)
     if empty.any():

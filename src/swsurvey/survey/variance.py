@@ -98,9 +98,10 @@ def group_sums(x: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -
         for j in range(x.shape[1]):
             out[:, j] = np.bincount(groups, weights=x[:, j], minlength=n_groups)
         return out
-    indicator = sp.csr_matrix(
-        (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
-    )
+    # By columns (one entry each): the product reads x's rows once, in order, and adds each
+    # group's rows in row order, as a matrix by rows would, several times faster.
+    n = len(groups)
+    indicator = sp.csc_matrix((np.ones(n), groups, np.arange(n + 1)), shape=(n_groups, n))
     return np.asarray(indicator @ x)
 
 
@@ -111,20 +112,27 @@ def group_means(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (sums / counts[:, None])[groups]
 
 
-def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
+def design_vcov(design: SurveyDesign, x: np.ndarray, overwrite: bool = False) -> np.ndarray:
     """Covariance matrix (k x k) of the totals of weighted influence values ``x`` (n x k).
 
     R's ``svyrecvar(x, clusters, strata, fpc, postStrata)``, with the design's
     ``lonely_psu`` rule for strata that have a single PSU; for a multistage design with fpc,
     plus each later stage's within-unit variance (:func:`stage_vcov`).
+
+    ``overwrite=True`` lets the engine work in ``x``'s memory (the caller's values are then
+    lost): at a million rows an n x k copy costs hundreds of MB, made fresh on every call.
+    The arithmetic is the same either way.
     """
-    x = np.asarray(x, dtype=float)
+    given = x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
     if x.shape[0] != design.n:
         raise InputError(f"influence values have {x.shape[0]} rows, the design {design.n}")
     for adjustment in design.calibration:
-        x = adjustment.apply(x)
+        in_place = getattr(adjustment, "apply_in_place", None)
+        ours = overwrite or not np.may_share_memory(x, given)
+        x = in_place(x) if ours and in_place is not None else adjustment.apply(x)
+    ours = overwrite or not np.may_share_memory(x, given)
     z = group_sums(x, design.psu, design.n_psu) if design.has_clusters else x
     psu_stratum = _psu_strata(design)
     n_strata = design.n_strata
@@ -149,7 +157,10 @@ def design_vcov(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
     # V = C' diag(s) C = (sqrt(s) C)'(sqrt(s) C): each PSU total centred at its stratum's
     # mean and scaled by sqrt(s_h), in row blocks (no n x k temporary of means).
     root = np.sqrt(scale_h)
-    centred = np.empty_like(z)
+    # Centred in place when z is ours and nothing below reads it again (the lonely rules read
+    # z, later stages read x).
+    reuse = not has_lonely and (z is not x or (ours and not design.stages))
+    centred = z if reuse else np.empty_like(z)
     for start in range(0, len(z), ROW_BLOCK):
         rows, block = slice(start, start + ROW_BLOCK), psu_stratum[start : start + ROW_BLOCK]
         np.subtract(z[rows], means.take(block, axis=0), out=centred[rows])

@@ -31,6 +31,7 @@ naming the variable and category.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import warnings
@@ -83,6 +84,10 @@ __all__ = [
 #: to say the margins hold.
 MARGIN_TOLERANCE = 1e-6
 
+#: Cross-classifications of up to this many cells (or the number of rows, if more) are
+#: coded by arithmetic and counted with ``np.bincount``, not hashed (:func:`_joint_codes`).
+DENSE_CELLS = 1 << 20
+
 
 @dataclass(frozen=True)
 class RakeReport:
@@ -120,30 +125,49 @@ class RakingRecord(Raking):
 
     report: RakeReport | None = None
 
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        squeeze = x.ndim == 1
-        if squeeze:
-            x = x[:, None]
+    @functools.cached_property
+    def _projection(self):
+        """What :meth:`apply` needs of the margins alone, made once per record: each margin's
+        number of groups, its group sizes, the margins' groups stacked as one (groups x n)
+        matrix of 1 / psw, and the matrices ``C``."""
         margins = self.margins
         inv = [np.divide(1.0, m.psw, out=np.zeros_like(m.psw), where=m.psw != 0) for m in margins]
         sizes = [int(m.groups.max()) + 1 for m in margins]
         counts = [np.bincount(m.groups, minlength=g).astype(float) for m, g in zip(margins, sizes)]
-        # Group sums of x / psw as one sparse product whose entries are 1 / psw: no n x k copy.
-        B = [_weighted_indicator(m.groups, iv, g) @ x / np.maximum(c, 1.0)[:, None]
-             for m, iv, g, c in zip(margins, inv, sizes, counts)]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        indicator = _stacked_indicator([m.groups + o for m, o in zip(margins, offsets)], inv, int(sum(sizes)))
         C = {}
         for i, (mi, gi) in enumerate(zip(margins, sizes)):
             for j, (mj, gj) in enumerate(zip(margins, sizes)):
                 cell = mi.groups * gj + mj.groups
                 sums = np.bincount(cell, weights=mj.psw * inv[i], minlength=gi * gj).reshape(gi, gj)
                 C[i, j] = sums / np.maximum(counts[i], 1.0)[:, None]
+        return sizes, counts, indicator, C
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        return self._residuals(np.asarray(x, dtype=float), overwrite=False)
+
+    def apply_in_place(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`apply` written into ``x`` (a float array), which it returns."""
+        return self._residuals(x, overwrite=True)
+
+    def _residuals(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+        squeeze = x.ndim == 1
+        if squeeze:
+            x = x[:, None]
+        margins = self.margins
+        sizes, counts, indicator, C = self._projection
+        # Every margin's group sums of x / psw as one sparse product whose entries are 1 / psw:
+        # one pass over x, no n x k copy.
+        sums = np.asarray(indicator @ x)
+        ends = np.cumsum(sizes)
+        B = [sums[end - g : end] / np.maximum(c, 1.0)[:, None] for end, g, c in zip(ends, sizes, counts)]
         a = [np.zeros((g, x.shape[1])) for g in sizes]
         for _ in range(self.sweeps):
             for i in range(len(margins)):
                 mean = B[i] - sum(C[i, j] @ a[j] for j in range(len(margins)))
                 a[i] = a[i] + mean
-        out = x.copy()
+        out = x if overwrite else x.copy()
         # Subtract in row blocks: a full n x k temporary would double the peak memory.
         for start in range(0, len(out), ROW_BLOCK):
             rows = slice(start, start + ROW_BLOCK)
@@ -152,10 +176,16 @@ class RakingRecord(Raking):
         return out[:, 0] if squeeze else out
 
 
-def _weighted_indicator(groups: np.ndarray, values: np.ndarray, n_groups: int) -> sp.csr_matrix:
-    """The (groups x n) sparse matrix with ``values[i]`` at (groups[i], i)."""
-    n = len(groups)
-    return sp.csr_matrix((values, (groups, np.arange(n))), shape=(n_groups, n))
+def _stacked_indicator(groups: Sequence[np.ndarray], values: Sequence[np.ndarray], n_groups: int) -> sp.csc_matrix:
+    """The (groups x n) sparse matrix with ``values[m][i]`` at (groups[m][i], i) for every m,
+    by columns: its product with an n x k matrix reads each row once and adds each group's
+    rows in row order (the same sums, bit for bit, as a matrix by rows, several times faster)."""
+    n, m = len(groups[0]), len(groups)
+    indices = np.empty(n * m, dtype=np.int64)
+    data = np.empty(n * m)
+    for j, (g, v) in enumerate(zip(groups, values)):
+        indices[j::m], data[j::m] = g, v
+    return sp.csc_matrix((data, indices, np.arange(0, n * m + 1, m)), shape=(n_groups, n))
 
 
 def rake(
@@ -305,6 +335,8 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
         left = [np.maximum(c.totals - np.bincount(c.codes[held], weights=w[held],
                                                   minlength=c.n_cells + 1)[: c.n_cells], 0.0)
                 for c in coded]
+    else:  # each margin's weights in a buffer of its own, reused every sweep (the last is kept)
+        buffers, factor = [np.empty_like(w) for _ in coded], np.empty_like(w)
     psws: list[np.ndarray] = []
     converged = False
     delta = math.inf
@@ -315,7 +347,8 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
             if held is None:
                 sums = np.bincount(c.codes, weights=w, minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(c.totals / sums, 1.0)
-                w = w * ratio[c.codes]
+                # "clip" (the codes are in range) lets take write into factor without a buffer
+                w = np.multiply(w, ratio.take(c.codes, out=factor, mode="clip"), out=buffers[i])
             else:
                 sums = np.bincount(c.codes[free], weights=w[free], minlength=c.n_cells + 1)[: c.n_cells]
                 ratio = np.append(np.divide(left[i], sums, out=np.ones_like(sums), where=sums > 0), 1.0)
@@ -334,17 +367,25 @@ def _ipf(coded: Sequence[CodedMargin], joint: np.ndarray, w: np.ndarray, eps: fl
 
 
 def _joint_codes(coded: Sequence[CodedMargin], n: int) -> np.ndarray:
-    """Dense codes of the cross-classification of every raking variable (R's svytable)."""
+    """Codes of the cross-classification of every raking variable (R's svytable): the
+    levels' mixed-radix number while the cells are few (empty cells then count zero in
+    :func:`_ipf`'s sums, which changes no cell's change), hashed densely beyond."""
     factors: dict[str, Factor] = {}
     for c in coded:
         for f in c.factors:
             factors.setdefault(f.name, f)
     codes = np.zeros(n, dtype=np.int64)
+    span = 1
     for f in factors.values():
-        combined = codes * len(f.levels) + f.codes
-        codes, _ = pd.factorize(combined)
-        codes = np.asarray(codes, dtype=np.int64)
-    return codes
+        size = max(len(f.levels), 1)
+        if span * size > max(n, DENSE_CELLS):  # too many cells to count: number them densely
+            codes, _ = pd.factorize(codes)
+            codes, span = np.asarray(codes, dtype=np.int64), int(codes.max()) + 1
+        codes = codes * size + f.codes
+        span *= size
+    if span > max(n, DENSE_CELLS):
+        codes, _ = pd.factorize(codes)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _rake_report(coded, w, sweeps, converged, delta, eps) -> RakeReport:
