@@ -114,6 +114,7 @@ EDITS = {
     "weighting.trim": {"lower": 0.3, "upper": 3.0},
     "weighting.variance": "fixed",
     "sensitivity.schemes": lambda schemes, _: dict(list(schemes.items())[:1]),
+    "describe.by": "gender",
     "describe.tables": lambda tables, _: dict(list(tables.items())[:2]),
     "describe.pooled": lambda pooled, _: dict(list(pooled.items())[:1]),
     "describe.min_n": 11,

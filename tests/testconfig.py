@@ -47,6 +47,8 @@ weighting:
   maxit: 100
   trim: null
 describe:
+  # The tables' domains: each level of this variable (and the pooled sets below).
+  by: country
   tables:
     "1. Sample characteristics": [age_group, gender, experience_band, degree, setting, private_practice, psychotherapy]
     "2. Informal ICT use": [any_ict_use, weekly_use, freq_overall, freq_email, freq_text, freq_social_media, freq_video,

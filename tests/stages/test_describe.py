@@ -135,11 +135,10 @@ def test_fixed_weights_give_the_plain_designs_ses_and_calibrated_ones_include_th
     stage gave before it carried the calibration; calibrated: the same estimates, other SEs,
     and a raking margin's SE 0. The variance column names which."""
     from testconfig import REPO, WEIGHTING_CONFIG
+    from weighted_data import write_weighted
 
     from swsurvey.survey.design import svydesign
     from swsurvey.survey.estimates import svymean
-
-    from weighted_data import write_weighted
 
     src = tmp_path / "weighted.parquet"
     write_weighted(weighted, src)
@@ -165,3 +164,34 @@ def test_fixed_weights_give_the_plain_designs_ses_and_calibrated_ones_include_th
     woman = _row(raked, "gender", "Woman", "Canada", "weighted")
     assert woman["se"] < 1e-10 and woman["ci_lower"] == woman["ci_upper"] == woman["estimate"]  # fixed by the raking
     assert _row(fixed, "gender", "Woman", "Canada", "weighted")["se"] > 0.5
+
+
+def test_the_tables_domains_are_describe_by_whatever_the_weighting_stratum(weighted_2017, tmp_path):
+    """Weights raked to the whole sample's margins (weighting.stratum null, a targets file with
+    no country column) still give tables by country (describe.by), in a design without strata
+    (the weighting's design): the whole sample's share of women is a raking margin (SE 0), a
+    country's is not."""
+    from testconfig import REPO, WEIGHTING_CONFIG
+
+    from swsurvey.stages.designs import analysis_setting, linearization_calibration, weighted_calibration
+    from swsurvey.stages.weighting import read_targets, weight_respondents, weighting_settings
+
+    targets = pd.read_csv(REPO / "data/synthetic/population_margins_2017.csv")
+    whole = (targets[targets["variable"] != "gender:age_group"].groupby(["variable", "level"], sort=False)
+             .agg(population_count=("population_count", "sum"), source=("source", "first"), date=("date", "first"))
+             .reset_index())
+    path = tmp_path / "whole.csv"
+    whole.to_csv(path, index=False)
+    weighting = {**WEIGHTING_CONFIG, "stratum": None, "variance": "calibrated"}
+    settings = weighting_settings(weighting)
+    weights, _, _ = weight_respondents(weighted_2017, read_targets(path, None, settings["margins"]), **settings)
+    data = weighted_2017.assign(weight=weights)
+    calibration = linearization_calibration(weighted_calibration(data, path, weighting))
+    design = analysis_setting(weighting, "country")
+    assert design["strata"] is None
+    est = describe(data, {"T": ["gender"]}, labels={}, stratum="country", weight="weight",
+                   pooled={"All": ["Canada", "United States", "Israel", "United Kingdom"]}, min_n=10,
+                   calibration=calibration, design=design)
+    women = est[(est["level"] == "Woman") & (est["weighting"] == "weighted")].set_index("domain")
+    assert {"Canada", "United States", "Israel", "United Kingdom", "All"} <= set(women.index)
+    assert women.loc["All", "se"] < 1e-9 < women.loc["Canada", "se"]

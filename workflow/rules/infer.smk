@@ -28,7 +28,7 @@ rule infer_replicates:
             input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
             models=("infer", "models"),
-            stratum=wave_weighting("stratum"),
+            stratum=("describe", "by"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),
@@ -60,7 +60,7 @@ rule infer_tests:
         **settings(
             input=WEIGHT_INPUTS,
             tested_items=("infer", "items"),
-            stratum=wave_weighting("stratum"),
+            stratum=("describe", "by"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),
@@ -94,7 +94,7 @@ rule infer_model:
         **settings(
             input=WEIGHT_INPUTS,
             spec=("infer", "models", "{model}"),
-            stratum=wave_weighting("stratum"),
+            stratum=("describe", "by"),
             variance=VARIANCE,
             weighting=WEIGHTING,
         ),

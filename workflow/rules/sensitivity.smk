@@ -32,6 +32,7 @@ rule weighting_sensitivity:
             main_results=("describe", "main_results"),
             pooled=("describe", "pooled"),
             min_n=("describe", "min_n"),
+            by=("describe", "by"),
             tested_items=("infer", "items"),
             models=("infer", "models"),
         ),

@@ -304,14 +304,15 @@ def extreme_text(row) -> str:
 def sensitivity(data: pd.DataFrame, targets: str | Path, *, weighting: Mapping, schemes: Mapping[str, Mapping],
                 main_results: Mapping[str, str], pooled: Mapping[str, Sequence[str]], items: Sequence[str],
                 models: Mapping[str, Mapping], min_n: int, labels: Mapping[str, str] | None = None,
-                alpha: float = ALPHA) -> tuple[pd.DataFrame, pd.DataFrame]:
+                alpha: float = ALPHA, by: str = "country") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The long table of every scheme's headline results, flagged, and the extreme weights
     of every scheme (see the module docstring). ``data`` is the weighting stage's output (its
-    ``weight`` column the main scheme's weights)."""
+    ``weight`` column the main scheme's weights); ``by`` the variable whose levels are the
+    domains, the country tests' groups and the extreme weights' strata (``describe.by``)."""
     if "weight" not in data.columns:
         raise InputError("the data have no weight column", variable="weight")
     labels = labels or {}
-    stratum = weighting["stratum"]
+    stratum = by
     design = analysis_setting(weighting, stratum)
     results, extremes = [], []
     for name, label, settings in schemes_of(weighting, schemes):
@@ -413,7 +414,8 @@ def sensitivity_markdown(results: pd.DataFrame, extremes: pd.DataFrame, *, wave:
 def write_sensitivity(data: str | Path, targets: str | Path, out_csv: str | Path, out_extremes: str | Path,
                       out_md: str | Path, *, wave: str, weighting: Mapping, schemes: Mapping[str, Mapping],
                       main_results: Mapping[str, str], pooled: Mapping[str, Sequence[str]],
-                      tested_items: Sequence[str], models: Mapping[str, Mapping], min_n: int) -> pd.DataFrame:
+                      tested_items: Sequence[str], models: Mapping[str, Mapping], min_n: int,
+                      by: str = "country") -> pd.DataFrame:
     """Read the weighted wave; write the panel's long CSV, its extreme weights CSV and its
     Markdown, all or none. ``tested_items`` are the country tests' items (``infer.items``)."""
     table, provenance = read_stage(data, "weight", "weighting stage")
@@ -421,7 +423,7 @@ def write_sensitivity(data: str | Path, targets: str | Path, out_csv: str | Path
     synthetic = bool(provenance.get("synthetic"))
     results, extremes = sensitivity(frame, targets, weighting=weighting, schemes=schemes, main_results=main_results,
                                     pooled=pooled, items=tested_items, models=models, min_n=min_n,
-                                    labels=provenance.get("labels", {}))
+                                    labels=provenance.get("labels", {}), by=by)
     for out in (results, extremes):
         out.insert(0, "wave", str(wave))
         out["synthetic"] = synthetic
