@@ -14,5 +14,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         models=snakemake.params.models,
         main_results=snakemake.params.main_results,
         min_n=snakemake.params.min_n,
+        weighting=snakemake.params.weighting,
         outputs={name: snakemake.output[name] for name in PAGES},
     )

@@ -10,4 +10,6 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_png=snakemake.output.png,
         out_svg=snakemake.output.svg,
         wave=snakemake.wildcards.wave,
+        method=snakemake.params.method,
+        stratum=snakemake.params.stratum,
     )

@@ -65,3 +65,32 @@ def test_the_diverging_palette_is_seaborns(n):
     from swsurvey.stages.figures import diverging_palette
 
     assert diverging_palette(n) == [tuple(colour) for colour in sns.color_palette("BrBG", n)]
+
+
+def test_a_joint_margin_and_an_unstratified_weighting_are_drawn_as_their_cells(cleaned_2017, repo_dir, tmp_path):
+    """A joint margin's cells (country:gender:age_group) are its variable's, not age_group's;
+    without a stratum the shares are of the whole sample and the figure says so."""
+    data = pd.read_parquet(cleaned_2017)
+    path = repo_dir / "data/synthetic/population_margins_2017.csv"
+    joint = {**SETTINGS, "margins": [["gender", "age_group"]]}
+    _, _, margins = weight_respondents(data, read_targets(path, "country", joint["margins"]), **joint)
+    shares = margin_shares(margins)
+    stated = shares["category"] != "Not stated"  # a joint cell is not stated when any of its variables is
+    assert set(shares["variable"]) == {"gender:age_group"} and shares.loc[stated, "category"].str.contains(":").all()
+    totals = shares.groupby(["variable", "country", "kind"])["share"].sum()
+    assert ((totals - 100).abs() < 1e-9).all() and len(totals) == 4 * 3
+    whole = pd.read_csv(path).groupby(["variable", "level"], sort=False).agg(
+        population_count=("population_count", "sum"), source=("source", "first"), date=("date", "first")).reset_index()
+    whole_path = tmp_path / "whole.csv"
+    whole.to_csv(whole_path, index=False)
+    plain = {**SETTINGS, "stratum": None}
+    _, _, margins = weight_respondents(data, read_targets(whole_path, None, plain["margins"]), **plain)
+    shares = margin_shares(margins, None)
+    assert set(shares["country"]) == {"All respondents"} and set(shares["variable"]) == {"gender", "age_group"}
+    target = shares[shares["kind"] == "Population target"].set_index("category")["share"]
+    counts = whole.set_index("level")["population_count"]  # "Not stated" keeps its own share: compare ratios
+    assert target["Woman"] / target["Man"] == pytest.approx(counts["Woman"] / counts["Man"], rel=1e-9)
+    png, svg = tmp_path / "w.png", tmp_path / "w.svg"
+    margins.assign(synthetic=True).to_csv(tmp_path / "margins.csv", index=False)
+    draw_weighting_figure(tmp_path / "margins.csv", png, svg, wave="2017", stratum=None)
+    assert "Share of all respondents" in svg.read_text() and "raking to population margins" in svg.read_text()

@@ -218,6 +218,7 @@ rule report_pages:
             models=("infer", "models"),
             main_results=("describe", "main_results"),
             min_n=("describe", "min_n"),
+            weighting=WEIGHTING,
         ),
     script:
         "../../scripts/report_pages.py"

@@ -72,5 +72,7 @@ rule weighting_figure:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        **settings(method=wave_weighting("method"), stratum=wave_weighting("stratum")),
     script:
         "../../scripts/weighting_figure.py"

@@ -64,30 +64,41 @@ def save(fig: plt.Figure, png: str | Path, svg: str | Path, dpi: int = 300) -> N
     plt.close(fig)
 
 
-def margin_shares(margins: pd.DataFrame, stratum_label: str = "country") -> pd.DataFrame:
-    """Within-stratum shares of each raking cell, unweighted, weighted and target (long form).
+def margin_shares(margins: pd.DataFrame, stratum: str | None = "country") -> pd.DataFrame:
+    """Within-stratum shares of each margin cell, unweighted, weighted and target (long form).
 
-    ``margins`` is the weighting stage's margins table (cells labelled ``stratum:level``).
+    ``margins`` is the weighting stage's margins table: with a ``stratum`` its margins are
+    named ``country:gender__raking`` (a joint one ``country:gender:age_group__raking``) and
+    its cells ``Canada:Woman``; without, ``gender__raking`` and ``Woman``, whose shares are of
+    the whole sample (the ``country`` column then says "All respondents").
     """
     table = margins.copy()
-    table["variable"] = table["margin"].str.split(":").str[-1].str.replace("__raking", "", regex=False)
-    parts = table["level"].str.split(":", n=1)
-    table[stratum_label] = parts.str[0]
-    table["category"] = parts.str[1]
+    name = table["margin"].str.replace("__raking", "", regex=False)
+    if stratum:
+        table["variable"] = name.str.split(":", n=1).str[1]
+        parts = table["level"].str.split(":", n=1)
+        table["country"], table["category"] = parts.str[0], parts.str[1]
+    else:
+        table["variable"], table["country"], table["category"] = name, "All respondents", table["level"]
     rows = []
     for kind, column in (("Sample (unweighted)", "before"), ("Weighted", "after"), ("Population target", "target")):
-        total = table.groupby(["variable", stratum_label])[column].transform("sum")
+        total = table.groupby(["variable", "country"])[column].transform("sum")
         rows.append(table.assign(kind=kind, share=100 * table[column] / total))
-    return pd.concat(rows, ignore_index=True)[["variable", stratum_label, "category", "kind", "share"]]
+    return pd.concat(rows, ignore_index=True)[["variable", "country", "category", "kind", "share"]]
 
 
-def weighting_figure(margins: pd.DataFrame, title: str) -> plt.Figure:
+#: A weighting method as the figure's title names it ("raking within country").
+METHOD_NOUNS = {"rake": "raking", "poststratify": "post-stratification", "linear": "linear calibration",
+                "logit": "bounded logit calibration", "none": "base weights compared"}
+
+
+def weighting_figure(margins: pd.DataFrame, title: str, stratum: str | None = "country") -> plt.Figure:
     """Dot plot of each raking cell's share within its country: sample, weighted, target.
 
     One panel per raking variable; how far the open circles sit from the targets is how much
     work raking did, and the filled dots on the targets show that it converged.
     """
-    shares = margin_shares(margins)
+    shares = margin_shares(margins, stratum)
     variables = list(dict.fromkeys(shares["variable"]))
     with plt.rc_context(rc_style()):
         heights = [shares[shares["variable"] == v][["country", "category"]].drop_duplicates().shape[0] for v in variables]
@@ -110,7 +121,7 @@ def weighting_figure(margins: pd.DataFrame, title: str) -> plt.Figure:
                 )
             ax.set_yticks(range(len(order)), order)
             ax.invert_yaxis()
-            ax.set_xlabel("Share within country (%)")
+            ax.set_xlabel(f"Share within {stratum} (%)" if stratum else "Share of all respondents (%)")
             ax.set_title(variable.replace("_", " ").capitalize())
             ax.grid(axis="x", linewidth=0.4, alpha=0.5)
         axes[0].legend(loc="lower right", frameon=False)
@@ -119,9 +130,13 @@ def weighting_figure(margins: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def draw_weighting_figure(margins: str | Path, out_png: str | Path, out_svg: str | Path, *, wave: str) -> None:
-    """The weighting stage's figure from its margins table (see :func:`weighting_figure`)."""
+def draw_weighting_figure(margins: str | Path, out_png: str | Path, out_svg: str | Path, *, wave: str,
+                          method: str = "rake", stratum: str | None = "country") -> None:
+    """The weighting stage's figure from its margins table (see :func:`weighting_figure`); its
+    title names the wave's weighting ``method`` and ``stratum``."""
     table = pd.read_csv(margins)
     synthetic = bool(table["synthetic"].all()) if "synthetic" in table else False
-    title = f"Wave {wave}{' (SYNTHETIC DATA)' if synthetic else ''}: raking within country to population margins"
-    save(weighting_figure(table, title), out_png, out_svg)
+    within = f" within {stratum}" if stratum else ""
+    title = (f"Wave {wave}{' (SYNTHETIC DATA)' if synthetic else ''}: {METHOD_NOUNS[method]}{within} to population "
+             "margins")
+    save(weighting_figure(table, title, stratum), out_png, out_svg)

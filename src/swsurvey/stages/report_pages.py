@@ -42,18 +42,21 @@ PAGES = ("exclusion_flow", "diagnostics", "margins", "estimates", "medians", "we
 
 
 def table_pages(wave: str, tables: Mapping, codebook: Mapping, models: Mapping[str, Mapping],
-                main_results: Mapping[str, str], min_n: int) -> dict[str, tuple[str, list[Table]]]:
-    """Each table page of the wave: its title and its tables (pure: frames in, blocks out)."""
+                main_results: Mapping[str, str], min_n: int,
+                weighting: Mapping | None = None) -> dict[str, tuple[str, list[Table]]]:
+    """Each table page of the wave: its title and its tables (pure: frames in, blocks out);
+    ``weighting`` the wave's weighting settings, which the notes name."""
     variables = codebook_variables(codebook)
     estimates = tables["estimates"]
     numbers = {str(t): k for k, t in enumerate(dict.fromkeys(estimates["table"]), 1)}
     return {
         "exclusion_flow": (f"Exclusion flow, wave {wave}", [flow_table(wave, tables["flow"])]),
         "diagnostics": (f"Weight diagnostics, wave {wave}", [diagnostics_table(wave, tables["diagnostics"])]),
-        "margins": (f"Raking margins, wave {wave}", [margins_table(wave, tables["margins"], variables)]),
+        "margins": (f"Raking margins, wave {wave}", [margins_table(wave, tables["margins"], variables, weighting)]),
         "estimates": (f"The study's tables, weighted and unweighted, wave {wave}",
-                      descriptive_tables(estimates, wave=wave, main_results=main_results, min_n=min_n)),
-        "medians": (f"Medians of the numeric items, wave {wave}", [medians_table(wave, tables["medians"], min_n)]),
+                      descriptive_tables(estimates, wave=wave, main_results=main_results, min_n=min_n,
+                                         weighting=weighting)),
+        "medians": (f"Medians of the numeric items, wave {wave}", [medians_table(wave, tables["medians"], min_n, weighting)]),
         "weighting_effect": (f"What weighting changes, wave {wave}",
                              [weighting_effect_table(wave, tables["effect"], numbers)]),
         "country_tests": (f"Differences between countries, wave {wave}",
@@ -66,7 +69,7 @@ def table_pages(wave: str, tables: Mapping, codebook: Mapping, models: Mapping[s
 
 def write_report_pages(wave: str, *, inputs: Mapping[str, str], codebook: str, import_codebook: str,
                        clean_codebook: str, models: Mapping[str, Mapping], main_results: Mapping[str, str],
-                       min_n: int, outputs: Mapping[str, str]) -> None:
+                       min_n: int, outputs: Mapping[str, str], weighting: Mapping | None = None) -> None:
     """Write every page of :data:`PAGES` for one wave, all or none. ``inputs`` maps each name of
     :data:`TABLES` to its CSV; ``outputs`` each name of :data:`PAGES` to its HTML file."""
     wave = str(wave)
@@ -76,7 +79,7 @@ def write_report_pages(wave: str, *, inputs: Mapping[str, str], codebook: str, i
     pages = {name: html_page(title, [*banner, *blocks])
              for name, (title, blocks) in table_pages(
                  wave, tables, json.loads(Path(codebook).read_text(encoding="utf-8")), models, main_results,
-                 min_n).items()}
+                 min_n, weighting).items()}
     for name, source, what in (("import_codebook", import_codebook, "Raw codebook"),
                                ("clean_codebook", clean_codebook, "Analysis codebook")):
         pages[name] = markdown_page(f"{what}, wave {wave}", Path(source).read_text(encoding="utf-8"))

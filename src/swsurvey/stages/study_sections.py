@@ -101,9 +101,13 @@ def margin_label(margin: str, variables: Mapping[str, dict]) -> str:
     return " × ".join(variable_label(variables, name) for name in names)
 
 
-def within_stratum(margins: pd.DataFrame, column: str) -> pd.Series:
+def within_stratum(margins: pd.DataFrame, column: str, stratified: bool = True) -> pd.Series:
     """A margin's column as % of its stratum's total (the first part of a level, ``Canada:Woman``):
-    raking is within the stratum, so that is what the targets say."""
+    raking is within the stratum, so that is what the targets say; of the margin's total when
+    the weighting has no stratum (``stratified`` False: a level such as ``Woman:Under 30`` is
+    a joint cell, not a stratum's)."""
+    if not stratified:
+        return 100 * margins[column] / margins.groupby("margin")[column].transform("sum")
     stratum = margins["level"].astype(str).str.split(":").str[0]
     totals = margins.groupby([margins["margin"], stratum])[column].transform("sum")
     return 100 * margins[column] / totals
@@ -114,7 +118,8 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     """Each margin's cells: the sample's n, and the sample's, the target's and the final
     weights' share of the cell within its stratum (country), in %; the note says how the
     wave was weighted (``weighting``, :func:`weighted_how`)."""
-    shares = {column: within_stratum(margins, column) for column in ("before", "target", "after")}
+    stratified = (weighting or {}).get("stratum", "country") is not None
+    shares = {column: within_stratum(margins, column, stratified) for column in ("before", "target", "after")}
     how = "raking is within country" if weighted_how(weighting) == "raked within country" else weighted_how(weighting)
     rows = []
     for i, cell in margins.iterrows():
