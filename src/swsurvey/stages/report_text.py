@@ -70,8 +70,11 @@ def _flow_numbers(flow: pd.DataFrame, order: Sequence[str]) -> dict:
 
 
 def _weight_numbers(diagnostics: pd.DataFrame, order: Sequence[str]) -> dict:
-    countries = diagnostics.set_index("country").reindex([c for c in order if c in set(diagnostics["country"])])
-    countries = countries.reset_index()
+    # the stratum column is the one before n: the weighting's stratum (country), or "stratum"
+    # with its one row "All" when the weighting has none
+    by = str(diagnostics.columns[diagnostics.columns.get_loc("n") - 1])
+    strata = [c for c in order if c in set(diagnostics[by])] or ["All"]
+    countries = diagnostics.set_index(by).reindex(strata).rename_axis("country").reset_index()
     return {
         "deff_min": float(countries["kish_deff"].min()),
         "deff_max": float(countries["kish_deff"].max()),

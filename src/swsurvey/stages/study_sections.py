@@ -139,19 +139,29 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     )
 
 
+def stratum_column(diagnostics: pd.DataFrame) -> str:
+    """The weight diagnostics' stratum column, the one before ``n``: the weighting's stratum
+    (``country``), or ``stratum`` when the weighting has none (its one row "All")."""
+    if "n" not in diagnostics.columns:
+        return "country"
+    return str(diagnostics.columns[diagnostics.columns.get_loc("n") - 1])
+
+
 def diagnostics_table(wave: str, diagnostics: pd.DataFrame) -> Table:
-    """The weights by country and overall: range, Kish design effect and effective n."""
+    """The weights by stratum (country) and overall: range, Kish design effect and effective n."""
     rows = []
+    by = stratum_column(diagnostics)
     for _, d in diagnostics.iterrows():
-        ident = row_id(wave, "diagnostics", d["country"])
-        rows.append(Row(str(d["country"]), (
+        ident = row_id(wave, "diagnostics", d[by])
+        rows.append(Row(str(d[by]), (
             traced(fmt_int(d["n"]), ident), traced(f"{d['min']:,.2f} to {d['max']:,.2f}", ident),
             traced(f"{d['kish_deff']:.2f}", ident), traced(f"{d['kish_neff']:,.0f}", ident),
             text_cell("yes" if _flag(d["converged"]) else "NO"),
         )))
     return Table(
         key=f"weights-{wave}", title=f"Weights, design effect and effective sample size, wave {wave}",
-        stub="Country", columns=("n", "Weights (min to max)", "Kish deff", "Effective n", "Converged"),
+        stub=by.replace("_", " ").capitalize(), columns=("n", "Weights (min to max)", "Kish deff", "Effective n",
+                                                         "Converged"),
         rows=tuple(rows),
         note=("Kish design effect of the weights, 1 + CV², and effective n = n / deff (the overall row's deff "
               f"includes the differences between countries' weights). Source: results/{wave}/weight/diagnostics.csv. "
@@ -423,7 +433,8 @@ def methods_paragraph(estimates: Mapping[str, pd.DataFrame], diagnostics: Mappin
         weighted = est[est["weighting"] == "weighted"]
         variance = "; ".join(dict.fromkeys(weighted["variance"].astype(str)))
         diag = diagnostics[wave]
-        countries = diag[diag["country"] != "All"]
+        by = stratum_column(diag)
+        countries = diag[diag[by] != "All"] if (diag[by] != "All").any() else diag
         trimmed = int(pd.to_numeric(countries.get("trimmed", pd.Series([0])), errors="coerce").fillna(0).sum())
         raked = ", ".join(margin_label(m, variables) for m in dict.fromkeys(margins[wave]["margin"].astype(str)))
         words = weighting_words((wave_weighting or {}).get(wave) or weighting, variables, raked, trimmed)
