@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from testconfig import REPO, WEIGHTING, WEIGHTING_CONFIG
+from weighted_data import raked_stage_wave
 
 from swsurvey.errors import InputError
 from swsurvey.io.tables import median_text, medians_markdown
 from swsurvey.stages.describe_medians import QUANTILES, describe_medians, medians
 from swsurvey.stages.designs import CALIBRATED, FIXED, linearization_label, weighted_calibration
 from swsurvey.stages.not_asked import NOT_ASKED_LEVEL
-from swsurvey.stages.weighting import read_targets, weight_respondents, weight_wave
+from swsurvey.stages.weighting import weight_wave
 
 R = json.loads((Path(__file__).parents[1] / "r" / "medians_stage.json").read_text())
 R_WAVE = json.loads((Path(__file__).parents[1] / "r" / "raked_stage.json").read_text())
@@ -39,20 +40,9 @@ JKN = {"method": "JKn"}
 def r_wave(tmp_path_factory):
     """R's synthetic wave with its years of practice, weighted by the weighting stage, and its
     targets file."""
-    ages = ["Under 35", "35-54", "55 and over"]
-    data = pd.DataFrame({key: pd.Categorical(values, categories=ages if key == "age_group" else sorted(set(values)))
-                         for key, values in R_WAVE["data"].items()})
-    data["gender"] = data["gender"].cat.set_categories(["Man", "Woman"])
-    data["years_practice"] = np.array([np.nan if v is None else v for v in R["years_practice"]], dtype=float)
-    rows = [pd.DataFrame({"country": t["country"], "variable": variable, "level": t["level"],
-                          "population_count": t["population_count"], "source": "tests/r/raked_stage.R",
-                          "date": "2026-12-07"}) for variable, t in R_WAVE["targets"].items()]
-    targets = tmp_path_factory.mktemp("medians") / "targets.csv"
-    pd.concat(rows).to_csv(targets, index=False)
-    population = read_targets(targets, "country", ["gender", "age_group"])
-    settings = {k: v for k, v in SETTINGS.items() if k not in ("variance", "unknown_level")}
-    weights, _, _ = weight_respondents(data, population, unknown=SETTINGS["unknown_level"], **settings)
-    return data.assign(weight=weights), targets
+    data, targets = raked_stage_wave(tmp_path_factory.mktemp("medians"))
+    years = np.array([np.nan if v is None else v for v in R["years_practice"]], dtype=float)
+    return data.assign(years_practice=years), targets
 
 
 def _quantiles(data, calibration=None, variance=None):

@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from testconfig import REPO, WEIGHTING_CONFIG
+from weighted_data import raked_stage_wave
 
 from swsurvey.errors import InputError
 from swsurvey.stages.describe import describe
@@ -31,7 +31,7 @@ from swsurvey.stages.designs import (
     weighted_calibration,
     weighting_design,
 )
-from swsurvey.stages.weighting import raked_design, read_targets, weight_respondents
+from swsurvey.stages.weighting import raked_design, read_targets
 from swsurvey.survey.chisq import svychisq
 from swsurvey.survey.ciprop import svyciprop
 from swsurvey.survey.design import held_weights
@@ -145,20 +145,7 @@ def test_weights_not_made_with_the_targets_and_settings_are_refused(weighted_201
 @pytest.fixture(scope="module")
 def r_wave(tmp_path_factory):
     """R's synthetic wave, weighted by the weighting stage, and its targets file."""
-    data = pd.DataFrame({key: pd.Categorical(values, categories=list(dict.fromkeys(sorted(values) if key != "age_group"
-                                                                                   else ["Under 35", "35-54", "55 and over"])))
-                         for key, values in R["data"].items()})
-    data["any_use"] = data["any_use"].cat.set_categories(["No", "Yes"])
-    data["gender"] = data["gender"].cat.set_categories(["Man", "Woman"])
-    rows = [pd.DataFrame({"country": t["country"], "variable": variable, "level": t["level"],
-                          "population_count": t["population_count"], "source": "tests/r/raked_stage.R",
-                          "date": "2026-12-07"}) for variable, t in R["targets"].items()]
-    targets = tmp_path_factory.mktemp("raked") / "targets.csv"
-    pd.concat(rows).to_csv(targets, index=False)
-    population = read_targets(targets, "country", ["gender", "age_group"])
-    settings = {k: v for k, v in SETTINGS.items() if k not in ("variance", "unknown_level")}
-    weights, _, _ = weight_respondents(data, population, unknown=SETTINGS["unknown_level"], **settings)
-    return data.assign(weight=weights), targets
+    return raked_stage_wave(tmp_path_factory.mktemp("raked"))
 
 
 def _close(actual, expected, rel=REL):
