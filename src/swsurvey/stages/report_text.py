@@ -27,6 +27,7 @@ import pandas as pd
 from swsurvey.io.files import write_text
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import weighted_how, weights_word
+from swsurvey.stages.study_sections import stratum_column
 
 log = get_logger("report_text")
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
@@ -70,9 +71,7 @@ def _flow_numbers(flow: pd.DataFrame, order: Sequence[str]) -> dict:
 
 
 def _weight_numbers(diagnostics: pd.DataFrame, order: Sequence[str]) -> dict:
-    # the stratum column is the one before n: the weighting's stratum (country), or "stratum"
-    # with its one row "All" when the weighting has none
-    by = str(diagnostics.columns[diagnostics.columns.get_loc("n") - 1])
+    by = stratum_column(diagnostics)  # country, or "stratum" with one row "All" when there is none
     strata = [c for c in order if c in set(diagnostics[by])] or ["All"]
     countries = diagnostics.set_index(by).reindex(strata).rename_axis("country").reset_index()
     return {
