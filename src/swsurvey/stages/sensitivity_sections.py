@@ -19,16 +19,12 @@ from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
 from swsurvey.io.tables import methods_text
 from swsurvey.stages.sensitivity_flags import MAIN, moved_sentence
-from swsurvey.stages.study_sections import fmt_p, read_table
+from swsurvey.stages.study_sections import fmt_p, is_true, read_table
 
 log = get_logger("sensitivity")
 
 #: The mark of a result whose conclusion moves.
 MOVED_MARK = "†"
-
-
-def _true(value: object) -> bool:
-    return str(value).strip().lower() == "true"
 
 
 def _schemes(results: pd.DataFrame) -> list[tuple[str, str]]:
@@ -44,16 +40,16 @@ def estimates_table(wave: str, results: pd.DataFrame) -> Table:
     rows = []
     for _, r in estimates[estimates["scheme"] == MAIN].iterrows():
         group = f"{r['item_label']}: {r['level']} [{r['item']}]"
-        if _true(r["not_asked"]):
+        if is_true(r["not_asked"]):
             rows.append(Row(str(r["domain"]), tuple([text_cell("not asked")] + [()] * len(schemes)), group=group))
             continue
         cells: list[Cell] = [text_cell(f"{int(r['n']):,}")]
         for scheme, _ in schemes:
             s = by.get((scheme, r["item"], r["domain"]))
-            if s is None or _true(s["small_base"]):
+            if s is None or is_true(s["small_base"]):
                 cells.append(text_cell(SUPPRESSED))
             else:
-                mark = f" {MOVED_MARK}" if _true(s["moved"]) else ""
+                mark = f" {MOVED_MARK}" if is_true(s["moved"]) else ""
                 cells.append(text_cell(f"{s['estimate']:.1f} ({s['ci_lower']:.1f}–{s['ci_upper']:.1f}){mark}"))
         rows.append(Row(str(r["domain"]), tuple(cells), group=group))
     variances = "; ".join(f"{label}: {v}" for label, v in dict.fromkeys(zip(results["scheme_label"],
@@ -79,7 +75,7 @@ def tests_table(wave: str, results: pd.DataFrame) -> Table:
         for scheme, _ in schemes:
             s = by.get((scheme, r["kind"], r["item"], r["level"]))
             text = "" if s is None else fmt_p(s["p"])
-            cells.append(text_cell(text + (f" {MOVED_MARK}" if s is not None and _true(s["moved"]) else "")))
+            cells.append(text_cell(text + (f" {MOVED_MARK}" if s is not None and is_true(s["moved"]) else "")))
         if r["kind"] == "country_test":
             rows.append(Row(str(r["item_label"]), tuple(cells), group="Differences between countries (Holm p)"))
         else:

@@ -63,7 +63,8 @@ def fmt_int(x: float) -> str:
     return "" if pd.isna(x) else f"{int(x):,}"
 
 
-def _flag(value: object) -> bool:
+def is_true(value: object) -> bool:
+    """A flag of a result table read as text ("True", "False")."""
     return str(value).strip().lower() == "true"
 
 
@@ -156,7 +157,7 @@ def diagnostics_table(wave: str, diagnostics: pd.DataFrame) -> Table:
         rows.append(Row(str(d[by]), (
             traced(fmt_int(d["n"]), ident), traced(f"{d['min']:,.2f} to {d['max']:,.2f}", ident),
             traced(f"{d['kish_deff']:.2f}", ident), traced(f"{d['kish_neff']:,.0f}", ident),
-            text_cell("yes" if _flag(d["converged"]) else "NO"),
+            text_cell("yes" if is_true(d["converged"]) else "NO"),
         )))
     return Table(
         key=f"weights-{wave}", title=f"Weights, design effect and effective sample size, wave {wave}",
@@ -177,7 +178,7 @@ _NUMBERED = re.compile(r"^\d+\.\s*")
 
 
 def _estimate_value(row: pd.Series, wave: str, number: int, text: str) -> Value:
-    traceable = not _flag(row.get("not_asked", False))
+    traceable = not is_true(row.get("not_asked", False))
     ident = cell_id(wave, number, row["variable"], row["level"], row["domain"], row["weighting"]) if traceable else ""
     return Value(text, ident)
 
@@ -190,7 +191,7 @@ def descriptive_tables(estimates: pd.DataFrame, *, wave: str, main_results: Mapp
     est = estimates.copy()
     for flag in ("small_base", "not_asked"):
         if flag in est:
-            est[flag] = est[flag].map(_flag)
+            est[flag] = est[flag].map(is_true)
     out = []
     for number, (table, rows) in enumerate(est.groupby("table", sort=False), 1):
         domains = list(dict.fromkeys(rows["domain"]))
@@ -228,7 +229,7 @@ def medians_table(wave: str, medians: pd.DataFrame, min_n: int, weighting: Mappi
     and interquartile range, and the unweighted median beneath; every number with its row's id."""
     table = medians.copy()
     for flag in ("small_base", "not_asked"):
-        table[flag] = table[flag].map(_flag)
+        table[flag] = table[flag].map(is_true)
     domains = list(dict.fromkeys(table["domain"]))
     by = {(r["variable"], r["domain"], r["weighting"], r["statistic"]): r for _, r in table.iterrows()}
     rows = []
@@ -377,7 +378,7 @@ def changes_tables(changes: pd.DataFrame) -> list[Table]:
     for (first, second), rows in weighted.groupby(["from_wave", "to_wave"], sort=False):
         lines = []
         for _, r in rows.iterrows():
-            estimated = r["status"] == "estimated" and not _flag(r["small_base"])
+            estimated = r["status"] == "estimated" and not is_true(r["small_base"])
             change = (f"{fmt_signed(r['change'])} ({fmt_signed(r['ci_lower'])} to {fmt_signed(r['ci_upper'])})" if estimated
                       else str(r["status"]) if r["status"] != "estimated" else SUPPRESSED)
             ident = row_id(CROSSWAVE, "changes", first, second, r["variable"], r["level"], r["domain"], "weighted")
@@ -458,7 +459,7 @@ def weighting_effect_table(wave: str, effect: pd.DataFrame, table_numbers: Mappi
     rows = []
     shown = effect[effect["domain"] != "not asked"] if "domain" in effect else effect
     for _, r in shown.iterrows():
-        small = _flag(r.get("small_base", False))
+        small = is_true(r.get("small_base", False))
         number = table_numbers.get(str(r["table"]))
 
         def ident(weighting: str, r: pd.Series = r, number: int | None = number) -> str:
