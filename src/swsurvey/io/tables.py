@@ -24,6 +24,9 @@ from swsurvey.io.table_text import BANNER, NOT_ASKED_TEXT, SUPPRESSED, markdown_
 #: Fixed workbook creation date: a rerun must give the same bytes.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
 
+#: How the study weights when no weighting settings are given (the notes' default words).
+STUDY_WEIGHTING = weighted_how(None)
+
 
 def cell_text(row: pd.Series) -> str:
     """'12.3 (10.1–14.6)', the estimate alone when its interval is undefined, ‡, or — (not asked)."""
@@ -79,7 +82,7 @@ def methods_text(methods: pd.Series) -> str:
     return "; ".join(parts)
 
 
-def note(estimates: pd.DataFrame, min_n: int, how: str = "raked within country") -> str:
+def note(estimates: pd.DataFrame, min_n: int, how: str = STUDY_WEIGHTING) -> str:
     """The tables' note: the CI and variance methods, the suppression and the bases; ``how`` the
     weighted percentages were weighted (:func:`swsurvey.io.table_text.weighted_how`)."""
     weighted = estimates[estimates["weighting"] == "weighted"]
@@ -119,7 +122,7 @@ def bases_text(estimates: pd.DataFrame) -> str:
 
 
 def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
-                    how: str = "raked within country") -> str:
+                    how: str = STUDY_WEIGHTING) -> str:
     lines = [f"> **{BANNER}**", ""] if synthetic else []
     lines += [f"# Descriptive tables, wave {wave}", "", note(estimates, min_n, how), ""]
     for table, wide in wide_tables(estimates).items():
@@ -132,7 +135,7 @@ def tables_markdown(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_
 
 
 def tables_html(estimates: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
-                how: str = "raked within country") -> str:
+                how: str = STUDY_WEIGHTING) -> str:
     """A self-contained HTML page, one <table> per table, ready to paste into a manuscript."""
     esc = html.escape
     parts = [
@@ -183,7 +186,7 @@ def median_text(rows: pd.DataFrame) -> str:
             f"IQR {quantile_text(by.loc['lower quartile', 'estimate'])}–{quantile_text(by.loc['upper quartile', 'estimate'])}")
 
 
-def medians_note(table: pd.DataFrame, min_n: int, how: str = "raked within country") -> str:
+def medians_note(table: pd.DataFrame, min_n: int, how: str = STUDY_WEIGHTING) -> str:
     """What the table shows and how, from the table's own methods and variance labels; ``how``
     the weighted medians were weighted (:func:`swsurvey.io.table_text.weighted_how`)."""
     shown = table[~table["not_asked"].astype(bool) & (table["ci_method"].fillna("") != "")]
@@ -197,7 +200,7 @@ def medians_note(table: pd.DataFrame, min_n: int, how: str = "raked within count
 
 
 def medians_markdown(table: pd.DataFrame, *, wave: str, synthetic: bool, min_n: int,
-                     how: str = "raked within country") -> str:
+                     how: str = STUDY_WEIGHTING) -> str:
     """The Markdown table: one row per variable and weighting, one column per domain."""
     domains_ = list(dict.fromkeys(table["domain"]))
     lines = [markdown_banner(synthetic).rstrip("\n"), ""] if synthetic else []
@@ -243,7 +246,7 @@ WORKBOOK_NUMBERS = (
 
 
 def tables_excel(estimates: pd.DataFrame, path: str | Path, *, wave: str, synthetic: bool, min_n: int,
-                 how: str = "raked within country") -> None:
+                 how: str = STUDY_WEIGHTING) -> None:
     """One sheet per table, then the long estimates, with numbers as numbers.
 
     A table's sheet: its title, the banner (synthetic data), the note, then one row per

@@ -121,7 +121,7 @@ def margins_table(wave: str, margins: pd.DataFrame, variables: Mapping[str, dict
     wave was weighted (``weighting``, :func:`weighted_how`)."""
     stratified = (weighting or {}).get("stratum", "country") is not None
     shares = {column: within_stratum(margins, column, stratified) for column in ("before", "target", "after")}
-    how = "raking is within country" if weighted_how(weighting) == "raked within country" else weighted_how(weighting)
+    how = "raking is within country" if weighted_how(weighting) == weighted_how(None) else weighted_how(weighting)
     rows = []
     for i, cell in margins.iterrows():
         ident = row_id(wave, "margins", cell["margin"], cell["level"])
