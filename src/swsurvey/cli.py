@@ -110,6 +110,18 @@ def _rocrate(args: argparse.Namespace) -> None:
     print(f"wrote {write_crate(run, args.out or args.results / 'ro-crate')}")
 
 
+def _wave_draft(args: argparse.Namespace) -> None:
+    """Draft a new wave's instrument, recode and config entry from its export, for review."""
+    from swsurvey.study.wave_draft import draft_wave, summary_line
+
+    out, report = draft_wave(
+        str(args.export), args.like, args.wave, config=args.config, out=args.out, force=args.force
+    )
+    names = ", ".join(("instrument.yaml", "recode.yaml", "config.yaml", "changes.md", "changes.json"))
+    print(f"wrote {out}/: {names}")
+    print(summary_line(report))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swsurvey", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
     roc.add_argument("--results", type=Path, default=Path("results"))
     roc.add_argument("--out", type=Path, default=None, help="default: <results>/ro-crate")
     roc.set_defaults(run=_rocrate)
+
+    wave = sub.add_parser("wave", help="a new wave: draft its files from an export, for review")
+    wave_sub = wave.add_subparsers(dest="wave_command", required=True)
+    draft = wave_sub.add_parser(
+        "draft",
+        help="match a new export's dictionary to an earlier wave and write a draft instrument, recode, "
+        "config entry and change report (every uncertain decision marked review:)",
+    )
+    draft.add_argument("export", type=Path, help="the new wave's SPSS export (.sav)")
+    draft.add_argument("--like", required=True, help="the earlier wave (in config's waves:) the new one revises")
+    draft.add_argument("--wave", required=True, help="the new wave's id, starting with its year (e.g. 2024)")
+    draft.add_argument("--config", type=Path, default=Path("config.yaml"))
+    draft.add_argument("--out", type=Path, default=None, help="default: drafts/<wave>")
+    draft.add_argument("--force", action="store_true", help="replace an existing draft folder")
+    draft.set_defaults(run=_wave_draft)
     return parser
 
 
