@@ -47,7 +47,8 @@ def write_2024_export(path: Path, rows: int = 20) -> Path:
     frame = frame.rename(columns={"Q25": "Q27"})
     for meta in (labels, values, missing, formats, measure):
         meta["Q27"] = meta.pop("Q25")
-    values["Q7"] = {**{k: v for k, v in values["Q7"].items() if k != -99.0}, 5.0: "Two-Spirit", -99.0: "Seen but unanswered"}
+    gender = {k: v for k, v in values["Q7"].items() if k != -99.0}
+    values["Q7"] = {**gender, 5.0: "Two-Spirit", -99.0: "Seen but unanswered"}
     labels["Q21"] = PLANTED["text_edited"]["Q21"]
     order = list(frame.columns)
     order.remove("Q13_7")

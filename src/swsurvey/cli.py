@@ -4,7 +4,8 @@ The workflow itself runs through ``snakemake``; these commands help a researcher
 export before pointing the workflow at it, rebuild the synthetic stand-in wave, and check a
 finished run: ``audit`` (are the files still those the provenance records describe?),
 ``explain`` (where did one estimate come from?), ``manifest`` and ``rocrate`` (gather the
-records into the run's manifest or RO-Crate).
+records into the run's manifest or RO-Crate); and, for a new wave, ``wave draft`` (draft its
+instrument, recode and config entry from its export, for a person to review).
 """
 
 from __future__ import annotations

@@ -217,7 +217,9 @@ def _question_entry(
     if old is not None and old.note:
         entry["note"] = old.note
     if match.uncertain and old is not None:
-        reasons.insert(0, f"uncertain match to wave {ctx.like}'s {old.name} (score {match.score}): confirm was: or remove it")
+        reasons.insert(
+            0, f"uncertain match to wave {ctx.like}'s {old.name} (score {match.score}): confirm was: or remove it"
+        )
     if old is None:
         what = "new free text (personal data, dropped at import)" if free_text else "new question"
         guess = "its section and skip logic are guessed from the questions before it"
@@ -441,6 +443,11 @@ def _path_for_wave(path: str, like: str, wave: str, stem: str) -> str:
     return str(pure.with_name(name))
 
 
+def _path(path: str) -> str:
+    """A path bare, as config.yaml writes paths, or quoted where YAML would misread it."""
+    return path if re.fullmatch(r"[\w./-]+", path) else scalar(path)
+
+
 def recode_stem(name: str) -> str:
     """A recode name without its wave (``socialwork_2021`` -> ``socialwork``)."""
     return re.sub(r"[_-]?(?:19|20)\d\d\w*$", "", name) or name
@@ -451,20 +458,22 @@ def config_entry_text(ctx: DraftContext, settings: Mapping, stem: str, sha256: s
     instrument_dir = PurePosixPath(str(settings["instrument"])).parent
     recode_dir = PurePosixPath(str(settings["recode"])).parent
     targets = settings.get("targets")
+    instrument, recode = f"{instrument_dir}/{stem}_{ctx.wave}.yaml", f"{recode_dir}/{stem}_{ctx.wave}.yaml"
     lines = [
         f"# The config entry of wave {ctx.wave}, drafted by `swsurvey wave draft` like wave {ctx.like}: paste it",
         "# under `waves:` in config.yaml once the drafts are reviewed and moved to the paths below",
-        f"# (instrument.yaml -> {instrument_dir}/{stem}_{ctx.wave}.yaml, recode.yaml -> {recode_dir}/{stem}_{ctx.wave}.yaml).",
+        f"# (instrument.yaml -> {instrument}, recode.yaml -> {recode}).",
         "waves:",
         f"  {scalar(ctx.wave)}:",
-        f"    raw: {ctx.export}",
+        f"    raw: {_path(ctx.export)}",
         f"    sha256: {sha256}",
-        f"    instrument: {instrument_dir}/{stem}_{ctx.wave}.yaml",
-        f"    recode: {recode_dir}/{stem}_{ctx.wave}.yaml",
+        f"    instrument: {_path(instrument)}",
+        f"    recode: {_path(recode)}",
     ]
     if targets:
-        lines.append(f"    # Supply this file: the population totals of wave {ctx.wave}, as {targets} gives wave {ctx.like}'s.")
-        lines.append(f"    targets: {_path_for_wave(str(targets), ctx.like, ctx.wave, 'population_margins')}")
+        lines.append(f"    # Supply this file: the population totals of wave {ctx.wave}, as {targets} gives "
+                     f"wave {ctx.like}'s.")
+        lines.append(f"    targets: {_path(_path_for_wave(str(targets), ctx.like, ctx.wave, 'population_margins'))}")
     lines.append("    published: null")
     return "\n".join(lines) + "\n"
 
