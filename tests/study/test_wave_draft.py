@@ -179,3 +179,26 @@ def test_the_command_writes_the_drafts_and_prints_a_summary(tmp_path, monkeypatc
     assert f"wrote {out}/" in printed and "61 unchanged" in printed
     assert main(args) == 1
     assert "--force" in capsys.readouterr().err
+
+
+def reverse_frequency_and_declare_refused(frame, meta):
+    """Q12_1's frequency scale exported in reverse code order; Q1 gains a user-missing -98 "Refused"."""
+    labels = meta["variable_value_labels"]["Q12_1"]
+    substantive = sorted(c for c in labels if c > 0)
+    labels.update({c: labels[r] for c, r in zip(substantive, reversed(substantive))})
+    meta["variable_value_labels"]["Q1"][-98.0] = "Refused"
+    meta["missing_ranges"]["Q1"] = [*meta["missing_ranges"]["Q1"], {"lo": -98.0, "hi": -98.0}]
+
+
+def test_a_reversed_scale_and_a_new_missing_code_reach_the_drafts(tmp_path):
+    from exports import write_export
+
+    export = write_export(tmp_path / "reversed.sav", reverse_frequency_and_declare_refused)
+    out, report = draft(tmp_path, export, "2017", "2017")
+    (q12_1,) = [i for i in report["items"] if i["name"] == "Q12_1"]
+    assert (q12_1["status"], q12_1["was"], q12_1["details"]) == ("changed", "Q12_1", {"scale_reversed": True})
+    assert "scale reversed" in (out / "changes.md").read_text(encoding="utf-8")
+    assert "reversed" in marks(out)["recode:freq_email"]
+    drafted = yaml.safe_load((out / "instrument.yaml").read_text(encoding="utf-8"))
+    assert drafted["missing_codes"]["user_missing"] == {-99: "Seen but unanswered", -98: "Refused"}
+    assert report["summary"]["changed"] == 1 and report["summary"]["uncertain"] == 0

@@ -62,6 +62,17 @@ def _user_missing(var: RawVariable) -> set[int]:
     return codes
 
 
+def declared_missing(meta: RawMetadata) -> dict[int, str]:
+    """The user-missing codes the export declares, labelled as its value labels label them."""
+    codes: dict[int, str] = {}
+    for var in meta.variables:
+        labels = {_code(value): str(label) for value, label in var.value_labels.items()}
+        for code in sorted(_user_missing(var)):
+            if code in labels and code not in codes:
+                codes[code] = labels[code]
+    return dict(sorted(codes.items()))
+
+
 def _checkbox_names(meta: RawMetadata) -> set[str]:
     """Variables of the export's multiple-response (dichotomy) sets."""
     names: set[str] = set()
@@ -167,8 +178,8 @@ def _stem(label: str) -> str | None:
 
 
 def _question_entry(
-    item: Item, match: Match, old: Variable | None, renamed: dict[str, str], new_items: Sequence[Item],
-    entries: Sequence[dict], scales: Mapping[str, dict[int, str]], ctx: DraftContext,
+    item: Item, match: Match, old: Variable | None, renamed: dict[str, str], entries: Sequence[dict],
+    scales: Mapping[str, dict[int, str]], ctx: DraftContext,
 ) -> dict:
     entry: dict = {"name": item.name}
     reasons: list[str] = []
@@ -247,9 +258,14 @@ def _metadata_entry(item: Item, old: Variable) -> dict:
 
 
 def draft_instrument_text(
-    like: Instrument, new_items: Sequence[Item], matches: Sequence[Match], ctx: DraftContext
+    like: Instrument, new_items: Sequence[Item], matches: Sequence[Match], ctx: DraftContext,
+    user_missing: Mapping[int, str] | None = None,
 ) -> str:
-    """The draft instrument of the new wave, as YAML text (see the module's description)."""
+    """The draft instrument of the new wave, as YAML text (see the module's description).
+
+    ``user_missing``: the user-missing codes the export declares; those the earlier instrument
+    does not have are added to its ``missing_codes``.
+    """
     renamed = rename_map(matches)
     by_name = {m.name: m for m in matches if m.name is not None}
     scales = _scales(like)
@@ -260,7 +276,7 @@ def draft_instrument_text(
         if old is not None and old.metadata:
             metadata.append(_metadata_entry(item, old))
         else:
-            questions.append(_question_entry(item, match, old, renamed, new_items, questions, scales, ctx))
+            questions.append(_question_entry(item, match, old, renamed, questions, scales, ctx))
     used = {q["scale"] for q in questions if "scale" in q}
     dropped = [m.was for m in matches if m.status == "dropped"]
     lines = [
@@ -290,7 +306,9 @@ def draft_instrument_text(
     if wave_specific:
         lines.append("review: " + scalar(f"{' and '.join(wave_specific)} copied from wave {ctx.like}: say this wave's"))
     lines += ["", "missing_codes:"]
-    lines.append(f"  user_missing: {flow(like.user_missing)}")
+    missing = {**like.user_missing, **{c: lab for c, lab in (user_missing or {}).items()
+                                       if c not in like.user_missing and c not in like.not_substantive}}
+    lines.append(f"  user_missing: {flow(missing)}")
     lines.append(f"  not_substantive: {flow(like.not_substantive)}")
     lines += ["", "metadata:"]
     lines += [f"  - {flow(entry)}" for entry in metadata]
@@ -525,7 +543,7 @@ def draft_wave(
     report = change_report(matches, ctx)
     stem = recode_stem(like_spec.name)
     files = {
-        "instrument.yaml": draft_instrument_text(like_instrument, new_items, matches, ctx),
+        "instrument.yaml": draft_instrument_text(like_instrument, new_items, matches, ctx, declared_missing(meta)),
         "recode.yaml": draft_recode_text(
             (root / settings["recode"]).read_text(encoding="utf-8"), like_spec, like_instrument, new_items, matches,
             like=like, wave=wave, stem=stem, export=str(export),
