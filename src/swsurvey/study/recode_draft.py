@@ -37,6 +37,7 @@ from swsurvey.study.recode import (
     NumericRule,
     RecodeSpec,
     code_levels,
+    condition_leaves,
     condition_variables,
 )
 from swsurvey.study.wave_match import Item, Match
@@ -44,7 +45,7 @@ from swsurvey.study.wave_year import wave_id_year
 
 #: Keys whose value names a variable, raw or analysis (the spec says which).
 _NAME_KEYS = re.compile(r"(?P<key>\b(?:source|variable|by|order_by)\s*:\s*)(?P<q>[\"']?)(?P<name>[A-Za-z_]\w*)(?P=q)")
-_ITEM = re.compile(r"^  - name:\s*(\S+)\s*$")
+_ITEM = re.compile(r"^(?P<indent> *)- name:\s*(?P<name>\S+)\s*$")
 _VALID = re.compile(r"valid:\s*\{\s*min:\s*(-?\d+)\s*,\s*max:\s*(-?\d+)\s*\}")
 
 
@@ -52,27 +53,37 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
-    """Each analysis variable's lines [start, end) under ``variables:``, trailing comments excluded."""
+def _blocks(lines: list[str]) -> tuple[dict[str, tuple[int, int]], str]:
+    """Each analysis variable's lines [start, end) under ``variables:``, trailing comments
+    excluded, and the indentation of its ``- name:`` line."""
     try:
         first = next(i for i, line in enumerate(lines) if re.match(r"^variables:\s*$", line))
     except StopIteration:
-        return {}
+        return {}, "  "
     starts = []
+    indent = None
     end_of_section = len(lines)
     for i in range(first + 1, len(lines)):
-        if lines[i] and not lines[i].startswith((" ", "#")):
+        if lines[i] and not lines[i].startswith((" ", "#", "-")):
             end_of_section = i
             break
-        if (m := _ITEM.match(lines[i])) is not None:
-            starts.append((m.group(1), i))
+        m = _ITEM.match(lines[i])
+        if m is not None and (indent is None or m.group("indent") == indent):
+            indent = m.group("indent")
+            starts.append((m.group("name"), i))
+    indent = "  " if indent is None else indent
     blocks = {}
     for k, (name, start) in enumerate(starts):
         end = starts[k + 1][1] if k + 1 < len(starts) else end_of_section
-        while end > start + 1 and (not lines[end - 1].strip() or re.match(r"^\s{0,2}#", lines[end - 1])):
+        while end > start + 1 and (not lines[end - 1].strip() or re.match(rf"^ {{0,{len(indent)}}}#", lines[end - 1])):
             end -= 1
         blocks[name] = (start, end)
-    return blocks
+    return blocks, indent
+
+
+def _reindent(block: list[str], indent: str) -> list[str]:
+    """A block written for items indented two spaces, indented as the file's items are."""
+    return [indent + line[2:] for line in block]
 
 
 def _rename_raw(line: str, renamed: dict[str, str], spec: RecodeSpec) -> str:
@@ -145,7 +156,7 @@ def draft_recode_text(
     like_year, new_year = spec.wave_year, wave_id_year(wave)
     shift = new_year - like_year if new_year is not None else 0
     lines = text.split("\n")
-    blocks = _blocks(lines)
+    blocks, indent = _blocks(lines)
     age_sources = {v.rule.source for v in spec.variables if isinstance(v.rule, AgeRule)}
     reviews: dict[str, list[str]] = {}
     replace: dict[str, list[str]] = {}
@@ -161,9 +172,12 @@ def draft_recode_text(
                        "declared not asked (its levels as before, no case)")
                 if isinstance(rule, CodeRule):
                     levels = [lv.label for lv in code_levels(rule, spec, instrument)]
-                    replace[var.name] = _not_asked_block(var.name, var.label, levels, rule.ordered, why)
+                    replace[var.name] = _reindent(_not_asked_block(var.name, var.label, levels, rule.ordered, why),
+                                                  indent)
                 elif isinstance(rule, CheckboxRule):
-                    replace[var.name] = _not_asked_block(var.name, var.label, [rule.ticked, rule.unticked], False, why)
+                    replace[var.name] = _reindent(
+                        _not_asked_block(var.name, var.label, [rule.ticked, rule.unticked], False, why), indent
+                    )
                 else:
                     reasons.append(f"{source} was dropped: a number cannot be declared not asked; delete {var.name} "
                                    "and what reads it, or point it at the question that replaced it")
@@ -184,6 +198,13 @@ def draft_recode_text(
             gone = [n for c in rule.cases for n in condition_variables(c.when) if n in dropped]
             if gone:
                 reasons.append(f"its conditions read {', '.join(dict.fromkeys(gone))}, dropped in {wave}")
+            raw_tests = [t.variable for c in rule.cases for t in condition_leaves(c.when)
+                         if t.values is not None and not spec.is_analysis(t.variable)]
+            for source in dict.fromkeys(raw_tests):
+                match = by_old.get(source)
+                if match is not None and match.name is not None and _frame_words(match.details):
+                    reasons.append(f"its conditions test codes of {match.name}, whose code frame changed "
+                                   f"({_frame_words(match.details)})")
         if start_end is None:
             continue
         start, end = start_end
@@ -235,7 +256,7 @@ def draft_recode_text(
             block.append(f"    code: {{source: {item.name}}}")
         anchor = next((direct[p.name][-1] for p in reversed(new_items[:k]) if p.name in direct
                        and direct[p.name][-1] in blocks), None)
-        (after.setdefault(anchor, []) if anchor else tail).append(block)
+        (after.setdefault(anchor, []) if anchor else tail).append(_reindent(block, indent))
 
     out: list[str] = []
     starts = {start: name for name, (start, _) in blocks.items()}
@@ -256,12 +277,13 @@ def draft_recode_text(
         line = edits.get(i, lines[i])
         out.append(_rename_raw(line, renamed, spec))
         if i in starts and reviews.get(starts[i]):
-            out.append(f"    review: {_quote('; '.join(reviews[starts[i]]))}")
+            out.append(f"{indent}  review: {_quote('; '.join(reviews[starts[i]]))}")
         i += 1
     if len(lines) in ends:
         for name in ends[len(lines)]:
             for block in after.get(name, []):
                 out += block
+    unplaced = sorted(name for name, why in reviews.items() if why and name not in blocks)
     text = "\n".join(out)
     if tail:
         text = text.rstrip("\n") + "\n" + "\n".join("\n".join(b) for b in tail) + "\n"
@@ -277,4 +299,6 @@ def draft_recode_text(
         "# may still name its raw variables: check them too.",
         "#",
     ]
+    # A variable not written in the usual block layout cannot carry its mark: say so at the top.
+    header += [f"# review {name}: {'; '.join(reviews[name])}" for name in unplaced]
     return "\n".join(header) + "\n" + text
