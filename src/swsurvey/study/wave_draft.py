@@ -349,7 +349,8 @@ def _code_frame_changed(m: Match) -> bool:
 
 def change_report(matches: Sequence[Match], ctx: DraftContext) -> dict:
     """The change report as a JSON-ready dict: every variable's fate and a summary."""
-    summary = {status: sum(m.status == status for m in matches) for status in STATUSES}
+    summary = {"matched": sum(m.name is not None and m.was is not None for m in matches)}
+    summary.update({status: sum(m.status == status for m in matches) for status in STATUSES})
     summary["code_frame_changed"] = sum(_code_frame_changed(m) for m in matches)
     summary["text_edited"] = sum("text_edited" in m.details for m in matches)
     summary["type_changed"] = sum("type_changed" in m.details for m in matches)
@@ -368,7 +369,8 @@ def summary_line(report: dict) -> str:
     """The summary in one line, as the command prints it."""
     s = report["summary"]
     return (
-        f"{s['unchanged']} unchanged, {s['changed']} changed, {s['renamed']} renamed, {s['added']} added "
+        f"{s['matched']} matched ({s['unchanged']} unchanged, {s['changed']} changed, {s['renamed']} renamed), "
+        f"{s['added']} added "
         f"({s['free_text_added']} free text), {s['dropped']} dropped; {s['code_frame_changed']} code frames "
         f"changed, {s['text_edited']} texts edited; {s['uncertain']} uncertain (marked review:)"
     )
