@@ -585,6 +585,9 @@ def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pl
             ticks.setdefault(float(times[wave]), []).append(wave)
     span = (max(ticks) - min(ticks)) if len(ticks) > 1 else 1.0
     dodge = span * 0.012
+    # waves of one year (2021, 2021b) drawn side by side about it, their tick label shared
+    shift = {wave: (i - (len(group) - 1) / 2) * span * 0.05 for group in ticks.values() for i, wave in enumerate(group)}
+    points = points.assign(time=points["time"] + points["wave"].map(shift))
     ncols = min(3, len(items))
     nrows = -(-len(items) // ncols)
     by_year = str(points["time_basis"].iloc[0]) == BY_YEAR
