@@ -103,3 +103,13 @@ def test_write_trend_writes_the_table_its_page_and_a_figure_of_it(waves, tmp_pat
     legend = [t.get_text() for t in visible[0].get_legend().get_texts()]
     assert len(legend) == 5 and all(t.startswith("p ") for t in legend)  # a p per country and pooled
     assert any("No trend: asked in 2 waves" in t.get_text() for t in visible[1].texts)
+
+
+def test_a_cell_without_an_estimate_in_a_wave_leaves_that_wave_out_of_its_trend(waves):
+    third = waves[2].copy()
+    empty = (third["variable"] == "any_ict_use") & (third["domain"] == "Israel")
+    third.loc[empty, ["estimate", "se"]] = np.nan  # e.g. no respondent in the domain that wave
+    table = trends([waves[0], waves[1], third], {"any_ict_use": "Yes"})
+    israel = table[table["domain"] == "Israel"]
+    assert (israel["status"] == "estimated in 2 waves: 2017, 2021").all() and israel["slope"].isna().all()
+    assert (table.loc[table["domain"] != "Israel", "status"] == "estimated").all()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from swsurvey.errors import InputError
@@ -78,7 +79,9 @@ def trends(estimates: Sequence[pd.DataFrame], items: Mapping[str, str]) -> pd.Da
         label = next(iter(pd.concat(estimates).loc[lambda t: t["variable"] == variable, "variable_label"]))
         keys = list(dict.fromkeys(k for wave in asked for k in cells[wave][0].index))
         for domain, weighting in keys:
-            present = [wave for wave in asked if (domain, weighting) in cells[wave][0].index]
+            # the waves with an estimate of the cell (a domain a wave lacks, or an empty base, has none)
+            present = [wave for wave in asked if (domain, weighting) in cells[wave][0].index
+                       and np.isfinite(cells[wave][0].loc[(domain, weighting), ["estimate", "se"]].astype(float)).all()]
             row = {"variable": variable, "variable_label": label, "level": level, "domain": domain,
                    "weighting": weighting, "n_waves": len(present), "waves": "; ".join(present),
                    "times": "; ".join(f"{times[w]:g}" for w in present), "time_basis": basis, "method": METHOD,
