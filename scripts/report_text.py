@@ -15,4 +15,5 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         out_captions=list(snakemake.output.captions),
         figures=snakemake.params.figures,
         changes=list(snakemake.input.changes),
+        trend=list(snakemake.input.trend),
     )

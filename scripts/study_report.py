@@ -14,6 +14,8 @@ with to_logfile(snakemake.log[0]), recorded(snakemake):
         published=list(snakemake.input.published),
         changes=list(snakemake.input.changes),
         changes_figure=list(snakemake.input.changes_figure),
+        trend=list(snakemake.input.trend),
+        trend_figure=list(snakemake.input.trend_figure),
         figure_settings=snakemake.params.figures,
         models=snakemake.params.models,
         main_results=snakemake.params.main_results,

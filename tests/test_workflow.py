@@ -764,6 +764,37 @@ def test_adding_a_wave_runs_its_jobs_and_the_cross_wave_jobs_only(small_run):
     assert (workdir / "results/crosswave/changes.png").stat().st_size > 0
 
 
+def test_a_third_wave_adds_the_trend_rules_their_outputs_and_the_report_section(small_run):
+    """With two waves the trend rules do not exist (the two-wave run is unchanged); a third wave
+    adds them: the trend table, its figure, their captions and the study report's section."""
+    workdir, config, _ = small_run
+    settings = yaml.safe_load(config.read_text())
+    second = workdir / "second.sav"
+    if not second.exists():
+        shutil.copy(workdir / "results/synthetic/socialwork_synthetic.sav", second)
+    settings["waves"]["second"] = {**settings["waves"]["small"], "raw": "second.sav"}
+    settings["waves"].pop("third", None)
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    assert "crosswave_trend" not in snakemake(workdir, "--list-rules").stdout
+    settings["waves"]["third"] = {**settings["waves"]["small"], "raw": "second.sav"}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    assert {"crosswave_trend", "trend_figure"} <= set(snakemake(workdir, "--list-rules").stdout.split())
+    snakemake(workdir)
+    trend = pd.read_csv(workdir / "results/crosswave/trend.csv", dtype={"waves": str, "times": str})
+    estimated = trend[trend["status"] == "estimated"]
+    assert len(estimated) and (estimated["waves"] == "small; second; third").all()
+    assert (estimated["slope"].abs() < 1e-9).all()  # the same file three times
+    assert "place of the wave" in trend["time_basis"].iloc[0]  # the ids name no year
+    import matplotlib.image
+
+    assert matplotlib.image.imread(workdir / "results/crosswave/trend.png").shape[0] > 500
+    for caption in ("trend.rst", "trend_figure.rst"):
+        assert "linear trend" in (workdir / "results/report/captions" / caption).read_text()
+    page = (workdir / "results/report/study.html").read_text()
+    assert "Trends across waves" in page and "crosswave/trend/any_ict_use/Yes/" in page
+    assert "results/crosswave/trend.csv" in (workdir / "results/manifest.json").read_text()
+
+
 def test_bootstrap_variance_is_split_into_jobs_with_the_same_bytes_whatever_the_chunking(repo_dir, tmp_path):
     """The tables' and the tests' and models' replicates in chunk jobs, the tests and each model
     in a job of their own: the same bytes with 3 chunks or 1, and as one process computes them."""

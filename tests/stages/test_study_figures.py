@@ -319,3 +319,35 @@ def test_weighting_shift_and_changes_mark_the_pooled_sets_of_config(tmp_path):
     changes.to_csv(source, index=False)
     draw_changes(source, tmp_path / "c.png", tmp_path / "c.svg", pooled=OTHER_POOLED)
     assert "New Zealand" in (tmp_path / "c.svg").read_text()
+
+
+def _overlaps(boxes) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+@pytest.mark.parametrize("n_waves", [3, 5])
+def test_the_changes_of_three_waves_or_more_wrap_two_to_a_row_and_no_label_overlaps(n_waves):
+    waves = [str(2017 + 3 * k) for k in range(n_waves)]
+    items = ["Uses informal ICT with clients between sessions", "Searched online for information about a client"]
+    changes = pd.DataFrame([
+        {"from_wave": a, "to_wave": b, "variable_label": item, "level": "Yes", "domain": d, "weighting": "weighted",
+         "change": 1.0 + i, "ci_lower": -1.0, "ci_upper": 3.0 + i, "status": "estimated", "small_base": False,
+         "synthetic": True}
+        for a, b in zip(waves, waves[1:]) for item in items for i, d in enumerate(FIVE + ["All five"])
+    ])
+    fig = changes_figure(changes, OTHER_POOLED)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [f"{a} to {b}" for a, b in zip(waves, waves[1:])]
+    assert {round(ax.get_position().x0, 3) for ax in panels} == {round(panels[0].get_position().x0, 3),
+                                                                  round(panels[1].get_position().x0, 3)}  # 2 columns
+    assert all(ax.get_xlabel() == "" for ax in panels)  # one axis title for the figure, not one per panel
+    assert "independent samples" in fig.get_supxlabel()
+    # no panel's title, tick labels or the figure's axis title overlap another's
+    texts = [ax.title for ax in panels] + [fig._supxlabel]
+    texts += [t for ax in panels for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert not _overlaps(boxes)
+    assert fig.get_size_inches()[1] > 0.42 * len(items) + 1.6  # taller than the one-pair figure
+    plt.close(fig)

@@ -129,3 +129,29 @@ def test_the_medians_follow_study_table_1_in_both_files(wave, report):
     cells = {c.text for t in document.tables for r in t.rows for c in r.cells}
     assert any(c.startswith(text + "\nIQR ") for c in cells)
     assert "Woodruff (CDF interval), qrule math" in page
+
+
+def test_three_waves_add_a_trends_section_with_its_table_and_figure_to_both_formats(wave, tmp_path):
+    from swsurvey.stages.crosswave_trend import read_estimates, write_trend
+    from swsurvey.stages.study_figures import draw_trend
+
+    estimates = read_estimates(wave["estimates"])
+    paths = []
+    for year in ("2017", "2021", "2024"):  # three independent waves (here the same numbers)
+        paths.append(tmp_path / f"estimates_{year}.csv")
+        estimates.assign(wave=year).to_csv(paths[-1], index=False)
+    trend = tmp_path / "crosswave" / "trend.csv"
+    trend.parent.mkdir()
+    write_trend(paths, trend, trend.with_suffix(".md"), trend.with_suffix(".html"),
+                main_results=CONFIG["describe"]["main_results"], min_n=CONFIG["describe"]["min_n"])
+    draw_trend(trend, trend.with_suffix(".png"), trend.with_suffix(".svg"), pooled=CONFIG["describe"]["pooled"])
+    write(wave, tmp_path, trend=[trend], trend_figure=[trend.with_suffix(".png")])
+    page = (tmp_path / "study.html").read_text(encoding="utf-8")
+    assert "Trends across waves" in page and "Slope, points per year (95% CI)" in page
+    assert 'data-explain="crosswave/trend/any_ict_use/Yes/Canada/weighted"' in page
+    assert "linear-trend p" in page
+    document = docx.Document(tmp_path / "study.docx")
+    assert "Trends across waves" in [p.text for p in document.paragraphs]
+    cells = {cell.text for t in document.tables for row in t.rows[:3] for cell in row.cells}
+    assert "Slope, points per year (95% CI)" in cells
+    assert len(document.inline_shapes) == 2  # the wave's figure and the trend figure

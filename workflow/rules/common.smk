@@ -54,6 +54,9 @@ CAPTIONS = [
     "manifest",
     "study_report",
 ]
+# With three waves or more, the trends across waves (rules crosswave_trend, trend_figure).
+if len(WAVES) >= 3:
+    CAPTIONS += ["trend", "trend_figure"]
 
 
 wildcard_constraints:
@@ -260,6 +263,20 @@ def crosswave_outputs():
     ]
 
 
+def trend_outputs():
+    """The trends across waves when config has three waves or more (else no such rules):
+    the table as CSV and Markdown, the figure as PNG and SVG, and the table's page."""
+    if len(WAVES) < 3:
+        return []
+    return [
+        rules.crosswave_trend.output.csv,
+        rules.crosswave_trend.output.md,
+        rules.trend_figure.output.png,
+        rules.trend_figure.output.svg,
+        rules.crosswave_trend.output.html,
+    ]
+
+
 def provenance_records():
     """The record of every job the run makes (see workflow/rules/provenance.smk)."""
     per_wave = [
@@ -304,6 +321,11 @@ def provenance_records():
         records += [
             rules.crosswave_changes.output.provenance,
             rules.crosswave_figure.output.provenance,
+        ]
+    if len(WAVES) > 2:
+        records += [
+            rules.crosswave_trend.output.provenance,
+            rules.trend_figure.output.provenance,
         ]
     if any(wave_raw_of(wave).startswith("results/synthetic/") for wave in WAVES):
         records.append(rules.synthetic_wave.output.provenance)
@@ -362,6 +384,7 @@ def final_outputs():
         + expand(figures, wave=WAVES, figure=list(config["figures"]))
         + expand(published, wave=PUBLISHED_WAVES)
         + crosswave_outputs()
+        + trend_outputs()
         + [rules.report_text.output.description]
         + [rules.study_report.output.html, rules.study_report.output.docx]
         + [manifest.json, manifest.md, manifest.html, manifest.crate]

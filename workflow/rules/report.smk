@@ -14,6 +14,7 @@ rule report_text:
         export_check=expand("results/{wave}/import/export_check.json", wave=WAVES),
         published=expand("results/{wave}/describe/published.csv", wave=PUBLISHED_WAVES),
         changes=crosswave_outputs()[:1],
+        trend=trend_outputs()[:1],
         description="workflow/report/workflow.rst",
         captions=expand("workflow/report/{caption}.rst", caption=CAPTIONS),
         code=rule_code("scripts/report_text.py"),
@@ -68,10 +69,13 @@ rule study_report:
         )
         + expand(rules.weighting_figure.output.svg, wave=WAVES)
         + expand(rules.sensitivity_figure.output.svg, wave=WAVES)
-        + crosswave_outputs()[3:4],
+        + crosswave_outputs()[3:4]
+        + trend_outputs()[3:4],
         published=expand(rules.reproduce_published.output.csv, wave=PUBLISHED_WAVES),
         changes=crosswave_outputs()[:1],
         changes_figure=crosswave_outputs()[2:3],
+        trend=trend_outputs()[:1],
+        trend_figure=trend_outputs()[2:3],
         code=rule_code("scripts/study_report.py"),
     output:
         html=report(

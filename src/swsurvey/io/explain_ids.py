@@ -11,7 +11,7 @@ into its six parts.
 The other result tables' rows have ids of the same kind, the file's short name and the
 columns that pick one row (:data:`ROW_TABLES`): ``2017/coefficients/weekly_use/age_group60 or
 older/weighted``, ``2017/country_tests/any_ict_use/weighted``, ``crosswave/changes/2017/2021/
-any_ict_use/Yes/Canada/weighted``.
+any_ict_use/Yes/Canada/weighted``, ``crosswave/trend/any_ict_use/Yes/Canada/weighted``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class CellId(NamedTuple):
 
 
 #: The result tables whose rows have ids: short name -> (path under results/<wave>/, the
-#: columns that pick one row, in the id's order). ``changes`` is under results/crosswave/.
+#: columns that pick one row, in the id's order). ``changes`` and ``trend`` are under results/crosswave/.
 ROW_TABLES = {
     "exclusion_flow": ("clean/exclusion_flow.csv", ("step",)),
     "margins": ("weight/margins.csv", ("margin", "level")),
@@ -54,8 +54,9 @@ ROW_TABLES = {
     "coefficients": ("infer/coefficients.csv", ("model", "term", "weighting")),
     "country_tests": ("infer/country_tests.csv", ("item", "weighting")),
     "changes": ("changes.csv", ("from_wave", "to_wave", "variable", "level", "domain", "weighting")),
+    "trend": ("trend.csv", ("variable", "level", "domain", "weighting")),
 }
-#: The folder of the results that belong to no single wave (the changes between waves).
+#: The folder of the results that belong to no single wave (the changes and trends across waves).
 CROSSWAVE = "crosswave"
 
 

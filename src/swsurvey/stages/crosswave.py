@@ -37,8 +37,9 @@ COLUMNS = [
 ]
 
 
-def _cells(estimates: pd.DataFrame, variable: str, level: str) -> tuple[pd.DataFrame, bool]:
-    """A wave's cells of one item's level, indexed by (domain, weighting); and whether it was asked."""
+def item_cells(estimates: pd.DataFrame, variable: str, level: str) -> tuple[pd.DataFrame, bool]:
+    """A wave's cells of one item's level, indexed by (domain, weighting); and whether it was asked
+    (also read by :mod:`swsurvey.stages.crosswave_trend`)."""
     rows = estimates[estimates["variable"] == variable]
     if rows.empty:
         raise InputError("no estimates for a cross-wave item (is it in a table?)", variable=variable,
@@ -58,7 +59,8 @@ def change_between(before: pd.DataFrame, after: pd.DataFrame, items: Mapping[str
     z = qnorm(0.975)
     rows = []
     for variable, level in items.items():
-        (first, asked_first), (second, asked_second) = _cells(before, variable, level), _cells(after, variable, level)
+        (first, asked_first), (second, asked_second) = (item_cells(before, variable, level),
+                                                        item_cells(after, variable, level))
         label = next(iter(pd.concat([before, after]).loc[lambda t: t["variable"] == variable, "variable_label"]))
         base = {"from_wave": from_wave, "to_wave": to_wave, "variable": variable, "variable_label": label,
                 "level": level, "method": METHOD, "synthetic": synthetic}

@@ -33,7 +33,7 @@ log = get_logger("report_text")
 #: Inputs one wave's numbers are drawn from (keys of the ``tables`` mapping).
 TABLES = ("estimates", "tests", "coefficients", "status", "diagnostics", "flow", "effect", "export_check")
 #: Caption templates of outputs that belong to no single wave (rendered once, with every wave).
-WAVELESS = {"changes.rst", "changes_figure.rst", "manifest.rst", "study_report.rst"}
+WAVELESS = {"changes.rst", "changes_figure.rst", "trend.rst", "trend_figure.rst", "manifest.rst", "study_report.rst"}
 
 
 def _read(path: str | Path) -> pd.DataFrame:
@@ -249,10 +249,11 @@ def render_caption(template: str, numbers: Mapping[str, dict], figures: Sequence
 
 
 def render_description(template: str, numbers: Mapping[str, dict], waves: Mapping[str, Mapping],
-                       changes: dict | None = None) -> str:
+                       changes: dict | None = None, trend: dict | None = None) -> str:
     """The report's front page (or a caption of an output that has no wave): the template
-    rendered with every wave's numbers and settings, and the changes between waves."""
-    return _environment().from_string(template).render(numbers=numbers, waves=waves, changes=changes)
+    rendered with every wave's numbers and settings, the changes between waves and, with three
+    waves or more, the trends across them."""
+    return _environment().from_string(template).render(numbers=numbers, waves=waves, changes=changes, trend=trend)
 
 
 def change_numbers(path: str | Path) -> dict:
@@ -275,6 +276,26 @@ def change_numbers(path: str | Path) -> dict:
     }
 
 
+def trend_numbers(path: str | Path) -> dict:
+    """Key numbers of the trends across waves (results/crosswave/trend.csv)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"waves": str, "times": str})
+    weighted = table[table["weighting"] == "weighted"]
+    estimated = weighted[(weighted["status"] == "estimated") & ~weighted["small_base"].astype(bool)]
+    significant = estimated[estimated["p_value"] < 0.05]
+    steepest = None
+    if len(estimated):
+        row = estimated.loc[estimated["slope"].abs().idxmax()]
+        steepest = {"item": f"{row['variable_label']}: {row['level']}", "domain": row["domain"],
+                    "text": f"{row['slope']:+.2f} points per year ({row['ci_lower']:+.2f} to {row['ci_upper']:+.2f})"}
+    waves = [c[len("estimate_"):] for c in table.columns if c.startswith("estimate_")]
+    return {
+        "waves": waves, "time_basis": str(table["time_basis"].iloc[0]) if len(table) else "",
+        "estimated": int(len(estimated)), "significant": int(len(significant)), "steepest": steepest,
+        "not_estimated": sorted({f"{r['variable_label']} ({r['status']})"
+                                 for _, r in weighted[weighted["status"] != "estimated"].iterrows()}),
+    }
+
+
 def write_report_text(
     *,
     tables: Mapping[str, Sequence[str]],
@@ -286,12 +307,14 @@ def write_report_text(
     out_captions: Sequence[str | Path],
     figures: Sequence[str],
     changes: Sequence[str] = (),
+    trend: Sequence[str] = (),
 ) -> dict:
     """Read every wave's results; write the description and one caption file per template.
 
     ``tables`` maps each key of :data:`TABLES` to one path per wave (in ``waves`` order);
     ``published`` lists the reproduction tables of the waves that have one; ``changes`` the
-    cross-wave table when there are two waves or more. Caption templates and outputs pair up
+    cross-wave table when there are two waves or more, ``trend`` the trend table when there are
+    three or more. Caption templates and outputs pair up
     by file name (``figures.rst`` is rendered per figure, :data:`WAVELESS` ones once).
     """
     names = list(waves)
@@ -303,14 +326,15 @@ def write_report_text(
                                      (waves[wave] or {}).get("weighting"))
         log.info("wave %s: key numbers read (synthetic: %s)", wave, numbers[wave]["synthetic"])
     changed = change_numbers(changes[0]) if changes else None
+    trended = trend_numbers(trend[0]) if trend else None
     templates = {Path(t).name: Path(t) for t in caption_templates}
     for out in out_captions:
         name = Path(out).name
         text = templates[name].read_text(encoding="utf-8")
         if name in WAVELESS:
-            write_text(out, render_description(text, numbers, waves, changed))
+            write_text(out, render_description(text, numbers, waves, changed, trended))
         else:
             write_text(out, render_caption(text, numbers, figures if name == "figures.rst" else None))
     description = Path(description_template).read_text(encoding="utf-8")
-    write_text(out_description, render_description(description, numbers, waves, changed))
+    write_text(out_description, render_description(description, numbers, waves, changed, trended))
     return numbers

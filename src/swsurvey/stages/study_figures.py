@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from swsurvey.errors import InputError
 from swsurvey.plan import FIGURE_SOURCES  # noqa: E402
+from swsurvey.stages.crosswave_trend import BY_YEAR, read_trend, table_waves, trend_points  # noqa: E402
 from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, diverging_palette, rc_style, save  # noqa: E402
 
 #: A journal's one-column width, in inches.
@@ -485,7 +486,8 @@ def changes_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> 
     One panel per pair of waves, one row per item, one dot per domain (countries, then the
     pooled set of every country, :func:`all_countries`; ``pooled`` is config's
     ``describe.pooled``); items a wave did not ask and small bases are left out and named below
-    the plot.
+    the plot. With three waves or more the panels wrap two to a row on one change scale, with
+    one axis title, and the figure grows a row of panels per two pairs of waves.
     """
     weighted = table[table["weighting"] == "weighted"]
     shown = weighted[(weighted["status"] == "estimated") & ~weighted["small_base"].astype(bool)]
@@ -495,10 +497,17 @@ def changes_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> 
     domains = [d for d in countries(table["domain"], pooled) + ([whole] if whole else []) if d in set(shown["domain"])]
     pairs = list(dict.fromkeys(zip(weighted["from_wave"], weighted["to_wave"])))
     items = list(dict.fromkeys(shown["variable_label"] + ": " + shown["level"]))
+    xlabel = "Change in weighted % (points, 95% CI, independent samples)"
     with plt.rc_context(rc_style()):
-        fig, axes = plt.subplots(1, len(pairs), sharey=True, squeeze=False,
-                                 figsize=(DOUBLE_COLUMN, 0.42 * len(items) + 1.6))
-        for ax, (a, b) in zip(axes[0], pairs):
+        if len(pairs) == 1:
+            fig, axes = plt.subplots(1, 1, sharey=True, squeeze=False, figsize=(DOUBLE_COLUMN, 0.42 * len(items) + 1.6))
+        else:
+            ncols = 2
+            nrows = -(-len(pairs) // ncols)
+            fig, axes = plt.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False,
+                                     figsize=(DOUBLE_COLUMN, nrows * (0.42 * len(items) + 0.5) + 1.6))
+        panels = [ax for row in axes for ax in row]
+        for ax, (a, b) in zip(panels, pairs):
             part = shown[(shown["from_wave"] == a) & (shown["to_wave"] == b)]
             for k, domain in enumerate(domains):
                 rows = part[part["domain"] == domain].assign(item=lambda t: t["variable_label"] + ": " + t["level"])
@@ -509,8 +518,16 @@ def changes_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> 
                            label=domain)
             ax.axvline(0, color="0.3", linewidth=0.8, linestyle="--")
             ax.set_title(f"{a} to {b}", fontsize=7.5)
-            ax.set_xlabel("Change in weighted % (points, 95% CI, independent samples)", fontsize=7)
+            if len(pairs) == 1:
+                ax.set_xlabel(xlabel, fontsize=7)
             ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+        for ax in panels[len(pairs):]:
+            ax.set_visible(False)
+        if len(pairs) > 1:
+            for ax in panels[len(pairs) - axes.shape[1]:len(pairs)]:
+                ax.xaxis.set_tick_params(labelbottom=True)  # the lowest panel of each column
+            height = fig.get_size_inches()[1]
+            fig.supxlabel(xlabel, fontsize=7, y=0.3 / height, va="bottom")
         axes[0][0].set_yticks(np.arange(len(items)), [textwrap.fill(i, 38) for i in items])
         axes[0][0].invert_yaxis()
         handles, labels = axes[0][0].get_legend_handles_labels()
@@ -519,8 +536,8 @@ def changes_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> 
         title = f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}Change in the key estimates between waves"
         if missing:
             title += "\nNot asked in every wave: " + "; ".join(missing)
-        fig.suptitle(title)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        fig.suptitle(title if len(pairs) == 1 else "\n".join(textwrap.fill(t, 90) for t in title.split("\n")))
+        fig.tight_layout(rect=(0, 0.06, 1, 1) if len(pairs) == 1 else (0, 0.5 / fig.get_size_inches()[1], 1, 1))
     return fig
 
 
@@ -529,3 +546,95 @@ def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Pa
     """The cross-wave figure (:func:`changes_figure`) from results/crosswave/changes.csv."""
     table = pd.read_csv(changes_csv, dtype={"from_wave": str, "to_wave": str})
     save(changes_figure(table, pooled), out_png, out_svg)
+
+
+# --------------------------------------------------------------------------------------------
+# Trends across three waves or more (rule trend_figure, drawn from results/crosswave/trend.csv)
+# --------------------------------------------------------------------------------------------
+
+
+def _p_text(row) -> str:
+    if row["status"] != "estimated":
+        return str(row["status"]).split(":")[0]
+    p = float(row["p_value"])
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> plt.Figure:
+    """One panel per headline item: its weighted % in each wave (95% CIs from the waves' estimates
+    files) over the waves' years, a line per country and for every country pooled (diamonds), and
+    each line's linear-trend p (:mod:`swsurvey.stages.crosswave_trend`) in the panel's legend.
+
+    The panels wrap three to a row, so the figure grows with the number of items; the points of
+    the domains are spread a little along the year so that their intervals do not hide each other.
+    Small bases are left out.
+    """
+    points = trend_points(table)
+    points = points[(points["weighting"] == "weighted") & ~points["small_base"]]
+    if points.empty:
+        raise InputError("no weighted estimate to draw a trend of", variable="trend")
+    whole = all_countries(table["domain"], pooled)
+    domains = [d for d in countries(table["domain"], pooled) + ([whole] if whole else []) if d in set(points["domain"])]
+    items = list(dict.fromkeys(points["variable_label"] + ": " + points["level"]))
+    points = points.assign(item=points["variable_label"] + ": " + points["level"])
+    waves = table_waves(table)
+    times = points.drop_duplicates("wave").set_index("wave")["time"]
+    ticks = {}
+    for wave in waves:
+        if wave in times.index:
+            ticks.setdefault(float(times[wave]), []).append(wave)
+    span = (max(ticks) - min(ticks)) if len(ticks) > 1 else 1.0
+    dodge = span * 0.012
+    # waves of one year (2021, 2021b) drawn side by side about it, their tick label shared
+    shift = {wave: (i - (len(group) - 1) / 2) * span * 0.05 for group in ticks.values() for i, wave in enumerate(group)}
+    points = points.assign(time=points["time"] + points["wave"].map(shift))
+    ncols = min(3, len(items))
+    nrows = -(-len(items) // ncols)
+    by_year = str(points["time_basis"].iloc[0]) == BY_YEAR
+    with plt.rc_context(rc_style()):
+        fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True,
+                                 figsize=(DOUBLE_COLUMN, 2.05 * nrows + 1.3))
+        panels = [ax for row in axes for ax in row]
+        for ax, item in zip(panels, items):
+            part = points[points["item"] == item]
+            for k, domain in enumerate(domains):
+                rows = part[part["domain"] == domain].sort_values("time")
+                if rows.empty:
+                    continue
+                x = rows["time"] + (k - (len(domains) - 1) / 2) * dodge
+                ax.vlines(x, rows["ci_lower"], rows["ci_upper"], color=PALETTE[k], linewidth=0.9)
+                ax.plot(x, rows["estimate"], color=PALETTE[k], linewidth=0.9,
+                        marker="D" if domain in pooled else "o", markersize=3, label=_p_text(rows.iloc[0]))
+            ax.set_title(textwrap.fill(item, 34), fontsize=7)
+            ax.grid(axis="y", linewidth=0.4, alpha=0.5)
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high + 0.4 * (high - low))  # headroom for the p values
+            statuses = set(part["status"])
+            if statuses == {"estimated"} or len(statuses) > 1:
+                ax.legend(frameon=False, fontsize=5.5, loc="upper center", ncols=3, handlelength=1.0,
+                          borderaxespad=0.2, labelspacing=0.2, columnspacing=0.8, handletextpad=0.4)
+            else:  # no line has a trend: one note for all
+                ax.text(0.5, 0.97, f"No trend: {next(iter(statuses))}", transform=ax.transAxes, ha="center",
+                        va="top", fontsize=5.5)
+        for ax in panels[len(items):]:
+            ax.set_visible(False)
+        for ax in panels[max(0, len(items) - ncols):len(items)]:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xticks(list(ticks), ["/".join(w) for w in ticks.values()])
+        for row in axes:
+            row[0].set_ylabel("Weighted %", fontsize=7)
+        handles = [plt.Line2D([], [], color=PALETTE[k], marker="D" if d in pooled else "o", markersize=3,
+                              linewidth=0.9) for k, d in enumerate(domains)]
+        fig.legend(handles, domains, frameon=False, loc="lower center", ncols=len(domains), fontsize=6.5)
+        when = "year" if by_year else "wave (no year in a wave id: their order)"
+        title = (f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}Trends in the key estimates across waves\n"
+                 f"Weighted % with 95% intervals by {when}; p of the linear trend (independent samples) in each panel")
+        fig.suptitle(title, fontsize=8.5)
+        fig.tight_layout(rect=(0, 0.3 / fig.get_size_inches()[1], 1, 1))
+    return fig
+
+
+def draw_trend(trend_csv: str | Path, out_png: str | Path, out_svg: str | Path, *,
+               pooled: Mapping[str, Sequence[str]]) -> None:
+    """The trend figure (:func:`trend_figure`) from results/crosswave/trend.csv."""
+    save(trend_figure(read_trend(trend_csv), pooled), out_png, out_svg)

@@ -5,7 +5,8 @@ The SYNTHETIC DATA banner when any wave is synthetic, the title, the methods as 
 them; then per wave the sample and its exclusions, the weighting (targets beside the achieved
 margins, design effect and effective n), the study's tables by country (the numeric items'
 medians after study table 1), the figures, the models as regression tables, the tests between
-countries and the published-figure check; then the changes between waves. :mod:`swsurvey.stages.study_sections` makes each part from its
+countries and the published-figure check; then the changes between waves and, with three
+waves or more, the trends across them. :mod:`swsurvey.stages.study_sections` makes each part from its
 table; this module reads the files, numbers the tables and writes both formats, all or none.
 """
 
@@ -26,6 +27,7 @@ from swsurvey.io.files import atomic_path
 from swsurvey.io.html_document import html_page
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER
+from swsurvey.stages.crosswave_trend import read_trend
 from swsurvey.stages.model_terms import codebook_variables
 from swsurvey.stages.sensitivity_sections import sensitivity_blocks
 from swsurvey.stages.study_sections import (
@@ -41,6 +43,7 @@ from swsurvey.stages.study_sections import (
     model_table,
     published_table,
     read_table,
+    trend_tables,
 )
 
 log = get_logger("study_report")
@@ -138,10 +141,12 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
                  main_results: Mapping[str, str], min_n: int, weighting: Mapping,
                  versions: Mapping[str, str],
                  sensitivity: Mapping[str, tuple[pd.DataFrame, pd.DataFrame, Path | None]] | None = None,
-                 wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
+                 wave_weighting: Mapping[str, Mapping] | None = None,
+                 trend: pd.DataFrame | None = None, trend_figure: Path | None = None) -> list[Block]:
     """The whole report as blocks, tables numbered. ``tables[key][i]`` is wave ``waves[i]``'s;
     ``sensitivity`` gives a wave's weighting sensitivity panel (table, extreme weights, figure);
-    ``wave_weighting`` each wave's weighting settings (else ``weighting``)."""
+    ``wave_weighting`` each wave's weighting settings (else ``weighting``); ``trend`` and
+    ``trend_figure`` the trends across three waves or more (None: no such section)."""
     synthetic = [w for i, w in enumerate(waves) if tables["estimates"][i]["synthetic"].map(str).eq("True").any()]
     blocks: list[Block] = []
     if synthetic:
@@ -151,7 +156,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         Paragraph(f"Results of waves {', '.join(waves)} as this run computed them: the sample, the weighting, the "
                   "study's tables by country, figures, models, tests between countries"
                   + (", the published figures reproduced" if published else "")
-                  + (" and the changes between waves" if changes is not None else "") + ". " + TRACE_NOTE
+                  + ((", the changes between waves and the trends across them" if trend is not None
+                      else " and the changes between waves") if changes is not None else "") + ". " + TRACE_NOTE
                   + " Every other number's id names its row in its result table (each table's note gives the form, "
                   "e.g. 2017/coefficients/<model>/<term>/<weighting>); swsurvey explain traces it the same way."),
         Heading("Methods", 1),
@@ -175,6 +181,11 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         if changes_figure is not None:
             blocks.append(Figure(changes_figure, "Changes in the main results between waves (weighted, percentage "
                                                  "points, with 95% intervals)."))
+    if trend is not None:
+        blocks += [Heading("Trends across waves", 1), *trend_tables(trend)]
+        if trend_figure is not None:
+            blocks.append(Figure(trend_figure, "The main results across waves (weighted %, with 95% intervals), a "
+                                               "line per country and pooled, with each line's linear-trend p."))
     return numbered(blocks)
 
 
@@ -185,14 +196,16 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
                        out_html: str | Path, out_docx: str | Path, sensitivity: Sequence[str] = (),
                        sensitivity_extremes: Sequence[str] = (),
                        sensitivity_figures: Sequence[str] = (),
-                       wave_weighting: Mapping[str, Mapping] | None = None) -> list[Block]:
+                       wave_weighting: Mapping[str, Mapping] | None = None,
+                       trend: Sequence[str] = (), trend_figure: Sequence[str] = ()) -> list[Block]:
     """Read every wave's results and write the report as HTML and DOCX, both or neither.
 
     ``inputs`` maps each key of :data:`WAVE_TABLES` to one CSV per wave (in ``waves`` order);
     ``published`` lists the reproduction tables of the waves that have one; ``changes`` and
     ``changes_figure`` the cross-wave table and its PNG when there are two waves or more (else empty);
     ``sensitivity``, ``sensitivity_extremes`` and ``sensitivity_figures`` each wave's weighting sensitivity
-    table, extreme weights and figure (PNG), in ``waves`` order (empty: no such section)."""
+    table, extreme weights and figure (PNG), in ``waves`` order (empty: no such section); ``trend``
+    and ``trend_figure`` the trend table and its PNG when there are three waves or more (else empty)."""
     waves = [str(w) for w in waves]
     panels = {wave: (read_table(table), read_table(extremes), Path(figure) if figure else None)
               for wave, table, extremes, figure in zip(waves, sensitivity, sensitivity_extremes,
@@ -205,7 +218,8 @@ def write_study_report(*, waves: Sequence[str], inputs: Mapping[str, Sequence[st
         changes=read_table(changes[0]) if changes else None,
         changes_figure=Path(changes_figure[0]) if changes_figure else None,
         figure_settings=figure_settings, models=models, main_results=main_results, min_n=min_n,
-        weighting=weighting, versions=software_versions(), sensitivity=panels, wave_weighting=wave_weighting)
+        weighting=weighting, versions=software_versions(), sensitivity=panels, wave_weighting=wave_weighting,
+        trend=read_trend(trend[0]) if trend else None, trend_figure=Path(trend_figure[0]) if trend_figure else None)
     page = html_page(TITLE, blocks)
     document = docx_bytes(TITLE, blocks)
     with atomic_path(out_html) as html_tmp, atomic_path(out_docx) as docx_tmp:

@@ -396,6 +396,31 @@ def changes_tables(changes: pd.DataFrame) -> list[Table]:
     return out
 
 
+def trend_tables(trend: pd.DataFrame) -> list[Table]:
+    """Each main result's weighted % in every wave and its linear trend across the waves
+    (points per year, 95% CI, p), one table (results/crosswave/trend.csv)."""
+    waves = [c[len("estimate_"):] for c in trend.columns if c.startswith("estimate_")]
+    lines = []
+    for _, r in trend[trend["weighting"] == "weighted"].iterrows():
+        small = is_true(r["small_base"])
+        estimated = r["status"] == "estimated" and not small
+        ident = row_id(CROSSWAVE, "trend", r["variable"], r["level"], r["domain"], "weighted")
+        slope = (f"{r['slope']:+.2f} ({r['ci_lower']:+.2f} to {r['ci_upper']:+.2f})" if estimated
+                 else str(r["status"]) if r["status"] != "estimated" else SUPPRESSED)
+        values = tuple(traced("" if pd.isna(r[f"estimate_{w}"]) else SUPPRESSED if small
+                              else f"{r[f'estimate_{w}']:.1f}", ident) for w in waves)
+        lines.append(Row(str(r["domain"]), (*values, traced(slope, ident),
+                                            traced(fmt_p(r["p_value"]) if estimated else "", ident)),
+                         group=f"{r['variable_label']}: {r['level']}"))
+    basis = str(trend["time_basis"].iloc[0]) if len(trend) else ""
+    return [Table(
+        key="trend", title=f"Trends across waves {', '.join(waves)}", stub="Domain",
+        columns=(*(f"{w} %" for w in waves), "Slope, points per year (95% CI)", "p"), rows=tuple(lines),
+        note=(f"Weighted percentages; {'; '.join(dict.fromkeys(trend['method'].astype(str)))}; a wave's time is the "
+              f"{basis}; p not adjusted for multiplicity. A trend needs three waves that asked the item. Unweighted "
+              "trends are in results/crosswave/trend.csv. " + row_note("trend", CROSSWAVE)))]
+
+
 # -- the methods -----------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ The modules, one job each:
 ``targets``        weighting targets and their coding against the data
 ``weighting``      ``rake``, ``postStratify``, ``calibrate``, ``trimWeights``
 ``diagnostics``    weight summaries and achieved margins
+``trend``          ``svycontrast`` of independent samples' estimates: the linear trend over time
 =================  ============================================================================
 
 ``from swsurvey.survey import svymean`` works for every public name: importing this package
@@ -94,6 +95,10 @@ _MODULES = {
     "margins_of": "weighting",
     "margin_table": "diagnostics",
     "weight_summary": "diagnostics",
+    # contrasts of independent samples' estimates: the linear trend across waves
+    "LinearTrend": "trend",
+    "linear_trend": "trend",
+    "svycontrast": "trend",
     # models and tests of association (svyglm, regTermTest, svyolr, svychisq, svytable)
     "SvyChisq": "chisq",
     "SvrepChisq": "chisq",
