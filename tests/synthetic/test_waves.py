@@ -10,7 +10,7 @@ import pytest
 from testconfig import REPO
 
 from swsurvey.errors import InputError
-from swsurvey.study.instrument import Revision, load_instrument
+from swsurvey.study.instrument import load_instrument
 from swsurvey.synthetic.design import DESIGN_2017
 from swsurvey.synthetic.follow_up import DESIGN_2021
 from swsurvey.synthetic.generate import generate_wave
@@ -38,19 +38,6 @@ def test_a_wave_without_a_design_or_revises_takes_the_nearest_moved_to_its_year(
 def test_a_wave_id_naming_no_year_without_revises_is_refused(instrument_2017):
     with pytest.raises(InputError, match="no design for wave 'small', which names no year"):
         generate_wave(dataclasses.replace(instrument_2017, wave="small"), DEFAULT_SEED, scale=0.05)
-
-
-def test_revises_is_loaded_and_a_bad_value_is_one_clear_error(tmp_path, instrument_2017):
-    assert load_instrument(INSTRUMENT_2024).revises == Revision("2021", load_instrument(INSTRUMENT_2024).revises.instrument)
-    assert str(load_instrument(INSTRUMENT_2024).revises.instrument) == INSTRUMENT_2021
-    assert instrument_2017.revises is None
-    text = INSTRUMENT_2024.read_text(encoding="utf-8")
-    for bad in ('"2021"', "{wave: 2021}", "{wave: 2021, instrument: x.yaml, also: 1}", "{wave: 2021, instrument: 3}"):
-        path = tmp_path / "bad.yaml"
-        path.write_text(text.replace(f"revises: {{wave: \"2021\", instrument: {INSTRUMENT_2021}}}", f"revises: {bad}"))
-        with pytest.raises(InputError, match="revises must read") as caught:
-            load_instrument(path)
-        assert "bad.yaml" in str(caught.value)
 
 
 def test_the_2024_revision_takes_2021s_columns_by_was_through_to_2017s(repo_dir):

@@ -1,4 +1,5 @@
-"""A synthetic wave for any instrument and wave id (issue 16): the invented 2024 revision
+"""What a revised questionnaire changed, drawn (swsurvey.synthetic.new_items), and so a
+synthetic wave for any instrument and wave id (issue 16): the invented 2024 revision
 (tests/new_wave/socialwork_2024.yaml) synthesized as the end-to-end test and the README's
 walk-through do, a new question without a revision, a typed number the generator cannot draw,
 and a stored wave's instrument labelled as another wave."""
@@ -22,6 +23,7 @@ from swsurvey.stages.export_check import check_export
 from swsurvey.study.contract import check_dictionary
 from swsurvey.study.instrument import Variable, load_instrument
 from swsurvey.synthetic.generate import generate_wave, write_wave
+from swsurvey.synthetic.new_items import code_map
 from swsurvey.synthetic.population import JOINT_MARGIN
 from swsurvey.synthetic.questionnaire import question_pages
 from swsurvey.synthetic.sav import FILE_LABEL_PREFIX
@@ -65,6 +67,13 @@ def test_the_2024_export_has_exactly_the_2024_instruments_variables_and_code_fra
             expected = {float(c): label for c, label in var.values.items()} | {-99.0: "Seen but unanswered"}
             assert meta.variable_value_labels[var.name] == expected, var.name
     assert "Q5" not in data and data["Q27"].isin([1, 2, -99]).sum() > 0
+
+
+def test_codes_map_by_label_a_relabelled_code_keeps_its_number():
+    before = {1: "Woman", 2: "Man", 3: "Non-binary", 4: "Self-describe", 99: "Prefer not to say"}
+    after = {1: "Man", 2: "Woman", 3: "Non-binary / gender diverse", 5: "Two-Spirit", 99: "Prefer not to say"}
+    mapping, added, removed = code_map(before, after)
+    assert mapping == {1: 2, 2: 1, 3: 3, 99: 99} and added == [5] and removed == [4]
 
 
 def test_an_added_code_occurs_and_the_others_keep_theirs(read_2024):
@@ -165,3 +174,21 @@ def test_the_2021_instrument_as_wave_2025_is_labelled_and_dated_2025(instrument_
     born = eligible["Q6"]
     assert (born == 2025).any() and not (born == 2021).any()  # the survey year typed for the year of birth
     assert np.isin(data["Q7"].dropna(), [1, 2, 3, 4, 99, -99]).all()
+
+
+def test_a_removed_codes_answers_are_redistributed_and_an_added_code_takes_a_few(tmp_path):
+    """Degree (Q9) loses "Other" (4) and gains "Social work diploma" (5): no 4 is left, 5 takes
+    about 3% of the substantive answers, and the other codes keep their shares' order."""
+    text = INSTRUMENT_2024.read_text(encoding="utf-8").replace(
+        "instrument: workflow/instruments/socialwork_2021.yaml}",
+        f"instrument: {REPO / 'workflow/instruments/socialwork_2021.yaml'}}}",
+    ).replace('3: "Doctorate (PhD/DSW)", 4: "Other"}', '3: "Doctorate (PhD/DSW)", 5: "Social work diploma"}')
+    path = tmp_path / "revised.yaml"
+    path.write_text(text, encoding="utf-8")
+    data, meta = generate_wave(load_instrument(path), 3, scale=0.3)
+    degree = data["Q9"].dropna()
+    substantive = degree[degree > 0]
+    assert not (degree == 4).any() and set(degree) <= {1, 2, 3, 5, -99}
+    assert 0.02 <= (substantive == 5).mean() <= 0.04
+    assert (substantive == 2).mean() > (substantive == 1).mean() > (substantive == 3).mean()
+    assert meta.variable_value_labels["Q9"][5.0] == "Social work diploma"
