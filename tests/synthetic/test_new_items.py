@@ -192,3 +192,36 @@ def test_a_removed_codes_answers_are_redistributed_and_an_added_code_takes_a_few
     assert 0.02 <= (substantive == 5).mean() <= 0.04
     assert (substantive == 2).mean() > (substantive == 1).mean() > (substantive == 3).mean()
     assert meta.variable_value_labels["Q9"][5.0] == "Social work diploma"
+
+
+def test_a_new_checkbox_a_comment_box_and_a_changed_format_are_drawn_from_their_entries(tmp_path):
+    """A new service (Q11_7) is ticked like the set's other items, -99 with them; a new comment
+    box (Q28) is written by some; degree (Q9) asked as typed years of study (0-12) is drawn anew."""
+    text = INSTRUMENT_2024.read_text(encoding="utf-8").replace(
+        "instrument: workflow/instruments/socialwork_2021.yaml}",
+        f"instrument: {REPO / 'workflow/instruments/socialwork_2021.yaml'}}}",
+    )
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("  - {name: Q9,"):
+            line = ('  - {name: Q9, was: Q9, section: demographics, type: numeric, label: "Years of social work '
+                    'study", note: "typed number; valid 0-12"}')
+        lines.append(line)
+        if line.startswith("  - {name: Q11_6,"):
+            lines.append('  - {name: Q11_7, section: setting, checkbox: true, label: "Which services do you '
+                         'provide? - Telehealth"}')
+        if line.startswith("  - {name: Q27,"):
+            lines.append('  - {name: Q28, section: policy, type: string, free_text: true, label: "Any last words?"}')
+    path = tmp_path / "revised.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    instrument = load_instrument(path)
+    assert design_of(instrument).sources["Q9"] is None
+    data, meta = generate_wave(instrument, 4, scale=0.2)
+    ticks = data["Q11_7"]
+    assert set(ticks.dropna()) <= {1, -99} and (ticks == 1).sum() > 10
+    assert ((ticks == -99) == (data["Q11_1"] == -99)).all()
+    assert meta.variable_value_labels["Q11_7"] == {1.0: "Telehealth", -99.0: "Seen but unanswered"}
+    written = data["Q28"].fillna("") != ""
+    assert 0.05 < written.mean() < 0.3
+    years = data["Q9"].dropna()
+    assert years[years != -99].between(0, 12).all() and years.nunique() > 5

@@ -95,7 +95,7 @@ def revised_path(instrument: Instrument) -> Path:
 def revised_design(instrument: Instrument, earlier: Instrument, design: Design) -> Design:
     """The earlier wave's design (``design``) under the revised instrument's names: each
     question takes the generator column of its ``was:`` in the earlier instrument (None for
-    a new one), with the code frame that column is in."""
+    a new one, or one whose format changed), with the code frame that column is in."""
     sources: dict[str, str | None] = {}
     frames: dict[str, dict[int, str]] = {}
     for var in instrument.variables:
@@ -112,7 +112,9 @@ def revised_design(instrument: Instrument, earlier: Instrument, design: Design) 
                 value=var.was,
             )
         before = earlier[var.was]
-        sources[var.name] = generator_column(before, design)
+        same_format = (var.kind, var.checkbox, bool(var.values)) == (before.kind, before.checkbox, bool(before.values))
+        # A question whose format changed (a typed number now coded, say) is drawn anew.
+        sources[var.name] = generator_column(before, design) if same_format else None
         if sources[var.name] is not None and var.values and not var.checkbox:
             frames[var.name] = (design.frames or {}).get(before.name, before.values)
     renamed = {was: name for name, was in instrument.renamed_from.items()}
