@@ -22,19 +22,26 @@ DEFAULT_INSTRUMENT = Path("workflow/instruments/socialwork_2017.yaml")
 
 
 def _synthesize(args: argparse.Namespace) -> None:
+    """Write a synthetic wave; the seed and the files' names follow the wave by default
+    (``data/synthetic/socialwork_<wave>.sav``, ``population_margins_<wave>.csv``)."""
+    from swsurvey.study.instrument import load_instrument
     from swsurvey.synthetic.generate import write_wave
+    from swsurvey.synthetic.waves import default_seed
 
+    wave = args.wave or load_instrument(args.instrument).wave
+    out = args.out or Path(f"data/synthetic/socialwork_{wave}.sav")
+    margins = args.margins or Path(f"data/synthetic/population_margins_{wave}.csv")
     write_wave(
         instrument_path=args.instrument,
-        out_sav=args.out,
-        out_margins=args.margins,
-        seed=args.seed,
+        out_sav=out,
+        out_margins=margins,
+        seed=default_seed(wave) if args.seed is None else args.seed,
         scale=args.scale,
         wave=args.wave,
     )
     from swsurvey.io.files import sha256_file
 
-    print(f"wrote {args.out} (sha256 {sha256_file(args.out)}) and {args.margins}")
+    print(f"wrote {out} (sha256 {sha256_file(out)}) and {margins}")
 
 
 def _inspect(args: argparse.Namespace) -> None:
@@ -127,16 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swsurvey", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    syn = sub.add_parser("synthesize", help="write a synthetic wave (.sav) and its population margins")
-    syn.add_argument("--instrument", default=DEFAULT_INSTRUMENT, type=Path)
-    syn.add_argument("--seed", type=int, default=20170601)
-    syn.add_argument("--scale", type=float, default=1.0)
-    syn.add_argument(
-        "--wave", default=None, help="the wave the file stands in for, named in its label (default: the instrument's)"
+    syn = sub.add_parser(
+        "synthesize", help="write a synthetic wave (.sav) and its population margins, for any instrument and wave id"
     )
-    syn.add_argument("--out", type=Path, default=Path("data/synthetic/socialwork_2017.sav"))
+    syn.add_argument("--instrument", default=DEFAULT_INSTRUMENT, type=Path)
     syn.add_argument(
-        "--margins", type=Path, default=Path("data/synthetic/population_margins_2017.csv")
+        "--seed", type=int, default=None,
+        help="default: the stored wave's (2017: 20170601, 2021: 20210601), else the wave year's June 1 (20240601)",
+    )
+    syn.add_argument("--scale", type=float, default=1.0, help="e.g. 0.1 for a small wave")
+    syn.add_argument(
+        "--wave", default=None,
+        help="the wave id the file stands in for, named in its label and notes (default: the instrument's)",
+    )
+    syn.add_argument("--out", type=Path, default=None, help="default: data/synthetic/socialwork_<wave>.sav")
+    syn.add_argument(
+        "--margins", type=Path, default=None, help="default: data/synthetic/population_margins_<wave>.csv"
     )
     syn.set_defaults(run=_synthesize)
 

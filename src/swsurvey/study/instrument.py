@@ -51,6 +51,16 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """What a revised instrument revises (``revises:``): the earlier wave, and its instrument
+    file, whose variable names the questions' ``was:`` keys give. The path is as written,
+    relative to the folder the workflow runs in (like the config's paths)."""
+
+    wave: str
+    instrument: Path
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A wave's instrument: its variables in file order and the export's missing-value codes."""
 
@@ -65,6 +75,9 @@ class Instrument:
     fielded: str = ""
     #: Eligible completes per country of the synthetic stand-in, for a wave with none published.
     synthetic_n: dict[str, int] = field(default_factory=dict)
+    #: The wave and instrument this one revises (``revises:``); None for an instrument that
+    #: revises none (its ``was:`` keys, if any, name the generator's 2017 variables).
+    revises: Revision | None = None
 
     @cached_property
     def by_name(self) -> dict[str, Variable]:
@@ -146,11 +159,32 @@ def _variable(raw: dict, scales: dict, metadata: bool, path: Path) -> Variable:
     )
 
 
+def _revision(raw: object, path: Path) -> Revision | None:
+    """``revises: {wave: "2021", instrument: <path>}``, or None when the key is absent."""
+    if raw is None:
+        return None
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"wave", "instrument"}
+        or not isinstance(raw["wave"], (str, int))
+        or not str(raw["wave"]).strip()
+        or not isinstance(raw["instrument"], str)
+        or not raw["instrument"].strip()
+    ):
+        raise InputError(
+            "revises must read {wave: <the earlier wave's id>, instrument: <its instrument file>}",
+            file=path,
+            variable="revises",
+            value=raw,
+        )
+    return Revision(wave=str(raw["wave"]), instrument=Path(raw["instrument"]))
+
+
 def load_instrument(path: str | Path) -> Instrument:
     """Read an instrument YAML file and check that its skip logic refers to real variables.
 
-    A revised instrument may give each question's name in the wave before (``was:``), and a
-    wave with nothing published the synthetic stand-in's sample (``countries_synthetic_n``).
+    A revised instrument may give each question's name in the wave before (``was:``) and the
+    wave and instrument file it revises (``revises:``), and a wave with nothing published the synthetic stand-in's sample (``countries_synthetic_n``).
     """
     path = Path(path)
     try:
@@ -184,4 +218,5 @@ def load_instrument(path: str | Path) -> Instrument:
         eligibility=str(doc.get("eligibility", "")),
         fielded=str(doc.get("fielded", "")),
         synthetic_n={str(k): int(v) for k, v in (doc.get("countries_synthetic_n") or {}).items()},
+        revises=_revision(doc.get("revises"), path),
     )

@@ -142,10 +142,16 @@ class Design:
     #: The SPSS document lines after the first (which names the seed).
     note: tuple[str, ...]
     #: None: the instrument uses the generator's names. Else the generator column of each
-    #: question not found by its ``was:`` (new questions, changed formats).
-    sources: dict[str, str] | None = None
+    #: question not found by its ``was:`` (new questions, changed formats); a question mapped
+    #: to None has no generator column (a revised wave's new question, drawn generically).
+    sources: dict[str, str | None] | None = None
     #: Draw the follow-up's new items (2017 participation, year of birth).
     follow_up: bool = False
+    #: The wave whose design this is (a design shifted to a later wave names that wave).
+    wave: str = "2017"
+    #: For a revised wave: the code frame each coded question's generator column is in (the
+    #: frame of the question it comes from), mapped onto the question's own frame by label.
+    frames: dict[str, dict[int, str]] | None = None
 
 
 #: The 2017 wave: the module's settings, calibrated to the published figures.

@@ -92,6 +92,7 @@ DESIGN_2021 = dataclasses.replace(
     ),
     sources=SOURCES_2021,
     follow_up=True,
+    wave="2021",
 )
 
 

@@ -1,6 +1,6 @@
 """What respondents typed, and in which language: Qualtrics' UserLanguage and the free-text
 answers (Q6_4_TEXT, Q9_7_TEXT, Q25), which sometimes carry an e-mail address or a phone number,
-as real comments do."""
+as real comments do; and a new free-text field of a revised questionnaire (:func:`typed_text`)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ _COMMENTS = {
         "אני משתמשת בטלפון הפרטי שלי כי אין טלפון עבודה.",
     ),
 }
+#: A new free-text field's answers: short, some with contact details.
+# fmt: off
+_TYPED_TEXT = (
+    "See my earlier answer.", "Mostly online, some in person.", "A mix of both.", "Telehealth platform",
+    "It depends on the client.", "Not sure how to answer this.", "n/a", "Other",
+    "Happy to explain: {email}", "Call me if useful: {phone}", "{first} {last}, team lead",
+)
+# fmt: on
 _SPAM_TEXT = ("asdfgh", "good good good", "Buy followers cheap http://promo-fast.example.net", "qwerty")
 
 
@@ -101,3 +109,17 @@ def free_text(
             elif draws.random() < _COMMENT_RATE:
                 comment[i] = _fill(draws, draws.choice(_COMMENTS[lang]), code)
     return {"Q6_4_TEXT": self_describe, "Q9_7_TEXT": other_setting, "Q25": comment}
+
+
+def typed_text(rng: np.random.Generator, shown: np.ndarray, rate: float, country: np.ndarray) -> np.ndarray:
+    """A new free-text field: written by ``rate`` of the rows it is shown to, in the manner of
+    the generator's other free-text fields (short answers, some with a name, an e-mail address
+    or a phone number that fits the respondent's country)."""
+    n = len(country)
+    text = np.full(n, "", dtype=object)
+    writes = (shown & (rng.random(n) < rate)).tolist()
+    with ScalarDraws(rng) as draws:
+        for i, code in enumerate(country.tolist()):
+            if writes[i]:
+                text[i] = _fill(draws, draws.choice(_TYPED_TEXT), code)
+    return text

@@ -20,6 +20,7 @@ from swsurvey.io.files import atomic_path
 from swsurvey.study.instrument import Instrument, load_instrument
 from swsurvey.synthetic.answers import answers
 from swsurvey.synthetic.metadata import metadata_columns
+from swsurvey.synthetic.new_items import map_frames, revision_rng, untraced_columns
 from swsurvey.synthetic.population import check_margin_levels, population_margins
 from swsurvey.synthetic.questionnaire import apply_skip_logic, check_questions, lay_out, question_pages
 from swsurvey.synthetic.sample import duplicate_and_sort, row_plan, screen_and_break_off
@@ -35,13 +36,14 @@ def generate_wave(
     Pure: the same instrument, seed and scale give the same frame. ``scale`` shrinks every
     count (eligible completes to ``round(n * scale)`` per country, each kind of mess to at
     least a few rows) for fast test data; ``scale=1`` gives the published sample sizes (the
-    instrument's ``countries_synthetic_n`` for a wave with none published). The instrument's
-    wave picks the design: 2017, or the 2021 follow-up with its revised questionnaire.
-    ``wave`` is the wave the file stands in for, named in its file label (by default the
-    instrument's wave); a wave other than the instrument's is said in the file's notes too,
-    with the design it was generated from.
+    instrument's ``countries_synthetic_n`` for a wave with none published). The design is
+    :func:`~swsurvey.synthetic.waves.design_of`'s: the instrument's wave's, else the wave's it
+    revises, else the nearest stored one, shifted to the wave. ``wave`` is the wave the file
+    stands in for, named in its file label and notes (by default the instrument's wave).
+    A revised questionnaire's changed code frames and new questions are drawn last, from a
+    stream of their own (:mod:`~swsurvey.synthetic.new_items`).
     """
-    design = design_of(instrument)
+    design = design_of(instrument, wave)
     check_questions(instrument, design)
     check_margin_levels(instrument, design)
     if not scale > 0:
@@ -49,6 +51,9 @@ def generate_wave(
     rng = np.random.Generator(np.random.PCG64(seed))
     kind, country = row_plan(rng, instrument, design, scale)
     cols = lay_out(instrument, design, answers(rng, design, kind, country))
+    revision = revision_rng(seed)
+    map_frames(revision, instrument, design, cols)
+    cols.update(untraced_columns(revision, instrument, design, cols, country))
     apply_skip_logic(instrument, cols)
     stop = screen_and_break_off(rng, cols, kind, question_pages(instrument, design))
     cols.update(metadata_columns(rng, design, kind, country, stop, cols["UserLanguage"], scale))
@@ -75,7 +80,7 @@ def write_wave(
     """
     instrument = load_instrument(instrument_path)
     data, meta = generate_wave(instrument, seed, scale, wave)
-    margins = population_margins(instrument, seed)
+    margins = population_margins(instrument, seed, wave)
     # pyreadstat writes cell by cell: from plain Python strings, not Arrow-backed ones (an
     # Arrow string cell costs it microseconds), the same bytes.
     for name, dtype in data.dtypes.items():
@@ -83,6 +88,6 @@ def write_wave(
             data[name] = data[name].astype(object)
     with atomic_path(out_sav) as sav_tmp, atomic_path(out_margins) as csv_tmp:
         pyreadstat.write_sav(data, sav_tmp, **meta.write_kwargs())
-        pin_sav_header(sav_tmp, design_of(instrument).creation_date)
+        pin_sav_header(sav_tmp, design_of(instrument, wave).creation_date)
         check_readable(sav_tmp, data, meta)
         csv_tmp.write_text(margins.to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline="\n")

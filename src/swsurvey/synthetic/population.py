@@ -33,9 +33,11 @@ MARGINS_SOURCE = "synthetic: the generator's population (not real figures)"
 #: Which raw codes of Q6 / Q5 count towards each population level (for raking): a
 #: self-described gender (Q6 == 4) belongs to "Non-binary / gender diverse"; 99 and -99 to none.
 #: (2021 asks gender in Q7 with the same codes, and age as a year of birth: its age groups
-#: are the recode's bands, with these labels.)
+#: are the recode's bands, with these labels. The invented 2024 revision adds code 5,
+#: "Two-Spirit", to Q7: the margins keep the study's three weighting levels, and 5 belongs,
+#: as the recode groups it, to "Non-binary / gender diverse".)
 MARGIN_LEVEL_CODES: dict[str, dict[str, tuple[int, ...]]] = {
-    "gender": {"Woman": (1,), "Man": (2,), "Non-binary / gender diverse": (3, 4)},
+    "gender": {"Woman": (1,), "Man": (2,), "Non-binary / gender diverse": (3, 4, 5)},
     "age_group": {"Under 30": (1,), "30-39": (2,), "40-49": (3,), "50-59": (4,), "60 or older": (5,)},
 }
 
@@ -54,7 +56,7 @@ _POPULATION_AGE = {
 }
 
 
-def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
+def population_margins(instrument: Instrument, seed: int, wave: str | None = None) -> pd.DataFrame:
     """The generator's population of registered social workers as tidy raking margins.
 
     One row per country x variable (``gender``, ``age_group``) x level, with the count and
@@ -63,9 +65,10 @@ def population_margins(instrument: Instrument, seed: int) -> pd.DataFrame:
     population size around fixed shares (from a stream of its own, so the wave's draws do
     not move them); the shares sum to one per country and variable. After them, the joint
     margin ``gender:age_group`` (levels ``Woman:Under 30`` ...), whose counts add up to the
-    one-way margins exactly (:func:`joint_cells`, from a further stream of its own).
+    one-way margins exactly (:func:`joint_cells`, from a further stream of its own). ``wave``
+    (default: the instrument's) picks the design, whose population and date they are.
     """
-    design = design_of(instrument)
+    design = design_of(instrument, wave)
     check_questions(instrument, design)
     check_margin_levels(instrument, design)
     rng = np.random.Generator(np.random.PCG64(seed).jumped())

@@ -15,7 +15,7 @@ import pyreadstat
 from swsurvey.errors import InputError
 from swsurvey.study.instrument import Instrument, Variable
 from swsurvey.synthetic.design import Design
-from swsurvey.synthetic.questionnaire import generator_column
+from swsurvey.synthetic.questionnaire import generator_column, siblings
 
 #: How the file label starts, so no one mistakes the file for real responses.
 FILE_LABEL_PREFIX = "SYNTHETIC DATA"
@@ -143,6 +143,8 @@ def spss_meta(instrument: Instrument, design: Design, seed: int, wave: str) -> S
     for var in instrument.variables:
         labels[var.name] = var.label
         source = generator_column(var, design)
+        if source is None:  # a new question: scaled like its grid's other rows, if it has any
+            source = next(filter(None, (generator_column(s, design) for s in siblings(instrument, var))), None)
         measures[var.name] = _measure(var, source)
         if var.kind == "datetime":
             formats[var.name] = "DATETIME20"
