@@ -130,7 +130,8 @@ def recode_problems(spec: RecodeSpec, instrument: Instrument, *, first_only: boo
             if first_only:
                 raise
         except InputError as exc:  # a name the instrument does not define, met inside a check
-            problems.append(exc)
+            if not any(p.variable == exc.variable for p in problems):  # said once, where the spec reads it
+                problems.append(exc)
             if first_only:
                 raise _Stop from None
 

@@ -497,8 +497,12 @@ def check_wave(config: Mapping, wave: str, root: str | Path = ".", *,
     if spec is not None and instrument is not None:
         lines += [str(exc) for exc in recode_problems(spec, instrument)]
         lines += unhandled_codes(spec, instrument, recode_file)
-        if setting.get("targets") is not None:
-            lines += target_problems(str(setting["targets"]), root, weighting_of(config, wave), spec, instrument)
+        weighting = weighting_of(config, wave)
+        targets = setting.get("targets")
+        if targets is not None and not str(targets).startswith(MADE_BY_WORKFLOW) and weighting.get("method") != "none":
+            lines += target_problems(str(targets), root, weighting, spec, instrument)
+    if root != Path("."):  # files named as the config names them, not by where the check ran
+        lines = [line.replace(f"{root}/", "") for line in lines]
     return [f"wave {wave}: {line}" for line in dict.fromkeys(lines)]
 
 
