@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from snakemake.utils import validate
 
-from swsurvey.cli import main
 from swsurvey.preflight import check_config
 from swsurvey.provenance.settings import resolve_wave_settings
 from swsurvey.study.wave_check import cached_check_wave, check_wave, formula_variables
@@ -292,15 +293,20 @@ def test_a_passing_check_is_remembered_until_a_file_it_read_changes(root):
     assert any("freq_hologram" in p for p in cached_check_wave(config, "2017", root, cache))
 
 
-def test_the_command_says_ok_on_the_default_config(root, capsys, monkeypatch):
-    monkeypatch.chdir(root)
-    assert main(["wave", "check", "2021"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("ok: wave 2021 (data/synthetic/socialwork_2021.sav") and out.count("\n") == 1
+def wave_check(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "swsurvey.cli", "wave", "check", *args], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_says_ok_on_the_default_config(root):
+    proc = wave_check(root, "2021")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("ok: wave 2021 (data/synthetic/socialwork_2021.sav") and proc.stdout.count("\n") == 1
     edit_yaml(root / RECODE_2021, lambda doc: item(doc["variables"], "training").update(review="check me"))
-    assert main(["wave", "check", "2021", "--config", "config.yaml"]) == 1
-    assert capsys.readouterr().out.splitlines() == [
+    proc = wave_check(root, "2021", "--config", "config.yaml")
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
         f"wave 2021: recode {RECODE_2021}, variable training: review mark left: check me; decide and delete the "
         "review: key"]
-    assert main(["wave", "check", "2030"]) == 1
-    assert "no wave '2030' in the config" in capsys.readouterr().err
+    proc = wave_check(root, "2030")
+    assert proc.returncode == 1 and "no wave '2030' in the config" in proc.stderr
