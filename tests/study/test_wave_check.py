@@ -310,3 +310,26 @@ def test_the_command_says_ok_on_the_default_config(root):
         "review: key"]
     proc = wave_check(root, "2030")
     assert proc.returncode == 1 and "no wave '2030' in the config" in proc.stderr
+
+
+def test_variables_the_import_takes_care_of_are_not_problems_but_a_new_question_is(root):
+    import pyreadstat
+
+    raw = root / "data/synthetic/socialwork_2021.sav"
+    frame, meta = pyreadstat.read_sav(str(raw), user_missing=True)
+    frame["REPWT1"] = 1.0
+    frame["Q10_8_TEXT"] = ""  # free text the instrument does not know: the import drops it
+    frame["Q13_7"] = 1.0  # a new question
+    pyreadstat.write_sav(frame, str(raw), column_labels=meta.column_names_to_labels,
+                         variable_value_labels=meta.variable_value_labels, missing_ranges=meta.missing_ranges,
+                         variable_format=meta.original_variable_types)
+
+    def change(config):
+        config["waves"]["2021"].update(sha256=None, variance={"method": "supplied", "columns": "^REPWT[0-9]+$",
+                                                               "type": "JK1"})
+
+    problems = check_wave(load_config(root, change), "2021", root)
+    assert problems == [
+        "wave 2021: data/synthetic/socialwork_2021.sav, variable Q13_7: 1 variable of the export is not defined by "
+        "the instrument socialwork_2021.yaml: a question added since the instrument was written? Add it to the "
+        "instrument (or give the wave the instrument it follows)"]

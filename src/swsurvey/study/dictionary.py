@@ -21,7 +21,7 @@ only: the workflow's reading imports this module.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +113,16 @@ def check_dictionary(raw_variables: Sequence[Any], instrument: Instrument, *, fi
         raise problem
 
 
-def dictionary_problems(raw_variables: Sequence[Any], instrument: Instrument, *, file: str | Path) -> list[str]:
+def dictionary_problems(raw_variables: Sequence[Any], instrument: Instrument, *, file: str | Path,
+                        tolerated: Collection[str] = ()) -> list[str]:
     """Every problem of the file's dictionary against the instrument, one line each: those of
-    :func:`check_dictionary`, the file's variables the instrument does not define, and the code
-    frames that differ (a code labelled in the file that the instrument does not define, or a
-    code of the instrument the file does not label)."""
+    :func:`check_dictionary`, the file's variables the instrument does not define (but the
+    ``tolerated`` ones, which the import takes care of: supplied replicate weights, strings it
+    drops), and the code frames that differ (a code labelled in the file that the instrument
+    does not define, or a code of the instrument the file does not label)."""
     problems = [str(p) for p in _findings(raw_variables, instrument, file)]
-    unexpected = [v.name for v in raw_variables if v.name not in instrument.by_name]
+    tolerated = set(tolerated)
+    unexpected = [v.name for v in raw_variables if v.name not in instrument.by_name and v.name not in tolerated]
     if unexpected:
         problems.append(str(InputError(
             f"{plural(len(unexpected), 'variable')} of the export {'is' if len(unexpected) == 1 else 'are'} not "

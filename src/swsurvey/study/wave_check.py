@@ -8,7 +8,9 @@ the run with every problem at once, one line each naming the file, the variable 
 1. the raw file exists and has the configured SHA-256 (cached, :func:`swsurvey.io.files.cached_sha256`);
 2. the export's dictionary (read in pure Python, :func:`swsurvey.io.spss_header.read_header`)
    against the instrument: variables missing or not defined, types, code frames
-   (:func:`swsurvey.study.dictionary.dictionary_problems`);
+   (:func:`swsurvey.study.dictionary.dictionary_problems`); a variable the instrument does not
+   define is not a problem when the import takes care of it (:func:`tolerated_variables`:
+   supplied replicate weights, and strings, which the import drops by default);
 3. no review mark is left: a ``review:`` key on a question of the instrument or on an analysis
    variable of the recode is what a draft (``swsurvey wave draft``) leaves for a person to
    decide; the person deletes the key once decided;
@@ -430,6 +432,29 @@ def raw_file_problem(wave: str, setting: Mapping, root: Path = Path("."),
     return None
 
 
+def tolerated_variables(config: Mapping, setting: Mapping, variables: Sequence) -> list[str]:
+    """Variables of the export the instrument need not define, because the import takes care of
+    them: the supplied replicate weights (``waves.<wave>.variance.columns``, names or a regular
+    expression, and ``full_sample_weight``), and, with ``privacy.drop_unlisted_strings``, any
+    string (dropped at import: it never reaches the analysis)."""
+    variance = setting.get("variance") or {}
+    names = set()
+    columns = variance.get("columns") if variance.get("method") == "supplied" else None
+    if isinstance(columns, str):
+        try:
+            pattern = re.compile(columns)
+        except re.error:
+            pattern = None  # the import names a bad pattern
+        names |= {v.name for v in variables if pattern is not None and pattern.search(v.name)}
+    elif columns:
+        names |= {str(c) for c in columns}
+    if variance.get("full_sample_weight"):
+        names.add(str(variance["full_sample_weight"]))
+    if (config.get("privacy") or {}).get("drop_unlisted_strings", True):
+        names |= {v.name for v in variables if v.type == "string"}
+    return sorted(names)
+
+
 def _load(loader, path: Path, lines: list[str]):
     try:
         return loader(path)
@@ -477,7 +502,8 @@ def check_wave(config: Mapping, wave: str, root: str | Path = ".", *,
             lines.append(str(exc))
         else:
             if header.format != "por":  # a portable file's dictionary is checked at import
-                lines += dictionary_problems(header.variables, instrument, file=raw)
+                tolerated = tolerated_variables(config, setting, header.variables)
+                lines += dictionary_problems(header.variables, instrument, file=raw, tolerated=tolerated)
 
     year = wave_id_year(wave)
     if instrument is not None and year is not None and instrument.wave and wave_id_year(instrument.wave) != year:
