@@ -318,10 +318,12 @@ def test_variables_the_import_takes_care_of_are_not_problems_but_a_new_question_
     raw = root / "data/synthetic/socialwork_2021.sav"
     frame, meta = pyreadstat.read_sav(str(raw), user_missing=True)
     frame["REPWT1"] = 1.0
+    frame["EmbeddedScore"] = 2.0  # a number without labels: imported, read by nothing
     frame["Q10_8_TEXT"] = ""  # free text the instrument does not know: the import drops it
-    frame["Q13_7"] = 1.0  # a new question
+    frame["Q13_7"] = 1.0  # a new question, coded
+    labels = {**meta.variable_value_labels, "Q13_7": {1: "Never", 2: "Less than monthly"}}
     pyreadstat.write_sav(frame, str(raw), column_labels=meta.column_names_to_labels,
-                         variable_value_labels=meta.variable_value_labels, missing_ranges=meta.missing_ranges,
+                         variable_value_labels=labels, missing_ranges=meta.missing_ranges,
                          variable_format=meta.original_variable_types)
 
     def change(config):

@@ -10,7 +10,8 @@ the run with every problem at once, one line each naming the file, the variable 
    against the instrument: variables missing or not defined, types, code frames
    (:func:`swsurvey.study.dictionary.dictionary_problems`); a variable the instrument does not
    define is not a problem when the import takes care of it (:func:`tolerated_variables`:
-   supplied replicate weights, and strings, which the import drops by default);
+   supplied replicate weights, strings, which the import drops by default, and numbers
+   without value labels); a coded one is (a question added);
 3. no review mark is left: a ``review:`` key on a question of the instrument or on an analysis
    variable of the recode is what a draft (``swsurvey wave draft``) leaves for a person to
    decide; the person deletes the key once decided;
@@ -435,8 +436,10 @@ def raw_file_problem(wave: str, setting: Mapping, root: Path = Path("."),
 def tolerated_variables(config: Mapping, setting: Mapping, variables: Sequence) -> list[str]:
     """Variables of the export the instrument need not define, because the import takes care of
     them: the supplied replicate weights (``waves.<wave>.variance.columns``, names or a regular
-    expression, and ``full_sample_weight``), and, with ``privacy.drop_unlisted_strings``, any
-    string (dropped at import: it never reaches the analysis)."""
+    expression, and ``full_sample_weight``); with ``privacy.drop_unlisted_strings``, any string
+    (dropped at import: it never reaches the analysis); and a number without value labels (kept
+    by the import, read by nothing). A coded variable (value labels) the instrument does not
+    define is a question added to the questionnaire: it is reported."""
     variance = setting.get("variance") or {}
     names = set()
     columns = variance.get("columns") if variance.get("method") == "supplied" else None
@@ -452,6 +455,9 @@ def tolerated_variables(config: Mapping, setting: Mapping, variables: Sequence) 
         names.add(str(variance["full_sample_weight"]))
     if (config.get("privacy") or {}).get("drop_unlisted_strings", True):
         names |= {v.name for v in variables if v.type == "string"}
+    # a number without value labels (a weight, an embedded numeric field) is imported as any other
+    # and read by nothing; a coded one (value labels) is a question the instrument must define
+    names |= {v.name for v in variables if v.type != "string" and not v.value_labels}
     return sorted(names)
 
 
