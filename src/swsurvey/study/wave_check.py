@@ -152,9 +152,8 @@ def used_variables(config: Mapping, wave: str) -> dict[str, str]:
     add(_listed(weighting.get("stratum")), f"waves.{wave}.weighting.stratum")
     for variables in margin_variables(weighting.get("margins")):
         add(variables, f"waves.{wave}.weighting.margins")
-    design = weighting.get("design") or {}
-    for key in ("weights", "strata", "ids", "fpc"):
-        add(_listed(design.get(key)), f"waves.{wave}.weighting.design.{key}")
+    # weighting.design's columns are checked by the weighting stage, on the data (a base weight
+    # column may come from elsewhere than the recode)
     for scheme, setting in ((config.get("sensitivity") or {}).get("schemes") or {}).items():
         for variables in margin_variables((setting or {}).get("margins")):
             add(variables, f"sensitivity.schemes.{scheme}.margins")
@@ -346,6 +345,7 @@ def target_problems(targets: str, root: Path, weighting: Mapping, spec: RecodeSp
         return [_line("targets file lacks a column", file=targets, variable=c) for c in lacking]
     total = totals[0]
     level_map = weighting.get("level_map") or {}
+    unknown = weighting.get("unknown_level")
     lines = []
 
     def levels_of(name: str) -> tuple[str, ...] | None:
@@ -357,7 +357,8 @@ def target_problems(targets: str, root: Path, weighting: Mapping, spec: RecodeSp
                                file=spec.path, variable=name))
             return None
         mapping = level_map.get(name) or {}
-        return tuple(dict.fromkeys(mapping.get(level, level) for level in levels))
+        mapped = (mapping.get(level, level) for level in levels)
+        return tuple(dict.fromkeys(level for level in mapped if level != unknown))  # mapped onto not stated
 
     strata: tuple[str | None, ...] = (None,)
     if stratum:
@@ -391,10 +392,8 @@ def target_problems(targets: str, root: Path, weighting: Mapping, spec: RecodeSp
                 lines.append(_line(f"no population count for level {level!r}{where} (its levels as the recode "
                                    f"{spec.path.name} defines them, after weighting.level_map)",
                                    file=targets, variable=name, value=level))
-        for level in sorted(given - set(expected)):
-            lines.append(_line(f"level {level!r} is not a level of {name} as the recode {spec.path.name} defines "
-                               f"them ({', '.join(expected)}): rename it, or map the recode's level onto it in "
-                               "weighting.level_map", file=targets, variable=name, value=level))
+        # a level of the file no level of the recode maps onto is left to the weighting stage, which
+        # shares its population among the others and says so (a level no respondent has)
         for row in rows:
             if row.get("variable") != name:
                 continue
