@@ -543,9 +543,9 @@ def check_wave(config: Mapping, wave: str, root: str | Path = ".", *,
 def _check_key(config: Mapping, wave: str, root: Path) -> str:
     """What a passing check depends on: the stat keys of the files it reads (the wave's and
     the other waves' recodes, the code of the check) and the config values it uses."""
-    files = [Path(__file__), Path(__file__).with_name("dictionary.py"),
-             Path(__file__).with_name("recode_instrument.py"), Path(__file__).with_name("recode.py"),
-             Path(__file__).with_name("recode.schema.yaml")]
+    here = Path(__file__)
+    code = ("dictionary.py", "instrument.py", "recode_instrument.py", "recode.py", "recode.schema.yaml", "wave_year.py")
+    files = [here, *(here.with_name(name) for name in code), here.parent.parent / "io" / "spss_header.py"]
     for other, setting in (config.get("waves") or {}).items():
         if not isinstance(setting, Mapping):
             continue
@@ -563,6 +563,7 @@ def _check_key(config: Mapping, wave: str, root: Path) -> str:
         "describe": config.get("describe"),
         "infer": config.get("infer"),
         "sensitivity": config.get("sensitivity"),
+        "privacy": config.get("privacy"),
     }
     text = json.dumps([stats, used], sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
