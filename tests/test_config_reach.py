@@ -103,7 +103,9 @@ EDITS = {
     "weighting.design.ids": ["setting"],
     "weighting.design.fpc": ["population"],
     "weighting.method": "poststratify",
-    "weighting.stratum": "gender",
+    # the margins of the whole sample: a stratum the targets file has no column of (gender) is
+    # refused when the workflow is read (swsurvey wave check)
+    "weighting.stratum": None,
     "weighting.margins": ["gender"],
     "weighting.bounds.lower": 0.5,
     "weighting.bounds.upper": 3.0,

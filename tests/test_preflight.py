@@ -4,6 +4,7 @@ config problem, the raw files' checks and their checksum cache."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -71,3 +72,45 @@ def test_the_checksum_cache_follows_the_file(tmp_path):
     raw.write_bytes(b"third, longer!")  # same size: the time and inode still tell
     os.utime(raw, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert cached_sha256(raw, cache) == hashlib.sha256(b"third, longer!").hexdigest()
+
+
+# -- the waves' files, checked when the workflow is read -------------------------------------
+
+
+@pytest.mark.workflow
+def test_a_dry_run_refuses_a_wave_with_a_review_mark_and_an_unhandled_code(repo_dir, tmp_path):
+    """`snakemake -n` stops with every problem of the wave (`swsurvey wave check`'s lines), exit 1,
+    nothing run; once the marks are resolved the same read plans the jobs."""
+    from test_workflow import make_copy, snakemake
+
+    workdir = make_copy(repo_dir, tmp_path)
+    instrument = workdir / "workflow/instruments/socialwork_2021.yaml"
+    recode = workdir / "workflow/recode/socialwork_2021.yaml"
+    original = instrument.read_text(encoding="utf-8"), recode.read_text(encoding="utf-8")
+    doc = yaml.safe_load(original[0])
+    gender = next(q for q in doc["questions"] if q["name"] == "Q7")
+    gender["values"] = {**gender["values"], 5: "Two-Spirit"}
+    instrument.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    spec = yaml.safe_load(original[1])
+    next(v for v in spec["variables"] if v["name"] == "training")["review"] = {"why": "Q26 or Q27?"}
+    recode.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    proc = snakemake(workdir, "-n", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text and "Building DAG" not in text, text
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("swsurvey: error:")] == [
+        "swsurvey: error: 3 problems with the waves' files (swsurvey wave check <wave> lists them too):"], text
+    assert ("wave 2021: recode workflow/recode/socialwork_2021.yaml, variable training: review mark left: "
+            "Q26 or Q27?; decide and delete the review: key") in lines
+    assert any(line.startswith("wave 2021: workflow/recode/socialwork_2021.yaml, variable gender, value 5: code 5 "
+                               "'Two-Spirit' of Q7") for line in lines), text
+    assert any("variable Q7, value 5" in line and "does not label" in line for line in lines), text
+    assert "Nothing was run; the results of earlier runs are kept." in lines
+    assert not (workdir / "results").exists()
+
+    instrument.write_text(original[0], encoding="utf-8")
+    recode.write_text(original[1], encoding="utf-8")
+    assert snakemake(workdir, "-n").returncode == 0
+    assert set(json.loads((workdir / ".snakemake/swsurvey/wave_check.json").read_text())) == {"2017", "2021"}

@@ -130,6 +130,37 @@ def _wave_draft(args: argparse.Namespace) -> None:
     print(summary_line(report))
 
 
+def _wave_check(args: argparse.Namespace) -> int:
+    """Check a wave's files against each other as the workflow does when it is read."""
+    import yaml
+    from snakemake.utils import validate
+
+    from swsurvey.preflight import check_config
+    from swsurvey.provenance.settings import resolve_wave_settings
+    from swsurvey.study.wave_check import check_wave
+
+    try:
+        config = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("config file not found", file=args.config) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"config is not valid YAML: {exc}", file=args.config) from None
+    resolve_wave_settings(config)
+    check_config(config, args.schema, validate)
+    if args.wave not in config["waves"]:
+        raise InputError(f"no wave {args.wave!r} in the config (its waves: {', '.join(config['waves'])})",
+                         file=args.config)
+    problems = check_wave(config, args.wave, args.root)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    setting = config["waves"][args.wave]
+    print(f"ok: wave {args.wave} ({setting['raw']}, instrument {setting['instrument']}, recode {setting['recode']}, "
+          f"targets {setting['targets']}) is ready to run")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swsurvey", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     roc.add_argument("--out", type=Path, default=None, help="default: <results>/ro-crate")
     roc.set_defaults(run=_rocrate)
 
-    wave = sub.add_parser("wave", help="a new wave: draft its files from an export, for review")
+    wave = sub.add_parser("wave", help="prepare a new wave: draft its files from an export, check them")
     wave_sub = wave.add_subparsers(dest="wave_command", required=True)
     draft = wave_sub.add_parser(
         "draft",
@@ -211,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--out", type=Path, default=None, help="default: drafts/<wave>")
     draft.add_argument("--force", action="store_true", help="replace an existing draft folder")
     draft.set_defaults(run=_wave_draft)
+    chk = wave_sub.add_parser(
+        "check",
+        help="check a wave's export, instrument, recode and targets against each other, as the workflow does when "
+        "it is read (one line per problem; exit 1 on any)",
+    )
+    chk.add_argument("wave", help="the wave's id in the config (waves.<wave>)")
+    chk.add_argument("--config", type=Path, default=Path("config.yaml"))
+    chk.add_argument("--schema", type=Path, default=Path("workflow/schemas/config.schema.yaml"))
+    chk.add_argument("--root", type=Path, default=Path("."), help="the folder the config's paths start from")
+    chk.set_defaults(run=_wave_check)
     return parser
 
 

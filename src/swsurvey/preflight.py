@@ -1,6 +1,8 @@
 """Checks made when the workflow is read, before any job runs (and so before any job can
-delete the last good outputs): the config against its schema, each wave's raw file, and the
-year each wave's recode assumes (:mod:`swsurvey.study.wave_year`).
+delete the last good outputs): the config against its schema, then every wave's files against
+each other (:mod:`swsurvey.study.wave_check`, what ``swsurvey wave check`` prints: the raw
+file and its checksum, its dictionary against the instrument, review marks left, the recode
+against the instrument and the config, the year the recode assumes, the targets file).
 
 A problem here is one message on standard error, naming the config key and saying what to
 do, and exit status 1: no traceback, no schema dump, nothing run, nothing deleted. This
@@ -10,28 +12,26 @@ cluster once per job.
 
 Each raw file's SHA-256 is kept in a small cache beside Snakemake's own records
 (``.snakemake/swsurvey/raw_sha256.json``), keyed by the file's path, size, modification
-time and inode, so a workflow of a multi-GB export is read in milliseconds once hashed.
+time and inode, so a workflow of a multi-GB export is read in milliseconds once hashed; a
+wave's passing check is kept beside it (``wave_check.json``) under the stat keys of the files
+it read and the config values it used.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from swsurvey.errors import InputError
-from swsurvey.io.files import sha256_file, write_json
+from swsurvey.io.files import SHA256_CACHE, cached_sha256  # noqa: F401 - importable from here
 from swsurvey.provenance.settings import resolve_wave_settings
-from swsurvey.study.wave_year import WaveYearError, check_wave_years
+from swsurvey.study.wave_check import CHECK_CACHE, cached_check_wave, raw_file_problem
 
-#: Where the raw files' checksums are cached between reads of the workflow.
-SHA256_CACHE = Path(".snakemake/swsurvey/raw_sha256.json")
+#: What every refusal made when the workflow is read ends with.
+NOTHING_RUN = "Nothing was run; the results of earlier runs are kept."
 
-#: Raw files under this folder are made by the workflow itself (rule synthetic_wave).
-MADE_BY_WORKFLOW = "results/"
 
 
 def stop(error: Exception) -> NoReturn:
@@ -118,32 +118,6 @@ def check_config(config: dict, schema_file: str | Path, validate: Callable[..., 
 # -- raw files ---------------------------------------------------------------------------
 
 
-def _stat_key(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def cached_sha256(path: str | Path, cache_file: Path = SHA256_CACHE) -> str:
-    """SHA-256 of ``path``, from the cache while the file's size, mtime and inode are the same."""
-    path = Path(path)
-    key = os.path.abspath(path)
-    stat = _stat_key(path)
-    try:
-        cache = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cache = {}
-    hit = cache.get(key)
-    if isinstance(hit, Mapping) and hit.get("stat") == stat and isinstance(hit.get("sha256"), str):
-        return hit["sha256"]
-    digest = sha256_file(path)
-    cache[key] = {"stat": stat, "sha256": digest}
-    try:
-        write_json(cache_file, cache)
-    except OSError:
-        pass  # a read-only checkout still works, it only hashes again next time
-    return digest
-
-
 def check_raw_files(waves: Mapping[str, Mapping], cache_file: Path = SHA256_CACHE) -> None:
     """Each wave's raw file exists and, where ``sha256`` is set, has that checksum.
 
@@ -151,28 +125,23 @@ def check_raw_files(waves: Mapping[str, Mapping], cache_file: Path = SHA256_CACH
     workflow makes (under ``results/``) are checked by the jobs that make and read them.
     """
     for wave, setting in waves.items():
-        raw = str(setting["raw"])
-        if raw.startswith(MADE_BY_WORKFLOW):
-            continue
-        path = Path(raw)
-        if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise InputError(
-                f"wave {wave}: the raw file {raw} (config waves.{wave}.raw) {what} "
-                "(paths are relative to the folder Snakemake runs in); point waves.{wave}.raw at the "
-                "wave's SPSS export. Nothing was run; the results of earlier runs are kept."
-            )
-        expected = setting.get("sha256")
-        if expected is None:
-            continue
-        actual = cached_sha256(path, cache_file)
-        if actual != str(expected).strip().lower():
-            raise InputError(
-                f"wave {wave}: the raw file {raw} has SHA-256 {actual}, but config "
-                f"waves.{wave}.sha256 says {expected}: the file changed, or it is not the export "
-                f"the wave was configured for. If it is the export to analyse, set "
-                f"waves.{wave}.sha256: {actual}. Nothing was run; the results of earlier runs are kept."
-            )
+        problem = raw_file_problem(wave, setting, cache_file=cache_file)
+        if problem:
+            raise InputError(f"{problem} {NOTHING_RUN}")
+
+
+def check_waves(config: Mapping, root: str | Path = ".", cache_file: Path = CHECK_CACHE) -> None:
+    """Every wave's files against each other (:func:`swsurvey.study.wave_check.check_wave`, the
+    check ``swsurvey wave check`` makes), remembered while they pass; raise :class:`InputError`
+    with every problem of every wave, one line each."""
+    problems = [line for wave in config["waves"] for line in cached_check_wave(config, wave, root, cache_file)]
+    if len(problems) == 1:
+        raise InputError(f"{problems[0]} {NOTHING_RUN}")
+    if problems:
+        raise InputError(
+            f"{len(problems)} problems with the waves' files (swsurvey wave check <wave> lists them too):\n"
+            + "\n".join(problems) + f"\n{NOTHING_RUN}"
+        )
 
 
 def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
@@ -180,7 +149,6 @@ def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> 
     try:
         resolve_wave_settings(config)  # each wave's weighting, before the defaults fill it in
         check_config(config, schema_file, validate)
-        check_raw_files(config["waves"])
-        check_wave_years(config["waves"])
-    except (InputError, WaveYearError) as exc:
+        check_waves(config)  # raw files and checksums, instruments, recodes, years, targets
+    except InputError as exc:
         stop(exc)

@@ -60,6 +60,37 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+#: Where the raw files' checksums are cached between reads of the workflow.
+SHA256_CACHE = Path(".snakemake/swsurvey/raw_sha256.json")
+
+
+def stat_key(path: str | Path) -> list[int]:
+    """What says a file is unchanged without reading it: its size, mtime and inode."""
+    st = Path(path).stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def cached_sha256(path: str | Path, cache_file: Path = SHA256_CACHE) -> str:
+    """SHA-256 of ``path``, from the cache while the file's size, mtime and inode are the same."""
+    path = Path(path)
+    key = os.path.abspath(path)
+    stat = stat_key(path)
+    try:
+        cache = json.loads(Path(cache_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    hit = cache.get(key)
+    if isinstance(hit, dict) and hit.get("stat") == stat and isinstance(hit.get("sha256"), str):
+        return hit["sha256"]
+    digest = sha256_file(path)
+    cache[key] = {"stat": stat, "sha256": digest}
+    try:
+        write_json(cache_file, cache)
+    except OSError:
+        pass  # a read-only checkout still works, it only hashes again next time
+    return digest
+
+
 def with_provenance(table, provenance: dict):
     """A pyarrow Table carrying ``provenance`` (JSON, sorted keys) beside its other metadata."""
     metadata = dict(table.schema.metadata or {})

@@ -28,16 +28,12 @@ import pyreadstat
 
 from swsurvey.errors import InputError
 from swsurvey.io.codes import code_key
-from swsurvey.io.spss_header import SpssHeader, read_header
+from swsurvey.io.spss_header import TIME_FORMATS, SpssHeader, format_name, read_header, variable_type
 
 #: Seconds from SPSS's day 0 (1582-10-14, the Gregorian calendar's start) to 1970-01-01.
 SPSS_EPOCH_OFFSET = 12_219_379_200.0
 
-_DATETIME_FORMATS = frozenset({"DATETIME", "YMDHMS"})
-_DATE_FORMATS = frozenset({"DATE", "ADATE", "EDATE", "JDATE", "SDATE", "QYR", "MOYR", "WKYR"})
-_TIME_FORMATS = frozenset({"TIME", "DTIME", "MTIME"})
 _NAMED_NUMBER_FORMATS = frozenset({"WKDAY", "MONTH"})
-_FORMAT_NAME = re.compile(r"^([A-Za-z]+)")
 #: Bounds that keep converted dates within Arrow's and Python's calendars (years 1-9999).
 _UNIX_SECONDS_MIN = -62_135_596_800.0
 _UNIX_SECONDS_MAX = 253_402_300_799.0
@@ -95,26 +91,6 @@ class RawMetadata:
     @property
     def names(self) -> list[str]:
         return [v.name for v in self.variables]
-
-
-def _format_name(spss_format: str | None) -> str:
-    """The format's name without width and decimals: "DATETIME23.2" -> "DATETIME"."""
-    match = _FORMAT_NAME.match(spss_format or "")
-    return match.group(1).upper() if match else ""
-
-
-def variable_type(spss_format: str, storage: str) -> str:
-    """Our type of a variable from its SPSS print format and storage ("double"/"string")."""
-    if storage == "string":
-        return "string"
-    name = _format_name(spss_format)
-    if name in _DATETIME_FORMATS:
-        return "datetime"
-    if name in _DATE_FORMATS:
-        return "date"
-    if name in _TIME_FORMATS:
-        return "time"
-    return "numeric"
 
 
 def repair_c1(text: str) -> str:
@@ -265,8 +241,8 @@ def _metadata_notes(header: SpssHeader, variables: Sequence[RawVariable]) -> lis
             f"The file is weighted: WEIGHT BY {header.weight_variable} (read from the header; "
             "pyreadstat does not report it)."
         )
-    formats = {_format_name(v.format) for v in variables}
-    if any(f in _TIME_FORMATS for f in formats):
+    formats = {format_name(v.format) for v in variables}
+    if any(f in TIME_FORMATS for f in formats):
         notes.append(
             "TIME, DTIME and MTIME variables are stored as durations (Parquet duration, microseconds) "
             "so that values of 24 hours or more survive."

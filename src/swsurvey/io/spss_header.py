@@ -7,6 +7,14 @@ does not say what is wrong. This module reads only the header and dictionary (ne
 data), decides the format by content (never by the file's extension) and turns every
 problem into an :class:`~swsurvey.errors.InputError` that names the file.
 
+For a system file it also reads each variable's dictionary entry (:class:`SavVariable`): name
+(the long name), storage and print format, variable label, declared missing values and
+numeric value labels, in pure Python, so that a wave can be checked against its instrument
+when the workflow is read (:mod:`swsurvey.study.wave_check`) without pyreadstat. Value labels
+of string variables (record 3 on a string, and the long-string labels of extension record 21)
+are skipped: the instruments code every labelled question as a number. A portable file's
+dictionary is not read (its ``variables`` are empty).
+
 Layout references: the PSPP developers' guide, "System File Format" and "Portable File
 Format" chapters.
 """
@@ -14,6 +22,7 @@ Format" chapters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +38,22 @@ _ENCRYPTED_OFFSET = 8
 _POR_TAG = b"SPSSPORT"
 _POR_TAG_OFFSET = 456
 _POR_LINE = 80
+
+#: Print format types (PSPP guide, "Variable Record": the format's type byte) by code.
+_FORMAT_TYPES = {
+    1: "A", 2: "AHEX", 3: "COMMA", 4: "DOLLAR", 5: "F", 6: "IB", 7: "PIBHEX", 8: "P", 9: "PIB", 10: "PK",
+    11: "RB", 12: "RBHEX", 15: "Z", 16: "N", 17: "E", 20: "DATE", 21: "TIME", 22: "DATETIME", 23: "ADATE",
+    24: "JDATE", 25: "DTIME", 26: "WKDAY", 27: "MONTH", 28: "MOYR", 29: "QYR", 30: "WKYR", 31: "PCT",
+    32: "DOT", 33: "CCA", 34: "CCB", 35: "CCC", 36: "CCD", 37: "CCE", 38: "EDATE", 39: "SDATE", 40: "MTIME",
+    41: "YMDHMS",
+}
+#: Print formats that make a numeric variable a timestamp, a date or a time of day / duration.
+DATETIME_FORMATS = frozenset({"DATETIME", "YMDHMS"})
+DATE_FORMATS = frozenset({"DATE", "ADATE", "EDATE", "JDATE", "SDATE", "QYR", "MOYR", "WKYR"})
+TIME_FORMATS = frozenset({"TIME", "DTIME", "MTIME"})
+_FORMAT_NAME = re.compile(r"^([A-Za-z]+)")
+#: Bytes of a very long string held by each of its segments (PSPP guide, "Very Long String Record").
+_SEGMENT_BYTES = 252
 
 #: Well-known signatures, so "not an SPSS file" can say what the file looks like instead.
 _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -49,6 +74,46 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 _POR_CHARSET_64 = (
     "0123456789" "ABCDEFGHIJKLMNOPQRSTUVWXYZ" "abcdefghijklmnopqrstuvwxyz" " .<(+|&[]!$*);^-/|,%_>?`:£@'=\""
 )
+
+
+def format_name(spss_format: str | None) -> str:
+    """The format's name without width and decimals: "DATETIME23.2" -> "DATETIME"."""
+    match = _FORMAT_NAME.match(spss_format or "")
+    return match.group(1).upper() if match else ""
+
+
+def variable_type(spss_format: str, storage: str) -> str:
+    """Our type of a variable from its SPSS print format and storage ("double"/"string"):
+    "string", "datetime", "date", "time" or "numeric"."""
+    if storage == "string":
+        return "string"
+    name = format_name(spss_format)
+    if name in DATETIME_FORMATS:
+        return "datetime"
+    if name in DATE_FORMATS:
+        return "date"
+    if name in TIME_FORMATS:
+        return "time"
+    return "numeric"
+
+
+@dataclass(frozen=True)
+class SavVariable:
+    """One variable of a system file's dictionary, as the file declares it (no data read).
+
+    ``type`` as :func:`variable_type` says; ``format`` the print format as pyreadstat writes it
+    ("F8.2", "A255", "DATETIME20"); ``value_labels`` by numeric code (a string variable's are
+    not read); ``missing_ranges`` the declared missing values as (lo, hi) pairs, a discrete
+    value as (v, v), as pyreadstat gives them.
+    """
+
+    name: str
+    label: str | None
+    type: str
+    format: str
+    width: int
+    value_labels: dict[float, str] = field(default_factory=dict)
+    missing_ranges: tuple[tuple[float | str, float | str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +143,8 @@ class SpssHeader:
     documents: tuple[str, ...] = ()
     data_offset: int | None = None
     extension_subtypes: tuple[int, ...] = field(default_factory=tuple)
+    #: The dictionary's variables in file order (a system file's; empty for a portable file).
+    variables: tuple[SavVariable, ...] = ()
 
 
 def read_header(path: str | Path) -> SpssHeader:
@@ -208,6 +275,7 @@ def _read_sav(path: Path, size: int) -> SpssHeader:
         documents=tuple(dictionary["documents"]),
         data_offset=data_offset,
         extension_subtypes=tuple(dictionary["subtypes"]),
+        variables=tuple(_variables(dictionary, encoding)),
     )
     _check_data_size(header, zheader)
     return header
@@ -221,33 +289,65 @@ def _read_dictionary(reader: _Reader) -> dict:
     the declared character encoding.
     """
     names: list[str | None] = []
+    records: list[dict | None] = []  # per type-2 record: its entry, None for a continuation
     long_names: dict[str, str] = {}
     documents: list[bytes] = []
     subtypes: list[int] = []
     encoding: str | None = None
     long_names_raw = b""
+    very_long_raw = b""
+    endian = reader.endian
     while True:
         rec_type = reader.int("record type")
         if rec_type == 2:
-            var_type, has_label, n_missing, _print, _write = reader.ints(5, "variable record")
+            var_type, has_label, n_missing, print_format, _write = reader.ints(5, "variable record")
             short = reader.read(8, "variable name")
             names.append(None if var_type == -1 else short.decode("latin-1").rstrip())
+            label = None
             if has_label:
                 length = reader.int("variable label length")
-                reader.read((length + 3) // 4 * 4, "variable label")
-            reader.read(abs(n_missing) * 8, "missing values")
+                label = reader.read((length + 3) // 4 * 4, "variable label")[:length]
+            missing = reader.read(abs(n_missing) * 8, "missing values")
+            if var_type == -1:
+                records.append(None)
+                continue
+            records.append(
+                {
+                    "short": names[-1],
+                    "width": var_type,
+                    "format": print_format,
+                    "label": label,
+                    "n_missing": n_missing,
+                    "missing": missing,
+                    "value_labels": {},
+                }
+            )
         elif rec_type == 3:
             count = reader.int("value label count")
+            pairs = []
             for _ in range(count):
-                reader.read(8, "value label value")
+                value = reader.read(8, "value label value")
                 length = reader.read(1, "value label length")[0]
-                reader.read((length + 1 + 7) // 8 * 8 - 1, "value label")
+                text = reader.read((length + 1 + 7) // 8 * 8 - 1, "value label")[:length]
+                pairs.append((value, text))
             if reader.int("value label variables record type") != 4:
                 raise InputError(
                     "is corrupt: a value label record is not followed by its variable list",
                     file=reader.path,
                 )
-            reader.read(4 * reader.int("value label variable count"), "value label variables")
+            n_vars = reader.int("value label variable count")
+            indexes = reader.ints(n_vars, "value label variables") if n_vars else ()
+            for index in indexes:
+                entry = records[index - 1] if 0 < index <= len(records) else None
+                if entry is None:
+                    raise InputError(
+                        f"is corrupt: a value label record names variable record {index}, which is "
+                        "not a variable",
+                        file=reader.path,
+                    )
+                if entry["width"] == 0:  # numeric; a string variable's labels are not read
+                    for value, text in pairs:
+                        entry["value_labels"][struct.unpack(f"{endian}d", value)[0]] = text
         elif rec_type == 6:
             lines = reader.int("document line count")
             text = reader.read(80 * lines, "documents")
@@ -258,6 +358,8 @@ def _read_dictionary(reader: _Reader) -> dict:
             subtypes.append(subtype)
             if subtype == 13:
                 long_names_raw = data
+            elif subtype == 14:
+                very_long_raw = data
             elif subtype == 20:
                 encoding = data.decode("ascii", "replace").strip() or None
             elif subtype == 3 and encoding is None and len(data) >= 32:
@@ -281,7 +383,75 @@ def _read_dictionary(reader: _Reader) -> dict:
         "documents": [_decode(d, encoding).rstrip() for d in documents],
         "encoding": encoding,
         "subtypes": subtypes,
+        "records": records,
+        "very_long": very_long_raw,
+        "endian": endian,
     }
+
+
+def _variables(dictionary: dict, encoding: str | None) -> list[SavVariable]:
+    """The dictionary's variables: long names, labels, formats, missing values, value labels.
+
+    A very long string (extension record 14) is stored as several segment variables; they are
+    one variable here, of the declared width, as SPSS and pyreadstat show it.
+    """
+    endian = dictionary["endian"]
+    long_names = dictionary["long_names"]
+    very_long = {}
+    for pair in _decode(dictionary["very_long"], encoding).split("\t"):
+        short, sep, width = pair.partition("=")
+        if sep and width.strip().isdigit():
+            very_long[short.strip()] = int(width.strip())
+    entries = [e for e in dictionary["records"] if e is not None]
+    out: list[SavVariable] = []
+    skip = 0
+    for entry in entries:
+        if skip:
+            skip -= 1
+            continue
+        width = entry["width"]
+        if entry["short"] in very_long:
+            width = very_long[entry["short"]]
+            skip = (width + _SEGMENT_BYTES - 1) // _SEGMENT_BYTES - 1
+        fmt = entry["format"]
+        fmt_type, fmt_width, decimals = (fmt >> 16) & 0xFF, (fmt >> 8) & 0xFF, fmt & 0xFF
+        storage = "string" if width > 0 else "double"
+        name = _FORMAT_TYPES.get(fmt_type, "F")
+        if storage == "string":
+            spss_format = f"A{width}"
+        else:
+            # pyreadstat's spelling: decimals always on a number format, only when set on a date
+            dated = variable_type(name, storage) != "numeric"
+            spss_format = f"{name}{fmt_width}" + (f".{decimals}" if decimals or not dated else "")
+        label = None if entry["label"] is None else _decode(entry["label"], encoding)
+        out.append(
+            SavVariable(
+                name=long_names.get(entry["short"], entry["short"]),
+                label=label,
+                type=variable_type(spss_format, storage),
+                format=spss_format,
+                width=max(width, 0),
+                value_labels={v: _decode(t, encoding) for v, t in entry["value_labels"].items()},
+                missing_ranges=_missing_ranges(entry, storage, endian, encoding),
+            )
+        )
+    return out
+
+
+def _missing_ranges(entry: dict, storage: str, endian: str, encoding: str | None) -> tuple[tuple, ...]:
+    """Declared missing values (PSPP guide, "Variable Record"): n_missing 1-3 discrete values,
+    -2 a range, -3 a range and one discrete value; as (lo, hi) pairs."""
+    n, raw = entry["n_missing"], entry["missing"]
+    if storage == "string":
+        values: list = [_decode(raw[i : i + 8], encoding).rstrip() for i in range(0, len(raw), 8)]
+    else:
+        values = list(struct.unpack(f"{endian}{len(raw) // 8}d", raw)) if raw else []
+    if n >= 0:
+        return tuple((v, v) for v in values)
+    pairs = [(values[0], values[1])]
+    if n == -3:
+        pairs.append((values[2], values[2]))
+    return tuple(pairs)
 
 
 def _weight_name(weight_index: int, dictionary: dict, path: Path) -> str | None:

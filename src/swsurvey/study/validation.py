@@ -3,7 +3,7 @@
 Three gates, each an :class:`InputError` naming the file, the variable, the value and the
 number of rows, never a silent NA:
 
-1. :func:`check_recode_against_instrument`: every raw variable and code the spec names is one
+1. :func:`check_recode_against_instrument` (:mod:`swsurvey.study.recode_instrument`): every raw variable and code the spec names is one
    the instrument defines (a spec written for another questionnaire stops here);
 2. :func:`check_raw`: before any derivation, the raw columns the spec reads exist, have the
    instrument's type, and hold only codes the instrument defines (plus its missing codes);
@@ -24,189 +24,22 @@ import pandas as pd
 
 from swsurvey.errors import InputError
 from swsurvey.study.instrument import Instrument, Variable
-from swsurvey.study.recode import (
-    NUMBER_RULES,
-    AnalysisVariable,
-    CasesRule,
-    CheckboxRule,
-    CodeRule,
-    CopyRule,
-    NumericRule,
-    RecodeSpec,
-    code_levels,
-    condition_leaves,
-    labels_of,
-    rule_inputs,
+from swsurvey.study.recode import NUMBER_RULES, CopyRule, RecodeSpec
+from swsurvey.study.recode_instrument import (  # noqa: F401 - the cleaning's gates, importable from here
+    PSEUDONYM_SUFFIX,
+    analysis_levels,
+    check_recode_against_instrument,
+    checkbox_set,
+    raw_variable,
+    required_raw_variables,
+    rule_raw_sources,
+    skip_chain,
+    valid_raw_codes,
 )
 
 #: Suffix of the column that keeps why an analysis value is missing.
 MISSING_SUFFIX = "__missing"
 
-#: The import stage renames a pseudonymised identifier ``X`` to ``X_pseudonym`` (a string).
-PSEUDONYM_SUFFIX = "_pseudonym"
-
-
-# ---------------------------------------------------------------------------------------------
-# Which raw variables a spec reads
-
-
-def raw_variable(name: str, instrument: Instrument) -> Variable:
-    """The instrument's definition of a raw column of the imported file.
-
-    ``ResponseId_pseudonym`` is not in the instrument: the import replaced ``ResponseId`` by a
-    keyed pseudonym, a string that is no longer personal data.
-    """
-    if name.endswith(PSEUDONYM_SUFFIX) and name not in instrument.by_name:
-        base = instrument[name.removesuffix(PSEUDONYM_SUFFIX)]
-        return Variable(name=name, label=f"{base.label} (pseudonym)", kind="string", metadata=True)
-    return instrument[name]
-
-
-def checkbox_set(name: str, instrument: Instrument) -> list[str]:
-    """The items of the "select all that apply" question a checkbox item belongs to."""
-    for items in instrument.checkbox_sets().values():
-        if name in items:
-            return items
-    raise InputError("not a checkbox item", file=instrument.path, variable=name)
-
-
-def skip_chain(name: str, instrument: Instrument) -> list[str]:
-    """Variables whose answers decide whether ``name`` was asked (its ``asked_if``, recursively)."""
-    chain: list[str] = []
-    var = instrument.by_name.get(name)
-    while var is not None and var.asked_if is not None:
-        chain.append(var.asked_if[0])
-        var = instrument.by_name.get(var.asked_if[0])
-    return chain
-
-
-def rule_raw_sources(var: AnalysisVariable, spec: RecodeSpec, instrument: Instrument) -> list[str]:
-    """Raw variables one rule reads directly: its source, the skip logic, a checkbox's siblings."""
-    names: list[str] = []
-    for ref in rule_inputs(var.rule):
-        if spec.is_analysis(ref):
-            continue
-        if isinstance(var.rule, CheckboxRule):
-            names += checkbox_set(ref, instrument) if ref in instrument.by_name else [ref]
-        else:
-            names.append(ref)
-        names += skip_chain(ref, instrument)
-    return list(dict.fromkeys(names))
-
-
-def required_raw_variables(spec: RecodeSpec, instrument: Instrument) -> list[str]:
-    """Every raw column the spec reads, in first-use order: the file must have all of them."""
-    names = [spec.flow.by]
-    for step in spec.exclusions:
-        if step.keep is not None:
-            names += [t.variable for t in condition_leaves(step.keep)]
-        if step.deduplicate is not None:
-            names += [step.deduplicate.by, step.deduplicate.order_by]
-    for var in spec.variables:
-        names += rule_raw_sources(var, spec, instrument)
-    return list(dict.fromkeys(names))
-
-
-def _valid_codes(var: Variable, instrument: Instrument) -> set[int]:
-    """Codes a raw variable may hold; metadata (Status, Finished) have no user-missing codes."""
-    if var.metadata:
-        return set(var.values)
-    return instrument.valid_codes(var.name)
-
-
-# ---------------------------------------------------------------------------------------------
-# 1. The spec against the instrument
-
-
-def check_recode_against_instrument(spec: RecodeSpec, instrument: Instrument) -> None:
-    """Every raw variable, code and label the spec names exists in the instrument or the spec."""
-
-    def fail(message: str, variable: str | None = None, value: object = None) -> None:
-        raise InputError(message, file=spec.path, variable=variable, value=value)
-
-    if spec.instrument != instrument.name:
-        fail(f"the recode spec is for instrument {spec.instrument!r}, but {instrument.path} is {instrument.name!r}")
-    if instrument.wave and str(spec.wave_year) != instrument.wave:
-        fail(f"the recode spec is for wave {spec.wave_year}, but {instrument.path} is wave {instrument.wave}")
-
-    for name in required_raw_variables(spec, instrument):
-        try:
-            var = raw_variable(name, instrument)
-        except InputError:
-            fail(f"not defined by the instrument {instrument.path}", variable=name)
-        if var.personal:
-            fail("is personal data (pii or free text), which never leaves the import stage", variable=name)
-
-    by = raw_variable(spec.flow.by, instrument)
-    for code in spec.flow.groups:
-        if code not in by.values:
-            fail(f"key flow.groups: code {code} is not defined by the instrument", variable=by.name, value=code)
-
-    for step in spec.exclusions:
-        if step.keep is not None:
-            _check_raw_tests(spec, instrument, step.keep, f"exclusions[{step.step}]")
-
-    kinds: dict[str, AnalysisVariable] = {}
-    for var in spec.variables:
-        rule, name = var.rule, var.name
-        if isinstance(rule, CopyRule):
-            src = raw_variable(rule.source, instrument)
-            if src.kind != rule.dtype:
-                fail(f"copy of {rule.source} as {rule.dtype}, but the instrument says it is {src.kind}", name)
-        elif isinstance(rule, CodeRule):
-            src = raw_variable(rule.source, instrument)
-            if not src.values or src.checkbox:
-                fail(f"code rule needs a coded question with value labels; {rule.source} has none", name)
-            for level in code_levels(rule, spec, instrument):
-                undefined = [c for c in level.codes if c not in src.values]
-                if undefined:
-                    fail(f"level {level.label!r}: code {undefined[0]} of {rule.source} is not defined by the instrument",
-                         name, undefined[0])
-        elif isinstance(rule, NumericRule):
-            src = raw_variable(rule.source, instrument)
-            if src.kind != "numeric" or src.values or src.checkbox:
-                fail(f"numeric rule needs a typed number; {rule.source} is a coded or non-numeric variable", name)
-        elif isinstance(rule, CheckboxRule):
-            if not raw_variable(rule.source, instrument).checkbox:
-                fail(f"checkbox rule needs a checkbox item; {rule.source} is not one", name)
-        elif isinstance(rule, CasesRule):
-            for case in rule.cases:
-                _check_raw_tests(spec, instrument, case.when, name)
-                for test in condition_leaves(case.when):
-                    if test.values is None or not spec.is_analysis(test.variable):
-                        continue
-                    levels = analysis_levels(kinds[test.variable], spec, instrument)
-                    if levels is None:
-                        fail(f"condition 'in' on {test.variable}, which has no levels (numeric or copy)", name)
-                    unknown = [v for v in test.values if v not in levels]
-                    if unknown:
-                        fail(f"condition on {test.variable}: {unknown[0]!r} is not one of its levels "
-                             f"({', '.join(levels)})", name, unknown[0])
-        kinds[name] = var
-
-
-def _check_raw_tests(spec: RecodeSpec, instrument: Instrument, cond, where: str) -> None:
-    """Codes in conditions on raw variables must be codes the instrument defines."""
-    for test in condition_leaves(cond):
-        if spec.is_analysis(test.variable) or test.values is None:
-            continue
-        var = raw_variable(test.variable, instrument)
-        valid = _valid_codes(var, instrument)
-        if not valid:
-            raise InputError(f"{where}: condition 'in' on a variable without codes", file=spec.path, variable=var.name)
-        undefined = [v for v in test.values if v not in valid]
-        if undefined:
-            raise InputError(
-                f"{where}: code {undefined[0]} is not defined by the instrument", file=spec.path,
-                variable=var.name, value=undefined[0],
-            )
-
-
-def analysis_levels(var: AnalysisVariable, spec: RecodeSpec, instrument: Instrument) -> tuple[str, ...] | None:
-    """Category labels of a categorical analysis variable, in order (None if not categorical)."""
-    if isinstance(var.rule, CodeRule):
-        return tuple(lv.label for lv in code_levels(var.rule, spec, instrument))
-    return labels_of(var.rule)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,7 +65,7 @@ def check_raw(frame: pd.DataFrame, spec: RecodeSpec, instrument: Instrument, *, 
         column = frame[name]
         _check_type(column, var, file)
         if var.values or var.checkbox:
-            _check_codes(column, var, _valid_codes(var, instrument), file)
+            _check_codes(column, var, valid_raw_codes(var, instrument), file)
 
 
 def _check_type(column: pd.Series, var: Variable, file: str | Path | None) -> None:
