@@ -135,12 +135,15 @@ def test_every_review_mark_left_is_one_line(root):
         review="code 5 'Two-Spirit' is new: which level of gender?"))
     edit_yaml(root / RECODE_2021, lambda doc: item(doc["variables"], "training").update(
         review={"why": "Q26 matched by text only", "candidates": {"Q26": 0.92, "Q25": 0.41}}))
+    edit_yaml(root / INSTRUMENT_2021, lambda doc: doc.update(review="fielded copied from wave 2017: say this wave's"))
     problems = check_wave(load_config(root), "2021", root)
+    assert (f"wave 2021: instrument {INSTRUMENT_2021}: review mark left: fielded copied from wave 2017: say this "
+            "wave's; decide and delete the review: key") in problems
     assert (f"wave 2021: instrument {INSTRUMENT_2021}, question Q7: review mark left: code 5 'Two-Spirit' is new: "
             "which level of gender?; decide and delete the review: key") in problems
     assert (f"wave 2021: recode {RECODE_2021}, variable training: review mark left: Q26 matched by text only "
             "(candidates: Q26 0.92, Q25 0.41); decide and delete the review: key") in problems
-    assert len(problems) == 2, problems
+    assert len(problems) == 3, problems
 
 
 # -- 4. the recode against the instrument and the config ----------------------------------

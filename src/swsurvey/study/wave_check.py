@@ -191,11 +191,14 @@ def _why(mark: Any) -> str:
 
 
 def review_marks(instrument_file: str, recode_file: str, root: Path) -> list[str]:
-    """A line for each ``review:`` key left on a question of the instrument or an analysis
-    variable of the recode (what a draft asks a person to decide)."""
+    """A line for each ``review:`` key left on the instrument, one of its questions, the recode or
+    one of its analysis variables (what a draft asks a person to decide)."""
     lines = []
     doc = _read_yaml(root / instrument_file)
     if isinstance(doc, Mapping):
+        if REVIEW_KEY in doc:  # on the instrument as a whole (e.g. when it was fielded)
+            lines.append(f"instrument {instrument_file}: review mark left: {_why(doc[REVIEW_KEY])}; "
+                         "decide and delete the review: key")
         for section in ("metadata", "questions"):
             for item in doc.get(section) or []:
                 if isinstance(item, Mapping) and REVIEW_KEY in item:
@@ -203,6 +206,9 @@ def review_marks(instrument_file: str, recode_file: str, root: Path) -> list[str
                                  f"{_why(item[REVIEW_KEY])}; decide and delete the review: key")
     doc = _read_yaml(root / recode_file)
     if isinstance(doc, Mapping):
+        if REVIEW_KEY in doc:
+            lines.append(f"recode {recode_file}: review mark left: {_why(doc[REVIEW_KEY])}; "
+                         "decide and delete the review: key")
         for item in doc.get("variables") or []:
             if isinstance(item, Mapping) and REVIEW_KEY in item:
                 lines.append(f"recode {recode_file}, variable {item.get('name')}: review mark left: "
