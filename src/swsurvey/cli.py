@@ -120,7 +120,8 @@ def _rocrate(args: argparse.Namespace) -> None:
 
 def _wave_draft(args: argparse.Namespace) -> None:
     """Draft a new wave's instrument, recode and config entry from its export, for review."""
-    from swsurvey.study.wave_draft import draft_wave, summary_line
+    from swsurvey.study.change_report import summary_line
+    from swsurvey.study.wave_draft import draft_wave
 
     out, report = draft_wave(
         str(args.export), args.like, args.wave, config=args.config, out=args.out, force=args.force
