@@ -625,10 +625,10 @@ def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pl
                     note = f"No trend: {without.iloc[0]}"
                 else:
                     note = "No trend: " + "; ".join(f"{d} ({s})" for d, s in without.items())
+                note = textwrap.fill(note, 42)
                 low, high = ax.get_ylim()
-                ax.set_ylim(low, high + 0.2 * (high - low))  # headroom for the note
-                ax.text(0.5, 0.97, textwrap.fill(note, 60), transform=ax.transAxes, ha="center", va="top",
-                        fontsize=5.5)
+                ax.set_ylim(low, high + (0.2 + 0.1 * note.count("\n")) * (high - low))  # headroom for it
+                ax.text(0.5, 0.97, note, transform=ax.transAxes, ha="center", va="top", fontsize=5.5)
         for ax in panels[len(items):]:
             ax.set_visible(False)
         for ax in panels[max(0, len(items) - ncols):len(items)]:
