@@ -11,7 +11,7 @@ from scipy import stats
 from swsurvey.errors import InputError
 from swsurvey.stages.crosswave_trend import BY_PLACE, BY_YEAR, read_trend, trend_markdown, trends, write_trend
 from swsurvey.stages.describe import describe
-from swsurvey.stages.study_figures import trend_figure
+from swsurvey.stages.study_figures import TREND_LEVEL, draw_trend, trend_figure, trend_linestyle
 
 POOLED = {"All four countries": ["Canada", "United States", "Israel", "United Kingdom"]}
 ITEMS = {"any_ict_use": "Yes", "outside_hours": "Yes"}
@@ -100,10 +100,40 @@ def test_write_trend_writes_the_table_its_page_and_a_figure_of_it(waves, tmp_pat
     fig = trend_figure(again, POOLED)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == len(ITEMS)  # one panel per item
-    legend = [t.get_text() for t in visible[0].get_legend().get_texts()]
-    assert len(legend) == 5 and all(t.startswith("p ") for t in legend)  # a p per country and pooled
+    assert all(ax.get_legend() is None for ax in visible)  # no legend in a panel: the p values are in the table
+    assert [line.get_label() for line in visible[0].lines] == [*POOLED["All four countries"], "All four countries"]
     assert any("No trend: asked in 2 waves" in t.get_text() for t in visible[1].texts)
+    assert {line.get_linestyle() for line in visible[1].lines} == {"--"}  # no trend: dashed
+    key = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert key[-2:] == ["Linear trend p < 0.05", "p \u2265 0.05, or no trend"]
+    assert "Solid line: linear trend p < 0.05" in fig.get_suptitle()
 
+
+def test_a_line_is_solid_when_its_trend_has_p_below_5_percent_and_dashed_when_not(waves):
+    table = trends(waves, ITEMS)
+    cell = (table["variable"] == "any_ict_use") & (table["weighting"] == "weighted")
+    p = {"Canada": 0.001, "United States": 0.0499, "Israel": 0.05, "United Kingdom": 0.6, "All four countries": 0.2}
+    table.loc[cell, "p_value"] = table.loc[cell, "domain"].map(p)
+    panel = next(ax for ax in trend_figure(table, POOLED).axes if ax.get_visible())
+    styles = {line.get_label(): line.get_linestyle() for line in panel.lines}
+    assert styles == {"Canada": "-", "United States": "-", "Israel": "--", "United Kingdom": "--",
+                      "All four countries": "--"}
+    assert TREND_LEVEL == 0.05
+    assert trend_linestyle("estimated", 0.01) == "-" and trend_linestyle("estimated", np.nan) == "--"
+    assert trend_linestyle("asked in 2 waves: 2021, 2024", 0.01) == "--"  # a p without a trend is not drawn solid
+
+
+
+def test_the_trend_figure_has_the_same_bytes_on_a_rerun_and_its_svg_keeps_the_dashes(waves, tmp_path):
+    source = tmp_path / "trend.csv"
+    trends(waves, ITEMS).to_csv(source, index=False)
+    files = []
+    for run in range(2):
+        png, svg = tmp_path / f"trend{run}.png", tmp_path / f"trend{run}.svg"
+        draw_trend(source, png, svg, pooled=POOLED)
+        files.append((png.read_bytes(), svg.read_bytes()))
+    assert files[0] == files[1]
+    assert b"stroke-dasharray" in files[0][1] and b"or no trend" in files[0][1]
 
 def test_a_cell_without_an_estimate_in_a_wave_leaves_that_wave_out_of_its_trend(waves):
     third = waves[2].copy()
@@ -113,3 +143,7 @@ def test_a_cell_without_an_estimate_in_a_wave_leaves_that_wave_out_of_its_trend(
     israel = table[table["domain"] == "Israel"]
     assert (israel["status"] == "estimated in 2 waves: 2017, 2021").all() and israel["slope"].isna().all()
     assert (table.loc[table["domain"] != "Israel", "status"] == "estimated").all()
+    panel = next(ax for ax in trend_figure(table, POOLED).axes if ax.get_visible())
+    assert {line.get_label(): line.get_linestyle() for line in panel.lines}["Israel"] == "--"
+    notes = [t.get_text().replace("\n", " ") for t in panel.texts]
+    assert notes == ["No trend: Israel (estimated in 2 waves: 2017, 2021)"]

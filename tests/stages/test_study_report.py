@@ -149,7 +149,7 @@ def test_three_waves_add_a_trends_section_with_its_table_and_figure_to_both_form
     page = (tmp_path / "study.html").read_text(encoding="utf-8")
     assert "Trends across waves" in page and "Slope, points per year (95% CI)" in page
     assert 'data-explain="crosswave/trend/any_ict_use/Yes/Canada/weighted"' in page
-    assert "linear-trend p" in page
+    assert "solid where its linear trend has p &lt; 0.05 and dashed where not" in page
     document = docx.Document(tmp_path / "study.docx")
     assert "Trends across waves" in [p.text for p in document.paragraphs]
     cells = {cell.text for t in document.tables for row in t.rows[:3] for cell in row.cells}

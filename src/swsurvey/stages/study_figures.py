@@ -553,17 +553,27 @@ def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Pa
 # --------------------------------------------------------------------------------------------
 
 
-def _p_text(row) -> str:
-    if row["status"] != "estimated":
-        return str(row["status"]).split(":")[0]
-    p = float(row["p_value"])
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+#: A line of the trend figure is solid when its linear trend's p is below this level, dashed when
+#: not (or when it has no trend); the p values themselves are in the trend table.
+TREND_LEVEL = 0.05
+SIGNIFICANT, NOT_SIGNIFICANT = "-", "--"
+
+
+def trend_linestyle(status: str, p_value: float) -> str:
+    """The line style of a line of the trend figure: solid (``"-"``) when its linear trend was
+    estimated and its p is below :data:`TREND_LEVEL`, dashed (``"--"``) when not, or when the
+    line has no trend (asked in fewer than three waves)."""
+    significant = status == "estimated" and not pd.isna(p_value) and float(p_value) < TREND_LEVEL
+    return SIGNIFICANT if significant else NOT_SIGNIFICANT
 
 
 def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> plt.Figure:
     """One panel per headline item: its weighted % in each wave (95% CIs from the waves' estimates
-    files) over the waves' years, a line per country and for every country pooled (diamonds), and
-    each line's linear-trend p (:mod:`swsurvey.stages.crosswave_trend`) in the panel's legend.
+    files) over the waves' years, a line per country and for every country pooled (diamonds),
+    solid when the line's linear trend (:mod:`swsurvey.stages.crosswave_trend`) has p below
+    :data:`TREND_LEVEL` and dashed when not (:func:`trend_linestyle`); the figure's legend says
+    so, and the p values are in the trend table. A panel whose lines have no trend (the item asked
+    in fewer than three waves) says why in a note, naming the domains when only some lack one.
 
     The panels wrap three to a row, so the figure grows with the number of items; the points of
     the domains are spread a little along the year so that their intervals do not hide each other.
@@ -593,7 +603,7 @@ def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pl
     by_year = str(points["time_basis"].iloc[0]) == BY_YEAR
     with plt.rc_context(rc_style()):
         fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True,
-                                 figsize=(DOUBLE_COLUMN, 2.05 * nrows + 1.3))
+                                 figsize=(DOUBLE_COLUMN, 2.05 * nrows + 1.5))
         panels = [ax for row in axes for ax in row]
         for ax, item in zip(panels, items):
             part = points[points["item"] == item]
@@ -603,19 +613,22 @@ def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pl
                     continue
                 x = rows["time"] + (k - (len(domains) - 1) / 2) * dodge
                 ax.vlines(x, rows["ci_lower"], rows["ci_upper"], color=PALETTE[k], linewidth=0.9)
-                ax.plot(x, rows["estimate"], color=PALETTE[k], linewidth=0.9,
-                        marker="D" if domain in pooled else "o", markersize=3, label=_p_text(rows.iloc[0]))
+                ax.plot(x, rows["estimate"], color=PALETTE[k], linewidth=0.9, label=domain,
+                        linestyle=trend_linestyle(rows["status"].iloc[0], rows["p_value"].iloc[0]),
+                        marker="D" if domain in pooled else "o", markersize=3)
             ax.set_title(textwrap.fill(item, 34), fontsize=7)
             ax.grid(axis="y", linewidth=0.4, alpha=0.5)
-            low, high = ax.get_ylim()
-            ax.set_ylim(low, high + 0.4 * (high - low))  # headroom for the p values
-            statuses = set(part["status"])
-            if statuses == {"estimated"} or len(statuses) > 1:
-                ax.legend(frameon=False, fontsize=5.5, loc="upper center", ncols=3, handlelength=1.0,
-                          borderaxespad=0.2, labelspacing=0.2, columnspacing=0.8, handletextpad=0.4)
-            else:  # no line has a trend: one note for all
-                ax.text(0.5, 0.97, f"No trend: {next(iter(statuses))}", transform=ax.transAxes, ha="center",
-                        va="top", fontsize=5.5)
+            statuses = part.drop_duplicates("domain").set_index("domain")["status"]
+            without = statuses[statuses != "estimated"]
+            if len(without):
+                if len(without) == len(statuses) and without.nunique() == 1:  # no line has a trend: one note
+                    note = f"No trend: {without.iloc[0]}"
+                else:
+                    note = "No trend: " + "; ".join(f"{d} ({s})" for d, s in without.items())
+                note = textwrap.fill(note, 42)
+                low, high = ax.get_ylim()
+                ax.set_ylim(low, high + (0.2 + 0.1 * note.count("\n")) * (high - low))  # headroom for it
+                ax.text(0.5, 0.97, note, transform=ax.transAxes, ha="center", va="top", fontsize=5.5)
         for ax in panels[len(items):]:
             ax.set_visible(False)
         for ax in panels[max(0, len(items) - ncols):len(items)]:
@@ -625,12 +638,20 @@ def trend_figure(table: pd.DataFrame, pooled: Mapping[str, Sequence[str]]) -> pl
             row[0].set_ylabel("Weighted %", fontsize=7)
         handles = [plt.Line2D([], [], color=PALETTE[k], marker="D" if d in pooled else "o", markersize=3,
                               linewidth=0.9) for k, d in enumerate(domains)]
-        fig.legend(handles, domains, frameon=False, loc="lower center", ncols=len(domains), fontsize=6.5)
+        styles = [plt.Line2D([], [], color="0.35", linewidth=0.9, linestyle=style)
+                  for style in (SIGNIFICANT, NOT_SIGNIFICANT)]
+        level = f"{TREND_LEVEL:g}"
+        height = fig.get_size_inches()[1]
+        fig.legend(handles, domains, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 0.2 / height),
+                   ncols=len(domains), fontsize=6.5)
+        fig.legend(styles, [f"Linear trend p < {level}", f"p \u2265 {level}, or no trend"], frameon=False,
+                   loc="lower center", bbox_to_anchor=(0.5, 0), ncols=2, fontsize=6.5, handlelength=2.6)
         when = "year" if by_year else "wave (no year in a wave id: their order)"
-        title = (f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}Trends in the key estimates across waves\n"
-                 f"Weighted % with 95% intervals by {when}; p of the linear trend (independent samples) in each panel")
-        fig.suptitle(title, fontsize=8.5)
-        fig.tight_layout(rect=(0, 0.3 / fig.get_size_inches()[1], 1, 1))
+        title = [f"{'SYNTHETIC DATA. ' if _synthetic(table) else ''}Trends in the key estimates across waves",
+                 f"Weighted % with 95% intervals by {when}",
+                 f"Solid line: linear trend p < {level} (independent samples); dashed: not; each p in the trend table"]
+        fig.suptitle("\n".join(textwrap.fill(t, 110) for t in title), fontsize=8.5)
+        fig.tight_layout(rect=(0, 0.5 / height, 1, 1))
     return fig
 
 

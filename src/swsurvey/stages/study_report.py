@@ -185,7 +185,8 @@ def study_blocks(*, waves: Sequence[str], tables: Mapping[str, Sequence[pd.DataF
         blocks += [Heading("Trends across waves", 1), *trend_tables(trend)]
         if trend_figure is not None:
             blocks.append(Figure(trend_figure, "The main results across waves (weighted %, with 95% intervals), a "
-                                               "line per country and pooled, with each line's linear-trend p."))
+                                               "line per country and pooled, solid where its linear trend has "
+                                               "p < 0.05 and dashed where not (each p in the trend table)."))
     return numbered(blocks)
 
 
