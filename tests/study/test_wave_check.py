@@ -17,7 +17,8 @@ from snakemake.utils import validate
 from swsurvey.preflight import check_config
 from swsurvey.provenance.settings import resolve_wave_settings
 from swsurvey.study.config_variables import formula_variables
-from swsurvey.study.wave_check import cached_check_wave, check_wave
+from swsurvey.study.wave_check import check_wave
+from swsurvey.study.wave_check_cache import cached_check_wave
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,10 @@ def code_files(
     root_path = working_dir(root)
     package_root = Path(package_root).resolve()
     package = package_root.name
-    seen: set[Path] = set()
-    todo: list[tuple[Path, str | None]] = [(resolve(script, root_path), None)]
+    # Plain strings and os calls, not Path objects: reading the workflow lists the code of
+    # every rule, some 800 files, and pathlib's parsing took most of that time.
+    seen: set[str] = set()
+    todo: list[tuple[str, str | None]] = [(str(resolve(script, root_path)), None)]
     known = _cached_imports(Path(cache)) if cache is not None else {}
     added = False
     while todo:
@@ -68,18 +71,20 @@ def code_files(
         if file in seen:
             continue
         seen.add(file)
-        stat = file.stat()
+        stat = os.stat(file)
         key = f"{file}|{module or ''}|{package}"
         entry = known.get(key)
         if entry is None or entry[:2] != [stat.st_mtime_ns, stat.st_size]:
-            entry = [stat.st_mtime_ns, stat.st_size, list(_imported_modules(file, stat.st_mtime_ns, stat.st_size,
+            entry = [stat.st_mtime_ns, stat.st_size, list(_imported_modules(Path(file), stat.st_mtime_ns, stat.st_size,
                                                                               module, package))]
             known[key], added = entry, True
         for imported in entry[2]:
             todo.extend(_module_files(imported, package_root))
     if added and cache is not None:
         write_json(cache, known)
-    return sorted((Path(relative_path(file, root_path)) for file in seen), key=lambda p: p.as_posix())
+    inside = str(root_path).rstrip(os.sep) + os.sep
+    relative = (os.path.normpath(file) for file in seen)
+    return [Path(path) for path in sorted(path.removeprefix(inside) for path in relative)]
 
 
 #: Where the workflow keeps, between runs, what each module of the package imports.
@@ -136,27 +141,45 @@ def _absolute_module(node: ast.ImportFrom, file: Path, module: str | None) -> st
 
 
 @functools.lru_cache(maxsize=4096)
-def _module_files(module: str, package_root: Path) -> tuple[tuple[Path, str], ...]:
+def _module_files(module: str, package_root: Path) -> tuple[tuple[str, str], ...]:
     """The files importing ``module`` runs: each package ``__init__`` and the module itself.
 
     Empty when ``module`` is not a module of the package (``from swsurvey.x import func``).
-    Looked up once per process: the rules share most of their modules, and reading the
-    workflow asks for the code of every rule.
+    Looked up once per process, in the package's files listed once per process: the rules
+    share most of their modules, and reading the workflow asks for the code of every rule.
     """
     parts = module.split(".")[1:]
-    target = package_root.joinpath(*parts)
-    if (target / "__init__.py").is_file():
-        found = target / "__init__.py"
-    elif target.with_suffix(".py").is_file() and parts:
-        found = target.with_suffix(".py")
+    files_of = _package_files(package_root)
+    target = os.path.join(package_root, *parts)
+    if os.path.join(target, "__init__.py") in files_of:
+        found = os.path.join(target, "__init__.py")
+    elif target + ".py" in files_of and parts:
+        found = target + ".py"
     else:
         return ()
     files = [(found, module)]
     for depth in range(len(parts)):
-        init = package_root.joinpath(*parts[:depth], "__init__.py")
-        if init.is_file():
+        init = os.path.join(package_root, *parts[:depth], "__init__.py")
+        if init in files_of:
             files.append((init, ".".join(module.split(".")[: depth + 1])))
     return tuple(files)
+
+
+@functools.lru_cache(maxsize=16)
+def _package_files(package_root: Path) -> frozenset[str]:
+    """Every file under the package's folder (a symbolic link to a file counts, as for
+    :meth:`Path.is_file`), listed once per process."""
+    files: set[str] = set()
+    folders = [str(package_root)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        folders.append(entry.path)
+                elif entry.is_file():
+                    files.add(entry.path)
+    return frozenset(files)
 
 
 # -- hashing the code --------------------------------------------------------------------

@@ -34,22 +34,21 @@ the run with every problem at once, one line each naming the file, the variable 
 This module runs them in that order; it holds the raw file's check, the variables the import
 takes care of, the wave id against the instrument and the cache, the modules named the rest.
 
-Standard library, PyYAML and jsonschema only: the workflow's reading imports this module. A
+Standard library, PyYAML and jsonschema only: the workflow's reading runs this check. A
 passing check is remembered (``.snakemake/swsurvey/wave_check.json``) under the stat keys of
-every file it read and the config values it used (:func:`cached_check_wave`), so that reading
-an unchanged workflow costs milliseconds.
+every file it read and the config values it used
+(:func:`swsurvey.study.wave_check_cache.cached_check_wave`), so that reading an unchanged
+workflow costs milliseconds and does not import this module.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from swsurvey.errors import InputError
-from swsurvey.io.files import SHA256_CACHE, cached_sha256, stat_key, write_json
+from swsurvey.io.files import SHA256_CACHE, cached_sha256
 from swsurvey.io.spss_header import read_header
 from swsurvey.study.config_variables import used_variables, weighting_of
 from swsurvey.study.dictionary import dictionary_problems
@@ -65,10 +64,6 @@ from swsurvey.study.wave_year import wave_id_year, wave_year_problem
 #: Raw files under this folder are made by the workflow itself (rule synthetic_wave): they are
 #: checked by the jobs that make and read them.
 MADE_BY_WORKFLOW = "results/"
-
-#: Where passing checks are remembered between reads of the workflow.
-CHECK_CACHE = Path(".snakemake/swsurvey/wave_check.json")
-
 
 # -- the check -----------------------------------------------------------------------------
 
@@ -204,56 +199,3 @@ def check_wave(config: Mapping, wave: str, root: str | Path = ".", *,
     if root != Path("."):  # files named as the config names them, not by where the check ran
         lines = [line.replace(f"{root}/", "") for line in lines]
     return [f"wave {wave}: {line}" for line in dict.fromkeys(lines)]
-
-
-# -- remembering a passing check -----------------------------------------------------------
-
-
-def _check_key(config: Mapping, wave: str, root: Path) -> str:
-    """What a passing check depends on: the stat keys of the files it reads (the wave's and
-    the other waves' recodes, the code of the check) and the config values it uses."""
-    here = Path(__file__)
-    code = ("config_variables.py", "dictionary.py", "instrument.py", "recode_codes.py", "recode_instrument.py",
-            "recode_years.py", "recode.py", "recode.schema.yaml", "review_marks.py", "targets_check.py", "wave_year.py")
-    files = [here, *(here.with_name(name) for name in code), here.parent.parent / "io" / "spss_header.py"]
-    for other, setting in (config.get("waves") or {}).items():
-        if not isinstance(setting, Mapping):
-            continue
-        keys = ("raw", "instrument", "recode", "targets") if other == wave else ("recode",)
-        files += [root / str(setting[key]) for key in keys if setting.get(key) is not None]
-    stats = []
-    for path in files:
-        try:
-            stats.append([str(path), stat_key(path)])
-        except OSError:
-            stats.append([str(path), None])
-    used = {
-        "wave": config["waves"][wave],
-        "waves": sorted(config.get("waves") or {}),
-        "describe": config.get("describe"),
-        "infer": config.get("infer"),
-        "sensitivity": config.get("sensitivity"),
-        "privacy": config.get("privacy"),
-    }
-    text = json.dumps([stats, used], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def cached_check_wave(config: Mapping, wave: str, root: str | Path = ".", cache_file: Path = CHECK_CACHE) -> list[str]:
-    """:func:`check_wave`, skipped while nothing it depends on changed since it last passed."""
-    root = Path(root)
-    key = _check_key(config, wave, root)
-    try:
-        cache = json.loads(Path(cache_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cache = {}
-    if cache.get(wave) == key:
-        return []
-    problems = check_wave(config, wave, root)
-    if not problems:
-        cache[wave] = key
-        try:
-            write_json(cache_file, cache)
-        except OSError:
-            pass  # a read-only checkout still works, it only checks again next time
-    return problems
