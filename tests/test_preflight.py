@@ -13,7 +13,15 @@ import yaml
 from testconfig import base_config
 
 from swsurvey.errors import InputError
-from swsurvey.preflight import cached_sha256, check_raw_files, config_problem
+from swsurvey.preflight import (
+    cached_sha256,
+    check_config,
+    check_config_once,
+    check_raw_files,
+    config_problem,
+    json_schema,
+)
+from swsurvey.provenance.settings import resolve_wave_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +53,44 @@ def test_a_bad_value_names_the_key_and_what_it_is_for(schema):
     problem = config_problem(config, schema)
     assert problem.startswith("config key waves.2017.sha256: 'abc' does not match")
     assert "SHA-256 the raw file must have" in problem
+
+
+def test_the_schema_is_validated_against_as_a_json_copy_of_its_yaml(schema, tmp_path):
+    yaml_file = tmp_path / "config.schema.yaml"
+    yaml_file.write_text((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    copy = json_schema(yaml_file, tmp_path / "cache")
+    assert copy.endswith(".json") and json.loads(Path(copy).read_text()) == schema
+    assert json_schema(yaml_file, tmp_path / "cache") == copy  # made once per version
+    yaml_file.write_text("type: object\nproperties: {a: {type: integer, default: 1}}\n")
+    other = json_schema(yaml_file, tmp_path / "cache")
+    assert other != copy and json.loads(Path(other).read_text()) == {
+        "type": "object", "properties": {"a": {"type": "integer", "default": 1}}}
+
+
+def test_a_passing_config_is_checked_once_and_a_failing_one_every_time(tmp_path):
+    from snakemake.utils import validate
+
+    calls = []
+
+    def counted(config, schema):
+        calls.append(schema)
+        return validate(config, schema)
+
+    schema_file, cache = REPO / "workflow/schemas/config.schema.yaml", tmp_path / "valid_config.json"
+    expected = resolve_wave_settings(base_config())
+    check_config(expected, schema_file, validate)  # each wave's weighting merged, the defaults filled in
+    checked = base_config()
+    check_config_once(checked, schema_file, counted, cache)
+    assert len(calls) == 1 and json.dumps(checked) == json.dumps(expected)
+    again = base_config()
+    check_config_once(again, schema_file, counted, cache)
+    assert len(calls) == 1 and json.dumps(again) == json.dumps(checked)  # the same content, in order
+    changed = base_config()
+    changed["waves"]["2017"]["sha256"] = "abc"
+    for _ in range(2):
+        with pytest.raises(InputError, match="waves.2017.sha256"):
+            check_config_once(base_config() | {"waves": changed["waves"]}, schema_file, counted, cache)
+    assert len(calls) == 3
 
 
 def test_raw_files_are_checked_by_path_and_checksum(tmp_path):

@@ -14,7 +14,12 @@ Each raw file's SHA-256 is kept in a small cache beside Snakemake's own records
 (``.snakemake/swsurvey/raw_sha256.json``), keyed by the file's path, size, modification
 time and inode, so a workflow of a multi-GB export is read in milliseconds once hashed; a
 wave's passing check is kept beside it (``wave_check.json``) under the stat keys of the files
-it read and the config values it used.
+it read and the config values it used (:mod:`swsurvey.study.wave_check_cache`, so the check's
+modules are imported only when it is made). The last config that passed its schema is kept
+too (``valid_config.json``, with the defaults filled in), under the config as read and the
+stat keys of the schema and of the code that checks it (:func:`check_config_once`); the
+schema is checked against as a JSON copy of it (``schemas/``, :func:`json_schema`), which
+Snakemake reads in milliseconds where it parses the YAML in pure Python.
 """
 
 from __future__ import annotations
@@ -179,11 +184,60 @@ def check_waves(config: Mapping, root: str | Path = ".", cache_file: Path = CHEC
         )
 
 
+#: Where the last config that passed its schema is kept, with the defaults filled in.
+VALID_CONFIG_CACHE = Path(".snakemake/swsurvey/valid_config.json")
+
+
+def _config_key(config: Mapping, schema_file: str | Path, validate: Callable[..., Any]) -> str | None:
+    """What the checked config depends on: the config as read, the schema (its path and stat
+    key) and the code that checks it and fills in the defaults (this module, the wave settings'
+    merge, Snakemake's ``validate`` and jsonschema, by their files' stat keys). None when the
+    config is not plain JSON (nothing is remembered then)."""
+    import importlib.util
+
+    code = [__file__, sys.modules[resolve_wave_settings.__module__].__file__,
+            sys.modules[validate.__module__].__file__, (importlib.util.find_spec("jsonschema") or object).origin]
+    try:
+        stats = [[str(path), stat_key(path)] for path in [schema_file, *code]]
+        text = json.dumps([config, os.path.abspath(schema_file), stats], allow_nan=False)
+    except (OSError, TypeError, ValueError, AttributeError):
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_config_once(config: dict, schema_file: str | Path, validate: Callable[..., Any],
+                      cache_file: Path = VALID_CONFIG_CACHE) -> None:
+    """Each wave's weighting merged over the top-level one (before the defaults fill it in),
+    then :func:`check_config`; skipped while the config, the schema and the code are those of
+    the last config that passed, whose result (the defaults filled in) then replaces ``config``'s
+    content, as the check would have left it. Saves the import of jsonschema and the check on
+    every read of an unchanged workflow (on a cluster, every job); a config that fails is never
+    remembered, so it is refused on every read."""
+    key = _config_key(config, schema_file, validate)
+    if key is not None:
+        try:
+            remembered = json.loads(Path(cache_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            remembered = None
+        if isinstance(remembered, dict) and remembered.get("key") == key and isinstance(remembered.get("config"), dict):
+            config.clear()
+            config.update(remembered["config"])
+            return
+    resolve_wave_settings(config)
+    check_config(config, schema_file, validate)
+    if key is None:
+        return
+    try:
+        if json.loads(json.dumps(config, allow_nan=False)) == config:
+            write_json(cache_file, {"key": key, "config": config})
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only checkout still works, it only checks again next time
+
+
 def run(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
     """Everything checked when the workflow is read; one message and exit 1 on a problem."""
     try:
-        resolve_wave_settings(config)  # each wave's weighting, before the defaults fill it in
-        check_config(config, schema_file, validate)
+        check_config_once(config, schema_file, validate)  # each wave's weighting, then the schema
         check_waves(config)  # raw files and checksums, instruments, recodes, years, targets
     except InputError as exc:
         stop(exc)
