@@ -17,9 +17,10 @@ wave's passing check is kept beside it (``wave_check.json``) under the stat keys
 it read and the config values it used (:mod:`swsurvey.study.wave_check_cache`, so the check's
 modules are imported only when it is made). The last config that passed its schema is kept
 too (``valid_config.json``, with the defaults filled in), under the config as read and the
-stat keys of the schema and of the code that checks it (:func:`check_config_once`); the
-schema is checked against as a JSON copy of it (``schemas/``, :func:`json_schema`), which
-Snakemake reads in milliseconds where it parses the YAML in pure Python.
+stat keys of the schema and of the code that checks it (:func:`check_config_once`): reading
+an unchanged workflow neither parses the 35 KB YAML schema (in pure Python, ~60 ms) nor imports
+jsonschema. (Not a JSON copy of the schema: Snakemake reads JSON into OrderedDicts, whose
+defaults would change the params' text that Snakemake compares, and so rerun jobs.)
 """
 
 from __future__ import annotations
@@ -110,41 +111,11 @@ def config_problem(config: Mapping, schema: Mapping) -> str | None:
     return f"config key {_key(path)}: {error.message}{what}"
 
 
-#: Where the config schema is kept as JSON between reads of the workflow (see :func:`json_schema`).
-SCHEMA_CACHE = Path(".snakemake/swsurvey/schemas")
-
-
-def json_schema(schema_file: str | Path, cache_dir: Path = SCHEMA_CACHE) -> str:
-    """The schema file to give Snakemake's ``validate``: a JSON copy of the YAML schema, made once
-    per version of it (named by the hash of its path and stat key), since Snakemake reads a JSON
-    schema in milliseconds where it parses the 35 KB YAML schema in pure Python (~60 ms, on
-    every read of the workflow and so on a cluster in every job). The copy is the schema's
-    content exactly (it is used only when JSON gives back the same document); the YAML file
-    itself is returned when there is no copy to be had (a read-only checkout)."""
-    import yaml
-
-    schema_file = Path(schema_file)
-    try:
-        source = os.path.abspath(schema_file)
-        name = hashlib.sha256(json.dumps([source, stat_key(schema_file)]).encode("utf-8")).hexdigest()
-        copy = (cache_dir / f"{name}.json").resolve()
-        if copy.is_file():
-            return str(copy)
-        schema = yaml.load(schema_file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        if json.loads(json.dumps(schema)) != schema:
-            return str(schema_file)
-        write_json(copy, schema)
-    except (OSError, ValueError, yaml.YAMLError):
-        return str(schema_file)
-    return str(copy)
-
-
 def check_config(config: dict, schema_file: str | Path, validate: Callable[..., Any]) -> None:
     """Validate ``config`` with Snakemake's ``validate`` (which also fills in the schema's
-    defaults) against the schema's JSON copy (:func:`json_schema`); on failure raise
-    :class:`InputError` with the first problem in words."""
+    defaults); on failure raise :class:`InputError` with the first problem in words."""
     try:
-        validate(config, schema=json_schema(schema_file))
+        validate(config, schema=str(schema_file))
     except Exception as exc:  # Snakemake raises WorkflowError with the whole schema in it
         import yaml
 
