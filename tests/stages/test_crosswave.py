@@ -5,31 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from crosswave_waves import ITEMS, POOLED, wave_estimates
 from scipy import stats
 
 from swsurvey.errors import InputError
 from swsurvey.stages.crosswave import changes, changes_markdown, write_changes
-from swsurvey.stages.describe import describe
 from swsurvey.stages.study_figures import changes_figure
-
-POOLED = {"All four countries": ["Canada", "United States", "Israel", "United Kingdom"]}
-ITEMS = {"any_ict_use": "Yes", "outside_hours": "Yes"}
-
-
-def _wave(weighted, wave, *, drop_rows=0, not_asked=()):
-    data = weighted.iloc[drop_rows:].copy()
-    for variable in not_asked:
-        data[variable] = pd.Categorical([None] * len(data), categories=data[variable].cat.categories)
-        data[f"{variable}__missing"] = pd.Categorical(["not asked"] * len(data))
-    out = describe(data, {"T": list(ITEMS)}, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=10)
-    # as describe_wave writes it: every row names its variance method
-    return out.assign(wave=wave, synthetic=True, variance="linearization (Taylor series), strata: country")
 
 
 @pytest.fixture(scope="module")
 def waves(weighted_2017):
     # two "waves": the synthetic wave, and the same without its first 800 respondents
-    return _wave(weighted_2017, "2017"), _wave(weighted_2017, "2021", drop_rows=800)
+    return wave_estimates(weighted_2017, "2017"), wave_estimates(weighted_2017, "2021", drop_rows=800)
 
 
 def _cell(frame, variable, domain, weighting="weighted"):
@@ -54,7 +41,7 @@ def test_a_change_is_the_difference_of_the_two_waves_cells_with_independent_vari
 
 
 def test_an_item_a_wave_did_not_ask_is_not_a_change_from_zero(weighted_2017, waves):
-    before = _wave(weighted_2017, "2017", not_asked=["outside_hours"])
+    before = wave_estimates(weighted_2017, "2017", not_asked=["outside_hours"])
     table = changes([before, waves[1]], ITEMS)
     lacking = table[table["variable"] == "outside_hours"]
     assert (lacking["status"] == "not asked in 2017").all() and lacking["change"].isna().all()

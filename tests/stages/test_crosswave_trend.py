@@ -4,34 +4,30 @@ waves' years, items a wave did not ask, and the table's Markdown, page and figur
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from crosswave_waves import ITEMS, POOLED, wave_estimates
 from scipy import stats
 
 from swsurvey.errors import InputError
-from swsurvey.stages.crosswave_trend import BY_PLACE, BY_YEAR, read_trend, trend_markdown, trends, write_trend
-from swsurvey.stages.describe import describe
-from swsurvey.stages.study_figures import TREND_LEVEL, draw_trend, trend_figure, trend_linestyle
+from swsurvey.stages.crosswave_trend import (
+    BY_PLACE,
+    BY_YEAR,
+    TREND_LEVEL,
+    read_trend,
+    trend_markdown,
+    trends,
+    write_trend,
+)
+from swsurvey.stages.study_figures import draw_trend, trend_figure, trend_linestyle
 
-POOLED = {"All four countries": ["Canada", "United States", "Israel", "United Kingdom"]}
-ITEMS = {"any_ict_use": "Yes", "outside_hours": "Yes"}
 YEARS = (2017, 2021, 2024)
-
-
-def _wave(weighted, wave, *, drop_rows=0, not_asked=()):
-    data = weighted.iloc[drop_rows:].copy()
-    for variable in not_asked:
-        data[variable] = pd.Categorical([None] * len(data), categories=data[variable].cat.categories)
-        data[f"{variable}__missing"] = pd.Categorical(["not asked"] * len(data))
-    out = describe(data, {"T": list(ITEMS)}, labels={}, stratum="country", weight="weight", pooled=POOLED, min_n=10)
-    return out.assign(wave=wave, synthetic=True, variance="linearization (Taylor series), strata: country")
 
 
 @pytest.fixture(scope="module")
 def waves(weighted_2017):
     # three independent "waves" of different samples; the first did not ask outside_hours
-    return [_wave(weighted_2017, "2017", not_asked=["outside_hours"]),
-            _wave(weighted_2017, "2021", drop_rows=800), _wave(weighted_2017, "2024", drop_rows=1600)]
+    return [wave_estimates(weighted_2017, "2017", not_asked=["outside_hours"]),
+            wave_estimates(weighted_2017, "2021", drop_rows=800), wave_estimates(weighted_2017, "2024", drop_rows=1600)]
 
 
 def _cell(frame, variable, domain, weighting):

@@ -132,7 +132,8 @@ def test_the_medians_follow_study_table_1_in_both_files(wave, report):
 
 
 def test_three_waves_add_a_trends_section_with_its_table_and_figure_to_both_formats(wave, tmp_path):
-    from swsurvey.stages.crosswave_trend import read_estimates, write_trend
+    from swsurvey.stages.crosswave import read_estimates
+    from swsurvey.stages.crosswave_trend import write_trend
     from swsurvey.stages.study_figures import draw_trend
 
     estimates = read_estimates(wave["estimates"])

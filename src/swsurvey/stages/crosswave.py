@@ -123,6 +123,11 @@ def changes_markdown(table: pd.DataFrame, min_n: int) -> str:
     return "\n".join(lines)
 
 
+def read_estimates(path: str | Path) -> pd.DataFrame:
+    """A wave's estimates file as the cross-wave stages read it (waves as text)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str})
+
+
 def write_changes(
     estimates: Sequence[str | Path], out_csv: str | Path, out_md: str | Path, out_html: str | Path, *,
     main_results: Mapping[str, str], min_n: int,
@@ -130,7 +135,7 @@ def write_changes(
     """Read each wave's estimates file (in wave order); write the changes as CSV, Markdown and the
     page the Snakemake report shows (the study report's tables,
     :func:`swsurvey.stages.study_sections.changes_tables`)."""
-    frames = [pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str}) for path in estimates]
+    frames = [read_estimates(path) for path in estimates]
     table = changes(frames, main_results)
     estimated = table[(table["status"] == "estimated") & (table["weighting"] == "weighted")]
     log.info("%d waves: %d rows; weighted changes estimated for %d cells", len(frames), len(table), len(estimated))

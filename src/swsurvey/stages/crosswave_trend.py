@@ -29,12 +29,15 @@ from swsurvey.io.files import atomic_path, write_text
 from swsurvey.io.html_document import html_page
 from swsurvey.io.logfile import get_logger
 from swsurvey.io.table_text import BANNER, SUPPRESSED
-from swsurvey.stages.crosswave import item_cells
+from swsurvey.stages.crosswave import item_cells, read_estimates
 from swsurvey.stages.study_sections import trend_tables
 from swsurvey.study.wave_year import wave_id_year
 from swsurvey.survey.trend import linear_trend
 
 log = get_logger("crosswave_trend")
+#: The level a trend is called significant at: the log counts them, and the trend figure draws
+#: such a line solid (the p values themselves are in the trend table).
+TREND_LEVEL = 0.05
 #: Waves that must have asked an item for its trend to be estimated.
 MIN_WAVES = 3
 METHOD = ("Linear trend: least-squares slope of the waves' estimates on the year (contrast with centred years "
@@ -142,11 +145,6 @@ def trend_markdown(table: pd.DataFrame, min_n: int) -> str:
     return "\n".join(lines)
 
 
-def read_estimates(path: str | Path) -> pd.DataFrame:
-    """A wave's estimates file as the cross-wave stages read it (waves as text)."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"wave": str})
-
-
 def write_trend(
     estimates: Sequence[str | Path], out_csv: str | Path, out_md: str | Path, out_html: str | Path, *,
     main_results: Mapping[str, str], min_n: int,
@@ -156,8 +154,8 @@ def write_trend(
     :func:`swsurvey.stages.study_sections.trend_tables`)."""
     table = trends([read_estimates(path) for path in estimates], main_results)
     estimated = table[(table["status"] == "estimated") & (table["weighting"] == "weighted")]
-    log.info("%d waves: %d rows; weighted trends estimated for %d cells (%d with p < 0.05)", len(estimates),
-             len(table), len(estimated), int((estimated["p_value"] < 0.05).sum()))
+    log.info("%d waves: %d rows; weighted trends estimated for %d cells (%d with p < %g)", len(estimates),
+             len(table), len(estimated), int((estimated["p_value"] < TREND_LEVEL).sum()), TREND_LEVEL)
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
     write_text(out_md, trend_markdown(table, min_n))

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from swsurvey.errors import InputError
 from swsurvey.plan import FIGURE_SOURCES  # noqa: E402
-from swsurvey.stages.crosswave_trend import BY_YEAR, read_trend, table_waves, trend_points  # noqa: E402
+from swsurvey.stages.crosswave_trend import BY_YEAR, TREND_LEVEL, read_trend, table_waves, trend_points  # noqa: E402
 from swsurvey.stages.figures import DOUBLE_COLUMN, PALETTE, diverging_palette, rc_style, save  # noqa: E402
 
 #: A journal's one-column width, in inches.
@@ -553,9 +553,8 @@ def draw_changes(changes_csv: str | Path, out_png: str | Path, out_svg: str | Pa
 # --------------------------------------------------------------------------------------------
 
 
-#: A line of the trend figure is solid when its linear trend's p is below this level, dashed when
-#: not (or when it has no trend); the p values themselves are in the trend table.
-TREND_LEVEL = 0.05
+#: A line of the trend figure is solid when its linear trend's p is below
+#: :data:`~swsurvey.stages.crosswave_trend.TREND_LEVEL`, dashed when not (or when it has no trend).
 SIGNIFICANT, NOT_SIGNIFICANT = "-", "--"
 
 

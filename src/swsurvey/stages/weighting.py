@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 from swsurvey.errors import InputError
 from swsurvey.io.files import atomic_path, read_stage, with_provenance
 from swsurvey.io.logfile import get_logger
+from swsurvey.study.targets_format import JOINT, TARGET_COLUMNS, TOTAL_NAMES
 from swsurvey.survey.design import SurveyDesign, svydesign
 from swsurvey.survey.diagnostics import margin_table, weight_summary
 from swsurvey.survey.replicates import SvyRepDesign
@@ -69,20 +70,9 @@ log = get_logger("weight")
 #: Keys of the ``weighting.trim`` setting.
 TRIM_KEYS = ("lower", "upper", "relative_to")
 
-#: Columns a targets file must have (one row per stratum x variable x level): each figure
-#: says where it comes from and what date it refers to. The total may be named ``total``
-#: instead of ``population_count`` (R's and :mod:`swsurvey.survey.targets`' name).
-TARGET_COLUMNS = ("variable", "level", "population_count", "source", "date")
-#: Names accepted for the targets file's column of population totals.
-TOTAL_NAMES = ("population_count", "total")
-
 #: ``weighting.method``: R's ``rake()``, ``postStratify()``, ``calibrate(calfun="linear")``
 #: (GREG), ``calibrate(calfun="logit")`` (bounded logit), or no weighting (the base weights).
 METHODS = ("rake", "poststratify", "linear", "logit", "none")
-
-#: What joins the variables of a joint margin in its name (``gender:age_group``) and the levels
-#: of its cells (``Woman:Under 30``) in a targets file: R's interaction naming.
-JOINT = ":"
 
 #: Largest relative difference allowed between the weights of the raking rebuilt for the
 #: SEs (:func:`calibration_of`) and the weights the weighting stage wrote.
@@ -203,7 +193,7 @@ def read_targets(path: str | Path, stratum: str | None, margins: Sequence) -> pd
         raise InputError(f"targets file has two total columns ({' and '.join(totals)}): keep one", file=path,
                          variable=totals[-1])
     frame = frame.rename(columns={totals[0]: "population_count"}) if totals else frame
-    missing = [c for c in (*strata, *TARGET_COLUMNS) if c not in frame.columns]
+    missing = [c for c in (*strata, *TARGET_COLUMNS, "population_count") if c not in frame.columns]
     if missing:
         what = " or ".join(TOTAL_NAMES) if missing[0] == "population_count" else missing[0]
         raise InputError("targets file lacks a column", file=path, variable=what)

@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: What joins the variables of a joint margin and the levels of its cells (R's interaction naming).
-JOINT = ":"
+from swsurvey.study.targets_format import JOINT
+
 #: A name in a model formula (a function's name is followed by "(").
 _FORMULA_NAME = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)(?![\w.])(?!\s*\()")
 #: Quoted text in a formula ("Yes").

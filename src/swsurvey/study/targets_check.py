@@ -16,15 +16,11 @@ from itertools import product
 from pathlib import Path
 
 from swsurvey.errors import InputError
-from swsurvey.study.config_variables import JOINT, margin_variables
+from swsurvey.study.config_variables import margin_variables
 from swsurvey.study.instrument import Instrument
 from swsurvey.study.recode import RecodeSpec
 from swsurvey.study.recode_codes import recode_levels
-
-#: Columns every targets file has besides the stratum's (:mod:`swsurvey.stages.weighting`
-#: reads the same), and the names its column of population totals may have.
-TARGET_COLUMNS = ("variable", "level", "source", "date")
-TOTAL_NAMES = ("population_count", "total")
+from swsurvey.study.targets_format import JOINT, TARGET_COLUMNS, TOTAL_NAMES
 
 
 def _number(text: str | None) -> float | None:

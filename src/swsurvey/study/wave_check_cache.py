@@ -27,7 +27,8 @@ def _check_key(config: Mapping, wave: str, root: Path) -> str:
     the other waves' recodes, the code of the check) and the config values it uses."""
     here = Path(__file__).with_name("wave_check.py")
     code = ("config_variables.py", "dictionary.py", "instrument.py", "recode_codes.py", "recode_instrument.py",
-            "recode_years.py", "recode.py", "recode.schema.yaml", "review_marks.py", "targets_check.py", "wave_year.py")
+            "recode_years.py", "recode.py", "recode.schema.yaml", "review_marks.py", "targets_check.py",
+            "targets_format.py", "wave_year.py")
     files = [here, *(here.with_name(name) for name in code), here.parent.parent / "io" / "spss_header.py"]
     for other, setting in (config.get("waves") or {}).items():
         if not isinstance(setting, Mapping):
